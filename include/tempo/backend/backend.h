@@ -1,0 +1,51 @@
+#pragma once
+// The object-store interface: all the rest of the code knows of storage. Keys are
+// '/'-separated paths relative to the store root, e.g. "single-tenant/<block-id>/meta.json".
+// Local disk, S3 and fault-injecting test stores implement it and must behave the same.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/util/status.h"
+
+namespace tempo::backend {
+
+// Streams one object into the store. Nothing is visible under the key until close()
+// returns ok; an ObjectWriter destroyed without close() leaves nothing behind.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status append(std::string_view data) = 0;
+  virtual Status close() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Stores `data` under `key`, replacing any previous object. Atomic: a concurrent or later
+  // reader sees either the whole old object or the whole new one, never a part.
+  virtual Status write(std::string_view key, std::string_view data) = 0;
+  // Opens a streaming writer for a large object (block data). Same atomicity as write().
+  virtual Status open_writer(std::string_view key, std::unique_ptr<ObjectWriter>* out) = 0;
+  // Reads a whole object. kNotFound if it does not exist.
+  virtual Status read(std::string_view key, std::string* out) = 0;
+  // Reads `length` bytes at `offset`. kNotFound if missing; kInvalidArgument past the end.
+  virtual Status read_range(std::string_view key, uint64_t offset, uint64_t length,
+                            std::string* out) = 0;
+  // Names of the immediate children of `prefix` (a "directory" ending in '/', or "" for the
+  // root), without the prefix and without a trailing '/', sorted. Empty if none.
+  virtual Status list(std::string_view prefix, std::vector<std::string>* out) = 0;
+  // Removes one object. Removing a missing object is ok.
+  virtual Status remove(std::string_view key) = 0;
+  // Short name for logs and metrics labels: "local", "s3".
+  virtual std::string_view name() const = 0;
+};
+
+// A backend on the local filesystem rooted at `root` (created if missing).
+std::unique_ptr<Backend> make_local_backend(const std::string& root);
+
+}  // namespace tempo::backend

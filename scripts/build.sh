@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds into build/ (the server lands at build/tempo).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+build_type=${BUILD_TYPE:-RelWithDebInfo}
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
+fi
+cmake --build build -j "${JOBS:-$(nproc)}"

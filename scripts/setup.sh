@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the server and the tests need, and the
+# npm packages of the interop tests. Idempotent; run as root on Debian bookworm.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
+  libboost-dev                      # Asio + Beast (header-only)
+  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  nlohmann-json3-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev
+  libre2-dev libsnappy-dev prometheus-cpp-dev
+  catch2
+  nodejs npm                        # interop tests drive the server with real JS SDKs
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages ${missing[*]}; run this script as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages for tests/interop (test-only; from the npm registry, pinned by the lockfile).
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$here/tests/interop/package.json" ] && command -v npm >/dev/null; then
+  if [ ! -d "$here/tests/interop/node_modules" ] ||
+     [ "$here/tests/interop/package-lock.json" -nt "$here/tests/interop/node_modules" ]; then
+    (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$here/tests/interop/node_modules"
+  fi
+fi
