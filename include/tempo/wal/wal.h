@@ -1,0 +1,92 @@
+#pragma once
+// The write-ahead log: one append-only segment file of framed, checksummed records.
+// A record is durable (written and fdatasync'ed) before append() returns; concurrent
+// appenders share one write and one sync (group commit). Recovery never fails on a torn or
+// corrupt tail: it is truncated. A corrupt record in the middle is skipped and reading
+// resynchronises on the next intact record. Format: docs/wal_format.md.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/util/status.h"
+
+namespace tempo::wal {
+
+inline constexpr size_t kFileHeaderSize = 16;
+inline constexpr size_t kRecordHeaderSize = 12;  // sync word, length, crc
+inline constexpr size_t kMaxRecordSize = 64u << 20;
+
+struct WriterOptions {
+  bool sync = true;  // false only for tests and benchmarks
+};
+
+class Writer {
+ public:
+  // Opens (creating if needed) the segment at `path` for appending. An existing file is first
+  // scanned and any torn or corrupt tail truncated, so appends continue after the last good
+  // record.
+  static Status open(const std::string& path, const WriterOptions& options,
+                     std::unique_ptr<Writer>* out);
+  ~Writer();
+
+  // Appends all `records` in order and returns once they are durable. Thread-safe. `offsets`
+  // (optional) receives each record's offset, for RandomReader::read().
+  Status append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets);
+
+  uint64_t size() const { return size_.load(); }
+  const std::string& path() const { return path_; }
+  uint64_t sync_count() const { return syncs_.load(); }
+  Status close();
+
+ private:
+  struct Pending;
+  Writer(std::string path, int fd, uint64_t size, WriterOptions options);
+
+  std::string path_;
+  int fd_;
+  WriterOptions options_;
+  std::atomic<uint64_t> size_;
+  std::atomic<uint64_t> syncs_{0};
+  std::mutex mu_;
+  std::deque<Pending*> queue_;
+  std::string buffer_;  // reused by the group leader
+  bool closed_ = false;
+};
+
+struct ReplayStats {
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  uint64_t truncated_bytes = 0;
+  uint64_t skipped_corrupt = 0;
+};
+
+// Calls fn(offset, payload) for every intact record in order, truncating a torn or corrupt
+// tail from the file (with a warning). Only I/O errors are errors.
+Status replay(const std::string& path,
+              const std::function<void(uint64_t offset, std::string_view payload)>& fn,
+              ReplayStats* stats);
+
+// Random access to one record by the offset append()/replay() reported. Thread-safe.
+class RandomReader {
+ public:
+  static Status open(const std::string& path, std::unique_ptr<RandomReader>* out);
+  ~RandomReader();
+  // kCorruption when the record at `offset` fails its checksum.
+  Status read(uint64_t offset, std::string* payload) const;
+
+ private:
+  RandomReader(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+};
+
+}  // namespace tempo::wal

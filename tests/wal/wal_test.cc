@@ -1,0 +1,227 @@
+#include "tempo/wal/wal.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "testing/temp_dir.h"
+
+namespace {
+
+using namespace tempo;
+namespace fs = std::filesystem;
+
+std::string record(int i, size_t size) {
+  std::string s(size, '\0');
+  for (size_t j = 0; j < size; ++j) s[j] = static_cast<char>((i * 31 + j) & 0xff);
+  return s;
+}
+
+std::vector<std::pair<uint64_t, std::string>> replay_all(const std::string& path,
+                                                         wal::ReplayStats* stats) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  REQUIRE(wal::replay(path, [&](uint64_t off, std::string_view p) { out.emplace_back(off, p); },
+                      stats)
+              .is_ok());
+  return out;
+}
+
+void flip_byte(const std::string& path, uint64_t off) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(off));
+  char c;
+  f.read(&c, 1);
+  c ^= 0x5a;
+  f.seekp(static_cast<std::streamoff>(off));
+  f.write(&c, 1);
+}
+
+}  // namespace
+
+TEST_CASE("append then replay returns every record, offsets readable at random") {
+  testing::TempDir dir;
+  std::string path = dir.sub("a.wal");
+  std::vector<std::string> written;
+  std::vector<uint64_t> offsets;
+  {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    const size_t sizes[] = {0, 1, 100, 4096, 1 << 20};
+    for (int i = 0; i < 40; ++i) {
+      written.push_back(record(i, sizes[i % 5]));
+      std::string_view v = written.back();
+      std::vector<uint64_t> off;
+      REQUIRE(w->append(std::span<const std::string_view>(&v, 1), &off).is_ok());
+      REQUIRE(off.size() == 1);
+      offsets.push_back(off[0]);
+    }
+  }
+  wal::ReplayStats stats;
+  auto got = replay_all(path, &stats);
+  REQUIRE(got.size() == written.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].first == offsets[i]);
+    CHECK(got[i].second == written[i]);
+  }
+  CHECK(stats.truncated_bytes == 0);
+
+  std::unique_ptr<wal::RandomReader> r;
+  REQUIRE(wal::RandomReader::open(path, &r).is_ok());
+  std::string payload;
+  REQUIRE(r->read(offsets[17], &payload).is_ok());
+  CHECK(payload == written[17]);
+  CHECK(r->read(offsets[17] + 1, &payload).is(Status::Code::kCorruption));
+}
+
+TEST_CASE("reopening continues after the last record") {
+  testing::TempDir dir;
+  std::string path = dir.sub("b.wal");
+  for (int round = 0; round < 3; ++round) {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    std::string r = record(round, 10);
+    std::string_view v = r;
+    REQUIRE(w->append(std::span<const std::string_view>(&v, 1), nullptr).is_ok());
+  }
+  wal::ReplayStats stats;
+  auto got = replay_all(path, &stats);
+  REQUIRE(got.size() == 3);
+  CHECK(got[2].second == record(2, 10));
+}
+
+TEST_CASE("a torn tail at any byte is truncated and earlier records survive") {
+  testing::TempDir dir;
+  std::string path = dir.sub("c.wal");
+  std::vector<std::string> recs = {record(1, 50), record(2, 70), record(3, 90)};
+  {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    std::vector<std::string_view> views(recs.begin(), recs.end());
+    REQUIRE(w->append(views, nullptr).is_ok());
+  }
+  const uint64_t full = fs::file_size(path);
+  const uint64_t last_start = full - (wal::kRecordHeaderSize + 90);
+  std::string original;
+  {
+    std::ifstream f(path, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  for (uint64_t cut = last_start; cut < full; ++cut) {
+    {
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      f.write(original.data(), static_cast<std::streamsize>(cut));
+    }
+    wal::ReplayStats stats;
+    auto got = replay_all(path, &stats);
+    INFO("cut at " << cut);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].second == recs[1]);
+    CHECK(stats.truncated_bytes == cut - last_start);
+    CHECK(fs::file_size(path) == last_start);
+    // Appending after recovery works and is read back.
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    std::string_view v = recs[2];
+    REQUIRE(w->append(std::span<const std::string_view>(&v, 1), nullptr).is_ok());
+    w.reset();
+    auto again = replay_all(path, &stats);
+    REQUIRE(again.size() == 3);
+    CHECK(again[2].second == recs[2]);
+  }
+}
+
+TEST_CASE("a corrupt record in the middle is skipped; the ones after it are recovered") {
+  testing::TempDir dir;
+  std::string path = dir.sub("d.wal");
+  std::vector<std::string> recs;
+  for (int i = 0; i < 5; ++i) recs.push_back(record(i, 200));
+  std::vector<uint64_t> offsets;
+  {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    std::vector<std::string_view> views(recs.begin(), recs.end());
+    REQUIRE(w->append(views, &offsets).is_ok());
+  }
+  // Damage record 2's payload and record 3's length field.
+  flip_byte(path, offsets[2] + wal::kRecordHeaderSize + 10);
+  wal::ReplayStats stats;
+  auto got = replay_all(path, &stats);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].second == recs[0]);
+  CHECK(got[1].second == recs[1]);
+  CHECK(got[2].second == recs[3]);
+  CHECK(got[3].second == recs[4]);
+  CHECK(stats.skipped_corrupt == 1);
+  CHECK(stats.truncated_bytes == 0);
+
+  flip_byte(path, offsets[3] + 5);
+  auto got2 = replay_all(path, &stats);
+  REQUIRE(got2.size() == 3);
+  CHECK(got2[2].second == recs[4]);
+}
+
+TEST_CASE("garbage after the last record is truncated") {
+  testing::TempDir dir;
+  std::string path = dir.sub("e.wal");
+  {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    std::string r = record(9, 30);
+    std::string_view v = r;
+    REQUIRE(w->append(std::span<const std::string_view>(&v, 1), nullptr).is_ok());
+  }
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    f << "this is not a record at all";
+  }
+  wal::ReplayStats stats;
+  auto got = replay_all(path, &stats);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].second == record(9, 30));
+  CHECK(stats.truncated_bytes == 27);
+}
+
+TEST_CASE("concurrent appenders are group-committed and nothing is lost") {
+  testing::TempDir dir;
+  std::string path = dir.sub("f.wal");
+  std::unique_ptr<wal::Writer> w;
+  REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+  constexpr int kThreads = 8, kPer = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPer; ++i) {
+        std::string r = "t" + std::to_string(t) + "-" + std::to_string(i);
+        std::string_view v = r;
+        if (!w->append(std::span<const std::string_view>(&v, 1), nullptr).is_ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(w->sync_count() <= static_cast<uint64_t>(kThreads * kPer));
+  w.reset();
+  wal::ReplayStats stats;
+  auto got = replay_all(path, &stats);
+  REQUIRE(got.size() == kThreads * kPer);
+  std::set<std::string> seen;
+  for (auto& [off, p] : got) seen.insert(p);
+  CHECK(seen.size() == kThreads * kPer);
+  CHECK(seen.count("t7-49") == 1);
+}
+
+TEST_CASE("a file that is not a wal is refused") {
+  testing::TempDir dir;
+  std::string path = dir.sub("g.wal");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "definitely not a write-ahead log";
+  }
+  std::unique_ptr<wal::Writer> w;
+  CHECK(wal::Writer::open(path, {}, &w).is(Status::Code::kCorruption));
+}
