@@ -22,9 +22,37 @@ Status TraceId::from_bytes(std::string_view raw, TraceId* out) {
   return Status::ok();
 }
 
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
 Status TraceId::parse_hex(std::string_view hex, TraceId* out) {
-  // Stub until the model module lands; see src/model.
-  return Status::internal("not implemented");
+  if (hex.empty()) return Status::invalid_argument("trace ID cannot be empty");
+  for (size_t i = 0; i < hex.size(); ++i) {
+    if (hex_value(hex[i]) < 0) {
+      return Status::invalid_argument(
+          std::string("trace IDs can only contain hex characters: invalid character '") + hex[i] +
+          "' at position " + std::to_string(i + 1));
+    }
+  }
+  // An odd length gets a leading zero; the result is right-aligned (left-padded) in 16 bytes.
+  const size_t byte_len = (hex.size() + 1) / 2;
+  if (byte_len > 16) return Status::invalid_argument("trace IDs can't be larger than 128 bits");
+  out->bytes.fill(0);
+  size_t pos = hex.size();
+  for (size_t b = 0; b < byte_len; ++b) {
+    int lo = hex_value(hex[--pos]);
+    int hi = pos > 0 ? hex_value(hex[--pos]) : 0;
+    out->bytes[15 - b] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return Status::ok();
 }
 
 }  // namespace tempo
