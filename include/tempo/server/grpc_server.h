@@ -1,0 +1,46 @@
+#pragma once
+// A gRPC server on one address:port hosting any number of services. Tempo's own gRPC port
+// and the OTLP receiver may share one port (minimal configs set both to 4317); the app
+// then registers both sets of services on one GrpcServer instead of binding twice.
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tempo/util/status.h"
+
+namespace tempo::server {
+
+struct GrpcServerOptions {
+  std::string address = "0.0.0.0";
+  int port = 0;  // 0 picks a free port
+  int max_recv_msg_size = 4 << 20;
+  int max_send_msg_size = 16 << 20;
+};
+
+class GrpcServer {
+ public:
+  explicit GrpcServer(GrpcServerOptions options) : options_(std::move(options)) {}
+  ~GrpcServer();
+
+  // Services must outlive the server. Call before start().
+  void add_service(grpc::Service* service) { services_.push_back(service); }
+  Status start();
+  int port() const { return bound_port_; }
+  // Stops accepting, lets in-flight calls finish up to `deadline_ms`, then cancels them.
+  void stop(int deadline_ms = 5000);
+
+ private:
+  GrpcServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int bound_port_ = 0;
+};
+
+// "0.0.0.0:4317" -> {"0.0.0.0", 4317}; ":4317" -> {"0.0.0.0", 4317}; "localhost:4317" ->
+// {"127.0.0.1", 4317}. kInvalidArgument naming the endpoint when malformed.
+Status parse_endpoint(std::string_view endpoint, std::string* host, int* port);
+
+}  // namespace tempo::server

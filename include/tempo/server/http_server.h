@@ -1,0 +1,105 @@
+#pragma once
+// The HTTP/1.1 server (Boost.Beast) behind Tempo's API port and the OTLP/HTTP receiver.
+// Network I/O runs on the app's io_context; handlers run on a worker pool, never on the
+// network threads, so a slow handler (a WAL sync, a block read) does not stall other
+// connections.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "tempo/util/status.h"
+
+namespace tempo::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded, without the query
+  std::string target;  // as received
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::unordered_map<std::string, std::string> path_params;  // from "{name}" route segments
+  std::string body;  // already decompressed per Content-Encoding
+  std::string remote_address;
+
+  std::optional<std::string_view> query_param(std::string_view key) const;
+  // Case-insensitive; "" when absent.
+  std::string header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Exact paths and "{param}" segments, method-aware: an unknown path answers 404, a known
+// path with another method 405 with an Allow header.
+class Router {
+ public:
+  void add(std::string method, std::string pattern, std::string route_name, Handler handler);
+  // Fills path_params and returns the route, or sets *status to 404/405 (and *allow).
+  struct Match {
+    const Handler* handler = nullptr;
+    std::string route_name;
+    int status = 200;
+    std::string allow;
+  };
+  Match match(HttpRequest& req) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    std::string name;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+struct HttpServerOptions {
+  std::string address = "0.0.0.0";
+  uint16_t port = 0;  // 0 picks a free port
+  size_t max_body_bytes = 20 << 20;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds idle_timeout{120};
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers,
+             HttpServerOptions options, Router router);
+  ~HttpServer();
+
+  // Binds and listens; kIOError naming address:port when the bind fails.
+  Status start();
+  uint16_t port() const { return port_; }
+  // Stops accepting and closes connections; handlers already running finish.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+};
+
+// Percent-decoding of a URL component; '+' becomes a space when `plus_is_space`.
+std::string url_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace tempo::server

@@ -1,0 +1,63 @@
+#include "tempo/server/grpc_server.h"
+
+#include <chrono>
+#include <charconv>
+
+#include "tempo/observability/log.h"
+
+namespace tempo::server {
+
+GrpcServer::~GrpcServer() { stop(0); }
+
+Status GrpcServer::start() {
+  grpc::ServerBuilder builder;
+  std::string addr = options_.address + ":" + std::to_string(options_.port);
+  if (options_.address.find(':') != std::string::npos) {
+    addr = "[" + options_.address + "]:" + std::to_string(options_.port);
+  }
+  builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &bound_port_);
+  builder.SetMaxReceiveMessageSize(options_.max_recv_msg_size);
+  builder.SetMaxSendMessageSize(options_.max_send_msg_size);
+  // Without SO_REUSEPORT a second process on the same port fails loudly instead of
+  // silently sharing traffic with a stale instance.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  for (auto* s : services_) builder.RegisterService(s);
+  server_ = builder.BuildAndStart();
+  if (!server_ || bound_port_ == 0) {
+    server_.reset();
+    return Status::io_error("grpc server failed to listen on " + addr);
+  }
+  log::info("grpc server listening", {{"addr", options_.address + ":" + std::to_string(bound_port_)}});
+  return Status::ok();
+}
+
+void GrpcServer::stop(int deadline_ms) {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
+  server_->Wait();
+  server_.reset();
+}
+
+Status parse_endpoint(std::string_view endpoint, std::string* host, int* port) {
+  auto colon = endpoint.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Status::invalid_argument("endpoint \"" + std::string(endpoint) +
+                                    "\" must be host:port");
+  }
+  std::string_view h = endpoint.substr(0, colon);
+  std::string_view p = endpoint.substr(colon + 1);
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value < 0 || value > 65535) {
+    return Status::invalid_argument("endpoint \"" + std::string(endpoint) +
+                                    "\" has an invalid port");
+  }
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  if (h == "localhost") h = "127.0.0.1";
+  *host = std::string(h);
+  *port = value;
+  return Status::ok();
+}
+
+}  // namespace tempo::server

@@ -1,0 +1,363 @@
+#include "tempo/server/http_server.h"
+
+#include <strings.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "tempo/observability/log.h"
+#include "tempo/observability/metrics.h"
+#include "tempo/util/compression.h"
+
+namespace tempo::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+prometheus::Family<prometheus::Histogram>& request_duration() {
+  static auto& f = metrics::histogram_family("tempo_request_duration_seconds",
+                                             "Time (in seconds) spent serving HTTP requests.");
+  return f;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::optional<std::string_view> HttpRequest::query_param(std::string_view key) const {
+  for (const auto& [k, v] : query) {
+    if (k == key) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::string HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return "";
+}
+
+void Router::add(std::string method, std::string pattern, std::string route_name,
+                 Handler handler) {
+  routes_.push_back(
+      Route{std::move(method), split_path(pattern), std::move(route_name), std::move(handler)});
+}
+
+Router::Match Router::match(HttpRequest& req) const {
+  Match m;
+  auto segs = split_path(req.path);
+  std::string allow;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::unordered_map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& p = r.segments[i];
+      if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
+        params[p.substr(1, p.size() - 2)] = segs[i];
+      } else if (p != segs[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (r.method != req.method && !(r.method == "GET" && req.method == "HEAD")) {
+      if (allow.find(r.method) == std::string::npos) {
+        if (!allow.empty()) allow += ", ";
+        allow += r.method;
+      }
+      continue;
+    }
+    req.path_params = std::move(params);
+    m.handler = &r.handler;
+    m.route_name = r.name;
+    return m;
+  }
+  m.status = allow.empty() ? 404 : 405;
+  m.allow = allow;
+  m.route_name = "other";
+  return m;
+}
+
+class Session;
+
+// Shared state of a server: the acceptor, the live sessions, and what handlers need.
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options, Router router)
+      : io(io), workers(workers), options(std::move(options)), router(std::move(router)),
+        acceptor(asio::make_strand(io)) {}
+
+  asio::io_context& io;
+  asio::thread_pool& workers;
+  HttpServerOptions options;
+  Router router;
+  tcp::acceptor acceptor;
+  std::mutex sessions_mu;
+  std::vector<std::weak_ptr<Session>> sessions;
+  std::atomic<bool> stopped{false};
+
+  void accept();
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  void close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return shutdown();
+    }
+    if (ec == http::error::body_limit) {
+      HttpResponse res;
+      res.status = 413;
+      res.body = "request body too large: limit is " +
+                 std::to_string(server_->options.max_body_bytes) + " bytes";
+      keep_alive_ = false;
+      return write(std::move(res), "other", "POST", std::chrono::steady_clock::now());
+    }
+    if (ec) {
+      HttpResponse res;
+      res.status = 400;
+      res.body = "malformed HTTP request: " + ec.message();
+      keep_alive_ = false;
+      return write(std::move(res), "other", "", std::chrono::steady_clock::now());
+    }
+    first_ = false;
+    auto start = std::chrono::steady_clock::now();
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    auto req = std::make_shared<HttpRequest>();
+    req->method = std::string(msg.method_string());
+    req->target = std::string(msg.target());
+    std::string_view target = req->target;
+    size_t q = target.find('?');
+    req->path = url_decode(target.substr(0, q), false);
+    if (q != std::string_view::npos) {
+      std::string_view qs = target.substr(q + 1);
+      while (!qs.empty()) {
+        size_t amp = qs.find('&');
+        std::string_view kv = qs.substr(0, amp);
+        if (!kv.empty()) {
+          size_t eq = kv.find('=');
+          req->query.emplace_back(url_decode(kv.substr(0, eq), true),
+                                  eq == std::string_view::npos ? "" : url_decode(kv.substr(eq + 1), true));
+        }
+        if (amp == std::string_view::npos) break;
+        qs.remove_prefix(amp + 1);
+      }
+    }
+    for (const auto& f : msg) req->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    beast::error_code rec;
+    auto ep = stream_.socket().remote_endpoint(rec);
+    if (!rec) req->remote_address = ep.address().to_string();
+
+    std::string encoding = req->header("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity") {
+      Status s = decompress(encoding, msg.body(), server_->options.max_body_bytes, &req->body);
+      if (!s.is_ok()) {
+        HttpResponse res;
+        res.status = s.is(Status::Code::kResourceExhausted) ? 413
+                     : s.is(Status::Code::kNotFound)        ? 415
+                                                            : 400;
+        res.body = s.message();
+        return write(std::move(res), "other", req->method, start);
+      }
+    } else {
+      req->body = std::move(msg.body());
+    }
+
+    auto m = server_->router.match(*req);
+    if (!m.handler) {
+      HttpResponse res;
+      res.status = m.status;
+      if (m.status == 404) {
+        res.body = "404 page not found\n";
+      } else {
+        res.body = std::to_string(m.status) + " method not allowed, supported: [" + m.allow + "]";
+        res.headers.emplace_back("Allow", m.allow);
+      }
+      return write(std::move(res), "other", req->method, start);
+    }
+    // Run the handler on the worker pool; come back to this connection's strand to reply.
+    asio::post(server_->workers, [self = shared_from_this(), req, handler = m.handler,
+                                  route = m.route_name, start] {
+      HttpResponse res;
+      try {
+        res = (*handler)(*req);
+      } catch (const std::exception& e) {
+        log::error("http handler threw", {{"route", route}, {"err", e.what()}});
+        res = HttpResponse{};
+        res.status = 500;
+        res.body = std::string("internal error: ") + e.what();
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, res = std::move(res), route, method = req->method, start]() mutable {
+                   self->write(std::move(res), route, method, start);
+                 });
+    });
+  }
+
+  void write(HttpResponse res, const std::string& route, const std::string& method,
+             std::chrono::steady_clock::time_point start) {
+    auto msg = std::make_shared<http::response<http::string_body>>();
+    msg->version(11);
+    msg->result(static_cast<unsigned>(res.status));
+    if (res.status != 204) msg->set(http::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive_);
+    msg->prepare_payload();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    request_duration()
+        .Add({{"method", method.empty() ? "UNKNOWN" : method},
+              {"route", route},
+              {"status_code", std::to_string(res.status)},
+              {"ws", "false"}},
+             metrics::request_duration_buckets())
+        .Observe(secs);
+    stream_.expires_after(server_->options.write_timeout);
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_ || self->server_->stopped) return self->shutdown();
+      self->read();
+    });
+  }
+
+  void shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<HttpServer::Impl> server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool first_ = true;
+};
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](
+                                                   beast::error_code ec, tcp::socket socket) {
+    if (self->stopped) return;
+    if (!ec) {
+      auto session = std::make_shared<Session>(std::move(socket), self);
+      {
+        std::lock_guard<std::mutex> lock(self->sessions_mu);
+        std::erase_if(self->sessions, [](const auto& w) { return w.expired(); });
+        self->sessions.push_back(session);
+      }
+      session->start();
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options,
+                       Router router)
+    : impl_(std::make_shared<Impl>(io, workers, std::move(options), std::move(router))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Status HttpServer::start() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) return Status::invalid_argument("invalid listen address " + impl_->options.address);
+  tcp::endpoint ep(addr, impl_->options.port);
+  std::string where = impl_->options.address + ":" + std::to_string(impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::io_error("http server cannot listen on " + where + ": " + ec.message());
+  port_ = impl_->acceptor.local_endpoint().port();
+  impl_->accept();
+  return Status::ok();
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->stopped.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  std::lock_guard<std::mutex> lock(impl_->sessions_mu);
+  for (auto& w : impl_->sessions) {
+    if (auto s = w.lock()) s->close();
+  }
+  impl_->sessions.clear();
+}
+
+}  // namespace tempo::server

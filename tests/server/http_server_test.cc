@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "tempo/server/http_client.h"
+#include "tempo/server/http_server.h"
+#include "tempo/util/compression.h"
+
+using namespace tempo;
+namespace asio = boost::asio;
+
+namespace {
+
+// A server on a free loopback port with a few routes, running for the test's lifetime.
+struct TestServer {
+  asio::io_context io;
+  asio::thread_pool workers{2};
+  std::unique_ptr<server::HttpServer> srv;
+  std::thread io_thread;
+  std::atomic<std::thread::id> handler_thread;
+
+  TestServer() {
+    server::Router r;
+    r.add("GET", "/api/traces/{traceID}", "api_traces_traceid", [this](const server::HttpRequest& q) {
+      handler_thread = std::this_thread::get_id();
+      server::HttpResponse res;
+      res.body = "id=" + q.path_params.at("traceID") +
+                 " start=" + std::string(q.query_param("start").value_or("-")) +
+                 " q=" + std::string(q.query_param("q").value_or("-"));
+      return res;
+    });
+    r.add("POST", "/v1/traces", "v1_traces", [](const server::HttpRequest& q) {
+      server::HttpResponse res;
+      res.body = "got " + std::to_string(q.body.size()) + ":" + q.body.substr(0, 5);
+      return res;
+    });
+    r.add("GET", "/boom", "boom", [](const server::HttpRequest&) -> server::HttpResponse {
+      throw std::runtime_error("kaboom");
+    });
+    server::HttpServerOptions o;
+    o.address = "127.0.0.1";
+    o.max_body_bytes = 1 << 20;
+    srv = std::make_unique<server::HttpServer>(io, workers, o, std::move(r));
+    REQUIRE(srv->start().is_ok());
+    io_thread = std::thread([this] {
+      auto guard = asio::make_work_guard(io);
+      io.run();
+    });
+  }
+  ~TestServer() {
+    srv->stop();
+    io.stop();
+    io_thread.join();
+    workers.join();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("http server routes, decodes and answers over keep-alive") {
+  TestServer ts;
+  server::HttpClient c("127.0.0.1", ts.srv->port());
+  server::ClientResponse res;
+  REQUIRE(c.get("/api/traces/abc123?start=17&q=%7B%20a%3D%22b%22%20%7D", &res).is_ok());
+  CHECK(res.status == 200);
+  CHECK(res.body == "id=abc123 start=17 q={ a=\"b\" }");
+  CHECK(ts.handler_thread.load() != ts.io_thread.get_id());
+
+  REQUIRE(c.get("/nope", &res).is_ok());  // same connection
+  CHECK(res.status == 404);
+  REQUIRE(c.get("/v1/traces", &res).is_ok());
+  CHECK(res.status == 405);
+  CHECK(res.header("Allow") == "POST");
+  REQUIRE(c.get("/boom", &res).is_ok());
+  CHECK(res.status == 500);
+  CHECK(res.body.find("kaboom") != std::string::npos);
+}
+
+TEST_CASE("http server decompresses bodies and enforces limits") {
+  TestServer ts;
+  server::HttpClient c("127.0.0.1", ts.srv->port());
+  server::ClientResponse res;
+  std::string plain(5000, 'x'), gz;
+  REQUIRE(gzip_compress(plain, &gz).is_ok());
+  REQUIRE(c.post("/v1/traces", gz, "application/x-protobuf", &res, {{"Content-Encoding", "gzip"}})
+              .is_ok());
+  CHECK(res.status == 200);
+  CHECK(res.body == "got 5000:xxxxx");
+
+  REQUIRE(c.post("/v1/traces", "not gzip", "application/x-protobuf", &res,
+                 {{"Content-Encoding", "gzip"}})
+              .is_ok());
+  CHECK(res.status == 400);
+  REQUIRE(c.post("/v1/traces", "x", "application/x-protobuf", &res, {{"Content-Encoding", "br"}})
+              .is_ok());
+  CHECK(res.status == 415);
+
+  std::string bomb_src(4 << 20, 'a'), bomb;
+  REQUIRE(gzip_compress(bomb_src, &bomb).is_ok());
+  server::HttpClient c2("127.0.0.1", ts.srv->port());
+  REQUIRE(c2.post("/v1/traces", bomb, "application/x-protobuf", &res,
+                  {{"Content-Encoding", "gzip"}})
+              .is_ok());
+  CHECK(res.status == 413);
+
+  server::HttpClient c3("127.0.0.1", ts.srv->port());
+  REQUIRE(c3.post("/v1/traces", std::string(2 << 20, 'z'), "application/x-protobuf", &res).is_ok());
+  CHECK(res.status == 413);
+}
+
+TEST_CASE("http server serves concurrent clients") {
+  TestServer ts;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      server::HttpClient c("127.0.0.1", ts.srv->port());
+      for (int i = 0; i < 20; ++i) {
+        server::ClientResponse res;
+        if (c.get("/api/traces/" + std::to_string(i), &res).is_ok() && res.status == 200 &&
+            res.body.rfind("id=" + std::to_string(i) + " ", 0) == 0) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok == 120);
+}
