@@ -1,12 +1,284 @@
 #include "app/app.h"
 
+#include <atomic>
 #include <cstdio>
+#include <future>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "app/flags.h"
+#include "tempo/backend/backend.h"
+#include "tempo/block/block_list.h"
+#include "tempo/config/config.h"
+#include "tempo/distributor/distributor.h"
+#include "tempo/frontend/api.h"
+#include "tempo/ingester/ingester.h"
+#include "tempo/observability/log.h"
+#include "tempo/observability/metrics.h"
+#include "tempo/querier/querier.h"
+#include "tempo/receiver/otlp_grpc.h"
+#include "tempo/receiver/otlp_http.h"
+#include "tempo/server/grpc_server.h"
+#include "tempo/server/http_server.h"
 
 namespace tempo::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// Every module of the single binary, built and started in dependency order and stopped in
+// the reverse order. This is the only place that knows how the roles fit together.
+class App {
+ public:
+  explicit App(config::Config cfg) : cfg_(std::move(cfg)) {}
+
+  Status start();
+  // Blocks until SIGINT/SIGTERM or /shutdown, then stops everything cleanly.
+  int wait_and_stop();
+
+ private:
+  Status start_grpc();
+  Status start_http();
+  void request_stop();
+
+  config::Config cfg_;
+  std::unique_ptr<backend::Backend> backend_;
+  std::unique_ptr<block::BlockList> blocks_;
+  std::unique_ptr<ingester::Ingester> ingester_;
+  std::unique_ptr<distributor::Distributor> distributor_;
+  std::unique_ptr<querier::Querier> querier_;
+  std::unique_ptr<frontend::Api> api_;
+  std::unique_ptr<receiver::OtlpGrpcReceiver> otlp_grpc_;
+  std::unique_ptr<receiver::OtlpHttpReceiver> otlp_http_;
+
+  asio::io_context io_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::vector<std::thread> io_threads_;
+  std::vector<std::unique_ptr<server::GrpcServer>> grpc_servers_;
+  std::vector<std::unique_ptr<server::HttpServer>> http_servers_;  // [0] is the API server
+
+  std::atomic<bool> ready_{false};
+  std::promise<void> stop_requested_;
+  std::atomic<bool> stop_once_{false};
+};
+
+Status App::start() {
+  const auto& st = cfg_.storage.trace;
+  if (st.backend == "local") {
+    backend_ = backend::make_local_backend(st.local.path);
+  } else {
+    return Status::invalid_argument("storage.trace.backend \"" + st.backend +
+                                    "\" is not supported yet; use \"local\"");
+  }
+  blocks_ = std::make_unique<block::BlockList>(*backend_);
+  TEMPO_RETURN_IF_ERROR(blocks_->load());
+  size_t block_count = 0;
+  for (const auto& t : blocks_->tenants()) block_count += blocks_->metas(t).size();
+  log::info("block list loaded", {{"backend", std::string(backend_->name())},
+                                  {"tenants", blocks_->tenants().size()},
+                                  {"blocks", block_count}});
+
+  ingester::IngesterOptions io;
+  io.wal_path = st.wal.path;
+  io.trace_idle_period = cfg_.ingester.trace_idle_period;
+  io.flush_check_period = cfg_.ingester.flush_check_period;
+  io.max_block_bytes = cfg_.ingester.max_block_bytes;
+  io.max_block_duration = cfg_.ingester.max_block_duration;
+  io.concurrent_flushes = std::clamp(cfg_.ingester.concurrent_flushes, 1, 4);
+  io.block_options.bloom_false_positive = st.block.bloom_filter_false_positive;
+  io.block_options.bloom_shard_size_bytes = st.block.bloom_filter_shard_size_bytes;
+  block::BlockList* blocks = blocks_.get();
+  ingester_ = std::make_unique<ingester::Ingester>(
+      io, *backend_, [blocks](const block::BlockMeta& meta) { blocks->add(meta); });
+  TEMPO_RETURN_IF_ERROR(ingester_->start());
+
+  distributor_ = std::make_unique<distributor::Distributor>(*ingester_);
+  querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
+
+  workers_ = std::make_unique<asio::thread_pool>(4);
+  TEMPO_RETURN_IF_ERROR(start_http());
+  TEMPO_RETURN_IF_ERROR(start_grpc());
+
+  const int io_threads = 2;
+  for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+  ready_ = true;
+  log::info("Tempo started", {{"version", std::string(metrics::version())},
+                              {"target", cfg_.target}});
+  return Status::ok();
+}
+
+Status App::start_http() {
+  // The API server (http_listen_port) and the OTLP/HTTP receiver; if an operator puts both
+  // on one port they share one server.
+  server::Router api_router;
+  frontend::ApiOptions ao;
+  ao.multitenancy_enabled = cfg_.multitenancy_enabled;
+  ao.http_api_prefix = cfg_.http_api_prefix;
+  frontend::ApiHooks hooks;
+  hooks.ready = [this] { return ready_.load(); };
+  hooks.shutdown = [this] { request_stop(); };
+  api_ = std::make_unique<frontend::Api>(ao, *querier_, *ingester_, hooks);
+  api_->register_routes(api_router);
+
+  server::HttpServerOptions api_opts;
+  api_opts.address = cfg_.server.http_listen_address.empty() ? "0.0.0.0"
+                                                             : cfg_.server.http_listen_address;
+  api_opts.port = static_cast<uint16_t>(cfg_.server.http_listen_port);
+
+  const auto& otlp = cfg_.distributor.receivers.otlp;
+  bool otlp_http = otlp.enabled && otlp.http.enabled;
+  std::string otlp_host;
+  int otlp_port = 0;
+  if (otlp_http) {
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(otlp.http.endpoint, &otlp_host, &otlp_port));
+    otlp_http_ = std::make_unique<receiver::OtlpHttpReceiver>(*distributor_,
+                                                              cfg_.multitenancy_enabled);
+  }
+  if (otlp_http && otlp_port == cfg_.server.http_listen_port) {
+    otlp_http_->register_routes(api_router);
+    api_opts.max_body_bytes = otlp.http.max_request_body_size;
+    otlp_http = false;
+  }
+  http_servers_.push_back(std::make_unique<server::HttpServer>(io_, *workers_, api_opts,
+                                                               std::move(api_router)));
+  TEMPO_RETURN_IF_ERROR(http_servers_.back()->start());
+  log::info("http api listening", {{"addr", api_opts.address + ":" +
+                                                std::to_string(http_servers_.back()->port())}});
+  if (otlp_http) {
+    server::Router router;
+    otlp_http_->register_routes(router);
+    server::HttpServerOptions o;
+    o.address = otlp_host;
+    o.port = static_cast<uint16_t>(otlp_port);
+    o.max_body_bytes = otlp.http.max_request_body_size;
+    http_servers_.push_back(
+        std::make_unique<server::HttpServer>(io_, *workers_, o, std::move(router)));
+    TEMPO_RETURN_IF_ERROR(http_servers_.back()->start());
+    log::info("otlp http receiver listening",
+              {{"addr", otlp_host + ":" + std::to_string(http_servers_.back()->port())}});
+  }
+  return Status::ok();
+}
+
+Status App::start_grpc() {
+  const auto& otlp = cfg_.distributor.receivers.otlp;
+  if (!(otlp.enabled && otlp.grpc.enabled)) return Status::ok();
+  otlp_grpc_ = std::make_unique<receiver::OtlpGrpcReceiver>(*distributor_,
+                                                            cfg_.multitenancy_enabled);
+  server::GrpcServerOptions o;
+  TEMPO_RETURN_IF_ERROR(server::parse_endpoint(otlp.grpc.endpoint, &o.address, &o.port));
+  o.max_recv_msg_size = static_cast<int>(otlp.grpc.max_recv_msg_size_mib << 20);
+  o.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
+  if (o.port == cfg_.server.grpc_listen_port) {
+    // Shared with Tempo's own gRPC port: one server, the server port's message limits.
+    o.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
+    log::info("otlp grpc receiver shares the server grpc port", {{"port", o.port}});
+  }
+  auto srv = std::make_unique<server::GrpcServer>(o);
+  srv->add_service(otlp_grpc_.get());
+  TEMPO_RETURN_IF_ERROR(srv->start());
+  grpc_servers_.push_back(std::move(srv));
+  return Status::ok();
+}
+
+void App::request_stop() {
+  if (stop_once_.exchange(true)) return;
+  stop_requested_.set_value();
+}
+
+int App::wait_and_stop() {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      log::info("received signal, shutting down", {{"signal", sig}});
+      request_stop();
+    }
+  });
+  stop_requested_.get_future().wait();
+  ready_ = false;
+
+  // Stop taking data first, then make everything accepted durable in blocks, then stop
+  // answering queries.
+  for (auto& g : grpc_servers_) g->stop();
+  for (size_t i = 1; i < http_servers_.size(); ++i) http_servers_[i]->stop();
+  int code = 0;
+  Status s = ingester_->flush();
+  if (!s.is_ok()) {
+    log::error("flush on shutdown failed; data stays in the wal and is replayed on start",
+               {{"err", s.to_string()}});
+  }
+  ingester_->stop();
+  if (!http_servers_.empty()) http_servers_[0]->stop();
+  signals.cancel();
+  io_.stop();
+  for (auto& t : io_threads_) t.join();
+  workers_->join();
+  log::info("Tempo stopped");
+  return code;
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
-  std::fprintf(stderr, "not wired yet\n");
-  return 1;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Flags flags;
+  Status s = parse_flags(args, &flags);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "%s\n%s", s.message().c_str(), usage().c_str());
+    return 2;
+  }
+  if (flags.help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (flags.version) {
+    std::printf("tempo, version %s (revision: %s)\n", std::string(metrics::version()).c_str(),
+                std::string(metrics::revision()).c_str());
+    return 0;
+  }
+  if (flags.config_file.empty()) {
+    log::error("no configuration file given; use -config.file=PATH");
+    return 1;
+  }
+  config::Config cfg;
+  config::LoadOptions lo;
+  lo.expand_env = flags.config_expand_env;
+  s = config::load_file(flags.config_file, lo, &cfg);
+  if (s.is_ok()) s = config::validate(cfg);
+  if (!s.is_ok()) {
+    log::error("failed to load config", {{"file", flags.config_file}, {"err", s.message()}});
+    return 1;
+  }
+  std::string level = flags.log_level.empty() ? cfg.server.log_level : flags.log_level;
+  log::Level lvl;
+  if (!log::parse_level(level, &lvl)) {
+    log::error("invalid log level", {{"level", level}});
+    return 1;
+  }
+  log::set_level(lvl);
+  log::set_format(cfg.server.log_format == "json" ? log::Format::kJson : log::Format::kLogfmt);
+  if (flags.target != "all") {
+    log::error("only -target=all is supported by this build",
+               {{"target", flags.target}});
+    return 1;
+  }
+  if (flags.config_verify) {
+    for (const auto& w : cfg.warnings) log::warn(w);
+    log::info("config is valid", {{"file", flags.config_file}});
+    return 0;
+  }
+
+  for (const auto& w : cfg.warnings) log::warn(w);
+  App app(std::move(cfg));
+  s = app.start();
+  if (!s.is_ok()) {
+    log::error("error starting tempo", {{"err", s.to_string()}});
+    return 1;
+  }
+  return app.wait_and_stop();
 }
 
 }  // namespace tempo::app

@@ -1,0 +1,41 @@
+#pragma once
+// Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), readiness, build info,
+// metrics and the operational endpoints (/flush, /shutdown). Paths, parameters, status codes
+// and bodies match Tempo's, so Grafana's Tempo data source works unchanged.
+
+#include <functional>
+#include <string>
+
+#include "tempo/ingester/ingester.h"
+#include "tempo/querier/querier.h"
+#include "tempo/server/http_server.h"
+
+namespace tempo::frontend {
+
+struct ApiOptions {
+  bool multitenancy_enabled = false;
+  std::string http_api_prefix;  // prepended to /api/... paths, as Tempo's http_api_prefix
+};
+
+struct ApiHooks {
+  std::function<bool()> ready;         // false while starting or stopping
+  std::function<void()> shutdown;      // asks the app to stop (after /shutdown flushed)
+};
+
+class Api {
+ public:
+  Api(ApiOptions options, querier::Querier& querier, ingester::Ingester& ingester, ApiHooks hooks)
+      : options_(std::move(options)), querier_(querier), ingester_(ingester), hooks_(std::move(hooks)) {}
+
+  void register_routes(server::Router& router);
+
+  server::HttpResponse trace_by_id(const server::HttpRequest& req, bool v2);
+
+ private:
+  ApiOptions options_;
+  querier::Querier& querier_;
+  ingester::Ingester& ingester_;
+  ApiHooks hooks_;
+};
+
+}  // namespace tempo::frontend

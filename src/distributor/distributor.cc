@@ -1,0 +1,119 @@
+#include "tempo/distributor/distributor.h"
+
+#include "tempo/model/trace_split.h"
+#include "tempo/observability/log.h"
+#include "tempo/observability/metrics.h"
+
+namespace tempo::distributor {
+namespace {
+
+prometheus::Family<prometheus::Counter>& spans_received() {
+  static auto& f = metrics::counter_family("tempo_distributor_spans_received_total",
+                                           "The total number of spans received per tenant.");
+  return f;
+}
+prometheus::Family<prometheus::Counter>& bytes_received() {
+  static auto& f = metrics::counter_family("tempo_distributor_bytes_received_total",
+                                           "The total number of proto bytes received per tenant.");
+  return f;
+}
+prometheus::Family<prometheus::Counter>& ingress_bytes() {
+  static auto& f = metrics::counter_family("tempo_distributor_ingress_bytes_total",
+                                           "The total number of request bytes received per tenant.");
+  return f;
+}
+prometheus::Family<prometheus::Counter>& accepted_spans() {
+  static auto& f = metrics::counter_family("tempo_receiver_accepted_spans",
+                                           "Number of spans successfully pushed into the pipeline.");
+  return f;
+}
+prometheus::Family<prometheus::Counter>& refused_spans() {
+  static auto& f = metrics::counter_family("tempo_receiver_refused_spans",
+                                           "Number of spans that could not be pushed into the pipeline.");
+  return f;
+}
+prometheus::Family<prometheus::Counter>& discarded_spans() {
+  static auto& f = metrics::counter_family("tempo_discarded_spans_total",
+                                           "The total number of samples that were discarded.");
+  return f;
+}
+prometheus::Histogram& push_duration() {
+  static auto& h = metrics::histogram_family("tempo_distributor_push_duration_seconds",
+                                             "Records the amount of time to push a batch to the ingester.")
+                       .Add({}, metrics::request_duration_buckets());
+  return h;
+}
+
+}  // namespace
+
+Status resolve_tenant(bool multitenancy_enabled, std::string_view org_id, std::string* tenant) {
+  if (!multitenancy_enabled) {
+    *tenant = kSingleTenant;
+    return Status::ok();
+  }
+  if (org_id.empty()) return Status::unauthenticated("no org id");
+  // The tenant names a directory in the WAL and the backend, so it must be a safe path segment.
+  if (org_id.size() > 150) return Status::invalid_argument("tenant ID is too long: max 150 characters");
+  if (org_id == "." || org_id == "..") return Status::invalid_argument("tenant ID is '.' or '..'");
+  for (char c : org_id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '!' || c == '-' || c == '_' || c == '.' || c == '*' || c == '\'' || c == '(' ||
+              c == ')';
+    if (!ok) {
+      return Status::invalid_argument(std::string("tenant ID contains unsupported character '") + c +
+                                      "'");
+    }
+  }
+  *tenant = org_id;
+  return Status::ok();
+}
+
+Status Distributor::push(
+    std::string_view tenant,
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
+    size_t request_bytes, std::string_view receiver, std::string_view transport,
+    PushResult* out) {
+  auto start = std::chrono::steady_clock::now();
+  const std::string tenant_s(tenant);
+  model::SplitResult split;
+  model::split_by_trace(req, &split);
+  uint64_t total = split.spans_accepted + split.spans_rejected;
+  spans_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(total));
+  ingress_bytes().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(request_bytes));
+  const prometheus::Labels rl{{"receiver", std::string(receiver)},
+                              {"transport", std::string(transport)}};
+
+  out->accepted_spans = split.spans_accepted;
+  out->rejected_spans = split.spans_rejected;
+  out->rejection = split.first_error;
+  if (split.spans_rejected) {
+    std::string reason = split.first_error.rfind("trace ids", 0) == 0 ? "invalid_trace_id"
+                                                                        : "invalid_span_id";
+    discarded_spans().Add({{"reason", reason}, {"tenant", tenant_s}})
+        .Increment(static_cast<double>(split.spans_rejected));
+    refused_spans().Add(rl).Increment(static_cast<double>(split.spans_rejected));
+  }
+  if (split.segments.empty()) {
+    if (split.spans_rejected) return Status::invalid_argument(split.first_error);
+    return Status::ok();  // an empty request is valid and stores nothing
+  }
+  uint64_t bytes = 0;
+  for (const auto& s : split.segments) bytes += s.bytes.size();
+
+  Status s = pusher_.push(tenant, split.segments);
+  push_duration().Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!s.is_ok()) {
+    refused_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
+    discarded_spans().Add({{"reason", "unknown_error"}, {"tenant", tenant_s}})
+        .Increment(static_cast<double>(split.spans_accepted));
+    log::error("push to ingester failed", {{"tenant", tenant_s}, {"err", s.to_string()}});
+    out->accepted_spans = 0;
+    return s.is(Status::Code::kResourceExhausted) ? s : Status::unavailable(s.message());
+  }
+  bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
+  accepted_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
+  return Status::ok();
+}
+
+}  // namespace tempo::distributor

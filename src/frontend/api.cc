@@ -1,0 +1,143 @@
+#include "tempo/frontend/api.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "tempo/distributor/distributor.h"
+#include "tempo/model/trace_encoding.h"
+#include "tempo/observability/log.h"
+#include "tempo/observability/metrics.h"
+
+namespace tempo::frontend {
+namespace {
+
+prometheus::Family<prometheus::Counter>& queries_total() {
+  static auto& f = metrics::counter_family("tempo_query_frontend_queries_total",
+                                           "Total queries received per tenant.");
+  return f;
+}
+
+server::HttpResponse text(int status, std::string body) {
+  server::HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+// Tempo answers protobuf when Accept mentions application/protobuf (substring match).
+bool wants_protobuf(const server::HttpRequest& req) {
+  return req.header("Accept").find("application/protobuf") != std::string::npos;
+}
+
+Status parse_seconds(const server::HttpRequest& req, std::string_view name,
+                     std::optional<uint64_t>* out) {
+  auto v = req.query_param(name);
+  if (!v || v->empty()) return Status::ok();
+  uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || ptr != v->data() + v->size()) {
+    return Status::invalid_argument("invalid " + std::string(name) + ": \"" + std::string(*v) +
+                                    "\" is not unix epoch seconds");
+  }
+  *out = n;
+  return Status::ok();
+}
+
+}  // namespace
+
+void Api::register_routes(server::Router& router) {
+  const std::string& p = options_.http_api_prefix;
+  router.add("GET", p + "/api/traces/{traceID}", "api_traces_traceid",
+             [this](const server::HttpRequest& r) { return trace_by_id(r, false); });
+  router.add("GET", p + "/api/v2/traces/{traceID}", "api_v2_traces_traceid",
+             [this](const server::HttpRequest& r) { return trace_by_id(r, true); });
+  router.add("GET", p + "/api/echo", "api_echo",
+             [](const server::HttpRequest&) { return text(200, "echo"); });
+  router.add("GET", p + "/api/status/buildinfo", "api_status_buildinfo",
+             [](const server::HttpRequest&) {
+               nlohmann::json j = {{"version", std::string(metrics::version())},
+                                   {"revision", std::string(metrics::revision())},
+                                   {"branch", "main"},
+                                   {"buildUser", ""},
+                                   {"buildDate", ""},
+                                   {"goVersion", ""}};
+               server::HttpResponse res = text(200, j.dump());
+               res.content_type = "application/json";
+               return res;
+             });
+  router.add("GET", "/ready", "ready", [this](const server::HttpRequest&) {
+    if (hooks_.ready && !hooks_.ready()) return text(503, "Application is stopping");
+    return text(200, "ready");
+  });
+  router.add("GET", "/metrics", "metrics", [](const server::HttpRequest&) {
+    server::HttpResponse res = text(200, metrics::serialize_text());
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return res;
+  });
+  auto flush = [this](const server::HttpRequest& r) {
+    std::string tenant(r.query_param("tenant").value_or(""));
+    Status s = ingester_.flush(tenant);
+    if (!s.is_ok()) return text(500, s.message());
+    return text(204, "");
+  };
+  router.add("GET", "/flush", "flush", flush);
+  router.add("POST", "/flush", "flush", flush);
+  auto shutdown = [this](const server::HttpRequest&) {
+    Status s = ingester_.flush();
+    if (!s.is_ok()) return text(500, "error flushing: " + s.message());
+    if (hooks_.shutdown) hooks_.shutdown();
+    return text(200, "shutdown job acknowledged");
+  };
+  router.add("GET", "/shutdown", "shutdown", shutdown);
+  router.add("POST", "/shutdown", "shutdown", shutdown);
+}
+
+server::HttpResponse Api::trace_by_id(const server::HttpRequest& req, bool v2) {
+  std::string tenant;
+  Status s = distributor::resolve_tenant(options_.multitenancy_enabled,
+                                         req.header("X-Scope-OrgID"), &tenant);
+  if (!s.is_ok()) return text(s.is(Status::Code::kUnauthenticated) ? 401 : 400, s.message());
+  const prometheus::Labels done{{"tenant", tenant}, {"op", "traces"}, {"result", "completed"}};
+  const prometheus::Labels failed{{"tenant", tenant}, {"op", "traces"}, {"result", "failed"}};
+
+  querier::TraceByIdRequest q;
+  auto it = req.path_params.find("traceID");
+  s = TraceId::parse_hex(it == req.path_params.end() ? "" : it->second, &q.id);
+  if (s.is_ok()) s = parse_seconds(req, "start", &q.start_seconds);
+  if (s.is_ok()) s = parse_seconds(req, "end", &q.end_seconds);
+  if (s.is_ok() && q.start_seconds && q.end_seconds && *q.end_seconds < *q.start_seconds) {
+    s = Status::invalid_argument("http parameter start must be before end. received start=" +
+                                 std::to_string(*q.start_seconds) +
+                                 " end=" + std::to_string(*q.end_seconds));
+  }
+  if (!s.is_ok()) {
+    queries_total().Add(failed).Increment();
+    return text(400, s.message());
+  }
+
+  querier::TraceByIdResult result;
+  s = querier_.find_trace_by_id(tenant, q, &result);
+  if (!s.is_ok()) {
+    queries_total().Add(failed).Increment();
+    log::error("trace by id failed", {{"tenant", tenant}, {"traceID", q.id.hex()},
+                                      {"err", s.to_string()}});
+    return text(500, s.message());
+  }
+  queries_total().Add(done).Increment();
+
+  const bool proto = wants_protobuf(req);
+  server::HttpResponse res;
+  res.content_type = proto ? "application/protobuf" : "application/json";
+  if (v2) {
+    const auto* trace = result.found ? &result.trace : nullptr;
+    res.body = proto ? model::to_v2_proto(trace, result.inspected_bytes)
+                     : model::to_v2_json(trace, result.inspected_bytes);
+    return res;
+  }
+  if (!result.found) return text(404, "");
+  res.body = proto ? model::to_v1_proto(result.trace) : model::to_v1_json(result.trace);
+  return res;
+}
+
+}  // namespace tempo::frontend

@@ -1,0 +1,54 @@
+#pragma once
+// One tenant's share of the ingester: the head WAL block taking appends, the sealed blocks
+// waiting to be written to the backend, and the set of live (recently written) traces.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ingester/wal_block.h"
+#include "tempo/ingester/ingester.h"
+
+namespace tempo::ingester {
+
+class TenantInstance {
+ public:
+  TenantInstance(std::string tenant, const IngesterOptions& options);
+
+  const std::string& tenant() const { return tenant_; }
+  std::string dir() const;
+
+  Status push(std::span<const model::TraceSegment> segments);
+  Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read);
+
+  // Seals the head block when it is due (size or age) or when `force` is set and it holds
+  // data. Returns the newly sealed block, or nullptr.
+  std::shared_ptr<WalBlock> cut_if_due(bool force);
+  // Adds a block replayed from disk to the sealed set.
+  void add_sealed(std::shared_ptr<WalBlock> block);
+  std::vector<std::shared_ptr<WalBlock>> sealed() const;
+  // Drops a block whose data is now in the backend.
+  void remove_sealed(const std::shared_ptr<WalBlock>& block);
+  // Forgets traces idle for longer than trace_idle_period (updates the live-traces gauge).
+  void sweep_live_traces();
+
+ private:
+  std::string tenant_;
+  const IngesterOptions& options_;
+
+  std::shared_mutex head_mu_;  // shared: appends; exclusive: replacing or sealing the head
+  std::shared_ptr<WalBlock> head_;
+
+  mutable std::mutex sealed_mu_;
+  std::vector<std::shared_ptr<WalBlock>> sealed_;
+
+  std::mutex live_mu_;
+  std::unordered_map<TraceId, std::chrono::steady_clock::time_point, TraceIdHash> live_;
+};
+
+}  // namespace tempo::ingester

@@ -1,0 +1,179 @@
+#include "ingester/wal_block.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "tempo/observability/log.h"
+
+namespace tempo::ingester {
+namespace {
+
+void put_u64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+uint64_t get_u64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+WalBlock::WalBlock(std::string id, std::string tenant, std::string path)
+    : id_(std::move(id)),
+      tenant_(std::move(tenant)),
+      path_(std::move(path)),
+      created_(std::chrono::steady_clock::now()) {}
+
+Status WalBlock::create(const std::string& tenant_dir, std::string tenant, bool sync,
+                        std::shared_ptr<WalBlock>* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(tenant_dir, ec);
+  if (ec) return Status::io_error("create wal directory " + tenant_dir + ": " + ec.message());
+  std::string id = block::new_block_id();
+  std::shared_ptr<WalBlock> b(new WalBlock(id, std::move(tenant), tenant_dir + "/" + id + ".wal"));
+  wal::WriterOptions wo;
+  wo.sync = sync;
+  TEMPO_RETURN_IF_ERROR(wal::Writer::open(b->path_, wo, &b->writer_));
+  TEMPO_RETURN_IF_ERROR(wal::RandomReader::open(b->path_, &b->reader_));
+  b->bytes_ = b->writer_->size();
+  *out = std::move(b);
+  return Status::ok();
+}
+
+Status WalBlock::replay(const std::string& path, std::string tenant,
+                        std::shared_ptr<WalBlock>* out, wal::ReplayStats* stats) {
+  std::string id = std::filesystem::path(path).stem().string();
+  std::shared_ptr<WalBlock> b(new WalBlock(id, std::move(tenant), path));
+  Status bad_record;
+  TEMPO_RETURN_IF_ERROR(wal::replay(
+      path,
+      [&](uint64_t offset, std::string_view payload) {
+        if (payload.size() < kRecordHeader) {
+          bad_record = Status::corruption("short record at offset " + std::to_string(offset));
+          return;
+        }
+        TraceId tid;
+        std::memcpy(tid.bytes.data(), payload.data(), 16);
+        b->index(tid, offset, get_u64(payload.data() + 16), get_u64(payload.data() + 24));
+      },
+      stats));
+  if (!bad_record.is_ok()) {
+    log::warn("skipped malformed wal records", {{"path", path}, {"err", bad_record.message()}});
+  }
+  TEMPO_RETURN_IF_ERROR(wal::RandomReader::open(path, &b->reader_));
+  std::error_code ec;
+  b->bytes_ = std::filesystem::file_size(path, ec);
+  *out = std::move(b);
+  return Status::ok();
+}
+
+void WalBlock::index(const TraceId& id, uint64_t offset, uint64_t start, uint64_t end) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = index_[id];
+  if (e.offsets.empty() || start < e.start) e.start = start;
+  if (end > e.end) e.end = end;
+  e.offsets.push_back(offset);
+}
+
+Status WalBlock::append(std::span<const model::TraceSegment> segments) {
+  if (!writer_) return Status::internal("append to sealed wal block " + id_);
+  // One buffer for the whole batch: records are views into it.
+  size_t total = 0;
+  for (const auto& s : segments) total += kRecordHeader + s.bytes.size();
+  std::string buf;
+  buf.resize(total);
+  std::vector<std::string_view> records;
+  records.reserve(segments.size());
+  char* p = buf.data();
+  for (const auto& s : segments) {
+    std::memcpy(p, s.id.bytes.data(), 16);
+    put_u64(p + 16, s.start_unix_nano);
+    put_u64(p + 24, s.end_unix_nano);
+    std::memcpy(p + kRecordHeader, s.bytes.data(), s.bytes.size());
+    records.emplace_back(p, kRecordHeader + s.bytes.size());
+    p += kRecordHeader + s.bytes.size();
+  }
+  std::vector<uint64_t> offsets;
+  TEMPO_RETURN_IF_ERROR(writer_->append(records, &offsets));
+  bytes_ = writer_->size();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& s = segments[i];
+    Entry& e = index_[s.id];
+    if (e.offsets.empty() || s.start_unix_nano < e.start) e.start = s.start_unix_nano;
+    if (s.end_unix_nano > e.end) e.end = s.end_unix_nano;
+    e.offsets.push_back(offsets[i]);
+  }
+  return Status::ok();
+}
+
+Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
+                      uint64_t* bytes_read) const {
+  std::vector<uint64_t> offsets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = index_.find(id);
+    if (it == index_.end()) return Status::ok();
+    offsets = it->second.offsets;
+  }
+  std::string payload;
+  for (uint64_t off : offsets) {
+    TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
+    if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+    *bytes_read += payload.size();
+    segments->emplace_back(payload.substr(kRecordHeader));
+  }
+  return Status::ok();
+}
+
+Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptions& options,
+                             block::BlockMeta* meta) const {
+  std::vector<std::pair<TraceId, Entry>> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries.reserve(index_.size());
+    for (const auto& kv : index_) entries.emplace_back(kv.first, kv.second);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  block::WriterOptions wo = options;
+  wo.expected_traces = entries.size();
+  block::BlockWriter writer(backend, tenant_, id_, wo);
+  std::string payload, trace;
+  for (const auto& [id, e] : entries) {
+    trace.clear();
+    for (uint64_t off : e.offsets) {
+      TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
+      if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+      // Serialized TracesData messages concatenate into one valid TracesData.
+      trace.append(payload, kRecordHeader, std::string::npos);
+    }
+    TEMPO_RETURN_IF_ERROR(writer.add(id, trace, e.start, e.end));
+  }
+  return writer.finish(meta);
+}
+
+void WalBlock::seal() {
+  if (writer_) {
+    Status s = writer_->close();
+    if (!s.is_ok()) log::warn("closing sealed wal block", {{"path", path_}, {"err", s.to_string()}});
+    writer_.reset();
+  }
+}
+
+Status WalBlock::remove_file() {
+  seal();
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+  if (ec) return Status::io_error("remove " + path_ + ": " + ec.message());
+  return Status::ok();
+}
+
+size_t WalBlock::trace_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return index_.size();
+}
+
+}  // namespace tempo::ingester

@@ -1,0 +1,76 @@
+#pragma once
+// One WAL block: an append-only WAL segment file `<wal>/<tenant>/<block-id>.wal` plus an
+// in-memory index from trace ID to the offsets of its records. Only offsets stay in memory;
+// span data is read back from the file, so memory does not grow with the data held.
+//
+// Record payload layout (inside the WAL's own framing):
+//   trace id (16 bytes) | start unix nano (u64 LE) | end unix nano (u64 LE) | TracesData bytes
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tempo/backend/backend.h"
+#include "tempo/block/block.h"
+#include "tempo/model/trace_id.h"
+#include "tempo/model/trace_split.h"
+#include "tempo/wal/wal.h"
+
+namespace tempo::ingester {
+
+class WalBlock {
+ public:
+  static constexpr size_t kRecordHeader = 32;
+
+  // Creates a new, empty head block with a fresh block ID under `tenant_dir`.
+  static Status create(const std::string& tenant_dir, std::string tenant, bool sync,
+                       std::shared_ptr<WalBlock>* out);
+  // Rebuilds a block from an existing WAL file (torn tails are truncated by the WAL).
+  static Status replay(const std::string& path, std::string tenant,
+                       std::shared_ptr<WalBlock>* out, wal::ReplayStats* stats);
+
+  // Appends the segments durably and indexes them. Thread-safe.
+  Status append(std::span<const model::TraceSegment> segments);
+  // Appends every stored piece of `id`, in append order.
+  Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read) const;
+  // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
+  Status write_block(backend::Backend& backend, const block::WriterOptions& options,
+                     block::BlockMeta* meta) const;
+  // Closes and deletes the WAL file.
+  Status remove_file();
+  // No more appends: closes the writer, keeps the reader.
+  void seal();
+
+  const std::string& id() const { return id_; }
+  const std::string& tenant() const { return tenant_; }
+  const std::string& path() const { return path_; }
+  uint64_t bytes() const { return bytes_.load(); }
+  size_t trace_count() const;
+  bool empty() const { return trace_count() == 0; }
+  std::chrono::steady_clock::time_point created() const { return created_; }
+
+  std::atomic<bool> queued{false};
+
+ private:
+  struct Entry {
+    std::vector<uint64_t> offsets;
+    uint64_t start = 0, end = 0;
+  };
+  WalBlock(std::string id, std::string tenant, std::string path);
+  void index(const TraceId& id, uint64_t offset, uint64_t start, uint64_t end);
+
+  std::string id_, tenant_, path_;
+  std::chrono::steady_clock::time_point created_;
+  std::unique_ptr<wal::Writer> writer_;
+  std::unique_ptr<wal::RandomReader> reader_;
+  std::atomic<uint64_t> bytes_{0};
+  mutable std::mutex mu_;
+  std::unordered_map<TraceId, Entry, TraceIdHash> index_;
+};
+
+}  // namespace tempo::ingester
