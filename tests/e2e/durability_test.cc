@@ -1,0 +1,141 @@
+// What was acknowledged survives restarts, kill -9 and block flushes.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "harness.h"
+
+using namespace tempo;
+using namespace tempo::e2e;
+namespace fs = std::filesystem;
+
+namespace {
+
+size_t regular_files(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+    if (e.is_regular_file()) ++n;
+  return n;
+}
+
+std::vector<std::string> block_metas(const std::string& blocks_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(blocks_dir, ec))
+    if (e.path().filename() == "meta.json") out.push_back(e.path().string());
+  return out;
+}
+
+void require_readable(TempoServer& s, const ExportTraceServiceRequest& req, const std::string& id) {
+  auto res = s.get("/api/traces/" + id);
+  INFO("trace " << id);
+  REQUIRE(res.status == 200);
+  require_same_spans(req, id, parse_v1_json(res.body));
+}
+
+}  // namespace
+
+TEST_CASE("a clean restart keeps every trace") {
+  TempoServer s;
+  s.start();
+  std::vector<std::pair<std::string, ExportTraceServiceRequest>> sent;
+  for (int i = 0; i < 5; ++i) {
+    std::string id = random_trace_hex();
+    sent.emplace_back(id, make_request({id}, 3));
+    REQUIRE(s.export_grpc(sent.back().second).ok());
+  }
+  CHECK(s.stop() == 0);
+  s.start();
+  for (auto& [id, req] : sent) require_readable(s, req, id);
+}
+
+TEST_CASE("kill -9 during ingestion loses no acknowledged span") {
+  TempoServer s;
+  s.start();
+  std::mutex mu;
+  std::vector<std::pair<std::string, ExportTraceServiceRequest>> acked;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c) {
+    clients.emplace_back([&] {
+      while (!stop) {
+        std::string id = random_trace_hex();
+        auto req = make_request({id}, 3);
+        if (s.export_grpc(req).ok()) {
+          std::lock_guard<std::mutex> l(mu);
+          acked.emplace_back(id, std::move(req));
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  s.kill9();
+  stop = true;
+  for (auto& t : clients) t.join();
+  REQUIRE(acked.size() > 10);
+  s.start();
+  INFO(acked.size() << " acknowledged traces");
+  for (auto& [id, req] : acked) require_readable(s, req, id);
+}
+
+TEST_CASE("/flush writes blocks and empties the WAL; data stays readable across restart") {
+  TempoServer s;
+  s.start();
+  std::vector<std::pair<std::string, ExportTraceServiceRequest>> sent;
+  for (int i = 0; i < 20; ++i) {
+    std::string id = random_trace_hex();
+    sent.emplace_back(id, make_request({id}, 2));
+    REQUIRE(s.export_grpc(sent.back().second).ok());
+  }
+  CHECK(regular_files(s.wal_dir()) > 0);
+  auto res = s.get("/flush");
+  CHECK(res.status == 204);
+  CHECK(regular_files(s.wal_dir()) == 0);
+  auto metas = block_metas(s.blocks_dir());
+  REQUIRE(metas.size() == 1);
+  CHECK(metas[0].find("/single-tenant/") != std::string::npos);
+  for (auto& [id, req] : sent) require_readable(s, req, id);
+  CHECK(s.stop() == 0);
+  s.start();
+  for (auto& [id, req] : sent) require_readable(s, req, id);
+  auto metrics = s.get("/metrics").body;
+  CHECK(metrics.find("tempodb_blocklist_length{tenant=\"single-tenant\"} 1") != std::string::npos);
+}
+
+TEST_CASE("the head block is cut after max_block_duration without /flush") {
+  ServerOptions o;
+  o.ingester_extra = "  max_block_duration: 1s\n  flush_check_period: 200ms\n";
+  TempoServer s(o);
+  s.start();
+  std::string id = random_trace_hex();
+  auto req = make_request({id}, 2);
+  REQUIRE(s.export_grpc(req).ok());
+  for (int i = 0; i < 100 && block_metas(s.blocks_dir()).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(block_metas(s.blocks_dir()).size() == 1);
+  for (int i = 0; i < 50 && regular_files(s.wal_dir()) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(regular_files(s.wal_dir()) == 0);
+  require_readable(s, req, id);
+  CHECK(s.get("/metrics").body.find("tempo_ingester_blocks_flushed_total{tenant=\"single-tenant\"} 1") !=
+        std::string::npos);
+}
+
+TEST_CASE("SIGTERM flushes: the WAL is empty after a clean stop") {
+  TempoServer s;
+  s.start();
+  std::string id = random_trace_hex();
+  auto req = make_request({id}, 2);
+  REQUIRE(s.export_grpc(req).ok());
+  CHECK(s.stop() == 0);
+  CHECK(regular_files(s.wal_dir()) == 0);
+  CHECK(block_metas(s.blocks_dir()).size() == 1);
+  CHECK(s.log().find("Tempo stopped") != std::string::npos);
+}
