@@ -10,8 +10,12 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev
   libre2-dev libsnappy-dev prometheus-cpp-dev
   catch2
-  nodejs npm                        # interop tests drive the server with real JS SDKs
 )
+# Interop tests drive the server with real JS SDKs. A machine may already have Node.js from
+# another build that bundles npm (Debian's npm package would conflict with it), so the
+# packages are only needed when the commands are missing.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
