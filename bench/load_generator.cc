@@ -1,0 +1,280 @@
+// OTLP load generator: sends trace batches over OTLP/gRPC or OTLP/HTTP and prints spans/s,
+// requests/s, payload MB/s, errors and the server's RSS. Requests are serialized once and only
+// their trace IDs are patched per request, so the generator's own CPU stays small and the
+// figures describe the server.
+//
+//   load_generator --target=grpc --endpoint=127.0.0.1:4317 --connections=4 --batch-spans=100 \
+//                  --spans-per-trace=10 --attributes=8 --duration=30 --server-pid=$(pidof tempo)
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "tempo/server/http_client.h"
+
+namespace {
+
+struct Options {
+  std::string target = "grpc";
+  std::string endpoint = "127.0.0.1:4317";
+  int connections = 4;
+  int batch_spans = 100;
+  int spans_per_trace = 10;
+  int attributes = 8;
+  double duration = 10;
+  uint64_t total_spans = 0;  // 0 = run for `duration`
+  int server_pid = 0;
+  std::string ids_out;
+};
+
+bool flag(const std::string& arg, const char* name, std::string* value) {
+  std::string prefix = std::string("--") + name + "=";
+  if (arg.rfind(prefix, 0) != 0) return false;
+  *value = arg.substr(prefix.size());
+  return true;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i], v;
+    if (flag(a, "target", &v)) o.target = v;
+    else if (flag(a, "endpoint", &v)) o.endpoint = v;
+    else if (flag(a, "connections", &v)) o.connections = std::stoi(v);
+    else if (flag(a, "batch-spans", &v)) o.batch_spans = std::stoi(v);
+    else if (flag(a, "spans-per-trace", &v)) o.spans_per_trace = std::stoi(v);
+    else if (flag(a, "attributes", &v)) o.attributes = std::stoi(v);
+    else if (flag(a, "duration", &v)) o.duration = std::stod(v);
+    else if (flag(a, "total-spans", &v)) o.total_spans = std::stoull(v);
+    else if (flag(a, "server-pid", &v)) o.server_pid = std::stoi(v);
+    else if (flag(a, "ids-out", &v)) o.ids_out = v;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+// A serialized request plus where each trace's ID bytes sit in it.
+struct Template {
+  std::string bytes;
+  std::vector<std::vector<size_t>> id_offsets;  // per trace, offsets of its 16 ID bytes
+};
+
+Template build_template(const Options& o, int connection) {
+  using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+  ExportTraceServiceRequest req;
+  auto* rs = req.add_resource_spans();
+  auto add_attr = [](auto* list, const std::string& k, const std::string& v) {
+    auto* a = list->Add();
+    a->set_key(k);
+    a->mutable_value()->set_string_value(v);
+  };
+  add_attr(rs->mutable_resource()->mutable_attributes(), "service.name",
+           "loadgen-" + std::to_string(connection));
+  add_attr(rs->mutable_resource()->mutable_attributes(), "host.name", "bench-host");
+  auto* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name("load_generator");
+  int traces = (o.batch_spans + o.spans_per_trace - 1) / o.spans_per_trace;
+  // Marker IDs, unique per trace, found again after serialization.
+  std::vector<std::string> markers;
+  for (int t = 0; t < traces; ++t) {
+    std::string m(16, '\0');
+    std::memcpy(m.data(), "\xE7\x9A\x5C\x11", 4);
+    std::memcpy(m.data() + 4, &t, 4);
+    std::memcpy(m.data() + 8, &connection, 4);
+    std::memcpy(m.data() + 12, "\x3B\x77\xC2\x05", 4);
+    markers.push_back(m);
+  }
+  uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count());
+  for (int i = 0; i < o.batch_spans; ++i) {
+    int t = i / o.spans_per_trace;
+    auto* sp = ss->add_spans();
+    sp->set_trace_id(markers[t]);
+    uint64_t sid = 0x1000 + static_cast<uint64_t>(i);
+    sp->set_span_id(std::string(reinterpret_cast<const char*>(&sid), 8));
+    if (i % o.spans_per_trace != 0) {
+      uint64_t parent = 0x1000 + static_cast<uint64_t>(t * o.spans_per_trace);
+      sp->set_parent_span_id(std::string(reinterpret_cast<const char*>(&parent), 8));
+    }
+    sp->set_name("operation-" + std::to_string(i % 7));
+    sp->set_kind(i % o.spans_per_trace == 0
+                     ? opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER
+                     : opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+    sp->set_start_time_unix_nano(now + static_cast<uint64_t>(i) * 1000);
+    sp->set_end_time_unix_nano(now + static_cast<uint64_t>(i) * 1000 + 250000);
+    for (int a = 0; a < o.attributes; ++a) {
+      add_attr(sp->mutable_attributes(), "attr." + std::to_string(a),
+               "value-" + std::to_string((i * 31 + a) % 100));
+    }
+  }
+  Template tpl;
+  req.SerializeToString(&tpl.bytes);
+  tpl.id_offsets.resize(traces);
+  for (int t = 0; t < traces; ++t) {
+    size_t pos = 0;
+    while ((pos = tpl.bytes.find(markers[t], pos)) != std::string::npos) {
+      tpl.id_offsets[t].push_back(pos);
+      pos += 16;
+    }
+  }
+  return tpl;
+}
+
+long rss_kb(int pid, const char* field) {
+  if (pid <= 0) return -1;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field) + 1);
+  }
+  return -1;
+}
+
+struct Counters {
+  std::atomic<uint64_t> spans{0}, requests{0}, bytes{0}, errors{0};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  auto colon = o.endpoint.rfind(':');
+  std::string host = o.endpoint.substr(0, colon);
+  uint16_t port = static_cast<uint16_t>(std::stoi(o.endpoint.substr(colon + 1)));
+  Counters c;
+  std::atomic<bool> stop{false};
+  std::mutex ids_mu;
+  std::ofstream ids;
+  if (!o.ids_out.empty()) ids.open(o.ids_out);
+  const int traces_per_request = (o.batch_spans + o.spans_per_trace - 1) / o.spans_per_trace;
+  const uint64_t requests_limit =
+      o.total_spans ? (o.total_spans + o.batch_spans - 1) / o.batch_spans : 0;
+  std::atomic<uint64_t> requests_started{0};
+
+  std::vector<std::thread> workers;
+  for (int w = 0; w < o.connections; ++w) {
+    workers.emplace_back([&, w] {
+      Template tpl = build_template(o, w);
+      std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(w) << 32));
+      std::string body = tpl.bytes;
+      std::string line;
+      std::shared_ptr<grpc::Channel> channel;
+      std::unique_ptr<grpc::GenericStub> stub;
+      std::unique_ptr<tempo::server::HttpClient> http;
+      if (o.target == "grpc") {
+        grpc::ChannelArguments args;
+        args.SetInt("grpc.channel_id", w);  // one connection per worker
+        channel = grpc::CreateCustomChannel(o.endpoint, grpc::InsecureChannelCredentials(), args);
+        stub = std::make_unique<grpc::GenericStub>(channel);
+      } else {
+        http = std::make_unique<tempo::server::HttpClient>(host, port);
+      }
+      while (!stop) {
+        if (requests_limit && requests_started.fetch_add(1) >= requests_limit) break;
+        // Fresh random trace IDs for this request.
+        std::string id_lines;
+        for (int t = 0; t < traces_per_request; ++t) {
+          uint64_t a = rng(), b = rng();
+          for (size_t off : tpl.id_offsets[t]) {
+            std::memcpy(body.data() + off, &a, 8);
+            std::memcpy(body.data() + off + 8, &b, 8);
+          }
+          if (ids.is_open()) {
+            char hex[40];
+            const unsigned char* p = reinterpret_cast<const unsigned char*>(body.data() + tpl.id_offsets[t][0]);
+            for (int i = 0; i < 16; ++i) std::snprintf(hex + 2 * i, 3, "%02x", p[i]);
+            id_lines += hex;
+            id_lines += '\n';
+          }
+        }
+        bool ok = false;
+        if (stub) {
+          grpc::Slice slice(body);
+          grpc::ByteBuffer req(&slice, 1), resp;
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+          std::promise<grpc::Status> done;
+          stub->UnaryCall(&ctx, "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                          grpc::StubOptions(), &req, &resp,
+                          [&done](grpc::Status s) { done.set_value(std::move(s)); });
+          grpc::Status s = done.get_future().get();
+          ok = s.ok();
+          if (!ok && c.errors.load() < 5) {
+            std::fprintf(stderr, "export failed: %s\n", s.error_message().c_str());
+          }
+        } else {
+          tempo::server::ClientResponse res;
+          ok = http->post("/v1/traces", body, "application/x-protobuf", &res).is_ok() &&
+               res.status == 200;
+        }
+        if (ok) {
+          c.spans += static_cast<uint64_t>(o.batch_spans);
+          c.requests++;
+          c.bytes += body.size();
+          if (ids.is_open()) {
+            std::lock_guard<std::mutex> l(ids_mu);
+            ids << id_lines;
+          }
+        } else {
+          c.errors++;
+        }
+      }
+    });
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  uint64_t last_spans = 0;
+  auto last = start;
+  std::thread reporter([&] {
+    while (!stop) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      auto now = std::chrono::steady_clock::now();
+      double dt = std::chrono::duration<double>(now - last).count();
+      uint64_t spans = c.spans.load();
+      std::printf("t=%4.0fs spans/s=%9.0f errors=%llu server_rss_mb=%.1f\n",
+                  std::chrono::duration<double>(now - start).count(), (spans - last_spans) / dt,
+                  static_cast<unsigned long long>(c.errors.load()),
+                  rss_kb(o.server_pid, "VmRSS") / 1024.0);
+      std::fflush(stdout);
+      last_spans = spans;
+      last = now;
+    }
+  });
+  if (requests_limit) {
+    for (auto& t : workers) t.join();
+    stop = true;
+  } else {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.duration));
+    stop = true;
+    for (auto& t : workers) t.join();
+  }
+  reporter.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "summary target=%s connections=%d batch_spans=%d spans_per_trace=%d attributes=%d "
+      "seconds=%.1f spans=%llu spans/s=%.0f requests/s=%.0f MB/s=%.2f errors=%llu "
+      "server_rss_mb=%.1f server_peak_rss_mb=%.1f\n",
+      o.target.c_str(), o.connections, o.batch_spans, o.spans_per_trace, o.attributes, secs,
+      static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
+      c.requests.load() / secs, c.bytes.load() / secs / 1e6,
+      static_cast<unsigned long long>(c.errors.load()), rss_kb(o.server_pid, "VmRSS") / 1024.0,
+      rss_kb(o.server_pid, "VmHWM") / 1024.0);
+  return c.errors.load() == 0 ? 0 : 1;
+}
