@@ -22,6 +22,11 @@ distributor:
       protocols:
         grpc:
           endpoint: 127.0.0.1:14317
+overrides:
+  defaults:
+    ingestion:            # Tempo's default 15 MB/s per tenant would cap the benchmark
+      rate_limit_bytes: 1000000000
+      burst_size_bytes: 1000000000
 storage:
   trace:
     backend: local

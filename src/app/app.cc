@@ -95,7 +95,10 @@ Status App::start() {
       io, *backend_, [blocks](const block::BlockMeta& meta) { blocks->add(meta); });
   TEMPO_RETURN_IF_ERROR(ingester_->start());
 
-  distributor_ = std::make_unique<distributor::Distributor>(*ingester_);
+  distributor::DistributorLimits limits;
+  limits.rate_limit_bytes = static_cast<double>(cfg_.overrides.ingestion_rate_limit_bytes);
+  limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
+  distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
 
   workers_ = std::make_unique<asio::thread_pool>(4);

@@ -265,8 +265,8 @@ SchemaNode trace_storage() {
 SchemaNode overrides_scoped() {
   return open({
       {"ingestion", open({{"rate_strategy", leaf()},
-                          {"rate_limit_bytes", leaf()},
-                          {"burst_size_bytes", leaf()},
+                          {"rate_limit_bytes", acted()},
+                          {"burst_size_bytes", acted()},
                           {"max_traces_per_user", leaf()},
                           {"max_global_traces_per_user", leaf()},
                           {"tenant_shard_size", leaf()},
@@ -288,6 +288,8 @@ SchemaNode overrides() {
   // many and all optional, so the block is open beyond the structural ones.
   return open({
       {"defaults", overrides_scoped()},
+      {"ingestion_rate_limit_bytes", acted()},
+      {"ingestion_burst_size_bytes", acted()},
       {"per_tenant_override_config", leaf()},
       {"per_tenant_override_period", leaf()},
       {"user_configurable_overrides", any()},

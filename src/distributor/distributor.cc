@@ -1,5 +1,6 @@
 #include "tempo/distributor/distributor.h"
 
+#include "distributor/rate_limiter.h"
 #include "tempo/model/trace_split.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -68,6 +69,12 @@ Status resolve_tenant(bool multitenancy_enabled, std::string_view org_id, std::s
   return Status::ok();
 }
 
+Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits)
+    : pusher_(pusher),
+      limiter_(std::make_unique<RateLimiter>(limits.rate_limit_bytes, limits.burst_size_bytes)) {}
+
+Distributor::~Distributor() = default;
+
 Status Distributor::push(
     std::string_view tenant,
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
@@ -75,13 +82,22 @@ Status Distributor::push(
     PushResult* out) {
   auto start = std::chrono::steady_clock::now();
   const std::string tenant_s(tenant);
+  const prometheus::Labels rl{{"receiver", std::string(receiver)},
+                              {"transport", std::string(transport)}};
+  if (Status limited = limiter_->admit(tenant, request_bytes); !limited.is_ok()) {
+    uint64_t spans = 0;
+    for (const auto& rs : req.resource_spans())
+      for (const auto& ss : rs.scope_spans()) spans += static_cast<uint64_t>(ss.spans_size());
+    discarded_spans().Add({{"reason", "rate_limited"}, {"tenant", tenant_s}})
+        .Increment(static_cast<double>(spans));
+    refused_spans().Add(rl).Increment(static_cast<double>(spans));
+    return limited;
+  }
   model::SplitResult split;
   model::split_by_trace(req, &split);
   uint64_t total = split.spans_accepted + split.spans_rejected;
   spans_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(total));
   ingress_bytes().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(request_bytes));
-  const prometheus::Labels rl{{"receiver", std::string(receiver)},
-                              {"transport", std::string(transport)}};
 
   out->accepted_spans = split.spans_accepted;
   out->rejected_spans = split.spans_rejected;

@@ -59,6 +59,8 @@ TempoServer::TempoServer(ServerOptions options) : options_(std::move(options)) {
     << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n"
     << "ingester:\n  trace_idle_period: 2s\n"
     << options_.ingester_extra
+    << "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: "
+    << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes << "\n"
     << "storage:\n  trace:\n    backend: local\n    local:\n      path: " << blocks_dir_
     << "\n    wal:\n      path: " << wal_dir_ << "\n";
 }

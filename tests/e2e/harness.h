@@ -25,6 +25,10 @@ struct ServerOptions {
   bool multitenancy = false;
   std::string ingester_extra;  // extra YAML lines under `ingester:` (indented by 2)
   bool shared_grpc_port = true;  // server.grpc_listen_port == OTLP gRPC port
+  // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
+  // that send fast are not throttled.
+  int64_t rate_limit_bytes = 1000000000;
+  int64_t burst_size_bytes = 1000000000;
 };
 
 class TempoServer {

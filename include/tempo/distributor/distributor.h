@@ -4,6 +4,7 @@
 // beyond the receiver/transport names it counts under.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,13 +20,22 @@ struct PushResult {
   std::string rejection;  // why spans were rejected (first reason), empty when none were
 };
 
+struct DistributorLimits {
+  double rate_limit_bytes = 15e6;  // per tenant per second; <= 0 disables
+  double burst_size_bytes = 20e6;
+};
+
+class RateLimiter;
+
 class Distributor {
  public:
-  explicit Distributor(ingester::Pusher& pusher) : pusher_(pusher) {}
+  explicit Distributor(ingester::Pusher& pusher, DistributorLimits limits = {});
+  ~Distributor();
 
   // Stores the valid spans of `req` for `tenant`. Invalid spans (bad trace/span IDs) are
   // rejected individually and reported in `out`; if every span is invalid the call fails
-  // with kInvalidArgument. Storage failures fail the whole call and nothing is acknowledged.
+  // with kInvalidArgument. Over the tenant's rate limit the call fails with
+  // kResourceExhausted. Storage failures fail the whole call and nothing is acknowledged.
   Status push(std::string_view tenant,
               const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
               size_t request_bytes, std::string_view receiver, std::string_view transport,
@@ -33,6 +43,7 @@ class Distributor {
 
  private:
   ingester::Pusher& pusher_;
+  std::unique_ptr<RateLimiter> limiter_;
 };
 
 // Resolves the tenant of a request: with multitenancy off every request is "single-tenant";
