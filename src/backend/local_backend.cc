@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "tempo/backend/backend.h"
@@ -160,45 +161,12 @@ class LocalBackend final : public Backend {
   }
 
   Status read(std::string_view key, std::string* out) override {
-    Timer t("GET");
-    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
-    std::string path = full(key);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return t.done(Status::not_found("no object " + std::string(key)));
-      return t.done(Status::io_error(sys_error("open", path)));
-    }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      return t.done(Status::io_error(sys_error("stat", path)));
-    }
-    Status s = pread_all(fd, path, 0, static_cast<uint64_t>(st.st_size), out);
-    ::close(fd);
-    return t.done(s);
+    return read_object(key, 0, std::nullopt, out);
   }
 
   Status read_range(std::string_view key, uint64_t offset, uint64_t length,
                     std::string* out) override {
-    Timer t("GET");
-    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
-    std::string path = full(key);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return t.done(Status::not_found("no object " + std::string(key)));
-      return t.done(Status::io_error(sys_error("open", path)));
-    }
-    struct stat st;
-    ::fstat(fd, &st);
-    if (offset + length > static_cast<uint64_t>(st.st_size)) {
-      ::close(fd);
-      return t.done(Status::invalid_argument("range " + std::to_string(offset) + "+" +
-                                             std::to_string(length) + " past the end of " +
-                                             std::string(key)));
-    }
-    Status s = pread_all(fd, path, offset, length, out);
-    ::close(fd);
-    return t.done(s);
+    return read_object(key, offset, length, out);
   }
 
   Status list(std::string_view prefix, std::vector<std::string>* out) override {
@@ -242,6 +210,37 @@ class LocalBackend final : public Backend {
 
  private:
   std::string full(std::string_view key) const { return root_ + "/" + std::string(key); }
+
+  // Reads `length` bytes at `offset`, or the whole object when `length` is empty.
+  Status read_object(std::string_view key, uint64_t offset, std::optional<uint64_t> length,
+                     std::string* out) {
+    Timer t("GET");
+    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
+    std::string path = full(key);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        return t.done(Status::not_found("no object " + std::string(key)));
+      }
+      return t.done(Status::io_error(sys_error("open", path)));
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return t.done(Status::io_error(sys_error("stat", path)));
+    }
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    const uint64_t n = length.value_or(size - std::min(offset, size));
+    if (offset + n > size) {
+      ::close(fd);
+      return t.done(Status::invalid_argument("range " + std::to_string(offset) + "+" +
+                                             std::to_string(n) + " past the end of " +
+                                             std::string(key)));
+    }
+    Status s = pread_all(fd, path, offset, n, out);
+    ::close(fd);
+    return t.done(s);
+  }
 
   static Status pread_all(int fd, const std::string& path, uint64_t off, uint64_t n,
                           std::string* out) {
