@@ -130,6 +130,12 @@ Status App::start_http() {
   api_opts.address = cfg_.server.http_listen_address.empty() ? "0.0.0.0"
                                                              : cfg_.server.http_listen_address;
   api_opts.port = static_cast<uint16_t>(cfg_.server.http_listen_port);
+  auto secs = [](config::Duration d) {
+    return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(d));
+  };
+  api_opts.read_timeout = secs(cfg_.server.http_server_read_timeout);
+  api_opts.write_timeout = secs(cfg_.server.http_server_write_timeout);
+  api_opts.idle_timeout = secs(cfg_.server.http_server_idle_timeout);
 
   const auto& otlp = cfg_.distributor.receivers.otlp;
   bool otlp_http = otlp.enabled && otlp.http.enabled;
@@ -157,6 +163,9 @@ Status App::start_http() {
     o.address = otlp_host;
     o.port = static_cast<uint16_t>(otlp_port);
     o.max_body_bytes = otlp.http.max_request_body_size;
+    o.read_timeout = api_opts.read_timeout;
+    o.write_timeout = api_opts.write_timeout;
+    o.idle_timeout = api_opts.idle_timeout;
     http_servers_.push_back(
         std::make_unique<server::HttpServer>(io_, *workers_, o, std::move(router)));
     TEMPO_RETURN_IF_ERROR(http_servers_.back()->start());
