@@ -277,9 +277,16 @@ int run(int argc, char** argv) {
                {{"target", flags.target}});
     return 1;
   }
+  for (const auto& m : cfg.mapped) {
+    auto arrow = m.find(" -> ");
+    log::info("Tempo 3.x config key mapped",
+              {{"key", m.substr(0, arrow)}, {"as", m.substr(arrow + 4)}});
+  }
   if (flags.config_verify) {
     for (const auto& w : cfg.warnings) log::warn(w);
-    log::info("config is valid", {{"file", flags.config_file}});
+    log::info("config is valid", {{"file", flags.config_file},
+                                  {"mapped_keys", cfg.mapped.size()},
+                                  {"ignored_keys", cfg.warnings.size()}});
     return 0;
   }
 

@@ -80,14 +80,18 @@ class Reader {
  public:
   explicit Reader(const YAML::Node& root) : root_(root) {}
 
-  // The node at a dotted path, or an undefined node.
+  // The node at a dotted path, or an undefined node. Walks through const handles: a
+  // non-const operator[] would insert keys, and a clone would lose the line marks.
   YAML::Node at(const std::string& path) const {
-    YAML::Node n = YAML::Clone(root_);
+    YAML::Node n(root_);
     std::stringstream ss(path);
     std::string part;
     while (std::getline(ss, part, '.')) {
-      if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-      n = n[part];
+      if (!n.IsDefined() || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      const YAML::Node& cn = n;
+      YAML::Node next = cn[part];
+      if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+      n.reset(next);
     }
     return n;
   }
@@ -211,6 +215,59 @@ Status read_receivers(const Reader& r, ReceiversConfig* rc) {
     o.out->endpoint = o.default_endpoint;
     YAML::Node n = r.at(o.path);
     if (n.IsMap() && n["endpoint"] && n["endpoint"].IsScalar()) o.out->endpoint = n["endpoint"].Scalar();
+  }
+  return Status::ok();
+}
+
+// Tempo 3.x dialect: a key of the 3.x section sets the module setting its 2.x twin sets. Giving
+// both with different values is an error, since one of them would silently lose.
+struct DialectMapping {
+  const char* from;  // 3.x key
+  const char* to;    // 2.x key this build reads
+};
+constexpr DialectMapping kDialect3[] = {
+    {"live_store.max_trace_idle", "ingester.trace_idle_period"},
+    {"live_store.flush_check_period", "ingester.flush_check_period"},
+    {"live_store.max_block_bytes", "ingester.max_block_bytes"},
+    {"live_store.max_block_duration", "ingester.max_block_duration"},
+    {"live_store.complete_block_timeout", "ingester.complete_block_timeout"},
+    {"live_store.complete_block_concurrency", "ingester.concurrent_flushes"},
+    {"live_store.wal.path", "storage.trace.wal.path"},
+    {"backend_worker.compaction.block_retention", "compactor.compaction.block_retention"},
+    {"backend_scheduler.provider.compaction.compaction.block_retention",
+     "compactor.compaction.block_retention"},
+};
+
+// Rewrites `root` so every 3.x key also appears under its 2.x name.
+Status map_dialect(YAML::Node root, std::vector<std::string>* mapped) {
+  for (const auto& m : kDialect3) {
+    Reader r(root);
+    YAML::Node from = r.at(m.from);
+    if (!from.IsDefined() || from.IsNull()) continue;
+    YAML::Node to = r.at(m.to);
+    if (to.IsDefined() && !to.IsNull()) {
+      if (to.IsScalar() && from.IsScalar() && to.Scalar() == from.Scalar()) continue;
+      return Status::invalid_argument(line_of(from) + ": config key \"" + std::string(m.from) +
+                                      "\" conflicts with \"" + m.to + "\" (" + line_of(to) +
+                                      "); they are the same setting in Tempo 3.x and 2.x, so "
+                                      "keep only one");
+    }
+    // Create the 2.x path and copy the value there.
+    YAML::Node node = root;
+    std::string path = m.to;
+    size_t start = 0;
+    for (;;) {
+      size_t dot = path.find('.', start);
+      std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (dot == std::string::npos) {
+        node[part] = from;
+        break;
+      }
+      if (!node[part] || node[part].IsNull()) node[part] = YAML::Node(YAML::NodeType::Map);
+      node.reset(node[part]);
+      start = dot + 1;
+    }
+    mapped->push_back(std::string(m.from) + " -> " + m.to);
   }
   return Status::ok();
 }
@@ -346,6 +403,7 @@ Status load_string(std::string_view yaml, const LoadOptions& options, Config* ou
   if (root.IsDefined() && !root.IsNull()) {
     try {
       TEMPO_RETURN_IF_ERROR(check(root, tempo_schema(), "", true, &c.warnings));
+      TEMPO_RETURN_IF_ERROR(map_dialect(root, &c.mapped));
       TEMPO_RETURN_IF_ERROR(read_config(root, &c));
     } catch (const YAML::Exception& e) {
       return Status::invalid_argument("line " + std::to_string(e.mark.line + 1) + ": " + e.msg);

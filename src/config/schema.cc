@@ -297,6 +297,44 @@ SchemaNode overrides() {
   });
 }
 
+// Tempo 3.x replaced `ingester` with `live_store` and `compactor` with the backend
+// scheduler/worker pair; their settings map onto the same modules (see loader.cc).
+SchemaNode live_store() {
+  return open({
+      {"max_trace_idle", acted()},
+      {"max_trace_live", leaf()},
+      {"flush_check_period", acted()},
+      {"max_block_bytes", acted()},
+      {"max_block_duration", acted()},
+      {"complete_block_timeout", acted()},
+      {"complete_block_concurrency", acted()},
+      {"wal", open({{"path", acted()}})},
+      {"max_live_traces_bytes", leaf()},
+      {"query_block_concurrency", leaf()},
+      {"block_reclaim_grace", leaf()},
+      {"fail_on_high_lag", leaf()},
+      {"ring", any()},
+      {"partition_ring", any()},
+  });
+}
+
+SchemaNode backend_worker() {
+  return open({{"compaction", open({{"block_retention", acted()},
+                                    {"compacted_block_retention", leaf()},
+                                    {"compaction_window", leaf()},
+                                    {"max_block_bytes", leaf()}})},
+               {"ring", any()}});
+}
+
+SchemaNode backend_scheduler() {
+  return open({{"provider",
+                open({{"compaction",
+                       open({{"compaction", open({{"block_retention", acted()},
+                                                  {"compacted_block_retention", leaf()},
+                                                  {"compaction_window", leaf()}})}})},
+                      {"retention", any()}})}});
+}
+
 SchemaNode root() {
   return map({
       {"target", acted()},
@@ -322,10 +360,10 @@ SchemaNode root() {
       {"memberlist", any()},
       {"usage_report", map({{"reporting_enabled", acted()}, {"backoff", any()}})},
       {"cache", any()},
-      {"backend_scheduler", any()},
+      {"backend_scheduler", backend_scheduler()},
       {"backend_scheduler_client", any()},
-      {"backend_worker", any()},
-      {"live_store", any()},
+      {"backend_worker", backend_worker()},
+      {"live_store", live_store()},
       {"live_store_client", any()},
       {"block_builder", any()},
       {"ingest", any()},

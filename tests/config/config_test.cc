@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 
 #include "tempo/config/config.h"
@@ -123,15 +124,17 @@ TEST_CASE("unknown keys fail with their full path and line") {
 TEST_CASE("wrong types fail with the key, line and reason") {
   struct Case {
     std::string yaml, needle;
+    int line;
   };
   const std::vector<Case> cases = {
-      {"server:\n  http_listen_port: abc\n", "\"server.http_listen_port\" must be an integer"},
-      {"ingester:\n  max_block_duration: 5 minutes\n", "ingester.max_block_duration"},
-      {"ingester:\n  trace_idle_period: 10\n", "missing unit"},
-      {"multitenancy_enabled: maybe\n", "true or false"},
-      {"server: [1, 2]\n", "must be a map"},
-      {"server:\n  http_listen_port: {a: 1}\n", "got a map"},
-      {"a: [unclosed\n", "invalid YAML"},
+      {"server:\n  grpc_listen_port: 1\n\n  http_listen_port: abc\n",
+       "\"server.http_listen_port\" must be an integer", 4},
+      {"ingester:\n  max_block_duration: 5 minutes\n", "ingester.max_block_duration", 2},
+      {"ingester:\n  trace_idle_period: 10\n", "missing unit", 2},
+      {"multitenancy_enabled: maybe\n", "true or false", 1},
+      {"server: [1, 2]\n", "must be a map", 1},
+      {"server:\n  http_listen_port: {a: 1}\n", "got a map", 2},
+      {"a: [unclosed\n", "invalid YAML", 2},
   };
   for (const auto& c : cases) {
     INFO(c.yaml);
@@ -139,7 +142,7 @@ TEST_CASE("wrong types fail with the key, line and reason") {
     Status s = config::load_string(c.yaml, {}, &cfg);
     REQUIRE(s.is(Status::Code::kInvalidArgument));
     CHECK(s.message().find(c.needle) != std::string::npos);
-    CHECK(s.message().rfind("line ", 0) == 0);
+    CHECK(s.message().rfind("line " + std::to_string(c.line) + ":", 0) == 0);
   }
 }
 
@@ -156,14 +159,47 @@ TEST_CASE("known but unsupported keys load with one warning each") {
   CHECK(c.warnings.size() == 3);
 }
 
-TEST_CASE("the 3.x dialect loads too") {
-  auto c = load(
-      "live_store:\n  max_block_duration: 30s\n"
+TEST_CASE("the 3.x dialect maps onto the same modules as 2.x") {
+  const std::string v3 =
+      "live_store:\n  max_trace_idle: 7s\n  max_block_duration: 30s\n  max_block_bytes: 52428800\n"
+      "  complete_block_concurrency: 2\n  wal:\n    path: /data/live-store\n"
+      "  fail_on_high_lag: true\n"
       "backend_worker:\n  compaction:\n    block_retention: 48h\n"
-      "backend_scheduler:\n  provider: {}\n"
-      "storage:\n  trace:\n    backend: local\n    local:\n      path: /tmp/x\n");
-  CHECK(has_warning(c, "live_store"));
-  CHECK(has_warning(c, "backend_worker"));
+      "storage:\n  trace:\n    backend: local\n    local:\n      path: /tmp/x\n";
+  const std::string v2 =
+      "ingester:\n  trace_idle_period: 7s\n  max_block_duration: 30s\n  max_block_bytes: 52428800\n"
+      "  concurrent_flushes: 2\n"
+      "compactor:\n  compaction:\n    block_retention: 48h\n"
+      "storage:\n  trace:\n    backend: local\n    local:\n      path: /tmp/x\n"
+      "    wal:\n      path: /data/live-store\n";
+  auto a = load(v3), b = load(v2);
+  for (const auto* c : {&a, &b}) {
+    CHECK(c->ingester.trace_idle_period == 7s);
+    CHECK(c->ingester.max_block_duration == 30s);
+    CHECK(c->ingester.max_block_bytes == 52428800);
+    CHECK(c->ingester.concurrent_flushes == 2);
+    CHECK(c->storage.trace.wal.path == "/data/live-store");
+    CHECK(c->compactor.block_retention == 48h);
+  }
+  CHECK(a.mapped.size() == 6);
+  CHECK(std::find(a.mapped.begin(), a.mapped.end(),
+                  "live_store.max_trace_idle -> ingester.trace_idle_period") != a.mapped.end());
+  CHECK(has_warning(a, "live_store.fail_on_high_lag"));
+  CHECK(b.mapped.empty());
+
+  auto sched = load("backend_scheduler:\n  provider:\n    compaction:\n      compaction:\n"
+                    "        block_retention: 72h\n");
+  CHECK(sched.compactor.block_retention == 72h);
+
+  config::Config cfg;
+  Status s = config::load_string(
+      "ingester:\n  max_block_duration: 2m\nlive_store:\n  max_block_duration: 1m\n", {}, &cfg);
+  REQUIRE(s.is(Status::Code::kInvalidArgument));
+  CHECK(s.message().rfind("line 4:", 0) == 0);
+  CHECK(s.message().find("conflicts with \"ingester.max_block_duration\" (line 2)") != std::string::npos);
+  // The same value in both is not a conflict.
+  auto same = load("ingester:\n  max_block_duration: 1m\nlive_store:\n  max_block_duration: 1m\n");
+  CHECK(same.ingester.max_block_duration == 1min);
 }
 
 TEST_CASE("otlp receiver presence enables protocols") {

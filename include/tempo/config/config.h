@@ -158,6 +158,9 @@ struct Config {
   UsageReportConfig usage_report;
   // One line per key that Tempo knows and this build accepts without acting on it.
   std::vector<std::string> warnings;
+  // One line per Tempo 3.x key mapped onto this build's modules, e.g.
+  // "live_store.max_trace_idle -> ingester.trace_idle_period".
+  std::vector<std::string> mapped;
 };
 
 struct LoadOptions {
