@@ -3,8 +3,9 @@
 // their trace IDs are patched per request, so the generator's own CPU stays small and the
 // figures describe the server.
 //
-//   load_generator --target=grpc --endpoint=127.0.0.1:4317 --connections=4 --batch-spans=100 \
-//                  --spans-per-trace=10 --attributes=8 --duration=30 --server-pid=$(pidof tempo)
+//   load_generator --target=grpc --endpoint=127.0.0.1:4317 --connections=4
+//                  --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration=30
+//                  --server-pid=$(pidof tempo)
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>

@@ -23,10 +23,6 @@ SchemaNode with_children(Kind kind, Entries entries) {
 }
 SchemaNode map(Entries e) { return with_children(Kind::kMap, e); }
 SchemaNode open(Entries e) { return with_children(Kind::kOpenMap, e); }
-SchemaNode list(SchemaNode item) {
-  SchemaNode n{Kind::kList, item.acted, {}, std::make_shared<SchemaNode>(std::move(item))};
-  return n;
-}
 // A map whose own presence is acted on (receivers are enabled by their key being present).
 SchemaNode acted_map(SchemaNode n) {
   n.acted = true;
