@@ -10,12 +10,18 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev
   libre2-dev libsnappy-dev prometheus-cpp-dev
   catch2
+  python3 python3-yaml              # tests/deploy
 )
+# kubectl validates the Kubernetes manifests offline. Some images ship a kubectl from another
+# repository that conflicts with Debian's kubernetes-client, so only add it when missing.
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 # Interop tests drive the server with real JS SDKs. A machine may already have Node.js from
 # another build that bundles npm (Debian's npm package would conflict with it), so the
 # packages are only needed when the commands are missing.
-command -v node >/dev/null || PACKAGES+=(nodejs)
-command -v npm >/dev/null || PACKAGES+=(npm)
+if [ -z "${SKIP_NPM:-}" ]; then
+  command -v node >/dev/null || PACKAGES+=(nodejs)
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -33,7 +39,7 @@ fi
 
 # npm packages for tests/interop (test-only; from the npm registry, pinned by the lockfile).
 here=$(cd "$(dirname "$0")/.." && pwd)
-if [ -f "$here/tests/interop/package.json" ] && command -v npm >/dev/null; then
+if [ -z "${SKIP_NPM:-}" ] && [ -f "$here/tests/interop/package.json" ] && command -v npm >/dev/null; then
   if [ ! -d "$here/tests/interop/node_modules" ] ||
      [ "$here/tests/interop/package-lock.json" -nt "$here/tests/interop/node_modules" ]; then
     (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error)
