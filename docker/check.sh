@@ -7,8 +7,8 @@
 #      an OCI runtime sets, so no crun/runc);
 #   3. the image's /tempo runs inside the image's own root filesystem on free loopback
 #      ports; a span is sent over OTLP/HTTP and read back, and /ready must answer.
-# Needs root, buildah and debootstrap (scripts/setup.sh does not install them: this check is
-# opt-in, see DOCKER_CHECK in scripts/test.sh). Prints one line per step and
+# Needs root, buildah, podman (to import the base) and debootstrap, which scripts/setup.sh
+# installs; ctest runs it as "docker: image build and run". Prints one line per step and
 # "N passed, N failed" last.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,11 +23,13 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   [ -n "$ctr" ] && buildah rm "$ctr" >/dev/null 2>&1 || true
+  buildah rmi localhost/tempo-cpp:check >/dev/null 2>&1 || true
+  buildah rmi --prune >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-for tool in buildah debootstrap curl; do
+for tool in buildah podman debootstrap curl python3; do
   command -v "$tool" >/dev/null || { echo "docker/check.sh needs $tool (apt-get install $tool)"; exit 2; }
 done
 start=$(date +%s)
@@ -36,8 +38,7 @@ step "base image: debootstrap bookworm (minbase)"
 if ! buildah inspect --type image docker.io/library/debian:bookworm >/dev/null 2>&1; then
   debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 ||
     { tail -20 "$work/debootstrap.log"; exit 1; }
-  tar -C "$work/rootfs" -c . | buildah import - docker.io/library/debian:bookworm >/dev/null 2>&1 ||
-    tar -C "$work/rootfs" -c . | podman import - docker.io/library/debian:bookworm >/dev/null
+  tar -C "$work/rootfs" -c . | podman import - docker.io/library/debian:bookworm >/dev/null
   rm -rf "$work/rootfs"
 fi
 buildah tag docker.io/library/debian:bookworm docker.io/library/debian:bookworm-slim

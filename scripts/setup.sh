@@ -11,6 +11,7 @@ PACKAGES=(
   libre2-dev libsnappy-dev prometheus-cpp-dev
   catch2
   python3 python3-yaml              # tests/deploy
+  buildah podman debootstrap        # docker/check.sh: build and run the image without a Docker engine
 )
 # kubectl validates the Kubernetes manifests offline. Some images ship a kubectl from another
 # repository that conflicts with Debian's kubernetes-client, so only add it when missing.

@@ -6,4 +6,4 @@ cd "$here"
 bash scripts/setup.sh
 bash scripts/build.sh
 cd build
-ctest --output-on-failure --no-label-summary -j "${JOBS:-2}" --timeout 600
+ctest --output-on-failure --no-label-summary -j "${JOBS:-2}" --timeout 1200
