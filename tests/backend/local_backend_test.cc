@@ -37,7 +37,7 @@ TEST_CASE("local backend: write, read, ranged read, list, remove") {
   CHECK(names == std::vector<std::string>{"t1"});  // emptied directories are gone
 }
 
-TEST_CASE("local backend: an abandoned writer leaves nothing; close publishes") {
+TEST_CASE("local backend: an abandoned writer leaves nothing and close publishes") {
   testing::TempDir dir;
   auto b = backend::make_local_backend(dir.path());
   {

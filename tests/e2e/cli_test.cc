@@ -32,13 +32,13 @@ Run run(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("-version prints the version") {
+TEST_CASE("the -version flag prints the version") {
   auto r = run("-version");
   CHECK(r.code == 0);
   CHECK(r.output.rfind("tempo, version 0.1.0", 0) == 0);
 }
 
-TEST_CASE("-config.verify accepts every shipped fixture and the default config") {
+TEST_CASE("the -config.verify flag accepts every shipped fixture and the default config") {
   std::vector<std::string> files = {std::string(TEMPO_SOURCE_DIR) + "/config/tempo.yaml"};
   std::string fixtures = std::string(TEMPO_SOURCE_DIR) + "/../shared/fixtures/configs";
   std::error_code ec;
@@ -57,7 +57,7 @@ TEST_CASE("-config.verify accepts every shipped fixture and the default config")
   }
 }
 
-TEST_CASE("-config.verify names the bad key and line, and maps Tempo 3.x keys") {
+TEST_CASE("the -config.verify flag names the bad key and line, and maps Tempo 3.x keys") {
   tempo::testing::TempDir dir;
   std::ofstream(dir.sub("bad.yaml")) << "server:\n  http_listen_port: 3200\n  htp_listen_address: x\n";
   auto bad = run("-config.file=" + dir.sub("bad.yaml") + " -config.verify");

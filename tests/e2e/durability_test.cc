@@ -83,7 +83,7 @@ TEST_CASE("kill -9 during ingestion loses no acknowledged span") {
   for (auto& [id, req] : acked) require_readable(s, req, id);
 }
 
-TEST_CASE("/flush writes blocks and empties the WAL; data stays readable across restart") {
+TEST_CASE("/flush writes blocks and empties the WAL and data stays readable across restart") {
   TempoServer s;
   s.start();
   std::vector<std::pair<std::string, ExportTraceServiceRequest>> sent;

@@ -149,7 +149,7 @@ TEST_CASE("a trace sent in several batches comes back merged, duplicates once") 
   CHECK(spans_by_id(after).size() == 5);
 }
 
-TEST_CASE("short trace IDs are left-padded; start/end narrow the blocks read") {
+TEST_CASE("short trace IDs are left-padded and start/end narrow the blocks read") {
   TempoServer s;
   s.start();
   std::string id = "00000000000000000000000000abcdef";

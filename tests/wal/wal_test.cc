@@ -134,7 +134,7 @@ TEST_CASE("a torn tail at any byte is truncated and earlier records survive") {
   }
 }
 
-TEST_CASE("a corrupt record in the middle is skipped; the ones after it are recovered") {
+TEST_CASE("a corrupt record in the middle is skipped and the ones after it are recovered") {
   testing::TempDir dir;
   std::string path = dir.sub("d.wal");
   std::vector<std::string> recs;
