@@ -60,8 +60,7 @@ Status hex_field_to_base64(json& obj, const char* camel, const char* snake,
     for (size_t i = 0; i < raw.size(); ++i) {
       int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
       if (hi < 0 || lo < 0) {
-        return Status::invalid_argument(where + "." + camel + " \"" + hex +
-                                        "\" is not valid hex");
+        return Status::invalid_argument(where + "." + camel + " \"" + hex + "\" is not valid hex");
       }
       raw[i] = static_cast<char>(hi << 4 | lo);
     }
@@ -78,11 +77,41 @@ json* member(json& obj, const char* camel, const char* snake) {
   return nullptr;
 }
 
+// Nesting deeper than the protobuf JSON parser accepts anyway. Checked before parsing because
+// serializing a hostile, deeply nested document back out would recurse once per level.
+constexpr int kMaxDepth = 100;
+
+bool too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Status decode_otlp_json(
     std::string_view body,
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out) {
+  if (too_deep(body)) {
+    return Status::invalid_argument("request body nests deeper than " + std::to_string(kMaxDepth) +
+                                    " levels");
+  }
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::invalid_argument("request body is not valid JSON");
   if (!doc.is_object()) return Status::invalid_argument("request body must be a JSON object");
@@ -120,7 +149,8 @@ Status decode_otlp_json(
   }
   google::protobuf::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = true;
-  auto st = google::protobuf::util::JsonStringToMessage(doc.dump(), out, opts);
+  auto st = google::protobuf::util::JsonStringToMessage(
+      doc.dump(-1, ' ', false, json::error_handler_t::replace), out, opts);
   if (!st.ok()) {
     return Status::invalid_argument("invalid OTLP JSON: " + std::string(st.message()));
   }

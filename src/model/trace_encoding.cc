@@ -14,11 +14,16 @@ std::string to_json(const google::protobuf::Message& msg) {
   return out;
 }
 
-tempopb::TraceByIDResponse v2_response(const TracesData* trace, uint64_t inspected_bytes) {
+tempopb::TraceByIDResponse v2_response(const TracesData* trace, uint64_t inspected_bytes,
+                                       std::string_view partial_message) {
   tempopb::TraceByIDResponse res;
   auto* t = res.mutable_trace();
   if (trace) t->mutable_resource_spans()->CopyFrom(trace->resource_spans());
   res.mutable_metrics()->set_inspected_bytes(inspected_bytes);
+  if (!partial_message.empty()) {
+    res.set_status(tempopb::PARTIAL);
+    res.set_message(std::string(partial_message));
+  }
   return res;
 }
 
@@ -35,12 +40,14 @@ std::string to_v1_proto(const TracesData& trace) {
   return trace.SerializeAsString();
 }
 
-std::string to_v2_json(const TracesData* trace, uint64_t inspected_bytes) {
-  return to_json(v2_response(trace, inspected_bytes));
+std::string to_v2_json(const TracesData* trace, uint64_t inspected_bytes,
+                       std::string_view partial_message) {
+  return to_json(v2_response(trace, inspected_bytes, partial_message));
 }
 
-std::string to_v2_proto(const TracesData* trace, uint64_t inspected_bytes) {
-  return v2_response(trace, inspected_bytes).SerializeAsString();
+std::string to_v2_proto(const TracesData* trace, uint64_t inspected_bytes,
+                        std::string_view partial_message) {
+  return v2_response(trace, inspected_bytes, partial_message).SerializeAsString();
 }
 
 }  // namespace tempo::model

@@ -31,16 +31,32 @@ int hex_value(char c) {
   return -1;
 }
 
+// Length of the UTF-8 sequence starting at s[i], or 1 for a byte that does not start a valid
+// one. Tempo reports the offending character and its position counted in characters (runes).
+size_t utf8_len(std::string_view s, size_t i) {
+  const auto lead = static_cast<uint8_t>(s[i]);
+  size_t n = lead < 0x80           ? 1
+             : (lead >> 5) == 0x6  ? 2
+             : (lead >> 4) == 0xe  ? 3
+             : (lead >> 3) == 0x1e ? 4
+                                   : 1;
+  if (i + n > s.size()) return 1;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<uint8_t>(s[i + k]) & 0xc0) != 0x80) return 1;
+  return n;
+}
+
 }  // namespace
 
 Status TraceId::parse_hex(std::string_view hex, TraceId* out) {
   if (hex.empty()) return Status::invalid_argument("trace ID cannot be empty");
   for (size_t i = 0; i < hex.size(); ++i) {
-    if (hex_value(hex[i]) < 0) {
-      return Status::invalid_argument(
-          std::string("trace IDs can only contain hex characters: invalid character '") + hex[i] +
-          "' at position " + std::to_string(i + 1));
-    }
+    if (hex_value(hex[i]) >= 0) continue;
+    // Every character before this one is an ASCII hex digit, so the byte offset is also the
+    // character position.
+    return Status::invalid_argument(
+        "trace IDs can only contain hex characters: invalid character '" +
+        std::string(hex.substr(i, utf8_len(hex, i))) + "' at position " + std::to_string(i + 1));
   }
   // An odd length gets a leading zero; the result is right-aligned (left-padded) in 16 bytes.
   const size_t byte_len = (hex.size() + 1) / 2;

@@ -1,11 +1,15 @@
 #include "tempo/model/trace_split.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
-
 namespace tempo::model {
 namespace {
+
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using opentelemetry::proto::trace::v1::ScopeSpans;
+using opentelemetry::proto::trace::v1::Span;
 
 // Protobuf wire tags of the fields assembled by hand below.
 constexpr uint8_t kTracesDataResourceSpans = (1 << 3) | 2;  // TracesData.resource_spans
@@ -47,90 +51,129 @@ bool all_zero(const std::string& s) {
   return true;
 }
 
-// The spans of one trace within one ScopeSpans, as serialized span messages.
+// The spans of one trace within one ScopeSpans: slices of the scope's serialized-span buffer.
 struct Group {
-  size_t segment;  // index into SplitResult::segments
-  std::vector<std::string> spans;
-  size_t spans_bytes = 0;
+  size_t segment;                                // index into SplitResult::segments
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, length in SplitState::span_buf
+  size_t field_bytes = 0;                        // encoded size of the spans as fields
 };
+
+// The ScopeSpans messages one trace gets under the current resource, already framed as
+// ResourceSpans.scope_spans fields.
+struct ResourcePiece {
+  size_t segment;
+  std::string scope_fields;
+};
+
+// Buffers reused across the request so the per-span cost is one serialization and appends.
+struct SplitState {
+  std::unordered_map<TraceId, size_t, TraceIdHash> segment_of;
+  std::string resource_bytes, scope_bytes, span_buf, scope_spans, resource_spans;
+  std::vector<Group> groups;
+  std::unordered_map<size_t, size_t> group_of;  // segment -> index in groups
+  std::vector<ResourcePiece> pieces;
+  std::unordered_map<size_t, size_t> piece_of;  // segment -> index in pieces
+};
+
+bool validate(const Span& span, SplitResult* out) {
+  if (span.trace_id().size() != 16 || all_zero(span.trace_id())) {
+    if (out->first_error.empty()) {
+      out->first_error = "trace ids must be 128 bit, received " +
+                         std::to_string(span.trace_id().size() * 8) + " bits";
+    }
+    return false;
+  }
+  if (span.span_id().size() != 8 || all_zero(span.span_id())) {
+    if (out->first_error.empty()) {
+      out->first_error = "span ids must be 64 bit and not all zero, received " +
+                         std::to_string(span.span_id().size() * 8) + " bits";
+    }
+    return false;
+  }
+  return true;
+}
+
+// Returns the index of the segment for `span`'s trace, creating it on first sight.
+size_t segment_for(const Span& span, SplitState& st, SplitResult* out) {
+  TraceId id;
+  std::memcpy(id.bytes.data(), span.trace_id().data(), 16);
+  auto [it, inserted] = st.segment_of.try_emplace(id, out->segments.size());
+  if (inserted) {
+    TraceSegment& seg = out->segments.emplace_back();
+    seg.id = id;
+    seg.start_unix_nano = span.start_time_unix_nano();
+    seg.end_unix_nano = span.end_time_unix_nano();
+  }
+  TraceSegment& seg = out->segments[it->second];
+  seg.start_unix_nano = std::min(seg.start_unix_nano, span.start_time_unix_nano());
+  seg.end_unix_nano = std::max(seg.end_unix_nano, span.end_time_unix_nano());
+  ++seg.spans;
+  return it->second;
+}
+
+void split_scope(const ScopeSpans& ss, SplitState& st, SplitResult* out) {
+  st.groups.clear();
+  st.group_of.clear();
+  st.span_buf.clear();
+  for (const auto& span : ss.spans()) {
+    if (!validate(span, out)) {
+      ++out->spans_rejected;
+      continue;
+    }
+    ++out->spans_accepted;
+    const size_t segment = segment_for(span, st, out);
+    auto [git, inserted] = st.group_of.try_emplace(segment, st.groups.size());
+    if (inserted) st.groups.push_back(Group{segment, {}, 0});
+    Group& g = st.groups[git->second];
+    const size_t offset = st.span_buf.size();
+    span.AppendToString(&st.span_buf);
+    const size_t len = st.span_buf.size() - offset;
+    g.spans.emplace_back(offset, len);
+    g.field_bytes += field_size(len);
+  }
+  if (st.groups.empty()) return;
+
+  st.scope_bytes.clear();
+  if (ss.has_scope()) ss.scope().SerializeToString(&st.scope_bytes);
+  for (const Group& g : st.groups) {
+    st.scope_spans.clear();
+    st.scope_spans.reserve((ss.has_scope() ? field_size(st.scope_bytes.size()) : 0) +
+                           g.field_bytes +
+                           (ss.schema_url().empty() ? 0 : field_size(ss.schema_url().size())));
+    if (ss.has_scope()) put_field(st.scope_spans, kScopeSpansScope, st.scope_bytes);
+    for (auto [offset, len] : g.spans) {
+      put_field(st.scope_spans, kScopeSpansSpans,
+                std::string_view(st.span_buf).substr(offset, len));
+    }
+    if (!ss.schema_url().empty()) put_field(st.scope_spans, kScopeSpansSchemaUrl, ss.schema_url());
+
+    auto [pit, inserted] = st.piece_of.try_emplace(g.segment, st.pieces.size());
+    if (inserted) st.pieces.push_back(ResourcePiece{g.segment, {}});
+    put_field(st.pieces[pit->second].scope_fields, kResourceSpansScopeSpans, st.scope_spans);
+  }
+}
 
 }  // namespace
 
-void split_by_trace(
-    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
-    SplitResult* out) {
-  std::unordered_map<TraceId, size_t, TraceIdHash> segment_of;
-  std::string resource_bytes, scope_bytes, scope_spans, resource_spans;
+void split_by_trace(const ExportTraceServiceRequest& req, SplitResult* out) {
+  SplitState st;
   for (const auto& rs : req.resource_spans()) {
-    resource_bytes.clear();
-    if (rs.has_resource()) rs.resource().SerializeToString(&resource_bytes);
-    // ScopeSpans pieces for each segment under this resource, in order.
-    std::unordered_map<size_t, std::string> scopes_by_segment;
-    std::vector<size_t> segment_order;
-    for (const auto& ss : rs.scope_spans()) {
-      scope_bytes.clear();
-      if (ss.has_scope()) ss.scope().SerializeToString(&scope_bytes);
-      std::vector<Group> groups;
-      std::unordered_map<size_t, size_t> group_of;  // segment -> index in groups
-      for (const auto& span : ss.spans()) {
-        if (span.trace_id().size() != 16 || all_zero(span.trace_id())) {
-          ++out->spans_rejected;
-          if (out->first_error.empty()) {
-            out->first_error = "trace ids must be 128 bit, received " +
-                               std::to_string(span.trace_id().size() * 8) + " bits";
-          }
-          continue;
-        }
-        if (span.span_id().size() != 8 || all_zero(span.span_id())) {
-          ++out->spans_rejected;
-          if (out->first_error.empty()) {
-            out->first_error = "span ids must be 64 bit and not all zero, received " +
-                               std::to_string(span.span_id().size() * 8) + " bits";
-          }
-          continue;
-        }
-        TraceId id;
-        std::memcpy(id.bytes.data(), span.trace_id().data(), 16);
-        auto [it, inserted] = segment_of.try_emplace(id, out->segments.size());
-        if (inserted) {
-          TraceSegment seg;
-          seg.id = id;
-          seg.start_unix_nano = span.start_time_unix_nano();
-          seg.end_unix_nano = span.end_time_unix_nano();
-          out->segments.push_back(std::move(seg));
-        }
-        TraceSegment& seg = out->segments[it->second];
-        if (span.start_time_unix_nano() < seg.start_unix_nano) seg.start_unix_nano = span.start_time_unix_nano();
-        if (span.end_time_unix_nano() > seg.end_unix_nano) seg.end_unix_nano = span.end_time_unix_nano();
-        seg.spans++;
-        ++out->spans_accepted;
-        auto [git, ginserted] = group_of.try_emplace(it->second, groups.size());
-        if (ginserted) groups.push_back(Group{it->second, {}, 0});
-        Group& g = groups[git->second];
-        g.spans.emplace_back();
-        span.SerializeToString(&g.spans.back());
-        g.spans_bytes += field_size(g.spans.back().size());
+    st.pieces.clear();
+    st.piece_of.clear();
+    for (const auto& ss : rs.scope_spans()) split_scope(ss, st, out);
+    if (st.pieces.empty()) continue;
+
+    st.resource_bytes.clear();
+    if (rs.has_resource()) rs.resource().SerializeToString(&st.resource_bytes);
+    for (const ResourcePiece& piece : st.pieces) {
+      st.resource_spans.clear();
+      if (rs.has_resource())
+        put_field(st.resource_spans, kResourceSpansResource, st.resource_bytes);
+      st.resource_spans.append(piece.scope_fields);
+      if (!rs.schema_url().empty()) {
+        put_field(st.resource_spans, kResourceSpansSchemaUrl, rs.schema_url());
       }
-      for (auto& g : groups) {
-        scope_spans.clear();
-        size_t len = (ss.has_scope() ? field_size(scope_bytes.size()) : 0) + g.spans_bytes +
-                     (ss.schema_url().empty() ? 0 : field_size(ss.schema_url().size()));
-        scope_spans.reserve(len);
-        if (ss.has_scope()) put_field(scope_spans, kScopeSpansScope, scope_bytes);
-        for (const auto& sp : g.spans) put_field(scope_spans, kScopeSpansSpans, sp);
-        if (!ss.schema_url().empty()) put_field(scope_spans, kScopeSpansSchemaUrl, ss.schema_url());
-        auto [sit, sinserted] = scopes_by_segment.try_emplace(g.segment);
-        if (sinserted) segment_order.push_back(g.segment);
-        put_field(sit->second, kResourceSpansScopeSpans, scope_spans);
-      }
-    }
-    for (size_t seg_index : segment_order) {
-      const std::string& scopes = scopes_by_segment[seg_index];
-      resource_spans.clear();
-      if (rs.has_resource()) put_field(resource_spans, kResourceSpansResource, resource_bytes);
-      resource_spans.append(scopes);
-      if (!rs.schema_url().empty()) put_field(resource_spans, kResourceSpansSchemaUrl, rs.schema_url());
-      put_field(out->segments[seg_index].bytes, kTracesDataResourceSpans, resource_spans);
+      put_field(out->segments[piece.segment].bytes, kTracesDataResourceSpans, st.resource_spans);
     }
   }
 }

@@ -11,8 +11,7 @@ namespace tempo::model {
 // Accepts lowerCamelCase or proto field names, trace/span IDs as hex strings (OTLP/JSON's
 // rule, unlike the proto3 JSON mapping's base64), enums as integers or names, 64-bit integers
 // as strings or numbers; ignores unknown fields. kInvalidArgument says what is wrong and where.
-Status decode_otlp_json(
-    std::string_view body,
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out);
+Status decode_otlp_json(std::string_view body,
+                        opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out);
 
 }  // namespace tempo::model

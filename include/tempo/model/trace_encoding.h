@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
@@ -17,8 +18,11 @@ std::string to_v1_json(const TracesData& trace);
 std::string to_v1_proto(const TracesData& trace);
 
 // GET /api/v2/traces/{id}: {"trace": {"resourceSpans": [...]}, "metrics": {...}} /
-// tempopb.TraceByIDResponse. `trace` null means not found: an empty trace object.
-std::string to_v2_json(const TracesData* trace, uint64_t inspected_bytes);
-std::string to_v2_proto(const TracesData* trace, uint64_t inspected_bytes);
+// tempopb.TraceByIDResponse. `trace` null means not found: an empty trace object. A non-empty
+// `partial_message` marks the trace as cut short: "status":"PARTIAL" plus that message.
+std::string to_v2_json(const TracesData* trace, uint64_t inspected_bytes,
+                       std::string_view partial_message = {});
+std::string to_v2_proto(const TracesData* trace, uint64_t inspected_bytes,
+                        std::string_view partial_message = {});
 
 }  // namespace tempo::model
