@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <chrono>
@@ -11,6 +10,7 @@
 
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/util/little_endian.h"
 
 namespace tempo::wal {
 namespace {
@@ -21,21 +21,9 @@ constexpr uint32_t kVersion = 1;
 // corrupt one instead of giving up on everything behind it.
 constexpr uint32_t kSyncWord = 0x57A1C0DE;
 
-void put_u32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-uint32_t get_u32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
-
 // CRC-32 over the length field and the payload, so a damaged length is caught too.
 uint32_t record_crc(const char* len_field, std::string_view payload) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  c = crc32(c, reinterpret_cast<const Bytef*>(len_field), 4);
-  c = crc32_z(c, reinterpret_cast<const Bytef*>(payload.data()), payload.size());
-  return static_cast<uint32_t>(c);
+  return crc32_update(crc32_of(std::string_view(len_field, 4)), payload);
 }
 
 std::string errno_text(const std::string& what, const std::string& path) {
@@ -99,15 +87,15 @@ Status read_record(int fd, uint64_t off, uint64_t file_size, std::string* payloa
   size_t got = 0;
   TEMPO_RETURN_IF_ERROR(pread_full(fd, hdr, sizeof hdr, off, &got));
   if (got != sizeof hdr) return Status::corruption("torn record header");
-  if (get_u32(hdr) != kSyncWord) return Status::corruption("bad sync word");
-  uint32_t len = get_u32(hdr + 4);
+  if (le::load32(hdr) != kSyncWord) return Status::corruption("bad sync word");
+  uint32_t len = le::load32(hdr + 4);
   if (len > kMaxRecordSize || off + kRecordHeaderSize + len > file_size) {
     return Status::corruption("record length past end of file");
   }
   payload->resize(len);
   TEMPO_RETURN_IF_ERROR(pread_full(fd, payload->data(), len, off + kRecordHeaderSize, &got));
   if (got != len) return Status::corruption("torn record payload");
-  if (record_crc(hdr + 4, *payload) != get_u32(hdr + 8)) return Status::corruption("checksum mismatch");
+  if (record_crc(hdr + 4, *payload) != le::load32(hdr + 8)) return Status::corruption("checksum mismatch");
   return Status::ok();
 }
 
@@ -122,7 +110,7 @@ Status resync(int fd, uint64_t from, uint64_t file_size, uint64_t* next) {
     TEMPO_RETURN_IF_ERROR(pread_full(fd, chunk.data(), chunk.size(), pos, &got));
     if (got < 4) break;
     for (size_t i = 0; i + 4 <= got; ++i) {
-      if (get_u32(chunk.data() + i) != kSyncWord) continue;
+      if (le::load32(chunk.data() + i) != kSyncWord) continue;
       Status s = read_record(fd, pos + i, file_size, &scratch);
       if (s.is_ok()) {
         *next = pos + i;
@@ -144,8 +132,8 @@ Status check_header(int fd, const std::string& path, uint64_t file_size) {
   if (got != sizeof hdr || std::memcmp(hdr, kMagic, 4) != 0) {
     return Status::corruption("not a wal file: " + path);
   }
-  if (get_u32(hdr + 4) != kVersion) {
-    return Status::corruption("unsupported wal version " + std::to_string(get_u32(hdr + 4)) +
+  if (le::load32(hdr + 4) != kVersion) {
+    return Status::corruption("unsupported wal version " + std::to_string(le::load32(hdr + 4)) +
                               " in " + path);
   }
   return Status::ok();
@@ -154,7 +142,7 @@ Status check_header(int fd, const std::string& path, uint64_t file_size) {
 Status write_header(int fd) {
   char hdr[kFileHeaderSize] = {};
   std::memcpy(hdr, kMagic, 4);
-  put_u32(hdr + 4, kVersion);
+  le::store32(hdr + 4, kVersion);
   return write_full(fd, hdr, sizeof hdr);
 }
 
@@ -268,9 +256,9 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
     for (auto r : p->records) {
       if (p->offsets) p->offsets->push_back(base + buffer_.size());
       char hdr[kRecordHeaderSize];
-      put_u32(hdr, kSyncWord);
-      put_u32(hdr + 4, static_cast<uint32_t>(r.size()));
-      put_u32(hdr + 8, record_crc(hdr + 4, r));
+      le::store32(hdr, kSyncWord);
+      le::store32(hdr + 4, static_cast<uint32_t>(r.size()));
+      le::store32(hdr + 8, record_crc(hdr + 4, r));
       buffer_.append(hdr, sizeof hdr);
       buffer_.append(r.data(), r.size());
     }
