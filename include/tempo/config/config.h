@@ -1,14 +1,15 @@
 #pragma once
 // tempo.yaml as typed structs. Key names and defaults are Grafana Tempo's (2.x), so a
 // Tempo config loads unchanged. Keys are checked strictly against everything Tempo knows
-// (2.x and 3.x dialects): an unknown key is an error naming its full path and line; a known
-// key this build does not act on yet loads with one warning naming it. See
+// (2.x and 3.x dialects, src/config/schema_keys.cc): an unknown key is an error naming its
+// full path and line; a known key this build does not act on loads with one warning naming
+// it; a value of the wrong type is an error naming key, line and reason. See
 // docs/configuration.md.
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tempo/util/status.h"
@@ -129,12 +130,16 @@ struct QueryFrontendConfig {
   int max_outstanding_per_tenant = 2000;
 };
 
+// The defaults for every tenant. Tempo spells them two ways, both read here: the scoped form
+// (overrides.defaults.ingestion.rate_limit_bytes, .global.max_bytes_per_trace, ...) and the
+// legacy flat form (overrides.ingestion_rate_limit_bytes, max_bytes_per_trace, ...); the
+// scoped spelling wins when both are given.
 struct OverridesConfig {
   int64_t ingestion_rate_limit_bytes = 15000000;
   int64_t ingestion_burst_size_bytes = 20000000;
   int64_t max_traces_per_user = 10000;
   int64_t max_bytes_per_trace = 5000000;
-  Duration block_retention = 0s;
+  Duration block_retention = 0s;  // 0: the compactor's block_retention applies
   std::vector<std::string> metrics_generator_processors;
 };
 
@@ -164,14 +169,20 @@ struct Config {
 };
 
 struct LoadOptions {
-  bool expand_env = false;
+  bool expand_env = false;  // -config.expand-env: run expand_env() over the file first
 };
 
+// Parses and checks a whole tempo.yaml. On success *out holds Tempo's defaults overlaid with
+// the file, plus warnings/mapped; on error *out is unchanged and the message starts with
+// "line N: " wherever the problem has a line. load_file names the file in unknown-key errors.
 Status load_file(const std::string& path, const LoadOptions& options, Config* out);
 Status load_string(std::string_view yaml, const LoadOptions& options, Config* out);
-// Checks what a running server needs: a known backend and its paths, valid ports.
+// Checks what a running server needs: a known target and backend, the backend's paths and
+// bucket, valid ports, log level/format, and positive sizes and periods. Run after loading.
 Status validate(const Config& config);
-// ${VAR} and ${VAR:-default} from the environment (undefined: empty); $$ is a literal $.
+// ${VAR} and ${VAR:-default} (default when unset or empty), ${VAR-default} (when unset) from
+// the environment; an undefined variable without default becomes empty; $$ is a literal $;
+// a bare $ not followed by { stays as written.
 std::string expand_env(std::string_view text);
 
 }  // namespace tempo::config

@@ -1,0 +1,91 @@
+// What a running server needs beyond well-formed keys: a storage backend, its paths, ports,
+// and limits that make sense.
+
+#include <array>
+#include <string>
+
+#include "tempo/config/config.h"
+
+namespace tempo::config {
+namespace {
+
+Status bad(const std::string& m) { return Status::invalid_argument(m); }
+
+bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (v == a) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status validate(const Config& c) {
+  // Tempo's target names, 2.x and 3.x; which of them this build can run is the app's call.
+  if (!one_of(c.target, {"all", "distributor", "ingester", "querier", "query-frontend",
+                         "compactor", "metrics-generator", "scalable-single-binary",
+                         "block-builder", "backend-scheduler", "backend-worker", "live-store"})) {
+    return bad("target \"" + c.target + "\" is not a Tempo target (use all)");
+  }
+  const auto& t = c.storage.trace;
+  if (t.backend.empty()) {
+    return bad("storage.trace.backend must be set (local, s3, gcs or azure)");
+  }
+  if (!one_of(t.backend, {"local", "s3", "gcs", "azure"})) {
+    return bad("storage.trace.backend \"" + t.backend + "\" is unknown; use local, s3, gcs or azure");
+  }
+  if (t.backend == "local" && t.local.path.empty()) {
+    return bad("storage.trace.local.path must be set for the local backend");
+  }
+  if (t.backend == "s3" && t.s3.bucket.empty()) {
+    return bad("storage.trace.s3.bucket must be set for the s3 backend");
+  }
+  if (t.wal.path.empty()) return bad("storage.trace.wal.path must be set");
+  for (auto [name, port] : {std::pair{"server.http_listen_port", c.server.http_listen_port},
+                            std::pair{"server.grpc_listen_port", c.server.grpc_listen_port}}) {
+    if (port < 0 || port > 65535) {
+      return bad(std::string(name) + " " + std::to_string(port) + " is not a valid port");
+    }
+  }
+  if (!one_of(c.server.log_level, {"debug", "info", "warn", "error"})) {
+    return bad("server.log_level \"" + c.server.log_level +
+               "\" is not one of debug, info, warn, error");
+  }
+  if (!one_of(c.server.log_format, {"logfmt", "json"})) {
+    return bad("server.log_format \"" + c.server.log_format + "\" is not logfmt or json");
+  }
+  if (t.block.bloom_filter_false_positive <= 0 || t.block.bloom_filter_false_positive >= 1) {
+    return bad("storage.trace.block.bloom_filter_false_positive must be between 0 and 1");
+  }
+  if (t.block.bloom_filter_shard_size_bytes <= 0) {
+    return bad("storage.trace.block.bloom_filter_shard_size_bytes must be positive");
+  }
+  const auto& otlp = c.distributor.receivers.otlp;
+  if (otlp.grpc.max_recv_msg_size_mib <= 0 || otlp.grpc.max_recv_msg_size_mib > 2047) {
+    return bad("distributor.receivers.otlp.protocols.grpc.max_recv_msg_size_mib must be 1..2047");
+  }
+  if (otlp.http.max_request_body_size <= 0) {
+    return bad("distributor.receivers.otlp.protocols.http.max_request_body_size must be positive");
+  }
+  const auto& i = c.ingester;
+  if (i.max_block_bytes <= 0) return bad("ingester.max_block_bytes must be positive");
+  if (i.max_block_duration <= Duration::zero()) {
+    return bad("ingester.max_block_duration must be positive");
+  }
+  if (i.flush_check_period <= Duration::zero()) {
+    return bad("ingester.flush_check_period must be positive");
+  }
+  if (i.trace_idle_period <= Duration::zero()) {
+    return bad("ingester.trace_idle_period must be positive");
+  }
+  if (i.concurrent_flushes < 1) return bad("ingester.concurrent_flushes must be at least 1");
+  if (c.compactor.block_retention < Duration::zero()) {
+    return bad("compactor.compaction.block_retention must not be negative");
+  }
+  if (c.overrides.ingestion_rate_limit_bytes <= 0 || c.overrides.ingestion_burst_size_bytes <= 0) {
+    return bad("overrides ingestion rate_limit_bytes and burst_size_bytes must be positive");
+  }
+  return Status::ok();
+}
+
+}  // namespace tempo::config
