@@ -1,6 +1,10 @@
-// The local-filesystem backend: objects are files under a root directory. Writes go to a
-// temporary file that is fsync'ed and renamed into place, so readers never see a partial
-// object and a crash leaves either the old object or the new one.
+// The local-filesystem backend: objects are files under a root directory, keys are their
+// paths relative to it. Writes go to a temporary file in the object's directory that is
+// fsync'ed, renamed into place and then made durable by fsync'ing the directory, so a reader
+// never sees a partial object and a crash leaves either the old object or the new one.
+//
+// Temporary files are named ".tmp-<name>.<unique>"; keys may not use that prefix, and list()
+// hides such names, so an object being written does not exist for anyone until close().
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,17 +27,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::string_view kTempPrefix = ".tmp-";
+
 prometheus::Family<prometheus::Histogram>& request_duration() {
   static auto& f = metrics::histogram_family("tempodb_backend_request_duration_seconds",
                                              "Time spent doing backend storage requests.");
   return f;
 }
 
-// Records one backend request in tempodb_backend_request_duration_seconds.
+// Records one backend request in tempodb_backend_request_duration_seconds, labelled the way
+// Tempo labels object-store requests (HTTP method and status code).
 class Timer {
  public:
   explicit Timer(const char* op) : op_(op), start_(std::chrono::steady_clock::now()) {}
-  Status done(Status s) {
+  Status done(Status s) const {
     const char* code = s.is_ok() ? "200" : s.is(Status::Code::kNotFound) ? "404" : "500";
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     request_duration()
@@ -47,109 +54,150 @@ class Timer {
   std::chrono::steady_clock::time_point start_;
 };
 
-std::string sys_error(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
+std::string sys_error(std::string_view what, const std::string& path, int err) {
+  return std::string(what) + " " + path + ": " + std::strerror(err);
 }
 
-Status validate_key(std::string_view key, bool allow_empty) {
-  if (key.empty()) {
-    return allow_empty ? Status::ok() : Status::invalid_argument("empty object key");
+// A key is one or more '/'-separated non-empty segments, none of them "." or "..", none using
+// the temporary-file prefix. This keeps every key inside the root and every key a file.
+Status validate_key(std::string_view key) {
+  if (key.empty()) return Status::invalid_argument("empty object key");
+  if (key.front() == '/') {
+    return Status::invalid_argument("object key must be relative: " + std::string(key));
   }
-  if (key.front() == '/') return Status::invalid_argument("object key must be relative: " + std::string(key));
   size_t start = 0;
-  while (start <= key.size()) {
+  while (true) {
     size_t end = key.find('/', start);
-    if (end == std::string_view::npos) end = key.size();
-    std::string_view seg = key.substr(start, end - start);
-    if (seg.empty() && end != key.size()) {
+    std::string_view seg = key.substr(start, end == std::string_view::npos ? end : end - start);
+    if (seg.empty()) {
       return Status::invalid_argument("object key has an empty segment: " + std::string(key));
     }
     if (seg == "." || seg == "..") {
       return Status::invalid_argument("object key may not contain . or ..: " + std::string(key));
     }
+    if (seg.starts_with(kTempPrefix)) {
+      return Status::invalid_argument("object key uses the reserved prefix .tmp-: " +
+                                      std::string(key));
+    }
+    if (end == std::string_view::npos) return Status::ok();
     start = end + 1;
   }
-  return Status::ok();
 }
 
 Status fsync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::io_error(sys_error("open dir", dir));
-  ::fsync(fd);
+  if (fd < 0) return Status::io_error(sys_error("open dir", dir, errno));
+  int rc = ::fsync(fd);
+  int err = errno;
   ::close(fd);
+  if (rc != 0) return Status::io_error(sys_error("fsync dir", dir, err));
   return Status::ok();
 }
 
-std::string temp_suffix() {
+// Unique within the host: pid + per-process counter + random bits (several processes may
+// share a root in tests).
+std::string temp_name(const std::string& final_name) {
   static std::atomic<uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-         std::to_string(rng() & 0xffffff);
+  return std::string(kTempPrefix) + final_name + "." + std::to_string(::getpid()) + "." +
+         std::to_string(counter.fetch_add(1)) + "." + std::to_string(rng() & 0xffffff);
 }
 
-bool is_temp_name(const std::string& name) { return name.find(".tmp-") != std::string::npos; }
+// Removes `dir` and its ancestors while they are empty, stopping below `root`. rmdir refuses
+// a non-empty directory, which makes this the race-free emptiness test: a concurrent
+// writer's file keeps its directory.
+void prune_empty_dirs(const std::string& root, fs::path dir) {
+  while (dir.string().size() > root.size() && ::rmdir(dir.c_str()) == 0) dir = dir.parent_path();
+}
 
 class LocalWriter final : public ObjectWriter {
  public:
-  LocalWriter(std::string final_path, std::string tmp_path, int fd)
-      : final_(std::move(final_path)), tmp_(std::move(tmp_path)), fd_(fd) {}
-  ~LocalWriter() override {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
+  LocalWriter(const std::string& root, std::string final_path, std::string tmp_path, int fd)
+      : root_(root), final_(std::move(final_path)), tmp_(std::move(tmp_path)), fd_(fd) {}
+  ~LocalWriter() override { abandon(); }
+
   Status append(std::string_view data) override {
-    if (fd_ < 0) return Status::internal("append after close");
+    if (fd_ < 0) return Status::internal("append to a closed object writer: " + final_);
     const char* p = data.data();
     size_t n = data.size();
     while (n > 0) {
       ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
         if (errno == EINTR) continue;
-        return Status::io_error(sys_error("write", tmp_));
+        return Status::io_error(sys_error("write", tmp_, errno));
       }
       p += w;
       n -= static_cast<size_t>(w);
     }
     return Status::ok();
   }
+
   Status close() override {
-    Timer t("PUT");
-    if (fd_ < 0) return Status::internal("close called twice");
-    if (::fsync(fd_) != 0) return t.done(Status::io_error(sys_error("fsync", tmp_)));
-    ::close(fd_);
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), final_.c_str()) != 0) {
-      Status s = Status::io_error(sys_error("rename", final_));
-      ::unlink(tmp_.c_str());
-      return t.done(s);
-    }
-    return t.done(fsync_dir(fs::path(final_).parent_path().string()));
+    if (fd_ < 0) return Status::internal("object writer closed twice: " + final_);
+    // Any failure abandons the object: the caller must not believe a half-made one exists.
+    Status s = publish();
+    abandon();
+    return timer_.done(std::move(s));
   }
 
  private:
+  Status publish() {
+    if (::fsync(fd_) != 0) return Status::io_error(sys_error("fsync", tmp_, errno));
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return Status::io_error(sys_error("close", tmp_, errno));
+    if (::rename(tmp_.c_str(), final_.c_str()) != 0) {
+      return Status::io_error(sys_error("rename", final_, errno));
+    }
+    tmp_.clear();  // renamed: nothing left to clean up
+    return fsync_dir(fs::path(final_).parent_path().string());
+  }
+
+  void abandon() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!tmp_.empty()) {
+      ::unlink(tmp_.c_str());
+      prune_empty_dirs(root_, fs::path(tmp_).parent_path());  // a dropped block leaves nothing
+    }
+    tmp_.clear();
+  }
+
+  Timer timer_{"PUT"};
+  std::string root_;
   std::string final_, tmp_;
   int fd_;
 };
 
 class LocalBackend final : public Backend {
  public:
-  explicit LocalBackend(std::string root) : root_(std::move(root)) {
+  explicit LocalBackend(const std::string& root) {
     std::error_code ec;
+    fs::path p = fs::absolute(root, ec).lexically_normal();
+    root_ = p.string();
+    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
     fs::create_directories(root_, ec);
   }
 
   Status open_writer(std::string_view key, std::unique_ptr<ObjectWriter>* out) override {
-    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
-    std::string path = full(key);
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (ec) return Status::io_error("create directory for " + path + ": " + ec.message());
-    std::string tmp = path + temp_suffix();
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::io_error(sys_error("create", tmp));
-    *out = std::make_unique<LocalWriter>(path, tmp, fd);
+    TEMPO_RETURN_IF_ERROR(validate_key(key));
+    const std::string path = full(key);
+    const fs::path dir = fs::path(path).parent_path();
+    const std::string tmp = (dir / temp_name(fs::path(path).filename().string())).string();
+    // A concurrent remove() may prune the directory between creating it and creating the
+    // file in it; retry a few times rather than fail the write.
+    int fd = -1;
+    int err = 0;
+    for (int attempt = 0; attempt < 5 && fd < 0; ++attempt) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return Status::io_error("create directory " + dir.string() + ": " + ec.message());
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      err = errno;
+      if (fd < 0 && err != ENOENT) break;
+    }
+    if (fd < 0) return Status::io_error(sys_error("create", tmp, err));
+    *out = std::make_unique<LocalWriter>(root_, path, tmp, fd);
     return Status::ok();
   }
 
@@ -170,39 +218,49 @@ class LocalBackend final : public Backend {
   }
 
   Status list(std::string_view prefix, std::vector<std::string>* out) override {
-    Timer t("LIST");
     out->clear();
-    std::string p(prefix);
-    while (!p.empty() && p.back() == '/') p.pop_back();
-    TEMPO_RETURN_IF_ERROR(validate_key(p, true));
-    std::string dir = p.empty() ? root_ : full(p);
+    std::string_view p = prefix;
+    while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+    if (!p.empty()) TEMPO_RETURN_IF_ERROR(validate_key(p));
+    Timer t("LIST");
+    const std::string dir = p.empty() ? root_ : full(p);
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      std::string name = e.path().filename().string();
-      if (is_temp_name(name)) continue;  // an object still being written does not exist yet
-      out->push_back(std::move(name));
-    }
-    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+      // A missing prefix, or one naming an object rather than a directory, has no children.
+      if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) {
+        return t.done(Status::ok());
+      }
       return t.done(Status::io_error("list " + dir + ": " + ec.message()));
     }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.starts_with(kTempPrefix)) continue;  // being written: does not exist yet
+      out->push_back(std::move(name));
+    }
+    if (ec) return t.done(Status::io_error("list " + dir + ": " + ec.message()));
     std::sort(out->begin(), out->end());
     return t.done(Status::ok());
   }
 
   Status remove(std::string_view key) override {
+    TEMPO_RETURN_IF_ERROR(validate_key(key));
     Timer t("DELETE");
-    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
-    std::string path = full(key);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return t.done(Status::io_error(sys_error("unlink", path)));
+    const std::string path = full(key);
+    if (::unlink(path.c_str()) != 0) {
+      const int err = errno;
+      if (err == EISDIR || err == EPERM) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+          return t.done(Status::invalid_argument("not an object: " + std::string(key)));
+        }
+      }
+      if (err != ENOENT && err != ENOTDIR) {
+        return t.done(Status::io_error(sys_error("unlink", path, err)));
+      }
     }
-    // Remove directories the delete left empty, so deleted blocks leave nothing behind.
-    fs::path parent = fs::path(path).parent_path();
-    std::error_code ec;
-    while (parent.string().size() > root_.size() && fs::is_empty(parent, ec) && !ec) {
-      fs::remove(parent, ec);
-      parent = parent.parent_path();
-    }
+    // Deleted blocks and tenants leave no empty directories behind.
+    prune_empty_dirs(root_, fs::path(path).parent_path());
     return t.done(Status::ok());
   }
 
@@ -214,43 +272,43 @@ class LocalBackend final : public Backend {
   // Reads `length` bytes at `offset`, or the whole object when `length` is empty.
   Status read_object(std::string_view key, uint64_t offset, std::optional<uint64_t> length,
                      std::string* out) {
+    TEMPO_RETURN_IF_ERROR(validate_key(key));
     Timer t("GET");
-    TEMPO_RETURN_IF_ERROR(validate_key(key, false));
-    std::string path = full(key);
+    const std::string path = full(key);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT || errno == ENOTDIR) {
         return t.done(Status::not_found("no object " + std::string(key)));
       }
-      return t.done(Status::io_error(sys_error("open", path)));
+      return t.done(Status::io_error(sys_error("open", path, errno)));
     }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      return t.done(Status::io_error(sys_error("stat", path)));
-    }
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    const uint64_t n = length.value_or(size - std::min(offset, size));
-    if (offset + n > size) {
-      ::close(fd);
-      return t.done(Status::invalid_argument("range " + std::to_string(offset) + "+" +
-                                             std::to_string(n) + " past the end of " +
-                                             std::string(key)));
-    }
-    Status s = pread_all(fd, path, offset, n, out);
+    Status s = read_fd(fd, path, key, offset, length, out);
     ::close(fd);
-    return t.done(s);
+    return t.done(std::move(s));
   }
 
-  static Status pread_all(int fd, const std::string& path, uint64_t off, uint64_t n,
-                          std::string* out) {
-    out->resize(n);
+  static Status read_fd(int fd, const std::string& path, std::string_view key, uint64_t offset,
+                        std::optional<uint64_t> length, std::string* out) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return Status::io_error(sys_error("stat", path, errno));
+    if (!S_ISREG(st.st_mode)) return Status::not_found("no object " + std::string(key));
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (!length) {
+      offset = 0;
+      length = size;
+    }
+    if (offset > size || *length > size - offset) {
+      return Status::invalid_argument("range " + std::to_string(offset) + "+" +
+                                      std::to_string(*length) + " past the end of " +
+                                      std::string(key) + " (" + std::to_string(size) + " bytes)");
+    }
+    out->resize(*length);
     size_t done = 0;
-    while (done < n) {
-      ssize_t r = ::pread(fd, out->data() + done, n - done, static_cast<off_t>(off + done));
+    while (done < *length) {
+      ssize_t r = ::pread(fd, out->data() + done, *length - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
-        return Status::io_error(sys_error("read", path));
+        return Status::io_error(sys_error("read", path, errno));
       }
       if (r == 0) return Status::io_error("short read of " + path);
       done += static_cast<size_t>(r);

@@ -1,88 +1,103 @@
 #include "block/block_format.h"
 
-#include <zlib.h>
-#include <zstd.h>
-
 #include <cstring>
 
+#include "tempo/util/little_endian.h"
+
 namespace tempo::block::format {
-namespace {
 
-void put_le(std::string& s, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_le(const char* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
+std::string bloom_object(uint32_t shard) { return "bloom-" + std::to_string(shard); }
+
+void append_record(const TraceId& id, std::string_view payload, std::string* page) {
+  page->append(id.view());
+  uint64_t v = payload.size();
+  while (v >= 0x80) {
+    page->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  page->push_back(static_cast<char>(v));
+  page->append(payload);
 }
 
-}  // namespace
+bool RecordIterator::next() {
+  if (pos_ == page_.size() || !status_.is_ok()) return false;
+  if (page_.size() - pos_ < 17) {
+    status_ = Status::corruption("torn record header in block page");
+    return false;
+  }
+  std::memcpy(id_.bytes.data(), page_.data() + pos_, 16);
+  pos_ += 16;
+  uint64_t len = 0;
+  for (int shift = 0;; shift += 7) {
+    if (pos_ == page_.size() || shift > 63) {
+      status_ = Status::corruption("torn record length in block page");
+      return false;
+    }
+    uint8_t b = static_cast<uint8_t>(page_[pos_++]);
+    len |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+  }
+  if (len > page_.size() - pos_) {
+    status_ = Status::corruption("record runs past the end of its block page");
+    return false;
+  }
+  payload_ = page_.substr(pos_, len);
+  pos_ += len;
+  return true;
+}
 
 std::string encode_index(const std::vector<IndexEntry>& entries) {
   std::string s;
-  s.reserve(12 + entries.size() * kIndexEntrySize + 4);
+  s.reserve(kIndexHeaderSize + entries.size() * kIndexEntrySize + 4);
   s.append(kIndexMagic, 4);
-  put_le(s, 1, 4);
-  put_le(s, entries.size(), 4);
+  le::append(s, kIndexVersion, 4);
+  le::append(s, entries.size(), 4);
   for (const auto& e : entries) {
     s.append(e.first.view());
     s.append(e.last.view());
-    put_le(s, e.offset, 8);
-    put_le(s, e.length, 4);
-    put_le(s, e.count, 4);
+    le::append(s, e.offset, 8);
+    le::append(s, e.length, 4);
+    le::append(s, e.raw_length, 4);
+    le::append(s, e.count, 4);
   }
-  uint32_t crc = static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(s.data()), s.size()));
-  put_le(s, crc, 4);
+  le::append(s, crc32_of(s), 4);
   return s;
 }
 
 Status decode_index(std::string_view raw, std::vector<IndexEntry>* out) {
-  if (raw.size() < 16 || std::memcmp(raw.data(), kIndexMagic, 4) != 0) {
+  if (raw.size() < kIndexHeaderSize + 4 || std::memcmp(raw.data(), kIndexMagic, 4) != 0) {
     return Status::corruption("block index has no valid header");
   }
-  uint32_t crc = static_cast<uint32_t>(get_le(raw.data() + raw.size() - 4, 4));
-  if (crc != static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(raw.data()), raw.size() - 4))) {
+  const uint32_t stored_crc = static_cast<uint32_t>(le::load(raw.data() + raw.size() - 4, 4));
+  if (stored_crc != crc32_of(raw.substr(0, raw.size() - 4))) {
     return Status::corruption("block index checksum mismatch");
   }
-  if (get_le(raw.data() + 4, 4) != 1) return Status::corruption("unsupported block index version");
-  uint64_t n = get_le(raw.data() + 8, 4);
-  if (raw.size() != 12 + n * kIndexEntrySize + 4) return Status::corruption("block index size mismatch");
+  const uint64_t version = le::load(raw.data() + 4, 4);
+  if (version != kIndexVersion) {
+    return Status::corruption("unsupported block index version " + std::to_string(version));
+  }
+  const uint64_t n = le::load(raw.data() + 8, 4);
+  if (raw.size() != kIndexHeaderSize + n * kIndexEntrySize + 4) {
+    return Status::corruption("block index size does not match its page count");
+  }
   out->clear();
   out->reserve(n);
-  const char* p = raw.data() + 12;
+  const char* p = raw.data() + kIndexHeaderSize;
+  uint64_t next_offset = 0;
   for (uint64_t i = 0; i < n; ++i, p += kIndexEntrySize) {
     IndexEntry e;
     std::memcpy(e.first.bytes.data(), p, 16);
     std::memcpy(e.last.bytes.data(), p + 16, 16);
-    e.offset = get_le(p + 32, 8);
-    e.length = static_cast<uint32_t>(get_le(p + 40, 4));
-    e.count = static_cast<uint32_t>(get_le(p + 44, 4));
+    e.offset = le::load(p + 32, 8);
+    e.length = static_cast<uint32_t>(le::load(p + 40, 4));
+    e.raw_length = static_cast<uint32_t>(le::load(p + 44, 4));
+    e.count = static_cast<uint32_t>(le::load(p + 48, 4));
+    if (e.offset != next_offset || e.count == 0 || e.last < e.first ||
+        (!out->empty() && !(out->back().last < e.first))) {
+      return Status::corruption("block index entry " + std::to_string(i) + " is out of order");
+    }
+    next_offset = e.offset + e.length;
     out->push_back(e);
-  }
-  return Status::ok();
-}
-
-std::string bloom_key(uint32_t shard) { return "bloom-" + std::to_string(shard); }
-
-Status compress(void* ctx, std::string_view in, std::string* out) {
-  out->resize(ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(ctx), out->data(), out->size(), in.data(),
-                               in.size(), 3);
-  if (ZSTD_isError(n)) return Status::internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-  out->resize(n);
-  return Status::ok();
-}
-
-Status decompress(std::string_view in, size_t max_out, std::string* out) {
-  unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_out) {
-    return Status::corruption("zstd frame header is invalid");
-  }
-  out->resize(size);
-  size_t n = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
-  if (ZSTD_isError(n) || n != size) {
-    return Status::corruption(std::string("zstd: ") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
   }
   return Status::ok();
 }

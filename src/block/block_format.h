@@ -1,5 +1,6 @@
 #pragma once
-// Byte-level pieces of the block format shared by writer and reader (docs/block_format.md).
+// Byte-level pieces of the block format shared by writer and reader. The prose description
+// of every layout is docs/block_format.md; keep the two in step.
 
 #include <cstdint>
 #include <string>
@@ -11,45 +12,53 @@
 
 namespace tempo::block::format {
 
-inline constexpr char kIndexMagic[4] = {'T', 'I', 'D', 'X'};
-inline constexpr size_t kIndexEntrySize = 16 + 16 + 8 + 4 + 4;
+// Object names inside <tenant>/<block-id>/.
+inline constexpr std::string_view kDataObject = "data";
+inline constexpr std::string_view kIndexObject = "index";
+inline constexpr std::string_view kMetaObject = "meta.json";
+std::string bloom_object(uint32_t shard);  // "bloom-<shard>"
 
+inline constexpr char kIndexMagic[4] = {'T', 'I', 'D', 'X'};
+inline constexpr uint32_t kIndexVersion = 1;
+inline constexpr size_t kIndexHeaderSize = 4 + 4 + 4;
+inline constexpr size_t kIndexEntrySize = 16 + 16 + 8 + 4 + 4 + 4;
+
+// One page of `data`.
 struct IndexEntry {
-  TraceId first, last;
-  uint64_t offset = 0;
-  uint32_t length = 0, count = 0;
+  TraceId first, last;      // IDs of the first and last trace in the page
+  uint64_t offset = 0;      // of the compressed page within `data`
+  uint32_t length = 0;      // compressed bytes
+  uint32_t raw_length = 0;  // uncompressed bytes
+  uint32_t count = 0;       // traces
 };
 
-inline void put_varint(std::string& s, uint64_t v) {
-  while (v >= 0x80) {
-    s.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  s.push_back(static_cast<char>(v));
-}
+// A record is: trace ID (16 bytes) | payload length (varint) | payload.
+void append_record(const TraceId& id, std::string_view payload, std::string* page);
 
-// Reads a varint at *pos; false if truncated.
-inline bool get_varint(std::string_view s, size_t* pos, uint64_t* v) {
-  uint64_t r = 0;
-  for (int shift = 0; shift < 64 && *pos < s.size(); shift += 7) {
-    uint8_t b = static_cast<uint8_t>(s[(*pos)++]);
-    r |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = r;
-      return true;
-    }
-  }
-  return false;
-}
+// Walks the records of one uncompressed page.
+class RecordIterator {
+ public:
+  explicit RecordIterator(std::string_view page) : page_(page) {}
+  // Moves to the next record: false at the end of the page or on a torn record (then
+  // status() is kCorruption).
+  bool next();
+  const TraceId& id() const { return id_; }
+  std::string_view payload() const { return payload_; }
+  const Status& status() const { return status_; }
 
-// Uncompressed index: magic, version (u32), entry count (u32), entries, CRC-32 of all before.
+ private:
+  std::string_view page_;
+  size_t pos_ = 0;
+  TraceId id_;
+  std::string_view payload_;
+  Status status_;
+};
+
+// Uncompressed index: magic | version u32 | page count u32 | entry* | crc32 u32 (of all
+// bytes before it). Integers are little-endian.
 std::string encode_index(const std::vector<IndexEntry>& entries);
+// Checks the checksum and that pages are contiguous from offset 0 and in ascending,
+// non-overlapping ID order.
 Status decode_index(std::string_view raw, std::vector<IndexEntry>* out);
-
-std::string bloom_key(uint32_t shard);
-
-// zstd helpers; `ctx` is a ZSTD_CCtx* reused across calls.
-Status compress(void* ctx, std::string_view in, std::string* out);
-Status decompress(std::string_view in, size_t max_out, std::string* out);
 
 }  // namespace tempo::block::format

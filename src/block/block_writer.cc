@@ -1,92 +1,155 @@
-#include <zstd.h>
+#include "tempo/block/block_writer.h"
 
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 #include "block/block_format.h"
-#include "tempo/block/block.h"
+#include "block/zstd_codec.h"
+#include "tempo/block/bloom.h"
+#include "tempo/observability/log.h"
 
 namespace tempo::block {
 
+struct BlockWriter::State {
+  WriterOptions options;
+  BlockMeta meta;
+  std::string dir;  // "<tenant>/<block-id>/"
+  ZstdCompressor zstd;
+  std::unique_ptr<backend::ObjectWriter> data;  // opened on the first add()
+  std::string page, compressed;                 // reused across pages
+  format::IndexEntry current;                   // the page being filled
+  TraceId last;
+  bool any = false;
+  bool finished = false;
+  std::vector<format::IndexEntry> index;
+  std::vector<TraceId> ids;             // for the bloom filter, sized once the count is known
+  std::vector<std::string> written;     // objects written so far, removed if finish fails
+};
+
 BlockWriter::BlockWriter(backend::Backend& backend, std::string tenant, std::string block_id,
                          WriterOptions options)
-    : backend_(backend), options_(options), cctx_(ZSTD_createCCtx()) {
-  meta_.tenant_id = std::move(tenant);
-  meta_.block_id = std::move(block_id);
-  meta_.index_page_size = static_cast<uint32_t>(options_.page_size_bytes);
-  page_.reserve(options_.page_size_bytes + 4096);
+    : backend_(backend), s_(std::make_unique<State>()) {
+  s_->options = options;
+  s_->options.page_size_bytes = std::max<size_t>(options.page_size_bytes, 1);
+  s_->meta.tenant_id = std::move(tenant);
+  s_->meta.block_id = std::move(block_id);
+  s_->meta.compaction_level = options.compaction_level;
+  s_->meta.index_page_size = static_cast<uint32_t>(
+      std::min<size_t>(s_->options.page_size_bytes, std::numeric_limits<uint32_t>::max()));
+  s_->dir = s_->meta.tenant_id + "/" + s_->meta.block_id + "/";
 }
 
-BlockWriter::~BlockWriter() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
+BlockWriter::~BlockWriter() {
+  // An unfinished data writer is dropped here, which discards it; index and bloom objects
+  // only exist once finish() ran, and finish() cleans up after itself on failure.
+}
 
 Status BlockWriter::add(const TraceId& id, std::string_view payload, uint64_t start_unix_nano,
                         uint64_t end_unix_nano) {
-  if (any_ && !(last_ < id)) {
+  State& s = *s_;
+  if (s.finished) return Status::invalid_argument("block writer already finished");
+  if (s.any && !(s.last < id)) {
     return Status::invalid_argument("block traces must be added in ascending ID order: " +
-                                    id.hex() + " after " + last_.hex());
+                                    id.hex() + " after " + s.last.hex());
   }
-  if (!data_) {
-    TEMPO_RETURN_IF_ERROR(
-        backend_.open_writer(meta_.tenant_id + "/" + meta_.block_id + "/data", &data_));
+  if (!s.data) {
+    TEMPO_RETURN_IF_ERROR(backend_.open_writer(s.dir + std::string(format::kDataObject), &s.data));
   }
-  if (page_count_ == 0) page_first_ = id;
-  page_.append(id.view());
-  format::put_varint(page_, payload.size());
-  page_.append(payload);
-  ++page_count_;
-  last_ = id;
-  ids_.push_back(id);
-  if (!any_ || start_unix_nano < meta_.start_unix_nano) meta_.start_unix_nano = start_unix_nano;
-  if (end_unix_nano > meta_.end_unix_nano) meta_.end_unix_nano = end_unix_nano;
-  any_ = true;
-  meta_.total_objects++;
-  if (page_.size() >= options_.page_size_bytes) TEMPO_RETURN_IF_ERROR(cut_page());
+  if (s.current.count == 0) s.current.first = id;
+  format::append_record(id, payload, &s.page);
+  s.current.count++;
+  s.current.last = id;
+  s.last = id;
+  s.ids.push_back(id);
+  if (!s.any) {
+    s.meta.min_id = id;
+    s.meta.start_unix_nano = start_unix_nano;
+    s.meta.end_unix_nano = end_unix_nano;
+  }
+  s.meta.max_id = id;
+  s.meta.start_unix_nano = std::min(s.meta.start_unix_nano, start_unix_nano);
+  s.meta.end_unix_nano = std::max(s.meta.end_unix_nano, end_unix_nano);
+  s.any = true;
+  s.meta.total_objects++;
+  if (s.page.size() >= s.options.page_size_bytes) return cut_page();
   return Status::ok();
 }
 
 Status BlockWriter::cut_page() {
-  if (page_count_ == 0) return Status::ok();
-  TEMPO_RETURN_IF_ERROR(format::compress(cctx_, page_, &compressed_));
-  TEMPO_RETURN_IF_ERROR(data_->append(compressed_));
-  index_.push_back(PageEntry{page_first_, last_, offset_, static_cast<uint32_t>(compressed_.size()),
-                             page_count_});
-  offset_ += compressed_.size();
-  page_.clear();
-  page_count_ = 0;
+  State& s = *s_;
+  if (s.current.count == 0) return Status::ok();
+  if (s.page.size() > std::numeric_limits<uint32_t>::max()) {
+    return Status::invalid_argument("a block page would exceed 4 GiB (trace " +
+                                    s.current.last.hex() + ")");
+  }
+  TEMPO_RETURN_IF_ERROR(s.zstd.compress(s.page, &s.compressed));
+  TEMPO_RETURN_IF_ERROR(s.data->append(s.compressed));
+  s.current.length = static_cast<uint32_t>(s.compressed.size());
+  s.current.raw_length = static_cast<uint32_t>(s.page.size());
+  s.index.push_back(s.current);
+  s.current.offset += s.compressed.size();
+  s.current.count = 0;
+  s.page.clear();
   return Status::ok();
 }
 
 Status BlockWriter::finish(BlockMeta* out) {
-  if (!any_) return Status::invalid_argument("refusing to write an empty block");
-  TEMPO_RETURN_IF_ERROR(cut_page());
-  TEMPO_RETURN_IF_ERROR(data_->close());
-  data_.reset();
-  meta_.size = offset_;
-  meta_.total_records = static_cast<uint32_t>(index_.size());
-  const std::string dir = meta_.tenant_id + "/" + meta_.block_id + "/";
-
-  std::vector<format::IndexEntry> entries;
-  entries.reserve(index_.size());
-  for (const auto& e : index_) entries.push_back({e.first, e.last, e.offset, e.length, e.count});
-  std::string compressed;
-  TEMPO_RETURN_IF_ERROR(format::compress(cctx_, format::encode_index(entries), &compressed));
-  TEMPO_RETURN_IF_ERROR(backend_.write(dir + "index", compressed));
-
-  uint64_t expected = std::max<uint64_t>(options_.expected_traces, ids_.size());
-  uint32_t shards = bloom_shard_count(expected, options_.bloom_false_positive,
-                                      options_.bloom_shard_size_bytes);
-  std::vector<std::vector<TraceId>> by_shard(shards);
-  for (const auto& id : ids_) by_shard[bloom_shard_of(id, shards)].push_back(id);
-  for (uint32_t s = 0; s < shards; ++s) {
-    BloomFilter bf(std::max<uint64_t>(by_shard[s].size(), expected / shards),
-                   options_.bloom_false_positive);
-    for (const auto& id : by_shard[s]) bf.add(id);
-    TEMPO_RETURN_IF_ERROR(backend_.write(dir + format::bloom_key(s), bf.encode()));
+  State& s = *s_;
+  if (s.finished) return Status::invalid_argument("block writer already finished");
+  if (!s.any) return Status::invalid_argument("refusing to write an empty block");
+  s.finished = true;
+  Status st = write_rest();
+  if (!st.is_ok()) {
+    remove_partial();
+    return st;
   }
-  meta_.bloom_shards = shards;
-  // meta.json last: until it exists, readers do not see the block.
-  TEMPO_RETURN_IF_ERROR(backend_.write(dir + "meta.json", meta_.to_json()));
-  *out = meta_;
+  *out = s.meta;
   return Status::ok();
+}
+
+Status BlockWriter::write_rest() {
+  State& s = *s_;
+  TEMPO_RETURN_IF_ERROR(cut_page());
+  TEMPO_RETURN_IF_ERROR(s.data->close());
+  s.data.reset();
+  s.written.push_back(s.dir + std::string(format::kDataObject));
+  s.meta.size = s.current.offset;
+  s.meta.total_records = static_cast<uint32_t>(s.index.size());
+
+  TEMPO_RETURN_IF_ERROR(s.zstd.compress(format::encode_index(s.index), &s.compressed));
+  s.written.push_back(s.dir + std::string(format::kIndexObject));
+  TEMPO_RETURN_IF_ERROR(backend_.write(s.written.back(), s.compressed));
+
+  // Shards are sized from the IDs each really holds, so every shard meets the target rate
+  // whatever the hint said; the hint only raises the shard count.
+  const uint64_t expected = std::max<uint64_t>(s.options.expected_traces, s.ids.size());
+  const uint32_t shards = bloom_shard_count(expected, s.options.bloom_false_positive,
+                                            s.options.bloom_shard_size_bytes);
+  std::vector<std::vector<TraceId>> by_shard(shards);
+  for (const auto& id : s.ids) by_shard[bloom_shard_of(id, shards)].push_back(id);
+  for (uint32_t i = 0; i < shards; ++i) {
+    BloomFilter bf(by_shard[i].size(), s.options.bloom_false_positive);
+    for (const auto& id : by_shard[i]) bf.add(id);
+    s.written.push_back(s.dir + format::bloom_object(i));
+    TEMPO_RETURN_IF_ERROR(backend_.write(s.written.back(), bf.encode()));
+  }
+  s.meta.bloom_shards = shards;
+  s.ids = {};
+
+  // meta.json last: until it exists, readers do not see the block.
+  return backend_.write(s.dir + std::string(format::kMetaObject), s.meta.to_json());
+}
+
+void BlockWriter::remove_partial() {
+  s_->data.reset();
+  for (const auto& key : s_->written) {
+    Status st = backend_.remove(key);
+    if (!st.is_ok()) {
+      log::warn("removing part of a failed block", {{"key", key}, {"err", st.to_string()}});
+    }
+  }
+  s_->written.clear();
 }
 
 }  // namespace tempo::block

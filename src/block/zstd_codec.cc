@@ -1,0 +1,50 @@
+#include "block/zstd_codec.h"
+
+#include <zstd.h>
+
+namespace tempo::block {
+
+void ZstdCompressor::Free::operator()(ZSTD_CCtx_s* c) const { ZSTD_freeCCtx(c); }
+void ZstdDecompressor::Free::operator()(ZSTD_DCtx_s* c) const { ZSTD_freeDCtx(c); }
+
+ZstdCompressor::ZstdCompressor(int level) : ctx_(ZSTD_createCCtx()) {
+  ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_checksumFlag, 1);
+  ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_contentSizeFlag, 1);
+}
+
+Status ZstdCompressor::compress(std::string_view in, std::string* out) {
+  if (!ctx_) return Status::internal("zstd: no compression context");
+  out->resize(ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compress2(ctx_.get(), out->data(), out->size(), in.data(), in.size());
+  if (ZSTD_isError(n)) return Status::internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out->resize(n);
+  return Status::ok();
+}
+
+ZstdDecompressor::ZstdDecompressor() : ctx_(ZSTD_createDCtx()) {}
+
+Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
+                                    std::string* out) {
+  if (!ctx_) return Status::internal("zstd: no decompression context");
+  unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+    return Status::corruption("zstd frame header is invalid");
+  }
+  if (size != expected_size) {
+    return Status::corruption("zstd frame holds " + std::to_string(size) + " bytes, expected " +
+                              std::to_string(expected_size));
+  }
+  out->resize(expected_size);
+  size_t n = ZSTD_decompressDCtx(ctx_.get(), out->data(), out->size(), in.data(), in.size());
+  if (ZSTD_isError(n)) return Status::corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (n != expected_size) return Status::corruption("zstd frame is shorter than its header says");
+  return Status::ok();
+}
+
+ZstdDecompressor& thread_local_decompressor() {
+  thread_local ZstdDecompressor d;
+  return d;
+}
+
+}  // namespace tempo::block
