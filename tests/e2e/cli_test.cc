@@ -3,7 +3,6 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +50,8 @@ TEST_CASE("the -config.verify flag accepts every shipped fixture and the default
     CHECK(r.code == 0);
     CHECK(r.output.find("msg=\"config is valid\"") != std::string::npos);
   }
-  auto s3 = run("-config.file=" + fixtures + "/all-receivers-s3.yaml -config.expand-env -config.verify");
+  auto s3 =
+      run("-config.file=" + fixtures + "/all-receivers-s3.yaml -config.expand-env -config.verify");
   if (std::filesystem::exists(fixtures)) {
     CHECK(s3.output.find("distributor.receivers.zipkin") != std::string::npos);  // ignored, said so
   }
@@ -59,10 +59,12 @@ TEST_CASE("the -config.verify flag accepts every shipped fixture and the default
 
 TEST_CASE("the -config.verify flag names the bad key and line, and maps Tempo 3.x keys") {
   tempo::testing::TempDir dir;
-  std::ofstream(dir.sub("bad.yaml")) << "server:\n  http_listen_port: 3200\n  htp_listen_address: x\n";
+  std::ofstream(dir.sub("bad.yaml"))
+      << "server:\n  http_listen_port: 3200\n  htp_listen_address: x\n";
   auto bad = run("-config.file=" + dir.sub("bad.yaml") + " -config.verify");
   CHECK(bad.code == 1);
-  CHECK(bad.output.find("line 3: unknown key \\\"server.htp_listen_address\\\"") != std::string::npos);
+  CHECK(bad.output.find("line 3: unknown key \\\"server.htp_listen_address\\\"") !=
+        std::string::npos);
 
   std::ofstream(dir.sub("v3.yaml"))
       << "live_store:\n  max_block_duration: 30s\n  fail_on_high_lag: true\n"
@@ -71,8 +73,10 @@ TEST_CASE("the -config.verify flag names the bad key and line, and maps Tempo 3.
   auto v3 = run("-config.file=" + dir.sub("v3.yaml") + " -config.verify");
   INFO(v3.output);
   CHECK(v3.code == 0);
-  CHECK(v3.output.find("key=live_store.max_block_duration as=ingester.max_block_duration") != std::string::npos);
-  CHECK(v3.output.find("key=backend_worker.compaction.block_retention as=compactor.compaction.block_retention") != std::string::npos);
+  CHECK(v3.output.find("key=live_store.max_block_duration as=ingester.max_block_duration") !=
+        std::string::npos);
+  CHECK(v3.output.find("key=backend_worker.compaction.block_retention "
+                       "as=compactor.compaction.block_retention") != std::string::npos);
   CHECK(v3.output.find("live_store.fail_on_high_lag") != std::string::npos);
   CHECK(v3.output.find("mapped_keys=2") != std::string::npos);
 

@@ -1,10 +1,12 @@
 // What was acknowledged survives restarts, kill -9 and block flushes.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "harness.h"
@@ -46,9 +48,21 @@ TEST_CASE("a clean restart keeps every trace") {
   std::vector<std::pair<std::string, ExportTraceServiceRequest>> sent;
   for (int i = 0; i < 5; ++i) {
     std::string id = random_trace_hex();
-    sent.emplace_back(id, make_request({id}, 3));
-    REQUIRE(s.export_grpc(sent.back().second).ok());
+    sent.emplace_back(id, make_request({id}, 3, "restart-" + std::to_string(i)));
+    if (i % 2 == 0) {
+      REQUIRE(s.export_grpc(sent.back().second).ok());
+    } else {
+      REQUIRE(
+          s.export_http(sent.back().second.SerializeAsString(), "application/x-protobuf").status ==
+          200);
+    }
   }
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(s.stop() == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  s.start();
+  for (auto& [id, req] : sent) require_readable(s, req, id);
+  // And once more, now that everything is in blocks from the first stop.
   CHECK(s.stop() == 0);
   s.start();
   for (auto& [id, req] : sent) require_readable(s, req, id);
@@ -61,19 +75,41 @@ TEST_CASE("kill -9 during ingestion loses no acknowledged span") {
   std::vector<std::pair<std::string, ExportTraceServiceRequest>> acked;
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
-  for (int c = 0; c < 3; ++c) {
-    clients.emplace_back([&] {
-      while (!stop) {
+  // No Catch assertions in these threads: Catch is not thread-safe. They only record what
+  // the server acknowledged.
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      server::HttpClient http("127.0.0.1", static_cast<uint16_t>(s.otlp_http_port()),
+                              std::chrono::seconds(5));
+      for (int n = 0; !stop; ++n) {
         std::string id = random_trace_hex();
-        auto req = make_request({id}, 3);
-        if (s.export_grpc(req).ok()) {
+        auto req = make_request({id}, 1 + n % 3, "kill9-" + std::to_string(c));
+        bool ok = false;
+        if (c < 2) {
+          ok = s.export_grpc(req).ok();
+        } else {
+          server::ClientResponse res;
+          ok = http.post("/v1/traces", req.SerializeAsString(), "application/x-protobuf", &res)
+                   .is_ok() &&
+               res.status == 200;
+        }
+        if (ok) {
           std::lock_guard<std::mutex> l(mu);
           acked.emplace_back(id, std::move(req));
         }
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Kill once enough was acknowledged (bounded), while the clients are still sending.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (acked.size() > 20) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   s.kill9();
   stop = true;
   for (auto& t : clients) t.join();
@@ -98,7 +134,19 @@ TEST_CASE("/flush writes blocks and empties the WAL and data stays readable acro
   CHECK(regular_files(s.wal_dir()) == 0);
   auto metas = block_metas(s.blocks_dir());
   REQUIRE(metas.size() == 1);
-  CHECK(metas[0].find("/single-tenant/") != std::string::npos);
+  // <local.path>/<tenant>/<uuid>/meta.json, and the meta describes that block.
+  fs::path meta_path(metas[0]);
+  std::string block_id = meta_path.parent_path().filename().string();
+  CHECK(meta_path.parent_path().parent_path() == fs::path(s.blocks_dir()) / "single-tenant");
+  CHECK(std::regex_match(
+      block_id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  std::ifstream meta_file(metas[0]);
+  auto meta = nlohmann::json::parse(meta_file, nullptr, /*allow_exceptions=*/false);
+  INFO(meta.dump());
+  REQUIRE(meta.is_object());
+  CHECK(meta.value("blockID", "") == block_id);
+  CHECK(meta.value("tenantID", "") == "single-tenant");
+  CHECK(meta.value("totalObjects", 0) == 20);
   for (auto& [id, req] : sent) require_readable(s, req, id);
   CHECK(s.stop() == 0);
   s.start();
@@ -124,7 +172,8 @@ TEST_CASE("the head block is cut after max_block_duration without /flush") {
   }
   CHECK(regular_files(s.wal_dir()) == 0);
   require_readable(s, req, id);
-  CHECK(s.get("/metrics").body.find("tempo_ingester_blocks_flushed_total{tenant=\"single-tenant\"} 1") !=
+  CHECK(s.get("/metrics")
+            .body.find("tempo_ingester_blocks_flushed_total{tenant=\"single-tenant\"} 1") !=
         std::string::npos);
 }
 
@@ -134,7 +183,9 @@ TEST_CASE("SIGTERM flushes: the WAL is empty after a clean stop") {
   std::string id = random_trace_hex();
   auto req = make_request({id}, 2);
   REQUIRE(s.export_grpc(req).ok());
+  auto t0 = std::chrono::steady_clock::now();
   CHECK(s.stop() == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   CHECK(regular_files(s.wal_dir()) == 0);
   CHECK(block_metas(s.blocks_dir()).size() == 1);
   CHECK(s.log().find("Tempo stopped") != std::string::npos);

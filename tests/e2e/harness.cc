@@ -1,6 +1,9 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,106 +11,249 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
-
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/message_differencer.h>
-#include <grpcpp/grpcpp.h>
 
 #include "tempopb/tempo.pb.h"
 
 extern char** environ;
 
 namespace tempo::e2e {
+namespace {
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::common::v1::KeyValue;
+using opentelemetry::proto::trace::v1::Span;
+
+constexpr auto kReadyTimeout = std::chrono::seconds(20);
+// Tempo's contract is "exits within a few seconds"; leave room for a loaded CI machine.
+constexpr auto kStopTimeout = std::chrono::seconds(15);
+
+// `n` distinct free loopback ports. All sockets stay bound until every port is chosen, so
+// the kernel cannot hand out the same port twice; someone else may still take one before
+// tempo binds it, which start() handles by retrying.
+std::vector<int> free_ports(size_t n) {
+  std::vector<int> fds, ports;
+  for (size_t i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    fds.push_back(fd);
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  return ports;
 }
 
+std::string read_file(const std::string& path, size_t from = 0) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string s = ss.str();
+  return from < s.size() ? s.substr(from) : "";
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string base64(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+KeyValue* add_attr(google::protobuf::RepeatedPtrField<KeyValue>* attrs, const std::string& key) {
+  KeyValue* kv = attrs->Add();
+  kv->set_key(key);
+  return kv;
+}
+
+std::string service_of(const opentelemetry::proto::trace::v1::ResourceSpans& rs) {
+  for (const auto& a : rs.resource().attributes())
+    if (a.key() == "service.name") return a.value().string_value();
+  return "";
+}
+
+// Tempo's JSON (gogo jsonpb): zero values are omitted. AnyValue members are a oneof, which
+// proto3 JSON prints even when zero, so `*Value` keys are skipped.
+void check_no_zero_values(const nlohmann::json& j, const std::string& path) {
+  if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i)
+      check_no_zero_values(j[i], path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!j.is_object()) return;
+  for (const auto& [key, v] : j.items()) {
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "Value") == 0) continue;
+    std::string where = path + "." + key;
+    INFO("zero value printed at " << where);
+    CHECK_FALSE(v.is_null());
+    CHECK_FALSE((v.is_number() && v.get<double>() == 0));
+    CHECK_FALSE((v.is_boolean() && !v.get<bool>()));
+    CHECK_FALSE((v.is_string() && (v.get<std::string>().empty() || v.get<std::string>() == "0")));
+    CHECK_FALSE((v.is_array() && v.empty()));
+    check_no_zero_values(v, where);
+  }
+}
+
+// Checks the Tempo/proto3 JSON conventions on each span of a parsed body against the
+// decoded message: IDs in base64, fixed64 times as strings, kind as its enum name.
+void check_span_encoding(const nlohmann::json& resource_spans, const TracesData& decoded) {
+  REQUIRE(resource_spans.is_array());
+  REQUIRE(resource_spans.size() == static_cast<size_t>(decoded.resource_spans_size()));
+  for (size_t r = 0; r < resource_spans.size(); ++r) {
+    const auto& scopes = resource_spans[r].at("scopeSpans");
+    for (size_t s = 0; s < scopes.size(); ++s) {
+      const auto& spans = scopes[s].at("spans");
+      for (size_t k = 0; k < spans.size(); ++k) {
+        const auto& js = spans[k];
+        const Span& sp = decoded.resource_spans(r).scope_spans(s).spans(k);
+        INFO("span JSON " << js.dump());
+        CHECK(js.at("traceId") == base64(sp.trace_id()));
+        CHECK(js.at("spanId") == base64(sp.span_id()));
+        if (!sp.parent_span_id().empty())
+          CHECK(js.at("parentSpanId") == base64(sp.parent_span_id()));
+        CHECK(js.at("startTimeUnixNano").is_string());
+        CHECK(js.at("endTimeUnixNano").is_string());
+        if (sp.kind() != Span::SPAN_KIND_UNSPECIFIED) {
+          CHECK(js.at("kind") == Span::SpanKind_Name(sp.kind()));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 TempoServer::TempoServer(ServerOptions options) : options_(std::move(options)) {
-  http_port_ = free_port();
-  otlp_http_port_ = free_port();
-  grpc_port_ = free_port();
-  int server_grpc = options_.shared_grpc_port ? grpc_port_ : free_port();
   config_path_ = dir_.sub("tempo.yaml");
   log_path_ = dir_.sub("tempo.log");
   wal_dir_ = dir_.sub("wal");
   blocks_dir_ = dir_.sub("blocks");
-  std::ofstream f(config_path_);
+  pick_ports();
+}
+
+TempoServer::~TempoServer() {
+  kill9();
+  if (current_test_failed()) {
+    std::cerr << "==== tempo stderr (" << dir_.path() << ") ====\n"
+              << log() << "==== end of tempo stderr ====\n";
+  }
+}
+
+void TempoServer::pick_ports() {
+  auto ports = free_ports(4);
+  http_port_ = ports[0];
+  otlp_http_port_ = ports[1];
+  grpc_port_ = ports[2];
+  server_grpc_port_ = options_.shared_grpc_port ? grpc_port_ : ports[3];
+  write_config();
+}
+
+void TempoServer::write_config() {
+  std::ofstream f(config_path_, std::ios::trunc);
   f << "multitenancy_enabled: " << (options_.multitenancy ? "true" : "false") << "\n"
     << "usage_report:\n  reporting_enabled: false\n"
-    << "server:\n  http_listen_port: " << http_port_ << "\n  grpc_listen_port: " << server_grpc
-    << "\n  log_level: info\n"
+    << "server:\n  http_listen_port: " << http_port_
+    << "\n  grpc_listen_port: " << server_grpc_port_ << "\n  log_level: info\n"
     << "distributor:\n  receivers:\n    otlp:\n      protocols:\n"
     << "        grpc:\n          endpoint: 127.0.0.1:" << grpc_port_ << "\n"
     << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n"
     << "ingester:\n  trace_idle_period: 2s\n"
     << options_.ingester_extra
     << "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: "
-    << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes << "\n"
+    << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes
+    << "\n"
     << "storage:\n  trace:\n    backend: local\n    local:\n      path: " << blocks_dir_
     << "\n    wal:\n      path: " << wal_dir_ << "\n";
 }
 
-TempoServer::~TempoServer() {
-  if (pid_ > 0) kill9();
-}
-
 void TempoServer::start() {
   REQUIRE(pid_ <= 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  std::string binary = TEMPO_BINARY;
-  std::string flag = "-config.file=" + config_path_;
-  char* argv[] = {binary.data(), flag.data(), nullptr};
-  int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  server::HttpClient c("127.0.0.1", static_cast<uint16_t>(http_port_), std::chrono::seconds(2));
-  while (std::chrono::steady_clock::now() < deadline) {
-    server::ClientResponse res;
-    if (c.get("/ready", &res).is_ok() && res.status == 200 && res.body == "ready") return;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    size_t log_offset = read_file(log_path_).size();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    std::string binary = TEMPO_BINARY;
+    std::string flag = "-config.file=" + config_path_;
+    char* argv[] = {binary.data(), flag.data(), nullptr};
+    int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(rc == 0);
+
+    auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+    server::HttpClient c("127.0.0.1", static_cast<uint16_t>(http_port_), std::chrono::seconds(2));
+    bool exited = false;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      FAIL("tempo exited during start-up:\n" << log());
+    while (std::chrono::steady_clock::now() < deadline) {
+      server::ClientResponse res;
+      if (c.get("/ready", &res).is_ok() && res.status == 200 && res.body == "ready") return;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!exited) {
+      kill9();
+      FAIL("tempo did not become ready within 20s:\n" << log());
+    }
+    pid_ = -1;
+    // A port grabbed by another process between pick_ports() and bind: not tempo's fault.
+    if (lower(read_file(log_path_, log_offset)).find("address already in use") !=
+        std::string::npos) {
+      pick_ports();
+      continue;
+    }
+    FAIL("tempo exited during start-up (wait status " << status << "):\n" << log());
   }
-  FAIL("tempo did not become ready:\n" << log());
+  FAIL("tempo could not bind free ports in 3 attempts:\n" << log());
 }
 
 int TempoServer::stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
   while (::waitpid(pid_, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-      FAIL("tempo did not stop within 30s of SIGTERM:\n" << log());
+      kill9();
+      FAIL("tempo did not stop within 15s of SIGTERM:\n" << log());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -123,16 +269,11 @@ void TempoServer::kill9() {
   pid_ = -1;
 }
 
-std::string TempoServer::log() const {
-  std::ifstream f(log_path_);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string TempoServer::log() const { return read_file(log_path_); }
 
-grpc::Status TempoServer::export_grpc(
-    const ExportTraceServiceRequest& req, const std::string& tenant, bool gzip,
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) {
+grpc::Status TempoServer::export_grpc(const ExportTraceServiceRequest& req,
+                                      const std::string& tenant, bool gzip,
+                                      ExportTraceServiceResponse* response) {
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
                                      grpc::InsecureChannelCredentials());
   auto stub = opentelemetry::proto::collector::trace::v1::TraceService::NewStub(channel);
@@ -140,7 +281,7 @@ grpc::Status TempoServer::export_grpc(
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!tenant.empty()) ctx.AddMetadata("x-scope-orgid", tenant);
   if (gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse local;
+  ExportTraceServiceResponse local;
   return stub->Export(&ctx, req, response ? response : &local);
 }
 
@@ -160,7 +301,7 @@ server::ClientResponse TempoServer::get(const std::string& target,
   server::HttpClient c("127.0.0.1", static_cast<uint16_t>(http_port_));
   server::ClientResponse res;
   Status s = c.get(target, &res, headers);
-  INFO(s.to_string());
+  INFO("GET " << target << ": " << s.to_string());
   REQUIRE(s.is_ok());
   return res;
 }
@@ -175,59 +316,113 @@ std::string random_trace_hex() {
 
 std::string hex_to_bytes(const std::string& hex) {
   std::string out(hex.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return out;
+}
+
+std::string bytes_to_hex(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
 }
 
 ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids_hex,
                                        int spans_per_trace, const std::string& service) {
-  using opentelemetry::proto::trace::v1::Span;
+  static const Span::SpanKind kKinds[] = {Span::SPAN_KIND_SERVER, Span::SPAN_KIND_CLIENT,
+                                          Span::SPAN_KIND_INTERNAL, Span::SPAN_KIND_PRODUCER,
+                                          Span::SPAN_KIND_CONSUMER};
   ExportTraceServiceRequest req;
   auto* rs = req.add_resource_spans();
-  auto* a = rs->mutable_resource()->add_attributes();
-  a->set_key("service.name");
-  a->mutable_value()->set_string_value(service);
+  auto* rattrs = rs->mutable_resource()->mutable_attributes();
+  add_attr(rattrs, "service.name")->mutable_value()->set_string_value(service);
+  add_attr(rattrs, "host.name")->mutable_value()->set_string_value("e2e-host-" + service);
+  add_attr(rattrs, "process.pid")->mutable_value()->set_int_value(4242);
+  add_attr(rattrs, "e2e.resource.flag")->mutable_value()->set_bool_value(true);
   auto* ss = rs->add_scope_spans();
   ss->mutable_scope()->set_name("e2e");
   ss->mutable_scope()->set_version("1.0");
   for (const auto& hex : trace_ids_hex) {
-    std::string tid = hex_to_bytes(hex);
+    const std::string tid = hex_to_bytes(hex);
     for (int i = 0; i < spans_per_trace; ++i) {
       auto* sp = ss->add_spans();
       sp->set_trace_id(tid);
-      std::string sid = tid.substr(8, 7) + static_cast<char>(i + 1);
-      sp->set_span_id(sid);
+      sp->set_span_id(tid.substr(8, 7) + static_cast<char>(i + 1));
       if (i > 0) sp->set_parent_span_id(tid.substr(8, 7) + '\x01');
+      if (i == 0) sp->set_trace_state("e2e=root");
       sp->set_name("op-" + std::to_string(i));
-      sp->set_kind(i == 0 ? Span::SPAN_KIND_SERVER : Span::SPAN_KIND_CLIENT);
+      sp->set_kind(kKinds[i % 5]);
       sp->set_start_time_unix_nano(1700000000000000000ULL + i * 1000);
-      sp->set_end_time_unix_nano(1700000000000500000ULL + i * 1000);
-      auto* s1 = sp->add_attributes();
-      s1->set_key("http.method");
-      s1->mutable_value()->set_string_value("GET");
-      auto* s2 = sp->add_attributes();
-      s2->set_key("http.status_code");
-      s2->mutable_value()->set_int_value(200 + i);
-      auto* s3 = sp->add_attributes();
-      s3->set_key("ratio");
-      s3->mutable_value()->set_double_value(0.25 * i);
-      auto* s4 = sp->add_attributes();
-      s4->set_key("cached");
-      s4->mutable_value()->set_bool_value(i % 2 == 0);
+      sp->set_end_time_unix_nano(1700000000000500000ULL + i * 1000 + 7);
+      auto* attrs = sp->mutable_attributes();
+      add_attr(attrs, "http.method")->mutable_value()->set_string_value("GET");
+      add_attr(attrs, "http.status_code")->mutable_value()->set_int_value(200 + i);
+      add_attr(attrs, "ratio")->mutable_value()->set_double_value(0.25 * (i + 1));
+      add_attr(attrs, "cached")->mutable_value()->set_bool_value(i % 2 == 0);
+      add_attr(attrs, "negative")->mutable_value()->set_int_value(-1234567890123LL);
+      auto* arr = add_attr(attrs, "tags")->mutable_value()->mutable_array_value();
+      arr->add_values()->set_string_value("a");
+      arr->add_values()->set_int_value(i);
+      auto* kv = add_attr(attrs, "nested")->mutable_value()->mutable_kvlist_value();
+      add_attr(kv->mutable_values(), "inner")->mutable_value()->set_string_value("v");
+      add_attr(attrs, "blob")->mutable_value()->set_bytes_value(std::string("\x00\xff\x10", 3));
       auto* ev = sp->add_events();
       ev->set_name("event-" + std::to_string(i));
-      ev->set_time_unix_nano(1700000000000100000ULL);
+      ev->set_time_unix_nano(1700000000000100000ULL + i);
+      add_attr(ev->mutable_attributes(), "event.seq")->mutable_value()->set_int_value(i);
+      auto* link = sp->add_links();
+      link->set_trace_id(hex_to_bytes("0123456789abcdef0123456789abcdef"));
+      link->set_span_id(hex_to_bytes("fedcba9876543210"));
+      add_attr(link->mutable_attributes(), "link.kind")->mutable_value()->set_string_value("f");
       if (i == spans_per_trace - 1) {
         sp->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
         sp->mutable_status()->set_message("boom");
+      } else if (i == 0) {
+        sp->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_OK);
       }
     }
   }
   return req;
 }
 
-std::map<std::string, opentelemetry::proto::trace::v1::Span> spans_by_id(const TracesData& trace) {
-  std::map<std::string, opentelemetry::proto::trace::v1::Span> out;
+std::string otlp_json(const ExportTraceServiceRequest& req) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.always_print_enums_as_ints = true;  // what the OTLP/JSON spec says senders do
+  std::string printed;
+  REQUIRE(google::protobuf::util::MessageToJsonString(req, &printed, o).ok());
+  auto j = nlohmann::json::parse(printed);
+  // Proto3 JSON gives bytes as base64; OTLP/JSON wants trace and span IDs as hex. Walk the
+  // message and the JSON together (same order) and rewrite only the ID fields.
+  auto set_hex = [](nlohmann::json& obj, const char* key, const std::string& raw) {
+    if (!raw.empty()) obj[key] = bytes_to_hex(raw);
+  };
+  for (int r = 0; r < req.resource_spans_size(); ++r) {
+    const auto& rs = req.resource_spans(r);
+    for (int s = 0; s < rs.scope_spans_size(); ++s) {
+      const auto& ss = rs.scope_spans(s);
+      for (int k = 0; k < ss.spans_size(); ++k) {
+        const Span& sp = ss.spans(k);
+        auto& js = j["resourceSpans"][r]["scopeSpans"][s]["spans"][k];
+        set_hex(js, "traceId", sp.trace_id());
+        set_hex(js, "spanId", sp.span_id());
+        set_hex(js, "parentSpanId", sp.parent_span_id());
+        for (int l = 0; l < sp.links_size(); ++l) {
+          set_hex(js["links"][l], "traceId", sp.links(l).trace_id());
+          set_hex(js["links"][l], "spanId", sp.links(l).span_id());
+        }
+      }
+    }
+  }
+  return j.dump();
+}
+
+std::map<std::string, Span> spans_by_id(const TracesData& trace) {
+  std::map<std::string, Span> out;
   for (const auto& rs : trace.resource_spans())
     for (const auto& ss : rs.scope_spans())
       for (const auto& sp : ss.spans()) out[sp.span_id()] = sp;
@@ -236,54 +431,81 @@ std::map<std::string, opentelemetry::proto::trace::v1::Span> spans_by_id(const T
 
 void require_same_spans(const ExportTraceServiceRequest& sent, const std::string& trace_id_hex,
                         const TracesData& got) {
+  using google::protobuf::util::MessageDifferencer;
+  struct Want {
+    const Span* span;
+    const opentelemetry::proto::trace::v1::ResourceSpans* rs;
+    const opentelemetry::proto::trace::v1::ScopeSpans* ss;
+  };
   const std::string tid = hex_to_bytes(trace_id_hex);
-  std::map<std::string, std::pair<opentelemetry::proto::trace::v1::Span, std::string>> want;
-  for (const auto& rs : sent.resource_spans()) {
-    std::string service;
-    for (const auto& a : rs.resource().attributes())
-      if (a.key() == "service.name") service = a.value().string_value();
+  std::map<std::string, Want> want;
+  for (const auto& rs : sent.resource_spans())
     for (const auto& ss : rs.scope_spans())
       for (const auto& sp : ss.spans())
-        if (sp.trace_id() == tid) want[sp.span_id()] = {sp, service};
-  }
-  std::map<std::string, std::string> got_service;
-  size_t got_count = 0;
+        if (sp.trace_id() == tid) want[sp.span_id()] = {&sp, &rs, &ss};
+
+  INFO("trace " << trace_id_hex);
+  std::map<std::string, int> seen;
   for (const auto& rs : got.resource_spans()) {
-    std::string service;
-    for (const auto& a : rs.resource().attributes())
-      if (a.key() == "service.name") service = a.value().string_value();
     for (const auto& ss : rs.scope_spans()) {
       for (const auto& sp : ss.spans()) {
-        ++got_count;
+        INFO("span " << bytes_to_hex(sp.span_id()) << " " << sp.name() << " service "
+                     << service_of(rs));
+        ++seen[sp.span_id()];
         auto it = want.find(sp.span_id());
-        INFO("span " << sp.name());
         REQUIRE(it != want.end());
-        CHECK(google::protobuf::util::MessageDifferencer::Equals(sp, it->second.first));
-        CHECK(service == it->second.second);
-        CHECK(ss.scope().name() == "e2e");
+        // One differencer per part, each appending what differs to `diff`.
+        std::string diff;
+        auto same = [&diff](const google::protobuf::Message& a,
+                            const google::protobuf::Message& b) {
+          MessageDifferencer d;
+          d.ReportDifferencesToString(&diff);
+          return d.Compare(a, b);
+        };
+        bool span_same = same(*it->second.span, sp);
+        bool resource_same = same(it->second.rs->resource(), rs.resource());
+        bool scope_same = same(it->second.ss->scope(), ss.scope());
+        INFO("differences (sent -> got):\n" << diff);
+        CHECK(span_same);
+        CHECK(resource_same);
+        CHECK(scope_same);
       }
     }
   }
-  CHECK(got_count == want.size());
+  for (const auto& [id, w] : want) {
+    INFO("sent span " << bytes_to_hex(id) << " " << w.span->name());
+    CHECK(seen[id] == 1);
+  }
+  CHECK(seen.size() == want.size());
 }
 
 TracesData parse_v1_json(const std::string& body) {
+  INFO(body.substr(0, 2000));
   tempopb::Trace t;
-  auto st = google::protobuf::util::JsonStringToMessage(body, &t);  // strict: unknown names fail
-  INFO(body.substr(0, 500));
+  // Strict: an unknown field name fails, so "resourceSpans" instead of "batches" is caught.
+  auto st = google::protobuf::util::JsonStringToMessage(body, &t);
+  INFO(st.ToString());
   REQUIRE(st.ok());
   TracesData out;
   out.mutable_resource_spans()->CopyFrom(t.batches());
+  auto j = nlohmann::json::parse(body);
+  if (j.contains("batches")) check_span_encoding(j["batches"], out);
+  check_no_zero_values(j, "");
   return out;
 }
 
 TracesData parse_v2_json(const std::string& body) {
+  INFO(body.substr(0, 2000));
   tempopb::TraceByIDResponse r;
   auto st = google::protobuf::util::JsonStringToMessage(body, &r);
-  INFO(body.substr(0, 500));
+  INFO(st.ToString());
   REQUIRE(st.ok());
   TracesData out;
   out.mutable_resource_spans()->CopyFrom(r.trace().resource_spans());
+  auto j = nlohmann::json::parse(body);
+  if (j.contains("trace") && j["trace"].contains("resourceSpans"))
+    check_span_encoding(j["trace"]["resourceSpans"], out);
+  check_no_zero_values(j, "");
   return out;
 }
 

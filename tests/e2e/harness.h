@@ -1,11 +1,14 @@
 #pragma once
 // Starts the real tempo binary on free loopback ports in a temp directory, and talks to it
 // over OTLP gRPC and HTTP the way clients do.
+//
+// A TempoServer owns its process: the destructor SIGKILLs it if it is still running, and
+// prints the server's stderr when the current test case has failed.
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,13 +20,15 @@
 namespace tempo::e2e {
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 using opentelemetry::proto::trace::v1::TracesData;
 
-int free_port();
+// True once any assertion of the running test case has failed (see failure_listener.cc).
+bool current_test_failed();
 
 struct ServerOptions {
   bool multitenancy = false;
-  std::string ingester_extra;  // extra YAML lines under `ingester:` (indented by 2)
+  std::string ingester_extra;    // extra YAML lines under `ingester:` (indented by 2)
   bool shared_grpc_port = true;  // server.grpc_listen_port == OTLP gRPC port
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
@@ -34,13 +39,18 @@ struct ServerOptions {
 class TempoServer {
  public:
   explicit TempoServer(ServerOptions options = {});
-  ~TempoServer();  // kills the process if still running
+  ~TempoServer();
+  TempoServer(const TempoServer&) = delete;
+  TempoServer& operator=(const TempoServer&) = delete;
 
-  void start();             // spawns and waits for /ready (REQUIREs it)
-  int stop();               // SIGTERM, waits, returns the exit code
-  void kill9();             // SIGKILL, waits
+  // Spawns the binary and waits for GET /ready == 200 "ready" (REQUIREs it). Keeps the WAL
+  // and block directories of any earlier run, so a second start() is a restart. When a port
+  // was taken by someone else in the meantime, picks fresh ports and tries again.
+  void start();
+  int stop();    // SIGTERM, waits (bounded), returns the exit code (128+signal if killed)
+  void kill9();  // SIGKILL, waits
   bool running() const { return pid_ > 0; }
-  std::string log() const;  // the server's stderr so far
+  std::string log() const;  // the server's stderr so far, over every run
 
   int http_port() const { return http_port_; }
   int otlp_http_port() const { return otlp_http_port_; }
@@ -48,39 +58,51 @@ class TempoServer {
   const std::string& wal_dir() const { return wal_dir_; }
   const std::string& blocks_dir() const { return blocks_dir_; }
 
-  // OTLP gRPC export; returns the gRPC status.
+  // OTLP gRPC export; returns the gRPC status. Safe to call from several threads.
   grpc::Status export_grpc(const ExportTraceServiceRequest& req, const std::string& tenant = "",
-                           bool gzip = false,
-                           opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse*
-                               response = nullptr);
-  // POST /v1/traces.
+                           bool gzip = false, ExportTraceServiceResponse* response = nullptr);
+  // POST /v1/traces on the OTLP HTTP port; REQUIREs a transport success (any status is fine).
   server::ClientResponse export_http(const std::string& body, const std::string& content_type,
                                      const server::HeaderList& headers = {});
+  // GET on the HTTP API port; REQUIREs a transport success.
   server::ClientResponse get(const std::string& target, const server::HeaderList& headers = {});
 
  private:
+  void pick_ports();
+  void write_config();
+
   ServerOptions options_;
   testing::TempDir dir_;
   std::string config_path_, log_path_, wal_dir_, blocks_dir_;
-  int http_port_, otlp_http_port_, grpc_port_;
+  int http_port_ = 0, otlp_http_port_ = 0, grpc_port_ = 0, server_grpc_port_ = 0;
   pid_t pid_ = -1;
 };
 
 // A request with `spans_per_trace` spans for each trace ID, under one resource whose
-// service.name is `service`. Span IDs are derived from the trace ID and index.
+// service.name is `service` (plus attributes of every other type) and one scope "e2e" 1.0.
+// Span i of a trace has span ID = trace ID bytes [8,15) + byte (i+1); spans after the first
+// are its children. Every span carries attributes of each AnyValue type, an event with
+// attributes and a link; span 0 is SERVER with status OK (when there is more than one span),
+// the last span has status ERROR "boom".
 ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids_hex,
                                        int spans_per_trace, const std::string& service = "svc");
 std::string random_trace_hex();
 std::string hex_to_bytes(const std::string& hex);
+std::string bytes_to_hex(const std::string& bytes);
+
+// The request as OTLP/JSON (what SDKs send): hex trace/span IDs, enums as integers.
+std::string otlp_json(const ExportTraceServiceRequest& req);
 
 // Every span of `trace`, keyed by span ID bytes.
 std::map<std::string, opentelemetry::proto::trace::v1::Span> spans_by_id(const TracesData& trace);
-// REQUIREs that every span of `sent` for `trace_id_hex` is in `got`, equal field for field and
-// under the same service name, and that `got` holds no other span.
+// REQUIREs that every span of `sent` for `trace_id_hex` is in `got` exactly once, equal field
+// for field, under an equal resource and scope, and that `got` holds no other span.
 void require_same_spans(const ExportTraceServiceRequest& sent, const std::string& trace_id_hex,
                         const TracesData& got);
-// Parses a v1 JSON body ({"batches":[...]}) strictly into TracesData.
+// Parses a v1 JSON body ({"batches":[...]}) strictly into TracesData, and checks it is
+// encoded the way Tempo encodes it (base64 IDs, int64 as strings, enum names, no zero values).
 TracesData parse_v1_json(const std::string& body);
+// Same for a v2 body ({"trace":{"resourceSpans":[...]},"metrics":{...}}).
 TracesData parse_v2_json(const std::string& body);
 
 }  // namespace tempo::e2e

@@ -2,7 +2,6 @@
 // loses nothing it already acknowledged; oversized messages are refused clearly.
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "harness.h"
@@ -52,7 +51,9 @@ TEST_CASE("over the tenant's ingestion rate: 429 with Retry-After, RESOURCE_EXHA
 
   // What was accepted before the limit is intact.
   CHECK(s.get("/api/traces/" + first).status == 200);
-  CHECK(s.get("/metrics").body.find("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"}") !=
+  CHECK(s.get("/metrics")
+            .body.find(
+                "tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"}") !=
         std::string::npos);
 }
 
@@ -62,7 +63,8 @@ TEST_CASE("OTLP gRPC messages over the receiver's 4 MiB limit are refused") {
   TempoServer s(o);
   s.start();
   auto big = make_request({random_trace_hex()}, 1);
-  auto* attr = big.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
+  auto* attr =
+      big.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
   attr->set_key("blob");
   attr->mutable_value()->set_string_value(std::string(5 << 20, 'x'));
   auto st = s.export_grpc(big);

@@ -1,7 +1,6 @@
 // Multi-tenancy: X-Scope-OrgID is required and tenants never see each other's traces.
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "harness.h"
@@ -25,7 +24,8 @@ TEST_CASE("multitenancy: 401 without org id, isolation between tenants") {
 
   REQUIRE(s.export_grpc(ra, "tenant-a").ok());
   REQUIRE(s.export_http(rb.SerializeAsString(), "application/x-protobuf",
-                        {{"X-Scope-OrgID", "tenant-b"}}).status == 200);
+                        {{"X-Scope-OrgID", "tenant-b"}})
+              .status == 200);
 
   auto no_org = s.get("/api/traces/" + a);
   CHECK(no_org.status == 401);
@@ -36,6 +36,10 @@ TEST_CASE("multitenancy: 401 without org id, isolation between tenants") {
   require_same_spans(ra, a, parse_v1_json(own.body));
   CHECK(s.get("/api/traces/" + a, {{"X-Scope-OrgID", "tenant-b"}}).status == 404);
   CHECK(s.get("/api/traces/" + b, {{"X-Scope-OrgID", "tenant-a"}}).status == 404);
+  auto cross_v2 = s.get("/api/v2/traces/" + a, {{"X-Scope-OrgID", "tenant-b"}});
+  CHECK(cross_v2.status == 200);
+  CHECK(parse_v2_json(cross_v2.body).resource_spans_size() == 0);
+  CHECK(s.get("/api/v2/traces/" + a).status == 401);
   auto other = s.get("/api/traces/" + b, {{"X-Scope-OrgID", "tenant-b"}});
   REQUIRE(other.status == 200);
   require_same_spans(rb, b, parse_v1_json(other.body));
@@ -45,7 +49,10 @@ TEST_CASE("multitenancy: 401 without org id, isolation between tenants") {
   CHECK(std::filesystem::exists(s.blocks_dir() + "/tenant-a"));
   CHECK(std::filesystem::exists(s.blocks_dir() + "/tenant-b"));
   CHECK(s.get("/api/traces/" + a, {{"X-Scope-OrgID", "tenant-b"}}).status == 404);
-  CHECK(s.get("/api/traces/" + a, {{"X-Scope-OrgID", "tenant-a"}}).status == 200);
+  auto own_block = s.get("/api/traces/" + a, {{"X-Scope-OrgID", "tenant-a"}});
+  REQUIRE(own_block.status == 200);
+  require_same_spans(ra, a, parse_v1_json(own_block.body));
+  CHECK(s.get("/api/traces/" + b, {{"X-Scope-OrgID", "tenant-a"}}).status == 404);
 
   // A tenant name that is not a safe path segment is refused, not used as a directory.
   CHECK(s.export_grpc(ra, "../evil").error_code() == grpc::StatusCode::INVALID_ARGUMENT);
