@@ -52,16 +52,26 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i], v;
-    if (flag(a, "target", &v)) o.target = v;
-    else if (flag(a, "endpoint", &v)) o.endpoint = v;
-    else if (flag(a, "connections", &v)) o.connections = std::stoi(v);
-    else if (flag(a, "batch-spans", &v)) o.batch_spans = std::stoi(v);
-    else if (flag(a, "spans-per-trace", &v)) o.spans_per_trace = std::stoi(v);
-    else if (flag(a, "attributes", &v)) o.attributes = std::stoi(v);
-    else if (flag(a, "duration", &v)) o.duration = std::stod(v);
-    else if (flag(a, "total-spans", &v)) o.total_spans = std::stoull(v);
-    else if (flag(a, "server-pid", &v)) o.server_pid = std::stoi(v);
-    else if (flag(a, "ids-out", &v)) o.ids_out = v;
+    if (flag(a, "target", &v))
+      o.target = v;
+    else if (flag(a, "endpoint", &v))
+      o.endpoint = v;
+    else if (flag(a, "connections", &v))
+      o.connections = std::stoi(v);
+    else if (flag(a, "batch-spans", &v))
+      o.batch_spans = std::stoi(v);
+    else if (flag(a, "spans-per-trace", &v))
+      o.spans_per_trace = std::stoi(v);
+    else if (flag(a, "attributes", &v))
+      o.attributes = std::stoi(v);
+    else if (flag(a, "duration", &v))
+      o.duration = std::stod(v);
+    else if (flag(a, "total-spans", &v))
+      o.total_spans = std::stoull(v);
+    else if (flag(a, "server-pid", &v))
+      o.server_pid = std::stoi(v);
+    else if (flag(a, "ids-out", &v))
+      o.ids_out = v;
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       std::exit(2);
@@ -101,9 +111,9 @@ Template build_template(const Options& o, int connection) {
     std::memcpy(m.data() + 12, "\x3B\x77\xC2\x05", 4);
     markers.push_back(m);
   }
-  uint64_t now = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch()).count());
+  uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
   for (int i = 0; i < o.batch_spans; ++i) {
     int t = i / o.spans_per_trace;
     auto* sp = ss->add_spans();
@@ -138,12 +148,13 @@ Template build_template(const Options& o, int connection) {
   return tpl;
 }
 
-long rss_kb(int pid, const char* field) {
+// A /proc/PID/status size field in MB; -1 when there is no --server-pid or no such field.
+double rss_mb(int pid, const char* field) {
   if (pid <= 0) return -1;
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field) + 1);
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field) + 1) / 1024.0;
   }
   return -1;
 }
@@ -199,7 +210,8 @@ int main(int argc, char** argv) {
           }
           if (ids.is_open()) {
             char hex[40];
-            const unsigned char* p = reinterpret_cast<const unsigned char*>(body.data() + tpl.id_offsets[t][0]);
+            const unsigned char* p =
+                reinterpret_cast<const unsigned char*>(body.data() + tpl.id_offsets[t][0]);
             for (int i = 0; i < 16; ++i) std::snprintf(hex + 2 * i, 3, "%02x", p[i]);
             id_lines += hex;
             id_lines += '\n';
@@ -251,8 +263,7 @@ int main(int argc, char** argv) {
       uint64_t spans = c.spans.load();
       std::printf("t=%4.0fs spans/s=%9.0f errors=%llu server_rss_mb=%.1f\n",
                   std::chrono::duration<double>(now - start).count(), (spans - last_spans) / dt,
-                  static_cast<unsigned long long>(c.errors.load()),
-                  rss_kb(o.server_pid, "VmRSS") / 1024.0);
+                  static_cast<unsigned long long>(c.errors.load()), rss_mb(o.server_pid, "VmRSS"));
       std::fflush(stdout);
       last_spans = spans;
       last = now;
@@ -266,8 +277,9 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& t : workers) t.join();
   }
-  reporter.join();
+  // Timed before joining the reporter, which may still be asleep for up to a second.
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  reporter.join();
   std::printf(
       "summary target=%s connections=%d batch_spans=%d spans_per_trace=%d attributes=%d "
       "seconds=%.1f spans=%llu spans/s=%.0f requests/s=%.0f MB/s=%.2f errors=%llu "
@@ -275,7 +287,7 @@ int main(int argc, char** argv) {
       o.target.c_str(), o.connections, o.batch_spans, o.spans_per_trace, o.attributes, secs,
       static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
       c.requests.load() / secs, c.bytes.load() / secs / 1e6,
-      static_cast<unsigned long long>(c.errors.load()), rss_kb(o.server_pid, "VmRSS") / 1024.0,
-      rss_kb(o.server_pid, "VmHWM") / 1024.0);
+      static_cast<unsigned long long>(c.errors.load()), rss_mb(o.server_pid, "VmRSS"),
+      rss_mb(o.server_pid, "VmHWM"));
   return c.errors.load() == 0 ? 0 : 1;
 }

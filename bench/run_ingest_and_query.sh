@@ -1,27 +1,44 @@
 #!/usr/bin/env bash
 # Reproduces the two headline figures on this machine, server and load on the same host:
 #   1. sustained OTLP/gRPC ingest rate (spans/s) and the server's RSS;
-#   2. trace-by-ID latency with SPANS spans stored in blocks.
+#   2. trace-by-ID latency with exactly SPANS spans stored in blocks.
+# Each phase gets a fresh server and data directory, so phase 2 measures SPANS spans, not
+# SPANS plus whatever phase 1 left behind.
 # Usage: bench/run_ingest_and_query.sh [SECONDS] [SPANS]   (defaults 30, 1000000)
+# BUILD_DIR picks the build tree (default: build/ beside this folder).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 spans=${2:-1000000}
 build=${BUILD_DIR:-$here/build}
+http_port=${HTTP_PORT:-13200}
+grpc_port=${GRPC_PORT:-14317}
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+pid=
+stop_server() {
+  if [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+  fi
+}
+trap 'stop_server; rm -rf "$dir"' EXIT
 
-cat > "$dir/tempo.yaml" <<YAML
+# start_server NAME: a fresh tempo on $dir/NAME; sets $pid.
+start_server() {
+  local d=$dir/$1
+  mkdir -p "$d"
+  cat >"$d/tempo.yaml" <<YAML
 server:
-  http_listen_port: 13200
-  grpc_listen_port: 14317
+  http_listen_port: $http_port
+  grpc_listen_port: $grpc_port
   log_level: warn
 distributor:
   receivers:
     otlp:
       protocols:
         grpc:
-          endpoint: 127.0.0.1:14317
+          endpoint: 127.0.0.1:$grpc_port
 overrides:
   defaults:
     ingestion:            # Tempo's default 15 MB/s per tenant would cap the benchmark
@@ -31,27 +48,39 @@ storage:
   trace:
     backend: local
     local:
-      path: $dir/blocks
+      path: $d/blocks
     wal:
-      path: $dir/wal
+      path: $d/wal
 YAML
-"$build/tempo" -config.file="$dir/tempo.yaml" 2>"$dir/tempo.log" &
-pid=$!
-for _ in $(seq 100); do curl -sf localhost:13200/ready >/dev/null && break; sleep 0.1; done
+  "$build/tempo" -config.file="$d/tempo.yaml" 2>"$d/tempo.log" &
+  pid=$!
+  for _ in $(seq 200); do
+    [[ $(curl -s "localhost:$http_port/ready" || true) == ready ]] && return 0
+    sleep 0.1
+  done
+  echo "tempo did not become ready:" >&2
+  cat "$d/tempo.log" >&2
+  exit 1
+}
+
+load=("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_port --connections=4
+  --batch-spans=100 --spans-per-trace=10 --attributes=8)
 
 echo "== ingest: ${secs}s of OTLP/gRPC, 4 connections, 100 spans/request, 10 spans/trace, 8 attributes/span"
-"$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:14317 --connections=4 \
-  --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration="$secs" --server-pid=$pid | tail -1
+start_server ingest
+"${load[@]}" --duration="$secs" --server-pid="$pid" | tail -1
+stop_server
 
 echo "== load ${spans} spans with their trace IDs, flush to blocks"
-curl -sf localhost:13200/flush >/dev/null
-"$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:14317 --connections=4 \
-  --batch-spans=100 --spans-per-trace=10 --attributes=8 --total-spans="$spans" \
-  --ids-out="$dir/ids.txt" --server-pid=$pid | tail -1
-curl -sf localhost:13200/flush >/dev/null
-echo "blocks: $(find "$dir/blocks" -name meta.json | wc -l), block bytes: $(du -sb "$dir/blocks" | cut -f1)"
+start_server query
+"${load[@]}" --total-spans="$spans" --ids-out="$dir/ids.txt" --server-pid="$pid" | tail -1
+curl -sf "localhost:$http_port/flush" >/dev/null
+echo "blocks: $(find "$dir/query/blocks" -name meta.json | wc -l)," \
+  "block bytes: $(du -sb "$dir/query/blocks" | cut -f1), traces: $(wc -l <"$dir/ids.txt")"
 
-echo "== trace by ID over blocks"
-"$build/bench/trace_by_id_bench" --http=127.0.0.1:13200 --ids="$dir/ids.txt" --queries=5000 --connections=1 | tail -1
-"$build/bench/trace_by_id_bench" --http=127.0.0.1:13200 --ids="$dir/ids.txt" --queries=5000 --connections=4 | tail -1
-echo "server RSS after queries: $(grep VmRSS /proc/$pid/status | awk '{print $2/1024 " MB"}')"
+echo "== trace by ID over blocks (each answer must hold all 10 spans)"
+for c in 1 4; do
+  "$build/bench/trace_by_id_bench" --http=127.0.0.1:$http_port --ids="$dir/ids.txt" \
+    --queries=5000 --connections=$c --expect-spans=10 | tail -1
+done
+echo "server RSS after queries: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
