@@ -8,6 +8,7 @@
 #include <random>
 
 #include "tempo/block/bloom.h"
+#include "tempo/util/hex.h"
 
 namespace tempo::block {
 namespace {
@@ -287,13 +288,11 @@ std::string new_block_id() {
   }
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 15]);
+    hex::append(std::string_view(reinterpret_cast<const char*>(b + i), 1), &out);
   }
   return out;
 }

@@ -4,17 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tempo/util/hex.h"
+
 namespace tempo::model {
 namespace {
 
 using nlohmann::json;
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string base64(std::string_view in) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -51,18 +46,14 @@ Status hex_field_to_base64(json& obj, const char* camel, const char* snake,
     if (!it->is_string()) {
       return Status::invalid_argument(where + "." + camel + " must be a hex string");
     }
-    const std::string hex = it->get<std::string>();
-    if (hex.size() % 2 != 0) {
-      return Status::invalid_argument(where + "." + camel + " \"" + hex +
+    const std::string text = it->get<std::string>();
+    if (text.size() % 2 != 0) {
+      return Status::invalid_argument(where + "." + camel + " \"" + text +
                                       "\" is not valid hex: odd length");
     }
-    std::string raw(hex.size() / 2, '\0');
-    for (size_t i = 0; i < raw.size(); ++i) {
-      int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-      if (hi < 0 || lo < 0) {
-        return Status::invalid_argument(where + "." + camel + " \"" + hex + "\" is not valid hex");
-      }
-      raw[i] = static_cast<char>(hi << 4 | lo);
+    std::string raw;
+    if (!hex::decode(text, &raw)) {
+      return Status::invalid_argument(where + "." + camel + " \"" + text + "\" is not valid hex");
     }
     *it = base64(raw);
   }

@@ -1,16 +1,10 @@
 #include "tempo/model/trace_id.h"
 
+#include "tempo/util/hex.h"
+
 namespace tempo {
 
-std::string TraceId::hex() const {
-  static const char* digits = "0123456789abcdef";
-  std::string s(32, '0');
-  for (size_t i = 0; i < 16; ++i) {
-    s[2 * i] = digits[bytes[i] >> 4];
-    s[2 * i + 1] = digits[bytes[i] & 0xf];
-  }
-  return s;
-}
+std::string TraceId::hex() const { return hex::encode(view()); }
 
 Status TraceId::from_bytes(std::string_view raw, TraceId* out) {
   if (raw.size() > 16) {
@@ -23,13 +17,6 @@ Status TraceId::from_bytes(std::string_view raw, TraceId* out) {
 }
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Length of the UTF-8 sequence starting at s[i], or 1 for a byte that does not start a valid
 // one. Tempo reports the offending character and its position counted in characters (runes).
@@ -51,7 +38,7 @@ size_t utf8_len(std::string_view s, size_t i) {
 Status TraceId::parse_hex(std::string_view hex, TraceId* out) {
   if (hex.empty()) return Status::invalid_argument("trace ID cannot be empty");
   for (size_t i = 0; i < hex.size(); ++i) {
-    if (hex_value(hex[i]) >= 0) continue;
+    if (hex::digit(hex[i]) >= 0) continue;
     // Every character before this one is an ASCII hex digit, so the byte offset is also the
     // character position.
     return Status::invalid_argument(
@@ -64,8 +51,8 @@ Status TraceId::parse_hex(std::string_view hex, TraceId* out) {
   out->bytes.fill(0);
   size_t pos = hex.size();
   for (size_t b = 0; b < byte_len; ++b) {
-    int lo = hex_value(hex[--pos]);
-    int hi = pos > 0 ? hex_value(hex[--pos]) : 0;
+    int lo = hex::digit(hex[--pos]);
+    int hi = pos > 0 ? hex::digit(hex[--pos]) : 0;
     out->bytes[15 - b] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return Status::ok();
