@@ -9,6 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   nlohmann-json3-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev
   libre2-dev libsnappy-dev prometheus-cpp-dev
+  thrift-compiler libthrift-dev     # Jaeger thrift receivers
   catch2
   python3 python3-yaml              # tests/deploy
   buildah podman debootstrap        # docker/check.sh: build and run the image without a Docker engine

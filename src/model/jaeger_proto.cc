@@ -1,0 +1,106 @@
+// Jaeger api_v2 protobuf (the gRPC collector API) to OTLP; the mapping is the Thrift one
+// (see tempo/model/jaeger.h).
+
+#include <algorithm>
+
+#include "model/foreign_span.h"
+#include "tempo/model/jaeger.h"
+
+namespace tempo::model {
+namespace {
+
+namespace api = jaeger::api_v2;
+
+ForeignTag to_tag(const api::KeyValue& kv) {
+  ForeignTag out;
+  out.key = kv.key();
+  switch (kv.v_type()) {
+    case api::BOOL: out.type = ForeignTag::Type::kBool; out.b = kv.v_bool(); break;
+    case api::INT64: out.type = ForeignTag::Type::kInt; out.i = kv.v_int64(); break;
+    case api::FLOAT64: out.type = ForeignTag::Type::kDouble; out.d = kv.v_float64(); break;
+    case api::BINARY: out.type = ForeignTag::Type::kBytes; out.str = kv.v_binary(); break;
+    default: out.str = kv.v_str(); break;
+  }
+  return out;
+}
+
+ForeignResource to_resource(const api::Process& p) {
+  ForeignResource r;
+  r.service_name = p.service_name();
+  for (const auto& t : p.tags()) r.tags.push_back(to_tag(t));
+  return r;
+}
+
+uint64_t nanos(const google::protobuf::Timestamp& t) {
+  if (t.seconds() < 0) return 0;
+  return static_cast<uint64_t>(t.seconds()) * 1000000000ull + static_cast<uint64_t>(std::max(t.nanos(), 0));
+}
+
+uint64_t nanos(const google::protobuf::Duration& d) {
+  if (d.seconds() < 0) return 0;
+  return static_cast<uint64_t>(d.seconds()) * 1000000000ull + static_cast<uint64_t>(std::max(d.nanos(), 0));
+}
+
+}  // namespace
+
+Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceRequest* out) {
+  ExportTraceServiceRequest req;
+  OtlpAssembler assembler(&req);
+  assembler.begin_resource(to_resource(batch.process()));
+  const api::Process* current = &batch.process();
+
+  for (int i = 0; i < batch.spans_size(); ++i) {
+    const api::Span& s = batch.spans(i);
+    const std::string where = "jaeger span " + std::to_string(i);
+    // A span may carry its own process (the collector API allows mixed batches).
+    const api::Process* process = s.has_process() ? &s.process() : &batch.process();
+    if (process != current) {
+      assembler.begin_resource(to_resource(*process));
+      current = process;
+    }
+    ForeignSpan span;
+    TEMPO_RETURN_IF_ERROR(padded_id(s.trace_id(), 16, where + ": trace_id", &span.trace_id));
+    TEMPO_RETURN_IF_ERROR(padded_id(s.span_id(), 8, where + ": span_id", &span.span_id));
+    const api::SpanRef* parent = nullptr;
+    for (const auto& r : s.references()) {
+      if (r.ref_type() == api::CHILD_OF && r.trace_id() == s.trace_id()) {
+        parent = &r;
+        break;
+      }
+    }
+    for (const auto& r : s.references()) {
+      if (&r == parent) continue;
+      ForeignLink link;
+      if (!padded_id(r.trace_id(), 16, "link", &link.trace_id).is_ok() ||
+          !padded_id(r.span_id(), 8, "link", &link.span_id).is_ok()) {
+        continue;  // a malformed reference is dropped; the span itself is still good
+      }
+      span.links.push_back(std::move(link));
+    }
+    if (parent) {
+      TEMPO_RETURN_IF_ERROR(padded_id(parent->span_id(), 8, where + ": parent span_id",
+                                   &span.parent_span_id));
+    }
+    span.name = s.operation_name();
+    span.start_unix_nano = nanos(s.start_time());
+    span.end_unix_nano = span.start_unix_nano + nanos(s.duration());
+    for (const auto& t : s.tags()) span.tags.push_back(to_tag(t));
+    for (const auto& log : s.logs()) {
+      ForeignEvent e;
+      e.time_unix_nano = nanos(log.timestamp());
+      for (const auto& f : log.fields()) {
+        if (f.key() == "event" && f.v_type() == api::STRING && e.name.empty()) {
+          e.name = f.v_str();
+        } else {
+          e.attributes.push_back(to_tag(f));
+        }
+      }
+      span.events.push_back(std::move(e));
+    }
+    assembler.add(span);
+  }
+  *out = std::move(req);
+  return Status::ok();
+}
+
+}  // namespace tempo::model

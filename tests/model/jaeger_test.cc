@@ -1,0 +1,276 @@
+// Jaeger to OTLP: Thrift batches (collector HTTP body; agent datagrams in compact and binary)
+// and the gRPC API's protobuf batches, encoded here with Apache Thrift and protobuf.
+
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+
+#include <catch2/catch.hpp>
+
+#include "Agent.h"
+#include "jaeger_types.h"
+#include "tempo/model/jaeger.h"
+
+namespace {
+
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+namespace v1 = opentelemetry::proto::trace::v1;
+namespace common = opentelemetry::proto::common::v1;
+namespace jt = tempo::jaeger_thrift;
+using apache::thrift::transport::TMemoryBuffer;
+
+const common::AnyValue* find_attr(const google::protobuf::RepeatedPtrField<common::KeyValue>& attrs,
+                                  const std::string& key) {
+  for (const auto& kv : attrs)
+    if (kv.key() == key) return &kv.value();
+  return nullptr;
+}
+
+std::string hex(const std::string& raw) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+jt::Tag tag(const std::string& key, const std::string& v) {
+  jt::Tag t;
+  t.key = key;
+  t.vType = jt::TagType::STRING;
+  t.__set_vStr(v);
+  return t;
+}
+jt::Tag tag(const std::string& key, bool v) {
+  jt::Tag t;
+  t.key = key;
+  t.vType = jt::TagType::BOOL;
+  t.__set_vBool(v);
+  return t;
+}
+jt::Tag tag(const std::string& key, int64_t v) {
+  jt::Tag t;
+  t.key = key;
+  t.vType = jt::TagType::LONG;
+  t.__set_vLong(v);
+  return t;
+}
+jt::Tag tag(const std::string& key, double v) {
+  jt::Tag t;
+  t.key = key;
+  t.vType = jt::TagType::DOUBLE;
+  t.__set_vDouble(v);
+  return t;
+}
+
+// A batch of two spans in one trace: a server root and a client child with every kind of
+// tag, a log and a FOLLOWS_FROM reference.
+jt::Batch sample_batch() {
+  jt::Batch b;
+  b.process.serviceName = "inventory";
+  b.process.__set_tags({tag("hostname", std::string("node-1")), tag("jaeger.version", std::string("Go-2.30"))});
+  jt::Span root;
+  root.traceIdHigh = 0x0102030405060708;
+  root.traceIdLow = static_cast<int64_t>(0x90a0b0c0d0e0f000ull);
+  root.spanId = 0x11;
+  root.parentSpanId = 0;
+  root.operationName = "GET /stock";
+  root.flags = 1;
+  root.startTime = 1700000000000000;
+  root.duration = 1500;
+  root.__set_tags({tag("span.kind", std::string("server")), tag("http.status_code", int64_t{200})});
+  jt::Span child = root;
+  child.spanId = 0x22;
+  child.parentSpanId = 0x11;
+  child.operationName = "SELECT";
+  child.startTime = 1700000000000100;
+  child.duration = 200;
+  child.__set_tags({tag("span.kind", std::string("client")), tag("error", true),
+                    tag("db.rows", int64_t{3}), tag("ratio", 0.5), tag("cached", false),
+                    tag("otel.scope.name", std::string("sql-lib"))});
+  jt::Tag blob;
+  blob.key = "blob";
+  blob.vType = jt::TagType::BINARY;
+  blob.__set_vBinary(std::string("\x00\x01", 2));
+  child.tags.push_back(blob);
+  jt::Log log;
+  log.timestamp = 1700000000000150;
+  log.fields = {tag("event", std::string("retry")), tag("attempt", int64_t{2})};
+  child.__set_logs({log});
+  jt::SpanRef follows;
+  follows.refType = jt::SpanRefType::FOLLOWS_FROM;
+  follows.traceIdHigh = 0;
+  follows.traceIdLow = 0x99;
+  follows.spanId = 0x77;
+  child.__set_references({follows});
+  b.spans = {root, child};
+  return b;
+}
+
+template <typename Protocol>
+std::string encode_batch(const jt::Batch& b) {
+  auto buf = std::make_shared<TMemoryBuffer>();
+  Protocol proto(buf);
+  b.write(&proto);
+  return buf->getBufferAsString();
+}
+
+template <typename Protocol>
+std::string encode_emit_batch(const jt::Batch& b, const std::string& method = "emitBatch") {
+  auto buf = std::make_shared<TMemoryBuffer>();
+  Protocol proto(buf);
+  proto.writeMessageBegin(method, apache::thrift::protocol::T_ONEWAY, 1);
+  jt::Agent_emitBatch_pargs args;
+  args.batch = &b;
+  args.write(&proto);
+  proto.writeMessageEnd();
+  return buf->getBufferAsString();
+}
+
+void check_sample(const ExportTraceServiceRequest& out) {
+  REQUIRE(out.resource_spans_size() == 1);
+  const auto& rs = out.resource_spans(0);
+  CHECK(find_attr(rs.resource().attributes(), "service.name")->string_value() == "inventory");
+  CHECK(find_attr(rs.resource().attributes(), "hostname")->string_value() == "node-1");
+  REQUIRE(rs.scope_spans_size() == 2);  // no scope, and sql-lib
+  const v1::Span& root = rs.scope_spans(0).spans(0);
+  CHECK(rs.scope_spans(1).scope().name() == "sql-lib");
+  const v1::Span& child = rs.scope_spans(1).spans(0);
+
+  CHECK(hex(root.trace_id()) == "010203040506070890a0b0c0d0e0f000");
+  CHECK(hex(root.span_id()) == "0000000000000011");
+  CHECK(root.parent_span_id().empty());
+  CHECK(root.name() == "GET /stock");
+  CHECK(root.kind() == v1::Span::SPAN_KIND_SERVER);
+  CHECK(root.start_time_unix_nano() == 1700000000000000000ull);
+  CHECK(root.end_time_unix_nano() == 1700000000001500000ull);
+  CHECK(find_attr(root.attributes(), "http.status_code")->int_value() == 200);
+  CHECK(find_attr(root.attributes(), "span.kind") == nullptr);
+  CHECK(root.status().code() == v1::Status::STATUS_CODE_UNSET);
+
+  CHECK(hex(child.parent_span_id()) == "0000000000000011");
+  CHECK(child.kind() == v1::Span::SPAN_KIND_CLIENT);
+  CHECK(child.status().code() == v1::Status::STATUS_CODE_ERROR);
+  CHECK(find_attr(child.attributes(), "error") == nullptr);
+  CHECK(find_attr(child.attributes(), "db.rows")->int_value() == 3);
+  CHECK(find_attr(child.attributes(), "ratio")->double_value() == 0.5);
+  CHECK(find_attr(child.attributes(), "cached")->has_bool_value());
+  CHECK_FALSE(find_attr(child.attributes(), "cached")->bool_value());
+  CHECK(find_attr(child.attributes(), "blob")->bytes_value() == std::string("\x00\x01", 2));
+  REQUIRE(child.events_size() == 1);
+  CHECK(child.events(0).name() == "retry");
+  CHECK(child.events(0).time_unix_nano() == 1700000000000150000ull);
+  CHECK(find_attr(child.events(0).attributes(), "attempt")->int_value() == 2);
+  REQUIRE(child.links_size() == 1);
+  CHECK(hex(child.links(0).trace_id()) == "00000000000000000000000000000099");
+  CHECK(hex(child.links(0).span_id()) == "0000000000000077");
+}
+
+}  // namespace
+
+TEST_CASE("jaeger thrift: the collector's HTTP body (binary Batch)") {
+  ExportTraceServiceRequest out;
+  auto s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(sample_batch()), &out);
+  REQUIRE(s.is_ok());
+  check_sample(out);
+}
+
+TEST_CASE("jaeger thrift: agent datagrams, compact and binary") {
+  for (auto protocol : {tempo::model::ThriftProtocol::kCompact, tempo::model::ThriftProtocol::kBinary}) {
+    const bool compact = protocol == tempo::model::ThriftProtocol::kCompact;
+    INFO((compact ? "compact" : "binary"));
+    std::string datagram =
+        compact ? encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(sample_batch())
+                : encode_emit_batch<apache::thrift::protocol::TBinaryProtocol>(sample_batch());
+    ExportTraceServiceRequest out;
+    REQUIRE(tempo::model::jaeger_agent_datagram_to_otlp(datagram, protocol, &out).is_ok());
+    check_sample(out);
+
+    // The wrong protocol, another method, a truncated datagram: clear errors, nothing converted.
+    ExportTraceServiceRequest bad;
+    auto other = compact ? tempo::model::ThriftProtocol::kBinary : tempo::model::ThriftProtocol::kCompact;
+    CHECK(tempo::model::jaeger_agent_datagram_to_otlp(datagram, other, &bad).is(tempo::Status::Code::kInvalidArgument));
+    std::string zipkin_call =
+        compact ? encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(sample_batch(), "emitZipkinBatch")
+                : encode_emit_batch<apache::thrift::protocol::TBinaryProtocol>(sample_batch(), "emitZipkinBatch");
+    auto s = tempo::model::jaeger_agent_datagram_to_otlp(zipkin_call, protocol, &bad);
+    CHECK_THAT(s.message(), Catch::Contains("unsupported call \"emitZipkinBatch\""));
+    s = tempo::model::jaeger_agent_datagram_to_otlp(datagram.substr(0, datagram.size() / 2), protocol, &bad);
+    CHECK_THAT(s.message(), Catch::Contains("cannot decode jaeger agent datagram"));
+    CHECK(bad.resource_spans_size() == 0);
+  }
+}
+
+TEST_CASE("jaeger thrift: zero IDs and garbage are rejected") {
+  jt::Batch b = sample_batch();
+  b.spans[1].spanId = 0;
+  ExportTraceServiceRequest out;
+  auto s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK_THAT(s.message(), Catch::Contains("jaeger span 1: trace ID and span ID must not be zero"));
+  s = tempo::model::jaeger_thrift_batch_to_otlp("garbage", &out);
+  CHECK(s.is(tempo::Status::Code::kInvalidArgument));
+  CHECK(out.resource_spans_size() == 0);
+}
+
+TEST_CASE("jaeger proto: CHILD_OF reference is the parent, per-span process is its own resource") {
+  jaeger::api_v2::Batch batch;
+  batch.mutable_process()->set_service_name("api");
+  auto* s = batch.add_spans();
+  s->set_trace_id(std::string(15, '\0') + "\x05");
+  s->set_span_id(std::string(7, '\0') + "\x02");
+  s->set_operation_name("handle");
+  s->mutable_start_time()->set_seconds(1700000000);
+  s->mutable_start_time()->set_nanos(5);
+  s->mutable_duration()->set_nanos(1000);
+  auto* ref = s->add_references();
+  ref->set_trace_id(s->trace_id());
+  ref->set_span_id(std::string(7, '\0') + "\x01");
+  ref->set_ref_type(jaeger::api_v2::CHILD_OF);
+  auto* kv = s->add_tags();
+  kv->set_key("span.kind");
+  kv->set_v_str("producer");
+  kv = s->add_tags();
+  kv->set_key("otel.status_code");
+  kv->set_v_str("OK");
+  kv = s->add_tags();
+  kv->set_key("count");
+  kv->set_v_type(jaeger::api_v2::INT64);
+  kv->set_v_int64(9);
+  auto* log = s->add_logs();
+  log->mutable_timestamp()->set_seconds(1700000001);
+  auto* f = log->add_fields();
+  f->set_key("event");
+  f->set_v_str("sent");
+
+  auto* other = batch.add_spans();
+  *other = *s;
+  other->set_span_id(std::string(7, '\0') + "\x03");
+  other->clear_references();
+  other->mutable_process()->set_service_name("worker");
+
+  ExportTraceServiceRequest out;
+  REQUIRE(tempo::model::jaeger_proto_batch_to_otlp(batch, &out).is_ok());
+  REQUIRE(out.resource_spans_size() == 2);
+  CHECK(find_attr(out.resource_spans(0).resource().attributes(), "service.name")->string_value() == "api");
+  CHECK(find_attr(out.resource_spans(1).resource().attributes(), "service.name")->string_value() == "worker");
+  const auto& span = out.resource_spans(0).scope_spans(0).spans(0);
+  CHECK(hex(span.trace_id()) == "00000000000000000000000000000005");
+  CHECK(hex(span.parent_span_id()) == "0000000000000001");
+  CHECK(span.links_size() == 0);
+  CHECK(span.kind() == v1::Span::SPAN_KIND_PRODUCER);
+  CHECK(span.status().code() == v1::Status::STATUS_CODE_OK);
+  CHECK(span.start_time_unix_nano() == 1700000000000000005ull);
+  CHECK(span.end_time_unix_nano() == 1700000000000001005ull);
+  CHECK(find_attr(span.attributes(), "count")->int_value() == 9);
+  REQUIRE(span.events_size() == 1);
+  CHECK(span.events(0).name() == "sent");
+  CHECK(out.resource_spans(1).scope_spans(0).spans(0).parent_span_id().empty());
+
+  batch.mutable_spans(0)->set_span_id("");
+  auto st = tempo::model::jaeger_proto_batch_to_otlp(batch, &out);
+  CHECK_THAT(st.message(), Catch::Contains("jaeger span 0: span_id must be 1 to 8 bytes, got 0"));
+}
