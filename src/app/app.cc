@@ -20,7 +20,9 @@
 #include "tempo/observability/metrics.h"
 #include "tempo/querier/querier.h"
 #include "tempo/receiver/otlp_grpc.h"
+#include "tempo/receiver/jaeger.h"
 #include "tempo/receiver/otlp_http.h"
+#include "tempo/receiver/zipkin.h"
 #include "tempo/server/grpc_server.h"
 #include "tempo/server/http_server.h"
 
@@ -41,6 +43,8 @@ class App {
 
  private:
   Status start_grpc();
+  struct HttpListener;
+  HttpListener& http_listener(const std::string& host, int port, const std::string& what);
   Status start_http();
   void request_stop();
 
@@ -53,12 +57,17 @@ class App {
   std::unique_ptr<frontend::Api> api_;
   std::unique_ptr<receiver::OtlpGrpcReceiver> otlp_grpc_;
   std::unique_ptr<receiver::OtlpHttpReceiver> otlp_http_;
+  std::unique_ptr<receiver::ZipkinReceiver> zipkin_;
+  std::unique_ptr<receiver::JaegerThriftHttpReceiver> jaeger_http_;
+  std::unique_ptr<receiver::JaegerGrpcReceiver> jaeger_grpc_;
+  std::vector<std::unique_ptr<receiver::JaegerAgentReceiver>> jaeger_agents_;
 
   asio::io_context io_;
   std::unique_ptr<asio::thread_pool> workers_;
   std::vector<std::thread> io_threads_;
   std::vector<std::unique_ptr<server::GrpcServer>> grpc_servers_;
   std::vector<std::unique_ptr<server::HttpServer>> http_servers_;  // [0] is the API server
+  std::vector<HttpListener> http_listeners_;  // only while starting
 
   std::atomic<bool> ready_{false};
   std::promise<void> stop_requested_;
@@ -113,10 +122,31 @@ Status App::start() {
   return Status::ok();
 }
 
+// Several HTTP endpoints (the API, OTLP/HTTP, Zipkin, Jaeger Thrift) may name one port; each
+// port gets one server carrying the routes of everything configured on it.
+struct App::HttpListener {
+  std::string what;  // for the log line
+  server::HttpServerOptions options;
+  server::Router router;
+};
+
+App::HttpListener& App::http_listener(const std::string& host, int port, const std::string& what) {
+  for (auto& l : http_listeners_) {
+    if (l.options.port == port) {
+      l.what += "," + what;
+      return l;
+    }
+  }
+  HttpListener l;
+  l.what = what;
+  l.options = http_listeners_.empty() ? server::HttpServerOptions{} : http_listeners_[0].options;
+  l.options.address = host;
+  l.options.port = static_cast<uint16_t>(port);
+  http_listeners_.push_back(std::move(l));
+  return http_listeners_.back();
+}
+
 Status App::start_http() {
-  // The API server (http_listen_port) and the OTLP/HTTP receiver; if an operator puts both
-  // on one port they share one server.
-  server::Router api_router;
   frontend::ApiOptions ao;
   ao.multitenancy_enabled = cfg_.multitenancy_enabled;
   ao.http_api_prefix = cfg_.http_api_prefix;
@@ -124,75 +154,124 @@ Status App::start_http() {
   hooks.ready = [this] { return ready_.load(); };
   hooks.shutdown = [this] { request_stop(); };
   api_ = std::make_unique<frontend::Api>(ao, *querier_, *ingester_, hooks);
-  api_->register_routes(api_router);
 
-  server::HttpServerOptions api_opts;
-  api_opts.address = cfg_.server.http_listen_address.empty() ? "0.0.0.0"
-                                                             : cfg_.server.http_listen_address;
-  api_opts.port = static_cast<uint16_t>(cfg_.server.http_listen_port);
+  // The API server comes first: the others take its timeouts.
+  auto& api = http_listener(cfg_.server.http_listen_address.empty() ? "0.0.0.0"
+                                                                    : cfg_.server.http_listen_address,
+                            cfg_.server.http_listen_port, "api");
   auto secs = [](config::Duration d) {
     return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(d));
   };
-  api_opts.read_timeout = secs(cfg_.server.http_server_read_timeout);
-  api_opts.write_timeout = secs(cfg_.server.http_server_write_timeout);
-  api_opts.idle_timeout = secs(cfg_.server.http_server_idle_timeout);
+  api.options.read_timeout = secs(cfg_.server.http_server_read_timeout);
+  api.options.write_timeout = secs(cfg_.server.http_server_write_timeout);
+  api.options.idle_timeout = secs(cfg_.server.http_server_idle_timeout);
+  api_->register_routes(api.router);
 
-  const auto& otlp = cfg_.distributor.receivers.otlp;
-  bool otlp_http = otlp.enabled && otlp.http.enabled;
-  std::string otlp_host;
-  int otlp_port = 0;
-  if (otlp_http) {
-    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(otlp.http.endpoint, &otlp_host, &otlp_port));
-    otlp_http_ = std::make_unique<receiver::OtlpHttpReceiver>(*distributor_,
-                                                              cfg_.multitenancy_enabled);
+  const bool mt = cfg_.multitenancy_enabled;
+  const auto& rc = cfg_.distributor.receivers;
+  std::string host;
+  int port = 0;
+  if (rc.otlp.enabled && rc.otlp.http.enabled) {
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.otlp.http.endpoint, &host, &port));
+    otlp_http_ = std::make_unique<receiver::OtlpHttpReceiver>(*distributor_, mt);
+    auto& l = http_listener(host, port, "otlp_http");
+    otlp_http_->register_routes(l.router);
+    l.options.max_body_bytes = static_cast<size_t>(rc.otlp.http.max_request_body_size);
   }
-  if (otlp_http && otlp_port == cfg_.server.http_listen_port) {
-    otlp_http_->register_routes(api_router);
-    api_opts.max_body_bytes = otlp.http.max_request_body_size;
-    otlp_http = false;
+  if (rc.zipkin.enabled) {
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.zipkin.endpoint, &host, &port));
+    zipkin_ = std::make_unique<receiver::ZipkinReceiver>(*distributor_, mt);
+    zipkin_->register_routes(http_listener(host, port, "zipkin").router);
   }
-  http_servers_.push_back(std::make_unique<server::HttpServer>(io_, *workers_, api_opts,
-                                                               std::move(api_router)));
-  TEMPO_RETURN_IF_ERROR(http_servers_.back()->start());
-  log::info("http api listening", {{"addr", api_opts.address + ":" +
-                                                std::to_string(http_servers_.back()->port())}});
-  if (otlp_http) {
-    server::Router router;
-    otlp_http_->register_routes(router);
-    server::HttpServerOptions o;
-    o.address = otlp_host;
-    o.port = static_cast<uint16_t>(otlp_port);
-    o.max_body_bytes = otlp.http.max_request_body_size;
-    o.read_timeout = api_opts.read_timeout;
-    o.write_timeout = api_opts.write_timeout;
-    o.idle_timeout = api_opts.idle_timeout;
-    http_servers_.push_back(
-        std::make_unique<server::HttpServer>(io_, *workers_, o, std::move(router)));
-    TEMPO_RETURN_IF_ERROR(http_servers_.back()->start());
-    log::info("otlp http receiver listening",
-              {{"addr", otlp_host + ":" + std::to_string(http_servers_.back()->port())}});
+  if (rc.jaeger_thrift_http.enabled) {
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.jaeger_thrift_http.endpoint, &host, &port));
+    jaeger_http_ = std::make_unique<receiver::JaegerThriftHttpReceiver>(*distributor_, mt);
+    jaeger_http_->register_routes(http_listener(host, port, "jaeger_thrift_http").router);
+  }
+
+  for (auto& l : http_listeners_) {
+    auto srv = std::make_unique<server::HttpServer>(io_, *workers_, l.options, std::move(l.router));
+    TEMPO_RETURN_IF_ERROR(srv->start());
+    log::info("http listening", {{"serves", l.what},
+                                 {"addr", l.options.address + ":" + std::to_string(srv->port())}});
+    http_servers_.push_back(std::move(srv));
+  }
+  http_listeners_.clear();
+
+  for (auto [receiver, protocol, name] :
+       {std::tuple{&rc.jaeger_thrift_compact, model::ThriftProtocol::kCompact, "thrift_compact"},
+        std::tuple{&rc.jaeger_thrift_binary, model::ThriftProtocol::kBinary, "thrift_binary"}}) {
+    if (!receiver->enabled) continue;
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(receiver->endpoint, &host, &port));
+    auto agent = std::make_unique<receiver::JaegerAgentReceiver>(io_, *workers_, *distributor_,
+                                                                 mt, protocol);
+    TEMPO_RETURN_IF_ERROR(agent->start(host, port));
+    log::info("jaeger agent udp listening",
+              {{"transport", name}, {"addr", host + ":" + std::to_string(agent->port())}});
+    jaeger_agents_.push_back(std::move(agent));
   }
   return Status::ok();
 }
 
 Status App::start_grpc() {
-  const auto& otlp = cfg_.distributor.receivers.otlp;
-  if (!(otlp.enabled && otlp.grpc.enabled)) return Status::ok();
-  otlp_grpc_ = std::make_unique<receiver::OtlpGrpcReceiver>(*distributor_,
-                                                            cfg_.multitenancy_enabled);
-  server::GrpcServerOptions o;
-  TEMPO_RETURN_IF_ERROR(server::parse_endpoint(otlp.grpc.endpoint, &o.address, &o.port));
-  o.max_recv_msg_size = static_cast<int>(otlp.grpc.max_recv_msg_size_mib << 20);
-  o.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
-  if (o.port == cfg_.server.grpc_listen_port) {
-    // Shared with Tempo's own gRPC port: one server, the server port's message limits.
-    o.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
-    log::info("otlp grpc receiver shares the server grpc port", {{"port", o.port}});
+  // Tempo's own gRPC port, the OTLP receiver and the Jaeger collector API may share ports;
+  // each port gets one server with the services configured on it. Only the OTLP receiver on
+  // a port of its own keeps its receiver message limit; on a shared port the server's applies.
+  struct Listener {
+    server::GrpcServerOptions options;
+    std::vector<grpc::Service*> services;
+    std::string what;
+  };
+  std::vector<Listener> listeners;
+  auto listener = [&](const std::string& endpoint, const std::string& what,
+                      Listener** out) -> Status {
+    std::string host;
+    int port = 0;
+    TEMPO_RETURN_IF_ERROR(server::parse_endpoint(endpoint, &host, &port));
+    for (auto& l : listeners) {
+      if (l.options.port == port) {
+        l.what += "," + what;
+        l.options.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
+        *out = &l;
+        return Status::ok();
+      }
+    }
+    Listener l;
+    l.options.address = host;
+    l.options.port = port;
+    l.options.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
+    l.options.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
+    l.what = what;
+    listeners.push_back(std::move(l));
+    *out = &listeners.back();
+    return Status::ok();
+  };
+  listeners.reserve(3);
+  const bool mt = cfg_.multitenancy_enabled;
+  const auto& rc = cfg_.distributor.receivers;
+  Listener* l = nullptr;
+  if (rc.otlp.enabled && rc.otlp.grpc.enabled) {
+    otlp_grpc_ = std::make_unique<receiver::OtlpGrpcReceiver>(*distributor_, mt);
+    TEMPO_RETURN_IF_ERROR(listener(rc.otlp.grpc.endpoint, "otlp_grpc", &l));
+    l->services.push_back(otlp_grpc_.get());
+    const int server_port = cfg_.server.grpc_listen_port;
+    if (l->options.port != server_port) {
+      l->options.max_recv_msg_size = static_cast<int>(rc.otlp.grpc.max_recv_msg_size_mib << 20);
+    }
   }
-  auto srv = std::make_unique<server::GrpcServer>(o);
-  srv->add_service(otlp_grpc_.get());
-  TEMPO_RETURN_IF_ERROR(srv->start());
-  grpc_servers_.push_back(std::move(srv));
+  if (rc.jaeger_grpc.enabled) {
+    jaeger_grpc_ = std::make_unique<receiver::JaegerGrpcReceiver>(*distributor_, mt);
+    TEMPO_RETURN_IF_ERROR(listener(rc.jaeger_grpc.endpoint, "jaeger_grpc", &l));
+    l->services.push_back(jaeger_grpc_.get());
+  }
+  for (auto& li : listeners) {
+    auto srv = std::make_unique<server::GrpcServer>(li.options);
+    for (auto* svc : li.services) srv->add_service(svc);
+    TEMPO_RETURN_IF_ERROR(srv->start());
+    log::info("grpc listening", {{"serves", li.what},
+                                 {"addr", li.options.address + ":" + std::to_string(srv->port())}});
+    grpc_servers_.push_back(std::move(srv));
+  }
   return Status::ok();
 }
 
@@ -215,6 +294,7 @@ int App::wait_and_stop() {
   // Stop taking data first, then make everything accepted durable in blocks, then stop
   // answering queries.
   for (auto& g : grpc_servers_) g->stop();
+  for (auto& a : jaeger_agents_) a->stop();
   for (size_t i = 1; i < http_servers_.size(); ++i) http_servers_[i]->stop();
   int code = 0;
   Status s = ingester_->flush();

@@ -32,8 +32,8 @@ Status read_otlp(const YamlReader& r, OtlpReceiverConfig* otlp) {
   return Status::ok();
 }
 
-// Receivers this build recognises but does not run: presence and endpoint are recorded so the
-// app can say what it is not doing.
+// The Zipkin and Jaeger receivers (run by the app) and those this build only recognises
+// (opencensus, kafka: warned about): presence and endpoint.
 Status read_other_receivers(const YamlReader& r, ReceiversConfig* rc) {
   struct Other {
     const char* path;
@@ -52,6 +52,16 @@ Status read_other_receivers(const YamlReader& r, ReceiversConfig* rc) {
       {"distributor.receivers.opencensus", &rc->opencensus, "localhost:55678"},
       {"distributor.receivers.kafka", &rc->kafka, ""},
   };
+  // As the OpenTelemetry Collector does: a jaeger receiver must name what it listens to.
+  if (r.present("distributor.receivers.jaeger") &&
+      !r.present("distributor.receivers.jaeger.protocols.grpc") &&
+      !r.present("distributor.receivers.jaeger.protocols.thrift_http") &&
+      !r.present("distributor.receivers.jaeger.protocols.thrift_compact") &&
+      !r.present("distributor.receivers.jaeger.protocols.thrift_binary")) {
+    return Status::invalid_argument(
+        "distributor.receivers.jaeger must list at least one of protocols.grpc, "
+        "protocols.thrift_http, protocols.thrift_compact, protocols.thrift_binary");
+  }
   for (const auto& o : others) {
     if (!r.present(o.path)) continue;
     o.out->enabled = true;

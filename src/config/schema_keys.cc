@@ -221,20 +221,20 @@ distributor:
     jaeger:
       protocols:
         grpc:
-          .flags: open unit
-          endpoint: known
+          .flags: open acted
+          endpoint: acted
           tls: any
         thrift_binary:
-          .flags: open unit
-          endpoint: known
+          .flags: open acted
+          endpoint: acted
           tls: any
         thrift_compact:
-          .flags: open unit
-          endpoint: known
+          .flags: open acted
+          endpoint: acted
           tls: any
         thrift_http:
-          .flags: open unit
-          endpoint: known
+          .flags: open acted
+          endpoint: acted
           tls: any
     kafka:
       .flags: open unit
@@ -272,8 +272,8 @@ distributor:
           tls: any
           traces_url_path: known
     zipkin:
-      .flags: open unit
-      endpoint: known
+      .flags: open acted
+      endpoint: acted
       parse_string_tags: known
       tls: any
   retry_after_on_resource_exhausted: known

@@ -27,7 +27,6 @@ Status GrpcServer::start() {
     server_.reset();
     return Status::io_error("grpc server failed to listen on " + addr);
   }
-  log::info("grpc server listening", {{"addr", options_.address + ":" + std::to_string(bound_port_)}});
   return Status::ok();
 }
 

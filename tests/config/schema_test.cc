@@ -57,6 +57,11 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
         "distributor.receivers.otlp.protocols.grpc.max_recv_msg_size_mib",
         "distributor.receivers.otlp.protocols.http.endpoint",
         "distributor.receivers.otlp.protocols.http.max_request_body_size",
+        "distributor.receivers.zipkin", "distributor.receivers.zipkin.endpoint",
+        "distributor.receivers.jaeger.protocols.grpc.endpoint",
+        "distributor.receivers.jaeger.protocols.thrift_http.endpoint",
+        "distributor.receivers.jaeger.protocols.thrift_compact.endpoint",
+        "distributor.receivers.jaeger.protocols.thrift_binary.endpoint",
         "ingester.trace_idle_period", "ingester.flush_check_period", "ingester.max_block_bytes",
         "ingester.max_block_duration", "ingester.concurrent_flushes", "storage",
         "storage.trace.backend", "storage.trace.local.path", "storage.trace.wal.path",
@@ -74,8 +79,8 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
-       {"metrics_generator", "query_frontend", "querier", "memberlist", "distributor.receivers.zipkin",
-        "distributor.receivers.jaeger", "storage.trace.s3", "storage.trace.gcs",
+       {"metrics_generator", "query_frontend", "querier", "memberlist", "distributor.receivers.kafka",
+        "distributor.receivers.opencensus", "storage.trace.s3", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period", "server.grpc_listen_address",
         "overrides.max_bytes_per_trace", "live_store.fail_on_high_lag"}) {
     INFO(key);

@@ -174,11 +174,18 @@ TempoServer::~TempoServer() {
 }
 
 void TempoServer::pick_ports() {
-  auto ports = free_ports(4);
+  auto ports = free_ports(9);
   http_port_ = ports[0];
   otlp_http_port_ = ports[1];
   grpc_port_ = ports[2];
   server_grpc_port_ = options_.shared_grpc_port ? grpc_port_ : ports[3];
+  zipkin_port_ = ports[4];
+  jaeger_grpc_port_ = ports[5];
+  jaeger_http_port_ = ports[6];
+  // Free TCP port numbers, used for UDP: a clash shows as "address already in use" and
+  // start() picks again.
+  jaeger_compact_port_ = ports[7];
+  jaeger_binary_port_ = ports[8];
   write_config();
 }
 
@@ -190,7 +197,16 @@ void TempoServer::write_config() {
     << "\n  grpc_listen_port: " << server_grpc_port_ << "\n  log_level: info\n"
     << "distributor:\n  receivers:\n    otlp:\n      protocols:\n"
     << "        grpc:\n          endpoint: 127.0.0.1:" << grpc_port_ << "\n"
-    << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n"
+    << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n";
+  if (options_.zipkin_jaeger) {
+    f << "    zipkin:\n      endpoint: 127.0.0.1:" << zipkin_port_ << "\n"
+      << "    jaeger:\n      protocols:\n"
+      << "        grpc:\n          endpoint: 127.0.0.1:" << jaeger_grpc_port_ << "\n"
+      << "        thrift_http:\n          endpoint: 127.0.0.1:" << jaeger_http_port_ << "\n"
+      << "        thrift_compact:\n          endpoint: 127.0.0.1:" << jaeger_compact_port_ << "\n"
+      << "        thrift_binary:\n          endpoint: 127.0.0.1:" << jaeger_binary_port_ << "\n";
+  }
+  f
     << "ingester:\n  trace_idle_period: 2s\n"
     << options_.ingester_extra
     << "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: "

@@ -30,6 +30,7 @@ struct ServerOptions {
   bool multitenancy = false;
   std::string ingester_extra;    // extra YAML lines under `ingester:` (indented by 2)
   bool shared_grpc_port = true;  // server.grpc_listen_port == OTLP gRPC port
+  bool zipkin_jaeger = false;     // also run the Zipkin and every Jaeger receiver, on free ports
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;
@@ -55,6 +56,12 @@ class TempoServer {
   int http_port() const { return http_port_; }
   int otlp_http_port() const { return otlp_http_port_; }
   int grpc_port() const { return grpc_port_; }
+  // With ServerOptions::zipkin_jaeger.
+  int zipkin_port() const { return zipkin_port_; }
+  int jaeger_grpc_port() const { return jaeger_grpc_port_; }
+  int jaeger_http_port() const { return jaeger_http_port_; }
+  int jaeger_compact_port() const { return jaeger_compact_port_; }  // UDP
+  int jaeger_binary_port() const { return jaeger_binary_port_; }    // UDP
   const std::string& wal_dir() const { return wal_dir_; }
   const std::string& blocks_dir() const { return blocks_dir_; }
 
@@ -75,6 +82,8 @@ class TempoServer {
   testing::TempDir dir_;
   std::string config_path_, log_path_, wal_dir_, blocks_dir_;
   int http_port_ = 0, otlp_http_port_ = 0, grpc_port_ = 0, server_grpc_port_ = 0;
+  int zipkin_port_ = 0, jaeger_grpc_port_ = 0, jaeger_http_port_ = 0, jaeger_compact_port_ = 0,
+      jaeger_binary_port_ = 0;
   pid_t pid_ = -1;
 };
 

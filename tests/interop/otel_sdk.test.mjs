@@ -3,12 +3,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import net from 'node:net';
-
 import { SpanStatusCode, SpanKind, context, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -16,79 +10,18 @@ import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 
-const binary = process.env.TEMPO_BINARY;
-let dir;
-let server;
+import { startTempo, b64ToHex, attr } from './tempo_server.mjs';
+
+let tempo;
 let ports;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitReady(url, deadlineMs) {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    try {
-      const res = await fetch(url);
-      if (res.status === 200 && (await res.text()) === 'ready') return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`tempo not ready:\n${readFileSync(join(dir, 'tempo.log'), 'utf8')}`);
-}
-
 before(async () => {
-  assert.ok(binary, 'TEMPO_BINARY must name the tempo binary');
-  dir = mkdtempSync(join(tmpdir(), 'tempo-interop-'));
-  ports = { http: await freePort(), grpc: await freePort(), otlpHttp: await freePort() };
-  writeFileSync(
-    join(dir, 'tempo.yaml'),
-    [
-      'server:',
-      `  http_listen_port: ${ports.http}`,
-      `  grpc_listen_port: ${ports.grpc}`,
-      'distributor:',
-      '  receivers:',
-      '    otlp:',
-      '      protocols:',
-      '        grpc:',
-      `          endpoint: 127.0.0.1:${ports.grpc}`,
-      '        http:',
-      `          endpoint: 127.0.0.1:${ports.otlpHttp}`,
-      'storage:',
-      '  trace:',
-      '    backend: local',
-      '    local:',
-      `      path: ${join(dir, 'blocks')}`,
-      '    wal:',
-      `      path: ${join(dir, 'wal')}`,
-      '',
-    ].join('\n'),
-  );
-  const { openSync } = await import('node:fs');
-  const log = openSync(join(dir, 'tempo.log'), 'a');
-  server = spawn(binary, [`-config.file=${join(dir, 'tempo.yaml')}`], {
-    stdio: ['ignore', 'ignore', log],
-  });
-  await waitReady(`http://127.0.0.1:${ports.http}/ready`, 20000);
+  tempo = await startTempo();
+  ports = tempo.ports;
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (tempo) await tempo.stop();
 });
 
 // Makes a root span with two children through `exporter`; returns what the test expects back.
@@ -120,13 +53,6 @@ async function sendTrace(exporter, service, Processor = SimpleSpanProcessor) {
     dbId: db.spanContext().spanId,
     payId: pay.spanContext().spanId,
   };
-}
-
-const b64ToHex = (b64) => Buffer.from(b64, 'base64').toString('hex');
-
-function attr(span, key) {
-  const a = (span.attributes || []).find((x) => x.key === key);
-  return a ? a.value : undefined;
 }
 
 async function readBack(sent, service) {

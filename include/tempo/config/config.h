@@ -52,7 +52,7 @@ struct OtlpReceiverConfig {
   OtlpHttpProtocol http;
 };
 
-// Receivers this build only recognises: presence and endpoint are recorded.
+// A receiver enabled by the presence of its key, and where it listens.
 struct OtherReceiver {
   bool enabled = false;
   std::string endpoint;

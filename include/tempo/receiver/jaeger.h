@@ -1,0 +1,68 @@
+#pragma once
+// Jaeger receivers: the collector's Thrift-over-HTTP endpoint (14268, POST /api/traces, 202),
+// its gRPC API (14250, jaeger.api_v2.CollectorService/PostSpans) and the agent's UDP ports
+// (6831 Thrift compact, 6832 Thrift binary; fire-and-forget, so failures are only logged and
+// counted).
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "jaeger/api_v2/collector.grpc.pb.h"
+#include "tempo/distributor/distributor.h"
+#include "tempo/model/jaeger.h"
+#include "tempo/server/http_server.h"
+
+namespace tempo::receiver {
+
+class JaegerThriftHttpReceiver {
+ public:
+  JaegerThriftHttpReceiver(distributor::Distributor& distributor, bool multitenancy_enabled)
+      : distributor_(distributor), multitenancy_enabled_(multitenancy_enabled) {}
+
+  void register_routes(server::Router& router);
+  server::HttpResponse handle(const server::HttpRequest& req);
+
+ private:
+  distributor::Distributor& distributor_;
+  bool multitenancy_enabled_;
+};
+
+class JaegerGrpcReceiver final : public jaeger::api_v2::CollectorService::Service {
+ public:
+  JaegerGrpcReceiver(distributor::Distributor& distributor, bool multitenancy_enabled)
+      : distributor_(distributor), multitenancy_enabled_(multitenancy_enabled) {}
+
+  grpc::Status PostSpans(grpc::ServerContext* context, const jaeger::api_v2::PostSpansRequest* request,
+                         jaeger::api_v2::PostSpansResponse* response) override;
+
+ private:
+  distributor::Distributor& distributor_;
+  bool multitenancy_enabled_;
+};
+
+// One UDP port of the Jaeger agent. Datagrams are read on the io_context and decoded and
+// stored on the worker pool. UDP carries no tenant header: with multitenancy on, batches are
+// dropped with a logged error.
+class JaegerAgentReceiver {
+ public:
+  JaegerAgentReceiver(boost::asio::io_context& io, boost::asio::thread_pool& workers,
+                      distributor::Distributor& distributor, bool multitenancy_enabled,
+                      model::ThriftProtocol protocol);
+  ~JaegerAgentReceiver();
+
+  Status start(const std::string& address, int port);
+  int port() const { return port_; }
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace tempo::receiver

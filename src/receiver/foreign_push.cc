@@ -1,0 +1,36 @@
+#include "receiver/foreign_push.h"
+
+#include "tempo/model/otlp_status.h"
+
+namespace tempo::receiver {
+
+Status push_foreign(distributor::Distributor& distributor, bool multitenancy_enabled,
+                    std::string_view org_id,
+                    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
+                    size_t request_bytes, std::string_view receiver, std::string_view transport) {
+  std::string tenant;
+  TEMPO_RETURN_IF_ERROR(distributor::resolve_tenant(multitenancy_enabled, org_id, &tenant));
+  distributor::PushResult result;
+  TEMPO_RETURN_IF_ERROR(
+      distributor.push(tenant, req, request_bytes, receiver, transport, &result));
+  if (result.rejected_spans) {
+    return Status::invalid_argument(std::to_string(result.rejected_spans) + " of " +
+                                    std::to_string(result.rejected_spans + result.accepted_spans) +
+                                    " spans rejected (the rest were stored): " + result.rejection);
+  }
+  return Status::ok();
+}
+
+server::HttpResponse foreign_http_reply(const Status& status) {
+  server::HttpResponse res;
+  if (status.is_ok()) {
+    res.status = 202;
+    return res;
+  }
+  res.status = model::http_status_for(status);
+  res.body = status.message() + "\n";
+  if (res.status == 429 || res.status == 503) res.headers.emplace_back("Retry-After", "5");
+  return res;
+}
+
+}  // namespace tempo::receiver

@@ -1,0 +1,93 @@
+#include <boost/asio/post.hpp>
+
+#include "receiver/foreign_push.h"
+#include "tempo/observability/log.h"
+#include "tempo/receiver/jaeger.h"
+
+namespace tempo::receiver {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, asio::thread_pool& w, distributor::Distributor& d, bool mt,
+       model::ThriftProtocol p)
+      : socket(io), workers(w), distributor(d), multitenancy(mt), protocol(p) {}
+
+  void receive() {
+    socket.async_receive_from(
+        asio::buffer(buffer), sender,
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+          if (ec == asio::error::operation_aborted || !self->socket.is_open()) return;
+          if (!ec) {
+            // Decoding and the WAL write happen off the network thread.
+            asio::post(self->workers, [self, datagram = std::string(self->buffer.data(), n)] {
+              self->handle(datagram);
+            });
+          }
+          self->receive();
+        });
+  }
+
+  void handle(const std::string& datagram) {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
+    Status s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, &otlp);
+    if (s.is_ok()) {
+      s = push_foreign(distributor, multitenancy, "", otlp, datagram.size(), "jaeger",
+                       protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
+                                                                   : "thrift_binary");
+    }
+    if (!s.is_ok()) {
+      log::warn("jaeger agent batch dropped",
+                {{"transport", protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
+                                                                           : "thrift_binary"},
+                 {"bytes", datagram.size()},
+                 {"err", s.message()}});
+    }
+  }
+
+  udp::socket socket;
+  asio::thread_pool& workers;
+  distributor::Distributor& distributor;
+  bool multitenancy;
+  model::ThriftProtocol protocol;
+  std::array<char, 65536> buffer{};
+  udp::endpoint sender;
+};
+
+JaegerAgentReceiver::JaegerAgentReceiver(asio::io_context& io, asio::thread_pool& workers,
+                                         distributor::Distributor& distributor,
+                                         bool multitenancy_enabled, model::ThriftProtocol protocol)
+    : impl_(std::make_shared<Impl>(io, workers, distributor, multitenancy_enabled, protocol)) {}
+
+JaegerAgentReceiver::~JaegerAgentReceiver() = default;
+
+Status JaegerAgentReceiver::start(const std::string& address, int port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return Status::invalid_argument("bad jaeger agent address \"" + address + "\"");
+  udp::endpoint ep(addr, static_cast<unsigned short>(port));
+  impl_->socket.open(ep.protocol(), ec);
+  if (!ec) impl_->socket.bind(ep, ec);
+  if (ec) {
+    return Status::io_error("jaeger agent: cannot listen on udp " + address + ":" +
+                            std::to_string(port) + ": " + ec.message());
+  }
+  // Agents send bursts of datagrams; a larger kernel buffer keeps them from being dropped
+  // while the workers catch up.
+  impl_->socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+  port_ = impl_->socket.local_endpoint().port();
+  impl_->receive();
+  return Status::ok();
+}
+
+void JaegerAgentReceiver::stop() {
+  // The socket belongs to the network threads; close it there. If they have already stopped,
+  // the socket closes when the last handler lets go of impl_.
+  asio::post(impl_->socket.get_executor(), [impl = impl_] {
+    boost::system::error_code ec;
+    if (impl->socket.is_open()) impl->socket.close(ec);
+  });
+}
+
+}  // namespace tempo::receiver

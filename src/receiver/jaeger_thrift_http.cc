@@ -1,0 +1,29 @@
+#include "receiver/foreign_push.h"
+#include "tempo/receiver/jaeger.h"
+
+namespace tempo::receiver {
+
+void JaegerThriftHttpReceiver::register_routes(server::Router& router) {
+  router.add("POST", "/api/traces", "jaeger_api_traces",
+             [this](const server::HttpRequest& req) { return handle(req); });
+}
+
+server::HttpResponse JaegerThriftHttpReceiver::handle(const server::HttpRequest& req) {
+  std::string ctype = req.header("Content-Type");
+  if (auto semi = ctype.find(';'); semi != std::string::npos) ctype.resize(semi);
+  for (char& c : ctype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ctype != "application/x-thrift" && ctype != "application/vnd.apache.thrift.binary") {
+    return foreign_http_reply(Status::invalid_argument(
+        "unsupported content type \"" + ctype +
+        "\"; send a thrift-binary jaeger batch as application/x-thrift"));
+  }
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
+  Status s = model::jaeger_thrift_batch_to_otlp(req.body, &otlp);
+  if (s.is_ok()) {
+    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), otlp,
+                     req.body.size(), "jaeger", "thrift_http");
+  }
+  return foreign_http_reply(s);
+}
+
+}  // namespace tempo::receiver

@@ -1,0 +1,37 @@
+#include "tempo/receiver/zipkin.h"
+
+#include "receiver/foreign_push.h"
+#include "tempo/model/zipkin.h"
+
+namespace tempo::receiver {
+namespace {
+
+bool is_protobuf(std::string content_type) {
+  for (char& c : content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return content_type.starts_with("application/x-protobuf") ||
+         content_type.starts_with("application/protobuf");
+}
+
+}  // namespace
+
+void ZipkinReceiver::register_routes(server::Router& router) {
+  router.add("POST", "/api/v2/spans", "zipkin_v2_spans",
+             [this](const server::HttpRequest& req) { return handle(req); });
+  router.add("POST", "/api/v1/spans", "zipkin_v1_spans", [](const server::HttpRequest&) {
+    return foreign_http_reply(Status::invalid_argument(
+        "zipkin v1 spans are not supported; send v2 spans (JSON or protobuf) to /api/v2/spans"));
+  });
+}
+
+server::HttpResponse ZipkinReceiver::handle(const server::HttpRequest& req) {
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
+  Status s = is_protobuf(req.header("Content-Type")) ? model::zipkin_proto_to_otlp(req.body, &otlp)
+                                                     : model::zipkin_json_to_otlp(req.body, &otlp);
+  if (s.is_ok()) {
+    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), otlp,
+                     req.body.size(), "zipkin", "http");
+  }
+  return foreign_http_reply(s);
+}
+
+}  // namespace tempo::receiver
