@@ -119,8 +119,22 @@ def main():
         check(any(m["mountPath"] == "/var/tempo" for m in c["volumeMounts"]), path + ": /var/tempo volume")
     services = [d for _, d in docs if d.get("kind") == "Service"]
     names = {p["name"] for s in services for p in s["spec"]["ports"]}
-    for n in ["http", "otlp-grpc", "otlp-http", "zipkin", "jaeger-grpc"]:
+    for n in ["http", "otlp-grpc", "otlp-http", "zipkin", "jaeger-grpc", "jaeger-thrift-http",
+              "jaeger-thrift-compact", "jaeger-thrift-binary"]:
         check(n in names, "service port named " + n)
+    # Every Service port reaches a port the container declares, with the same protocol, and
+    # container port names fit Kubernetes' 15-character limit.
+    for path, d in docs:
+        if d.get("kind") != "Deployment":
+            continue
+        declared = {(p["containerPort"], p.get("protocol", "TCP"))
+                    for p in d["spec"]["template"]["spec"]["containers"][0]["ports"]}
+        for p in d["spec"]["template"]["spec"]["containers"][0]["ports"]:
+            check(len(p["name"]) <= 15, path + ": container port name " + p["name"] + " <= 15 chars")
+        for s in services:
+            for p in s["spec"]["ports"]:
+                check((p["targetPort"], p.get("protocol", "TCP")) in declared,
+                      path + ": declares service port " + p["name"])
 
     # Every config embedded in a ConfigMap loads in the binary's -config.verify mode.
     env = dict(os.environ, S3_ENDPOINT="minio:9000", S3_ACCESS_KEY="a", S3_SECRET_KEY="b")
