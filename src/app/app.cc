@@ -12,6 +12,7 @@
 #include "app/flags.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
+#include "tempo/compactor/retention.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
@@ -51,6 +52,7 @@ class App {
   config::Config cfg_;
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<block::BlockList> blocks_;
+  std::unique_ptr<compactor::Retention> retention_;
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
@@ -109,6 +111,15 @@ Status App::start() {
   limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
   distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
+
+  compactor::RetentionOptions ro;
+  // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
+  ro.retention = cfg_.overrides.block_retention > config::Duration::zero()
+                     ? cfg_.overrides.block_retention
+                     : cfg_.compactor.block_retention;
+  ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
+  retention_->start();
 
   workers_ = std::make_unique<asio::thread_pool>(4);
   TEMPO_RETURN_IF_ERROR(start_http());
@@ -303,6 +314,7 @@ int App::wait_and_stop() {
                {{"err", s.to_string()}});
   }
   ingester_->stop();
+  retention_->stop();
   if (!http_servers_.empty()) http_servers_[0]->stop();
   signals.cancel();
   io_.stop();

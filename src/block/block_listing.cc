@@ -36,4 +36,13 @@ Status list_blocks(backend::Backend& backend, std::string_view tenant,
   return Status::ok();
 }
 
+Status delete_block(backend::Backend& backend, std::string_view tenant, std::string_view block_id) {
+  const std::string prefix = std::string(tenant) + "/" + std::string(block_id) + "/";
+  TEMPO_RETURN_IF_ERROR(backend.remove(prefix + std::string(format::kMetaObject)));
+  std::vector<std::string> objects;
+  TEMPO_RETURN_IF_ERROR(backend.list(prefix, &objects));
+  for (const auto& name : objects) TEMPO_RETURN_IF_ERROR(backend.remove(prefix + name));
+  return Status::ok();
+}
+
 }  // namespace tempo::block

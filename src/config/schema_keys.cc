@@ -927,7 +927,7 @@ storage:
       v2_index_downsample_bytes: known
       v2_index_page_size_bytes: known
       version: known
-    blocklist_poll: known
+    blocklist_poll: acted
     blocklist_poll_concurrency: known
     blocklist_poll_fallback: known
     blocklist_poll_jitter_ms: known

@@ -190,3 +190,25 @@ TEST_CASE("SIGTERM flushes: the WAL is empty after a clean stop") {
   CHECK(block_metas(s.blocks_dir()).size() == 1);
   CHECK(s.log().find("Tempo stopped") != std::string::npos);
 }
+
+TEST_CASE("retention deletes flushed blocks whose spans are older than block_retention") {
+  ServerOptions o;
+  o.block_retention = "24h";  // test spans are from 2023
+  o.blocklist_poll = "200ms";
+  TempoServer s(o);
+  s.start();
+  const std::string id = random_trace_hex();
+  REQUIRE(s.export_grpc(make_request({id}, 2)).ok());
+  CHECK(s.get("/flush").status == 204);
+  // The block is written, then the next retention pass removes it: from queries and disk.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!block_metas(s.blocks_dir()).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(block_metas(s.blocks_dir()).empty());
+  CHECK(s.get("/api/traces/" + id).status == 404);
+  CHECK_THAT(s.log(), Catch::Contains("deleted block past retention"));
+  auto metrics = s.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("tempodb_retention_deleted_total 1"));
+  CHECK_THAT(metrics, Catch::Contains("tempodb_blocklist_length{tenant=\"single-tenant\"} 0"));
+}

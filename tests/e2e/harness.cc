@@ -212,8 +212,10 @@ void TempoServer::write_config() {
     << "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: "
     << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes
     << "\n"
-    << "storage:\n  trace:\n    backend: local\n    local:\n      path: " << blocks_dir_
-    << "\n    wal:\n      path: " << wal_dir_ << "\n";
+    << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
+    << "storage:\n  trace:\n    backend: local\n    blocklist_poll: " << options_.blocklist_poll
+    << "\n    local:\n      path: " << blocks_dir_ << "\n    wal:\n      path: " << wal_dir_
+    << "\n";
 }
 
 void TempoServer::start() {

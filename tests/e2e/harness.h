@@ -31,6 +31,10 @@ struct ServerOptions {
   std::string ingester_extra;    // extra YAML lines under `ingester:` (indented by 2)
   bool shared_grpc_port = true;  // server.grpc_listen_port == OTLP gRPC port
   bool zipkin_jaeger = false;     // also run the Zipkin and every Jaeger receiver, on free ports
+  // compactor.compaction.block_retention. Test spans are from 2023, so retention is off
+  // unless a test asks for it.
+  std::string block_retention = "0s";
+  std::string blocklist_poll = "5m";  // storage.trace.blocklist_poll: the retention cadence
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;

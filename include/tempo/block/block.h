@@ -29,4 +29,8 @@ Status list_tenants(backend::Backend& backend, std::vector<std::string>* out);
 Status list_blocks(backend::Backend& backend, std::string_view tenant,
                    std::vector<BlockMeta>* out);
 
+// Deletes a block: meta.json first, so the block stops existing for every reader in one step
+// and an interrupted delete leaves only invisible leftovers, then its other objects.
+Status delete_block(backend::Backend& backend, std::string_view tenant, std::string_view block_id);
+
 }  // namespace tempo::block
