@@ -80,9 +80,24 @@ Status App::start() {
   const auto& st = cfg_.storage.trace;
   if (st.backend == "local") {
     backend_ = backend::make_local_backend(st.local.path);
+  } else if (st.backend == "s3") {
+    backend::S3Options so;
+    so.bucket = st.s3.bucket;
+    so.endpoint = st.s3.endpoint;
+    so.prefix = st.s3.prefix;
+    if (!st.s3.region.empty()) so.region = st.s3.region;
+    so.access_key = st.s3.access_key;
+    so.secret_key = st.s3.secret_key;
+    so.session_token = st.s3.session_token;
+    so.insecure = st.s3.insecure;
+    so.insecure_skip_verify = st.s3.insecure_skip_verify;
+    so.forcepathstyle = st.s3.forcepathstyle;
+    if (st.s3.part_size > 0) so.part_size = static_cast<size_t>(st.s3.part_size);
+    TEMPO_RETURN_IF_ERROR(backend::make_s3_backend(so, &backend_));
+    log::info("s3 backend", {{"bucket", so.bucket}, {"endpoint", so.endpoint}, {"prefix", so.prefix}});
   } else {
     return Status::invalid_argument("storage.trace.backend \"" + st.backend +
-                                    "\" is not supported yet; use \"local\"");
+                                    "\" is not supported yet; use \"local\" or \"s3\"");
   }
   blocks_ = std::make_unique<block::BlockList>(*backend_);
   TEMPO_RETURN_IF_ERROR(blocks_->load());

@@ -20,7 +20,7 @@
 #include <random>
 
 #include "tempo/backend/backend.h"
-#include "tempo/observability/metrics.h"
+#include "backend/request_metrics.h"
 
 namespace tempo::backend {
 namespace {
@@ -28,31 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kTempPrefix = ".tmp-";
-
-prometheus::Family<prometheus::Histogram>& request_duration() {
-  static auto& f = metrics::histogram_family("tempodb_backend_request_duration_seconds",
-                                             "Time spent doing backend storage requests.");
-  return f;
-}
-
-// Records one backend request in tempodb_backend_request_duration_seconds, labelled the way
-// Tempo labels object-store requests (HTTP method and status code).
-class Timer {
- public:
-  explicit Timer(const char* op) : op_(op), start_(std::chrono::steady_clock::now()) {}
-  Status done(Status s) const {
-    const char* code = s.is_ok() ? "200" : s.is(Status::Code::kNotFound) ? "404" : "500";
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    request_duration()
-        .Add({{"operation", op_}, {"status_code", code}}, metrics::request_duration_buckets())
-        .Observe(secs);
-    return s;
-  }
-
- private:
-  const char* op_;
-  std::chrono::steady_clock::time_point start_;
-};
 
 std::string sys_error(std::string_view what, const std::string& path, int err) {
   return std::string(what) + " " + path + ": " + std::strerror(err);
@@ -163,7 +138,7 @@ class LocalWriter final : public ObjectWriter {
     tmp_.clear();
   }
 
-  Timer timer_{"PUT"};
+  RequestTimer timer_{"PUT"};
   std::string root_;
   std::string final_, tmp_;
   int fd_;
@@ -222,7 +197,7 @@ class LocalBackend final : public Backend {
     std::string_view p = prefix;
     while (!p.empty() && p.back() == '/') p.remove_suffix(1);
     if (!p.empty()) TEMPO_RETURN_IF_ERROR(validate_key(p));
-    Timer t("LIST");
+    RequestTimer t("LIST");
     const std::string dir = p.empty() ? root_ : full(p);
     std::error_code ec;
     fs::directory_iterator it(dir, ec);
@@ -245,7 +220,7 @@ class LocalBackend final : public Backend {
 
   Status remove(std::string_view key) override {
     TEMPO_RETURN_IF_ERROR(validate_key(key));
-    Timer t("DELETE");
+    RequestTimer t("DELETE");
     const std::string path = full(key);
     if (::unlink(path.c_str()) != 0) {
       const int err = errno;
@@ -273,7 +248,7 @@ class LocalBackend final : public Backend {
   Status read_object(std::string_view key, uint64_t offset, std::optional<uint64_t> length,
                      std::string* out) {
     TEMPO_RETURN_IF_ERROR(validate_key(key));
-    Timer t("GET");
+    RequestTimer t("GET");
     const std::string path = full(key);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

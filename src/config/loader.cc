@@ -132,6 +132,7 @@ Status read_storage(const YamlReader& r, TraceStorageConfig* t) {
   TEMPO_RETURN_IF_ERROR(r.str(base + "s3.secret_key", &s3.secret_key));
   TEMPO_RETURN_IF_ERROR(r.str(base + "s3.session_token", &s3.session_token));
   TEMPO_RETURN_IF_ERROR(r.boolean(base + "s3.insecure", &s3.insecure));
+  TEMPO_RETURN_IF_ERROR(r.boolean(base + "s3.insecure_skip_verify", &s3.insecure_skip_verify));
   TEMPO_RETURN_IF_ERROR(r.boolean(base + "s3.forcepathstyle", &s3.forcepathstyle));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "s3.part_size", &s3.part_size));
   return Status::ok();
@@ -209,10 +210,10 @@ Status load_text(std::string_view yaml, std::string_view source, const LoadOptio
     }
   }
   const std::string& backend = c.storage.trace.backend;
-  if (backend == "s3" || backend == "gcs" || backend == "azure") {
+  if (backend == "gcs" || backend == "azure") {
     c.warnings.push_back("config key \"storage.trace.backend\" value \"" + backend +
-                         "\" is accepted but not yet supported; only \"local\" stores blocks "
-                         "in this build");
+                         "\" is accepted but not yet supported; only \"local\" and \"s3\" store "
+                         "blocks in this build");
   }
   *out = std::move(c);
   return Status::ok();

@@ -962,28 +962,27 @@ storage:
       queue_depth: known
     redis: any
     s3:
-      .flags: unit
-      access_key: known
-      bucket: known
+      access_key: acted
+      bucket: acted
       bucket_lookup_type: known
       enable_dual_stack: known
-      endpoint: known
-      forcepathstyle: known
+      endpoint: acted
+      forcepathstyle: acted
       hedge_requests_at: known
       hedge_requests_up_to: known
-      insecure: known
-      insecure_skip_verify: known
+      insecure: acted
+      insecure_skip_verify: acted
       list_blocks_concurrency: known
       metadata: any
       native_aws_auth_enabled: known
-      part_size: known
-      prefix: known
-      region: known
+      part_size: acted
+      prefix: acted
+      region: acted
       retry_backoff_initial: known
       retry_backoff_max: known
       retry_max_attempts: known
-      secret_key: known
-      session_token: known
+      secret_key: acted
+      session_token: acted
       signature_v2: known
       sse:
         encryption_key: known

@@ -80,7 +80,7 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
        {"metrics_generator", "query_frontend", "querier", "memberlist", "distributor.receivers.kafka",
-        "distributor.receivers.opencensus", "storage.trace.s3", "storage.trace.gcs",
+        "distributor.receivers.opencensus", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period", "server.grpc_listen_address",
         "overrides.max_bytes_per_trace", "live_store.fail_on_high_lag"}) {
     INFO(key);
@@ -119,7 +119,8 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
     REQUIRE(n != nullptr);
     CHECK(n->kind == c.kind);
   }
-  CHECK(find("storage.trace.s3")->unit);
+  CHECK(find("storage.trace.gcs")->unit);
+  CHECK_FALSE(find("storage.trace.s3")->unit);
   CHECK(find("metrics_generator.processor.span_metrics")->unit);
   CHECK_FALSE(find("metrics_generator.processor")->unit);
 }

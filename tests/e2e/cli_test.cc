@@ -7,27 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness.h"
 #include "testing/temp_dir.h"
 
 namespace {
 
-struct Run {
-  int code;
-  std::string output;
-};
-
-Run run(const std::string& args) {
-  std::string cmd = std::string(TEMPO_BINARY) + " " + args + " 2>&1";
-  Run r{-1, ""};
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tempo::e2e::run_tempo;
+auto run(const std::string& args) { return run_tempo(args); }
 
 }  // namespace
 

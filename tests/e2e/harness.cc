@@ -213,9 +213,14 @@ void TempoServer::write_config() {
     << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes
     << "\n"
     << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
-    << "storage:\n  trace:\n    backend: local\n    blocklist_poll: " << options_.blocklist_poll
-    << "\n    local:\n      path: " << blocks_dir_ << "\n    wal:\n      path: " << wal_dir_
-    << "\n";
+    << "storage:\n  trace:\n    blocklist_poll: " << options_.blocklist_poll << "\n";
+  if (options_.s3_endpoint.empty()) {
+    f << "    backend: local\n    local:\n      path: " << blocks_dir_ << "\n";
+  } else {
+    f << "    backend: s3\n    s3:\n      bucket: tempo\n      endpoint: " << options_.s3_endpoint
+      << "\n      insecure: true\n      access_key: ${TEST_S3_KEY}\n      secret_key: ${TEST_S3_KEY}\n";
+  }
+  f << "    wal:\n      path: " << wal_dir_ << "\n";
 }
 
 void TempoServer::start() {
@@ -229,7 +234,8 @@ void TempoServer::start() {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     std::string binary = TEMPO_BINARY;
     std::string flag = "-config.file=" + config_path_;
-    char* argv[] = {binary.data(), flag.data(), nullptr};
+    std::string expand = "-config.expand-env=true";
+    char* argv[] = {binary.data(), flag.data(), expand.data(), nullptr};
     int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
@@ -322,6 +328,19 @@ server::ClientResponse TempoServer::get(const std::string& target,
   INFO("GET " << target << ": " << s.to_string());
   REQUIRE(s.is_ok());
   return res;
+}
+
+RunResult run_tempo(const std::string& args) {
+  std::string cmd = std::string(TEMPO_BINARY) + " " + args + " 2>&1";
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 std::string random_trace_hex() {

@@ -35,6 +35,9 @@ struct ServerOptions {
   // unless a test asks for it.
   std::string block_retention = "0s";
   std::string blocklist_poll = "5m";  // storage.trace.blocklist_poll: the retention cadence
+  // When set ("127.0.0.1:port" of an s3rver), blocks go to its bucket "tempo" instead of the
+  // local backend, with s3rver's credentials passed through -config.expand-env.
+  std::string s3_endpoint;
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;
@@ -100,6 +103,13 @@ class TempoServer {
 ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids_hex,
                                        int spans_per_trace, const std::string& service = "svc");
 std::string random_trace_hex();
+
+// Runs the binary to completion with `args` (shell words); stdout and stderr together.
+struct RunResult {
+  int code = -1;
+  std::string output;
+};
+RunResult run_tempo(const std::string& args);
 std::string hex_to_bytes(const std::string& hex);
 std::string bytes_to_hex(const std::string& bytes);
 

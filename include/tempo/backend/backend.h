@@ -48,4 +48,21 @@ class Backend {
 // A backend on the local filesystem rooted at `root` (created if missing).
 std::unique_ptr<Backend> make_local_backend(const std::string& root);
 
+// An S3-compatible object store (AWS S3, MinIO, Ceph RGW). Field meanings are those of
+// Tempo's storage.trace.s3 block.
+struct S3Options {
+  std::string bucket;
+  std::string endpoint;  // host[:port]; empty means s3.<region>.amazonaws.com
+  std::string prefix;    // keys live under <prefix>/ when set
+  std::string region = "us-east-1";
+  std::string access_key, secret_key, session_token;  // empty: from AWS_* environment variables
+  bool insecure = false;        // plain HTTP instead of HTTPS
+  bool insecure_skip_verify = false;  // HTTPS without checking the server's certificate
+  bool forcepathstyle = false;  // <endpoint>/<bucket>/<key>; otherwise path style is used for
+                                // every endpoint but AWS's own, which gets <bucket>.<endpoint>
+  size_t part_size = 16 << 20;  // multipart upload part size for large objects (min 5 MiB)
+};
+// kInvalidArgument when the options cannot work (no bucket, no credentials).
+Status make_s3_backend(const S3Options& options, std::unique_ptr<Backend>* out);
+
 }  // namespace tempo::backend

@@ -97,6 +97,7 @@ struct CompactorConfig {
 struct S3Config {
   std::string bucket, prefix, endpoint, region, access_key, secret_key, session_token;
   bool insecure = false;
+  bool insecure_skip_verify = false;
   bool forcepathstyle = false;
   int64_t part_size = 0;
 };
