@@ -2,8 +2,9 @@
 """Runs the README's quick-start curl commands as written against a started server.
 
 The commands between the `readme-test` markers are run one by one with bash; only
-`localhost:3200` and `localhost:4318` are rewritten to the free loopback ports this test's
-server listens on. Each command must succeed and print what the README promises.
+`localhost:3200`, `localhost:4318` and `localhost:9411` are rewritten to the free loopback
+ports this test's server listens on (every other receiver of the shipped config is moved to a
+free port too, so the test never needs the standard ports). Each command must succeed and print what the README promises.
 """
 
 import os
@@ -26,8 +27,11 @@ EXPECT = [
     lambda out: '"name":"checkout"' in out and '"traceId":"W47/95gDgQPSabYzgT/GDA=="' in out
     and '"stringValue":"shop"' in out and out.startswith('{"batches":'),
     lambda out: out.startswith('{"trace":{"resourceSpans":') and '"inspectedBytes"' in out,
+    lambda out: out.strip() == "202",
+    lambda out: '"name":"get /cart"' in out and '"stringValue":"cart"' in out
+    and '"kind":"SPAN_KIND_SERVER"' in out,
     lambda out: out.strip() == "204",
-    lambda out: 'tempo_distributor_spans_received_total{tenant="single-tenant"} 1' in out,
+    lambda out: 'tempo_distributor_spans_received_total{tenant="single-tenant"} 2' in out,
 ]
 
 
@@ -55,7 +59,7 @@ def main():
         print("FAIL README block has %d commands, the test expects %d" % (len(cmds), len(EXPECT)))
         print("0 passed, 1 failed")
         return 1
-    http, otlp, grpc = free_port(), free_port(), free_port()
+    http, otlp, grpc, zipkin = free_port(), free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory() as d:
         cfg = os.path.join(d, "tempo.yaml")
         with open(cfg, "w") as f:
@@ -64,6 +68,11 @@ def main():
                     .replace("grpc_listen_port: 9095", "grpc_listen_port: %d" % grpc)
                     .replace("0.0.0.0:4317", "127.0.0.1:%d" % grpc)
                     .replace("0.0.0.0:4318", "127.0.0.1:%d" % otlp)
+                    .replace("0.0.0.0:9411", "127.0.0.1:%d" % zipkin)
+                    .replace("0.0.0.0:14250", "127.0.0.1:%d" % free_port())
+                    .replace("0.0.0.0:14268", "127.0.0.1:%d" % free_port())
+                    .replace("0.0.0.0:6831", "127.0.0.1:%d" % free_port())
+                    .replace("0.0.0.0:6832", "127.0.0.1:%d" % free_port())
                     .replace("/var/tempo", d))
         log = open(os.path.join(d, "tempo.log"), "w")
         server = subprocess.Popen([BINARY, "-config.file=" + cfg], stdout=log, stderr=log)
@@ -76,7 +85,8 @@ def main():
                     time.sleep(0.05)
             for cmd, expect in zip(cmds, EXPECT):
                 run = (cmd.replace("localhost:3200", "127.0.0.1:%d" % http)
-                          .replace("localhost:4318", "127.0.0.1:%d" % otlp))
+                          .replace("localhost:4318", "127.0.0.1:%d" % otlp)
+                          .replace("localhost:9411", "127.0.0.1:%d" % zipkin))
                 out = subprocess.run(["bash", "-o", "pipefail", "-c", run], capture_output=True,
                                      text=True, timeout=60)
                 good = out.returncode == 0 and expect(out.stdout)

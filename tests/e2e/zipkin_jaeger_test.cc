@@ -190,4 +190,27 @@ TEST_CASE("zipkin and jaeger HTTP with multitenancy: X-Scope-OrgID names the ten
   CHECK(stub->PostSpans(&ctx, req, &resp).error_code() == grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST_CASE("zipkin and jaeger HTTP over the rate limit: 429 with Retry-After, the message says why") {
+  ServerOptions o;
+  o.zipkin_jaeger = true;
+  o.rate_limit_bytes = 100;
+  o.burst_size_bytes = 100;
+  TempoServer s(o);
+  s.start();
+  std::string body = "[";
+  for (int i = 0; i < 5; ++i) {
+    body += std::string(i ? "," : "") + "{\"traceId\":\"" + random_trace_hex() +
+            "\",\"id\":\"00000000000000c" + std::to_string(i) + "\",\"name\":\"a-span-name\"}";
+  }
+  body += "]";
+  server::HttpClient zipkin("127.0.0.1", static_cast<uint16_t>(s.zipkin_port()));
+  server::ClientResponse r;
+  REQUIRE(zipkin.post("/api/v2/spans", body, "application/json", &r).is_ok());
+  CHECK(r.status == 429);
+  CHECK(r.header("Retry-After") == "5");
+  CHECK_THAT(r.body, Catch::Contains("RATE_LIMITED"));
+  CHECK_THAT(s.get("/metrics").body,
+             Catch::Contains("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"} 5"));
+}
+
 }  // namespace tempo::e2e
