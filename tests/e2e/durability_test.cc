@@ -17,20 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-size_t regular_files(const std::string& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
-    if (e.is_regular_file()) ++n;
-  return n;
-}
+size_t regular_files(const std::string& dir) { return files_under(dir).size(); }
 
 std::vector<std::string> block_metas(const std::string& blocks_dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(blocks_dir, ec))
-    if (e.path().filename() == "meta.json") out.push_back(e.path().string());
-  return out;
+  return files_under(blocks_dir, "meta.json");
 }
 
 void require_readable(TempoServer& s, const ExportTraceServiceRequest& req, const std::string& id) {

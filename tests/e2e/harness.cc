@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -328,6 +329,25 @@ server::ClientResponse TempoServer::get(const std::string& target,
   INFO("GET " << target << ": " << s.to_string());
   REQUIRE(s.is_ok());
   return res;
+}
+
+std::vector<std::string> files_under(const std::string& dir, const std::string& name) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec), end;
+  while (!ec && it != end) {
+    std::error_code fec;
+    if (it->is_regular_file(fec) && (name.empty() || it->path().filename() == name)) {
+      out.push_back(it->path().string());
+    }
+    it.increment(ec);
+    if (ec) {
+      // A directory vanished between listing and descending: start again from the top.
+      if (ec == std::errc::no_such_file_or_directory) return files_under(dir, name);
+    }
+  }
+  return out;
 }
 
 RunResult run_tempo(const std::string& args) {

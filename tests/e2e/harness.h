@@ -104,6 +104,10 @@ ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids
                                        int spans_per_trace, const std::string& service = "svc");
 std::string random_trace_hex();
 
+// Paths of the regular files under `dir` whose name is `name` (every file when empty). Safe
+// while the server deletes files underneath: vanished entries are skipped, never thrown.
+std::vector<std::string> files_under(const std::string& dir, const std::string& name = "");
+
 // Runs the binary to completion with `args` (shell words); stdout and stderr together.
 struct RunResult {
   int code = -1;

@@ -18,13 +18,8 @@ namespace fs = std::filesystem;
 
 // meta.json objects s3rver holds for `tenant` (its files are "<key>._S3rver_object").
 size_t s3_block_count(const testing::S3rver& s3, const std::string& tenant) {
-  size_t n = 0;
   const fs::path root = fs::path(s3.directory()) / s3.bucket() / tenant;
-  if (!fs::exists(root)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.path().filename() == "meta.json._S3rver_object") ++n;
-  }
-  return n;
+  return files_under(root.string(), "meta.json._S3rver_object").size();
 }
 
 void require_trace(TempoServer& s, const ExportTraceServiceRequest& req, const std::string& id) {
