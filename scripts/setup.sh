@@ -11,6 +11,7 @@ PACKAGES=(
   libre2-dev libsnappy-dev prometheus-cpp-dev
   thrift-compiler libthrift-dev     # Jaeger thrift receivers
   libcurl4-openssl-dev libpugixml-dev  # S3 backend (HTTP(S) client, ListObjectsV2 XML)
+  libsimdjson-dev                   # Zipkin JSON bodies
   catch2
   python3 python3-yaml              # tests/deploy
   buildah podman debootstrap        # docker/check.sh: build and run the image without a Docker engine

@@ -48,7 +48,6 @@ int kind_from_tag(std::string_view v) {
 // What the special tags of one span said; applied once all tags are seen, because an explicit
 // otel.status_code wins over the error tag whatever their order.
 struct SpecialTags {
-  std::string_view scope_name, scope_version;
   bool otel_status = false;
   int otel_status_code = 0;
   std::string_view otel_status_message;
@@ -92,11 +91,9 @@ bool consume_special(const ForeignTag& tag, v1::Span* span, SpecialTags* s) {
   }
   if (tag.type != ForeignTag::Type::kString) return false;
   if (k == "otel.scope.name" || k == "otel.library.name") {
-    s->scope_name = tag.str;
-    return true;
+    return true;  // the scope was taken from it already
   }
   if (k == "otel.scope.version" || k == "otel.library.version") {
-    s->scope_version = tag.str;
     return true;
   }
   if (k == "w3c.tracestate") {
@@ -168,11 +165,19 @@ void OtlpAssembler::use_service(std::string_view service_name) {
 
 void OtlpAssembler::add(const ForeignSpan& in) {
   if (!resource_) begin_resource(ForeignResource{});
-  v1::Span span;
+  // The scope comes from tags; find it first so the span is built in place, in the request's
+  // own memory (an arena when the receiver uses one), rather than built and copied.
+  std::string_view scope_name, scope_version;
+  for (const auto& t : in.tags) {
+    if (t.type != ForeignTag::Type::kString) continue;
+    if (t.key == "otel.scope.name" || t.key == "otel.library.name") scope_name = t.str;
+    if (t.key == "otel.scope.version" || t.key == "otel.library.version") scope_version = t.str;
+  }
+  v1::Span& span = *scope_for(resource_, scope_name, scope_version)->add_spans();
   span.set_trace_id(in.trace_id);
   span.set_span_id(in.span_id);
   if (!in.parent_span_id.empty()) span.set_parent_span_id(in.parent_span_id);
-  span.set_name(std::string(in.name));
+  span.set_name(in.name.data(), in.name.size());
   span.set_kind(static_cast<v1::Span::SpanKind>(in.kind));
   span.set_start_time_unix_nano(in.start_unix_nano);
   span.set_end_time_unix_nano(in.end_unix_nano);
@@ -204,7 +209,6 @@ void OtlpAssembler::add(const ForeignSpan& in) {
     link->set_trace_id(l.trace_id);
     link->set_span_id(l.span_id);
   }
-  *scope_for(resource_, special.scope_name, special.scope_version)->add_spans() = std::move(span);
 }
 
 }  // namespace tempo::model

@@ -43,15 +43,13 @@ uint64_t nanos(const google::protobuf::Duration& d) {
 
 }  // namespace
 
-Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceRequest* out) {
-  ExportTraceServiceRequest req;
-  OtlpAssembler assembler(&req);
+static Status jaeger_proto_batch_to_otlp_into(const api::Batch& batch, ExportTraceServiceRequest* out) {
+  OtlpAssembler assembler(out);
   assembler.begin_resource(to_resource(batch.process()));
   const api::Process* current = &batch.process();
 
   for (int i = 0; i < batch.spans_size(); ++i) {
     const api::Span& s = batch.spans(i);
-    const std::string where = "jaeger span " + std::to_string(i);
     // A span may carry its own process (the collector API allows mixed batches).
     const api::Process* process = s.has_process() ? &s.process() : &batch.process();
     if (process != current) {
@@ -59,8 +57,9 @@ Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceReq
       current = process;
     }
     ForeignSpan span;
-    TEMPO_RETURN_IF_ERROR(padded_id(s.trace_id(), 16, where + ": trace_id", &span.trace_id));
-    TEMPO_RETURN_IF_ERROR(padded_id(s.span_id(), 8, where + ": span_id", &span.span_id));
+    Status st = padded_id(s.trace_id(), 16, "trace_id", &span.trace_id);
+    if (st.is_ok()) st = padded_id(s.span_id(), 8, "span_id", &span.span_id);
+    if (!st.is_ok()) return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
     const api::SpanRef* parent = nullptr;
     for (const auto& r : s.references()) {
       if (r.ref_type() == api::CHILD_OF && r.trace_id() == s.trace_id()) {
@@ -78,8 +77,10 @@ Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceReq
       span.links.push_back(std::move(link));
     }
     if (parent) {
-      TEMPO_RETURN_IF_ERROR(padded_id(parent->span_id(), 8, where + ": parent span_id",
-                                   &span.parent_span_id));
+      st = padded_id(parent->span_id(), 8, "parent span_id", &span.parent_span_id);
+      if (!st.is_ok()) {
+        return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
+      }
     }
     span.name = s.operation_name();
     span.start_unix_nano = nanos(s.start_time());
@@ -99,8 +100,15 @@ Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceReq
     }
     assembler.add(span);
   }
-  *out = std::move(req);
   return Status::ok();
+}
+
+Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceRequest* out) {
+  // Built in place in *out (which may live on an arena); on any error *out is left empty.
+  out->Clear();
+  Status s = jaeger_proto_batch_to_otlp_into(batch, out);
+  if (!s.is_ok()) out->Clear();
+  return s;
 }
 
 }  // namespace tempo::model

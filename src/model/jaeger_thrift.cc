@@ -34,9 +34,8 @@ std::string trace_id_bytes(int64_t high, int64_t low) {
   return id_bytes(static_cast<uint64_t>(high)) + id_bytes(static_cast<uint64_t>(low));
 }
 
-Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
-  ExportTraceServiceRequest req;
-  OtlpAssembler assembler(&req);
+Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
+  OtlpAssembler assembler(out);
   ForeignResource resource;
   resource.service_name = batch.process.serviceName;
   for (const auto& t : batch.process.tags) resource.tags.push_back(to_tag(t));
@@ -91,8 +90,15 @@ Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
     }
     assembler.add(span);
   }
-  *out = std::move(req);
   return Status::ok();
+}
+
+Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
+  // Built in place in *out (which may live on an arena); on any error *out is left empty.
+  out->Clear();
+  Status s = convert_into(batch, out);
+  if (!s.is_ok()) out->Clear();
+  return s;
 }
 
 std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes) {

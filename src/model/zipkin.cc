@@ -2,7 +2,7 @@
 
 #include <arpa/inet.h>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "model/foreign_span.h"
 #include "tempo/util/hex.h"
@@ -11,17 +11,20 @@
 namespace tempo::model {
 namespace {
 
-using nlohmann::json;
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 namespace v1 = opentelemetry::proto::trace::v1;
 
 // A hex ID of at most `bytes` bytes, left-padded with zeros to exactly `bytes` (Zipkin allows
 // 64-bit trace IDs; some tracers drop leading zeros). Odd lengths get a leading zero.
-Status parse_hex_id(std::string_view text, const std::string& what, size_t bytes, std::string* out) {
-  std::string even = text.size() % 2 ? "0" + std::string(text) : std::string(text);
+Status parse_hex_id(std::string_view text, std::string_view what, size_t bytes, std::string* out) {
+  std::string even;
+  even.reserve(text.size() + 1);
+  if (text.size() % 2) even.push_back('0');
+  even.append(text);
   std::string raw;
   if (!hex::decode(even, &raw)) {
-    return Status::invalid_argument(what + " \"" + std::string(text) + "\" is not valid hex");
+    return Status::invalid_argument(std::string(what) + " \"" + std::string(text) +
+                                    "\" is not valid hex");
   }
   return padded_id(raw, bytes, what, out);
 }
@@ -56,100 +59,126 @@ void append_endpoint(const EndpointTags& ep, bool remote, std::vector<ForeignTag
 }
 
 // --- JSON ------------------------------------------------------------------------------------
+// Parsed with simdjson's DOM (a Zipkin body is mostly strings; nlohmann's DOM spent most of the
+// receiver's time allocating them). Field errors are reported relative to the span ("traceId is
+// required"); the caller adds which span, so the common path builds no message strings.
 
-Status json_string(const json& obj, const char* key, std::string_view* out, bool required,
-                   const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return Status::invalid_argument(where + ": " + key + " is required");
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+Status prefixed(const Status& s, std::string_view prefix) {
+  return s.is_ok() ? s : Status::invalid_argument(std::string(prefix) + s.message());
+}
+
+// The member `key` of `obj`, or nullptr-equivalent (false) when absent or null.
+bool member(const simdjson::dom::object& obj, std::string_view key, element* out) {
+  auto r = obj.at_key(key);
+  if (r.error()) return false;
+  *out = r.value_unsafe();
+  return !out->is_null();
+}
+
+Status json_string(const simdjson::dom::object& obj, std::string_view key, std::string_view* out,
+                   bool required) {
+  element e;
+  if (!member(obj, key, &e)) {
+    if (required) return Status::invalid_argument(std::string(key) + " is required");
     return Status::ok();
   }
-  if (!it->is_string()) return Status::invalid_argument(where + ": " + key + " must be a string");
-  *out = it->get_ref<const std::string&>();
+  if (!e.is_string()) return Status::invalid_argument(std::string(key) + " must be a string");
+  *out = e.get_string().value_unsafe();
   return Status::ok();
 }
 
-Status json_micros(const json& obj, const char* key, uint64_t* out, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return Status::ok();
-  if (it->is_number_unsigned() || it->is_number_integer()) {
-    int64_t v = it->get<int64_t>();
-    if (v < 0) return Status::invalid_argument(where + ": " + key + " must not be negative");
-    *out = static_cast<uint64_t>(v);
-  } else if (it->is_number_float()) {
-    double v = it->get<double>();
-    if (v < 0) return Status::invalid_argument(where + ": " + key + " must not be negative");
+Status json_micros(const simdjson::dom::object& obj, std::string_view key, uint64_t* out) {
+  element e;
+  if (!member(obj, key, &e)) return Status::ok();
+  if (e.is_uint64()) {
+    *out = e.get_uint64().value_unsafe();
+  } else if (e.is_int64()) {
+    return Status::invalid_argument(std::string(key) + " must not be negative");
+  } else if (e.is_double()) {
+    double v = e.get_double().value_unsafe();
+    if (v < 0) return Status::invalid_argument(std::string(key) + " must not be negative");
     *out = static_cast<uint64_t>(v);
   } else {
-    return Status::invalid_argument(where + ": " + key + " must be a number of microseconds");
+    return Status::invalid_argument(std::string(key) + " must be a number of microseconds");
   }
   return Status::ok();
 }
 
-Status json_endpoint(const json& span, const char* key, EndpointTags* ep, const std::string& where) {
-  auto it = span.find(key);
-  if (it == span.end() || it->is_null()) return Status::ok();
-  if (!it->is_object()) return Status::invalid_argument(where + ": " + key + " must be an object");
-  const std::string w = where + "." + key;
-  TEMPO_RETURN_IF_ERROR(json_string(*it, "serviceName", &ep->service, false, w));
+Status json_endpoint(const simdjson::dom::object& span, std::string_view key, EndpointTags* ep) {
+  element e;
+  if (!member(span, key, &e)) return Status::ok();
+  if (!e.is_object()) return Status::invalid_argument(std::string(key) + " must be an object");
+  const simdjson::dom::object obj = e.get_object().value_unsafe();
+  Status s = json_string(obj, "serviceName", &ep->service, false);
   std::string_view ip;
-  TEMPO_RETURN_IF_ERROR(json_string(*it, "ipv4", &ip, false, w));
-  if (ip.empty()) TEMPO_RETURN_IF_ERROR(json_string(*it, "ipv6", &ip, false, w));
+  if (s.is_ok()) s = json_string(obj, "ipv4", &ip, false);
+  if (s.is_ok() && ip.empty()) s = json_string(obj, "ipv6", &ip, false);
+  if (!s.is_ok()) return prefixed(s, std::string(key) + ".");
   ep->ip = std::string(ip);
-  if (auto p = it->find("port"); p != it->end() && !p->is_null()) {
-    if (!p->is_number_integer()) return Status::invalid_argument(w + ": port must be an integer");
-    ep->port = p->get<int64_t>();
+  element port;
+  if (member(obj, "port", &port)) {
+    if (!port.is_int64()) return Status::invalid_argument(std::string(key) + ".port must be an integer");
+    ep->port = port.get_int64().value_unsafe();
   }
   return Status::ok();
 }
 
-Status json_span(const json& s, const std::string& where, ForeignSpan* span,
-                 std::string_view* service, EndpointTags* local, EndpointTags* remote) {
-  if (!s.is_object()) return Status::invalid_argument(where + " must be an object");
+Status json_span(const element& el, ForeignSpan* span, std::string_view* service,
+                 EndpointTags* local, EndpointTags* remote) {
+  if (!el.is_object()) return Status::invalid_argument("must be an object");
+  const simdjson::dom::object s = el.get_object().value_unsafe();
   std::string_view text;
-  TEMPO_RETURN_IF_ERROR(json_string(s, "traceId", &text, true, where));
-  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, where + ": traceId", 16, &span->trace_id));
-  TEMPO_RETURN_IF_ERROR(json_string(s, "id", &text, true, where));
-  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, where + ": id", 8, &span->span_id));
+  TEMPO_RETURN_IF_ERROR(json_string(s, "traceId", &text, true));
+  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "traceId", 16, &span->trace_id));
+  TEMPO_RETURN_IF_ERROR(json_string(s, "id", &text, true));
+  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "id", 8, &span->span_id));
   text = {};
-  TEMPO_RETURN_IF_ERROR(json_string(s, "parentId", &text, false, where));
+  TEMPO_RETURN_IF_ERROR(json_string(s, "parentId", &text, false));
   // Some tracers send an all-zero parent for a root span.
   if (!text.empty() && text.find_first_not_of('0') != std::string_view::npos) {
-    TEMPO_RETURN_IF_ERROR(parse_hex_id(text, where + ": parentId", 8, &span->parent_span_id));
+    TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "parentId", 8, &span->parent_span_id));
   }
-  TEMPO_RETURN_IF_ERROR(json_string(s, "name", &span->name, false, where));
+  TEMPO_RETURN_IF_ERROR(json_string(s, "name", &span->name, false));
   std::string_view kind;
-  TEMPO_RETURN_IF_ERROR(json_string(s, "kind", &kind, false, where));
+  TEMPO_RETURN_IF_ERROR(json_string(s, "kind", &kind, false));
   span->kind = kind_of(kind);
   uint64_t ts = 0, dur = 0;
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "timestamp", &ts, where));
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "duration", &dur, where));
+  TEMPO_RETURN_IF_ERROR(json_micros(s, "timestamp", &ts));
+  TEMPO_RETURN_IF_ERROR(json_micros(s, "duration", &dur));
   span->start_unix_nano = ts * 1000;
   span->end_unix_nano = (ts + dur) * 1000;
 
-  TEMPO_RETURN_IF_ERROR(json_endpoint(s, "localEndpoint", local, where));
-  TEMPO_RETURN_IF_ERROR(json_endpoint(s, "remoteEndpoint", remote, where));
+  TEMPO_RETURN_IF_ERROR(json_endpoint(s, "localEndpoint", local));
+  TEMPO_RETURN_IF_ERROR(json_endpoint(s, "remoteEndpoint", remote));
   *service = local->service;
 
-  if (auto it = s.find("tags"); it != s.end() && !it->is_null()) {
-    if (!it->is_object()) return Status::invalid_argument(where + ": tags must be an object");
-    for (auto kv = it->begin(); kv != it->end(); ++kv) {
-      if (!kv.value().is_string()) {
-        return Status::invalid_argument(where + ": tag \"" + kv.key() + "\" must be a string");
+  element e;
+  if (member(s, "tags", &e)) {
+    if (!e.is_object()) return Status::invalid_argument("tags must be an object");
+    const simdjson::dom::object tags = e.get_object().value_unsafe();
+    span->tags.reserve(tags.size() + 5);
+    for (auto [key, value] : tags) {
+      if (!value.is_string()) {
+        return Status::invalid_argument("tag \"" + std::string(key) + "\" must be a string");
       }
-      span->tags.push_back(ForeignTag::string(kv.key(), kv.value().get_ref<const std::string&>()));
+      span->tags.push_back(ForeignTag::string(key, value.get_string().value_unsafe()));
     }
   }
-  if (auto it = s.find("annotations"); it != s.end() && !it->is_null()) {
-    if (!it->is_array()) return Status::invalid_argument(where + ": annotations must be an array");
-    for (const auto& a : *it) {
-      if (!a.is_object()) return Status::invalid_argument(where + ": annotation must be an object");
-      ForeignEvent e;
+  if (member(s, "annotations", &e)) {
+    if (!e.is_array()) return Status::invalid_argument("annotations must be an array");
+    const simdjson::dom::array annotations = e.get_array().value_unsafe();
+    for (element a : annotations) {
+      if (!a.is_object()) return Status::invalid_argument("annotation must be an object");
+      const simdjson::dom::object ao = a.get_object().value_unsafe();
+      ForeignEvent ev;
       uint64_t at = 0;
-      TEMPO_RETURN_IF_ERROR(json_micros(a, "timestamp", &at, where + ".annotations"));
-      e.time_unix_nano = at * 1000;
-      TEMPO_RETURN_IF_ERROR(json_string(a, "value", &e.name, false, where + ".annotations"));
-      span->events.push_back(std::move(e));
+      TEMPO_RETURN_IF_ERROR(prefixed(json_micros(ao, "timestamp", &at), "annotations."));
+      ev.time_unix_nano = at * 1000;
+      TEMPO_RETURN_IF_ERROR(prefixed(json_string(ao, "value", &ev.name, false), "annotations."));
+      span->events.push_back(std::move(ev));
     }
   }
   return Status::ok();
@@ -191,40 +220,54 @@ void emit(OtlpAssembler& out, std::string_view service, ForeignSpan& span,
 
 }  // namespace
 
-Status zipkin_json_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded()) return Status::invalid_argument("zipkin v2 spans: body is not valid JSON");
+static Status zipkin_json_to_otlp_into(std::string_view body, ExportTraceServiceRequest* out) {
+  // One parser per thread: it keeps its buffers between requests. The string views taken
+  // from it stay valid until this thread parses again, which is after this call.
+  thread_local simdjson::dom::parser parser;
+  element doc;
+  if (parser.parse(body.data(), body.size(), true).get(doc) != simdjson::SUCCESS) {
+    return Status::invalid_argument("zipkin v2 spans: body is not valid JSON");
+  }
   if (!doc.is_array()) return Status::invalid_argument("zipkin v2 spans: body must be a JSON array");
-  ExportTraceServiceRequest req;
-  OtlpAssembler assembler(&req);
-  for (size_t i = 0; i < doc.size(); ++i) {
+  OtlpAssembler assembler(out);
+  size_t i = 0;
+  // value_unsafe() returns a reference into the temporary result: copy before iterating.
+  const simdjson::dom::array spans = doc.get_array().value_unsafe();
+  for (element el : spans) {
     ForeignSpan span;
     std::string_view service;
     EndpointTags local, remote;
-    TEMPO_RETURN_IF_ERROR(json_span(doc[i], "zipkin span " + std::to_string(i), &span, &service,
-                                    &local, &remote));
+    Status st = json_span(el, &span, &service, &local, &remote);
+    if (!st.is_ok()) return prefixed(st, "zipkin span " + std::to_string(i) + ": ");
     emit(assembler, service, span, local, remote);
+    ++i;
   }
-  *out = std::move(req);
   return Status::ok();
 }
 
-Status zipkin_proto_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
+Status zipkin_json_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
+  // Built in place in *out (which may live on an arena); on any error *out is left empty.
+  out->Clear();
+  Status s = zipkin_json_to_otlp_into(body, out);
+  if (!s.is_ok()) out->Clear();
+  return s;
+}
+
+static Status zipkin_proto_to_otlp_into(std::string_view body, ExportTraceServiceRequest* out) {
   zipkin::proto3::ListOfSpans list;
   if (!list.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::invalid_argument("zipkin v2 spans: body is not a valid zipkin.proto3.ListOfSpans");
   }
-  ExportTraceServiceRequest req;
-  OtlpAssembler assembler(&req);
+  OtlpAssembler assembler(out);
   for (int i = 0; i < list.spans_size(); ++i) {
     const auto& s = list.spans(i);
-    const std::string where = "zipkin span " + std::to_string(i);
     ForeignSpan span;
-    TEMPO_RETURN_IF_ERROR(padded_id(s.trace_id(), 16, where + ": trace_id", &span.trace_id));
-    TEMPO_RETURN_IF_ERROR(padded_id(s.id(), 8, where + ": id", &span.span_id));
-    if (s.parent_id().find_first_not_of('\0') != std::string::npos) {
-      TEMPO_RETURN_IF_ERROR(padded_id(s.parent_id(), 8, where + ": parent_id", &span.parent_span_id));
+    Status st = padded_id(s.trace_id(), 16, "trace_id", &span.trace_id);
+    if (st.is_ok()) st = padded_id(s.id(), 8, "id", &span.span_id);
+    if (st.is_ok() && s.parent_id().find_first_not_of('\0') != std::string::npos) {
+      st = padded_id(s.parent_id(), 8, "parent_id", &span.parent_span_id);
     }
+    if (!st.is_ok()) return prefixed(st, "zipkin span " + std::to_string(i) + ": ");
     span.name = s.name();
     span.kind = proto_kind(s.kind());
     span.start_unix_nano = s.timestamp() * 1000;
@@ -241,8 +284,15 @@ Status zipkin_proto_to_otlp(std::string_view body, ExportTraceServiceRequest* ou
     proto_endpoint(s.remote_endpoint(), &remote);
     emit(assembler, local.service, span, local, remote);
   }
-  *out = std::move(req);
   return Status::ok();
+}
+
+Status zipkin_proto_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
+  // Built in place in *out (which may live on an arena); on any error *out is left empty.
+  out->Clear();
+  Status s = zipkin_proto_to_otlp_into(body, out);
+  if (!s.is_ok()) out->Clear();
+  return s;
 }
 
 }  // namespace tempo::model

@@ -3,6 +3,21 @@
 #include "tempo/model/otlp_status.h"
 
 namespace tempo::receiver {
+namespace {
+
+google::protobuf::ArenaOptions arena_options() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 64 << 10;
+  o.max_block_size = 1 << 20;
+  return o;
+}
+
+}  // namespace
+
+ConvertedRequest::ConvertedRequest()
+    : arena_(arena_options()),
+      req_(google::protobuf::Arena::CreateMessage<
+           opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest>(&arena_)) {}
 
 Status push_foreign(distributor::Distributor& distributor, bool multitenancy_enabled,
                     std::string_view org_id,

@@ -2,12 +2,29 @@
 // What the Zipkin and Jaeger receivers share: their protocols have no partial success, so a
 // push either stores every span or reports why it did not.
 
+#include <google/protobuf/arena.h>
+
 #include <string_view>
 
 #include "tempo/distributor/distributor.h"
 #include "tempo/server/http_server.h"
 
 namespace tempo::receiver {
+
+// A request converted from Zipkin or Jaeger, built on an arena so its thousands of small
+// strings are one allocation pattern freed at once (bench/foreign_decode_bench: ~30% faster).
+class ConvertedRequest {
+ public:
+  ConvertedRequest();
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* get() { return req_; }
+  const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& operator*() const {
+    return *req_;
+  }
+
+ private:
+  google::protobuf::Arena arena_;
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* req_;
+};
 
 // Resolves the tenant from X-Scope-OrgID and pushes. When the distributor rejects some spans
 // (the others are stored), the result is kInvalidArgument saying how many and why.

@@ -30,10 +30,10 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void handle(const std::string& datagram) {
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
-    Status s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, &otlp);
+    ConvertedRequest otlp;
+    Status s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, otlp.get());
     if (s.is_ok()) {
-      s = push_foreign(distributor, multitenancy, "", otlp, datagram.size(), "jaeger",
+      s = push_foreign(distributor, multitenancy, "", *otlp, datagram.size(), "jaeger",
                        protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
                                                                    : "thrift_binary");
     }

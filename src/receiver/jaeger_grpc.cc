@@ -12,10 +12,10 @@ grpc::Status JaegerGrpcReceiver::PostSpans(grpc::ServerContext* context,
   if (auto it = md.find("x-scope-orgid"); it != md.end()) {
     org_id = std::string_view(it->second.data(), it->second.size());
   }
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
-  Status s = model::jaeger_proto_batch_to_otlp(request->batch(), &otlp);
+  ConvertedRequest otlp;
+  Status s = model::jaeger_proto_batch_to_otlp(request->batch(), otlp.get());
   if (s.is_ok()) {
-    s = push_foreign(distributor_, multitenancy_enabled_, org_id, otlp, request->ByteSizeLong(),
+    s = push_foreign(distributor_, multitenancy_enabled_, org_id, *otlp, request->ByteSizeLong(),
                      "jaeger", "grpc");
   }
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());

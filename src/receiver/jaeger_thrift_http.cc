@@ -17,10 +17,10 @@ server::HttpResponse JaegerThriftHttpReceiver::handle(const server::HttpRequest&
         "unsupported content type \"" + ctype +
         "\"; send a thrift-binary jaeger batch as application/x-thrift"));
   }
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
-  Status s = model::jaeger_thrift_batch_to_otlp(req.body, &otlp);
+  ConvertedRequest otlp;
+  Status s = model::jaeger_thrift_batch_to_otlp(req.body, otlp.get());
   if (s.is_ok()) {
-    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), otlp,
+    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), *otlp,
                      req.body.size(), "jaeger", "thrift_http");
   }
   return foreign_http_reply(s);

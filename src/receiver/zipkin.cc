@@ -24,11 +24,11 @@ void ZipkinReceiver::register_routes(server::Router& router) {
 }
 
 server::HttpResponse ZipkinReceiver::handle(const server::HttpRequest& req) {
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp;
-  Status s = is_protobuf(req.header("Content-Type")) ? model::zipkin_proto_to_otlp(req.body, &otlp)
-                                                     : model::zipkin_json_to_otlp(req.body, &otlp);
+  ConvertedRequest otlp;
+  Status s = is_protobuf(req.header("Content-Type")) ? model::zipkin_proto_to_otlp(req.body, otlp.get())
+                                                     : model::zipkin_json_to_otlp(req.body, otlp.get());
   if (s.is_ok()) {
-    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), otlp,
+    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), *otlp,
                      req.body.size(), "zipkin", "http");
   }
   return foreign_http_reply(s);
