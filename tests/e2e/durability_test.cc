@@ -191,13 +191,15 @@ TEST_CASE("retention deletes flushed blocks whose spans are older than block_ret
   REQUIRE(s.export_grpc(make_request({id}, 2)).ok());
   CHECK(s.get("/flush").status == 204);
   // The block is written, then the next retention pass removes it: from queries and disk.
+  // Wait for the pass to finish (its log line comes after the delete), then look.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!block_metas(s.blocks_dir()).empty() && std::chrono::steady_clock::now() < deadline) {
+  while (s.log().find("deleted block past retention") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  CHECK_THAT(s.log(), Catch::Contains("deleted block past retention"));
   CHECK(block_metas(s.blocks_dir()).empty());
   CHECK(s.get("/api/traces/" + id).status == 404);
-  CHECK_THAT(s.log(), Catch::Contains("deleted block past retention"));
   auto metrics = s.get("/metrics").body;
   CHECK_THAT(metrics, Catch::Contains("tempodb_retention_deleted_total 1"));
   CHECK_THAT(metrics, Catch::Contains("tempodb_blocklist_length{tenant=\"single-tenant\"} 0"));
