@@ -85,6 +85,17 @@ class OtlpAssembler {
   opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out_;
 };
 
+// Runs `build` to fill *out from scratch, in place (so *out may live on an arena); when it
+// fails, *out is left empty, so a rejected request never half-converts.
+template <typename Build>
+Status build_in_place(opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out,
+                      Build&& build) {
+  out->Clear();
+  Status s = build();
+  if (!s.is_ok()) out->Clear();
+  return s;
+}
+
 // Big-endian bytes of a 64-bit ID (Jaeger's thrift IDs are i64).
 std::string id_bytes(uint64_t id);
 

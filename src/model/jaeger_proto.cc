@@ -104,11 +104,7 @@ static Status jaeger_proto_batch_to_otlp_into(const api::Batch& batch, ExportTra
 }
 
 Status jaeger_proto_batch_to_otlp(const api::Batch& batch, ExportTraceServiceRequest* out) {
-  // Built in place in *out (which may live on an arena); on any error *out is left empty.
-  out->Clear();
-  Status s = jaeger_proto_batch_to_otlp_into(batch, out);
-  if (!s.is_ok()) out->Clear();
-  return s;
+  return build_in_place(out, [&] { return jaeger_proto_batch_to_otlp_into(batch, out); });
 }
 
 }  // namespace tempo::model

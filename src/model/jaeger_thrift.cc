@@ -94,11 +94,7 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
 }
 
 Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
-  // Built in place in *out (which may live on an arena); on any error *out is left empty.
-  out->Clear();
-  Status s = convert_into(batch, out);
-  if (!s.is_ok()) out->Clear();
-  return s;
+  return build_in_place(out, [&] { return convert_into(batch, out); });
 }
 
 std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes) {

@@ -246,11 +246,7 @@ static Status zipkin_json_to_otlp_into(std::string_view body, ExportTraceService
 }
 
 Status zipkin_json_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
-  // Built in place in *out (which may live on an arena); on any error *out is left empty.
-  out->Clear();
-  Status s = zipkin_json_to_otlp_into(body, out);
-  if (!s.is_ok()) out->Clear();
-  return s;
+  return build_in_place(out, [&] { return zipkin_json_to_otlp_into(body, out); });
 }
 
 static Status zipkin_proto_to_otlp_into(std::string_view body, ExportTraceServiceRequest* out) {
@@ -288,11 +284,7 @@ static Status zipkin_proto_to_otlp_into(std::string_view body, ExportTraceServic
 }
 
 Status zipkin_proto_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
-  // Built in place in *out (which may live on an arena); on any error *out is left empty.
-  out->Clear();
-  Status s = zipkin_proto_to_otlp_into(body, out);
-  if (!s.is_ok()) out->Clear();
-  return s;
+  return build_in_place(out, [&] { return zipkin_proto_to_otlp_into(body, out); });
 }
 
 }  // namespace tempo::model

@@ -7,34 +7,21 @@
 
 #include <catch2/catch.hpp>
 
+#include "model/testing.h"
+
 #include "Agent.h"
 #include "jaeger_types.h"
 #include "tempo/model/jaeger.h"
 
 namespace {
 
+using tempo::model_testing::find_attr;
+using tempo::model_testing::hex;
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 namespace v1 = opentelemetry::proto::trace::v1;
 namespace common = opentelemetry::proto::common::v1;
 namespace jt = tempo::jaeger_thrift;
 using apache::thrift::transport::TMemoryBuffer;
-
-const common::AnyValue* find_attr(const google::protobuf::RepeatedPtrField<common::KeyValue>& attrs,
-                                  const std::string& key) {
-  for (const auto& kv : attrs)
-    if (kv.key() == key) return &kv.value();
-  return nullptr;
-}
-
-std::string hex(const std::string& raw) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
 
 jt::Tag tag(const std::string& key, const std::string& v) {
   jt::Tag t;

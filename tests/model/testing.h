@@ -6,6 +6,7 @@
 #include <string>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "tempo/util/hex.h"
 
 namespace tempo::model_testing {
 
@@ -40,5 +41,17 @@ inline Span* add_span(ExportTraceServiceRequest& req, int resource, const std::s
   sp->set_end_time_unix_nano(2000 + sid);
   return sp;
 }
+
+// The value of attribute `key`, or nullptr.
+inline const opentelemetry::proto::common::v1::AnyValue* find_attr(
+    const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>& attrs,
+    const std::string& key) {
+  for (const auto& kv : attrs)
+    if (kv.key() == key) return &kv.value();
+  return nullptr;
+}
+
+// Lowercase hex of raw ID bytes, for readable expectations.
+inline std::string hex(const std::string& raw) { return tempo::hex::encode(raw); }
 
 }  // namespace tempo::model_testing
