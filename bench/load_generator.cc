@@ -1,4 +1,5 @@
-// OTLP load generator: sends trace batches over OTLP/gRPC or OTLP/HTTP and prints spans/s,
+// Load generator: sends trace batches over OTLP/gRPC, OTLP/HTTP or Zipkin v2 JSON
+// (--target=zipkin, --endpoint=<host>:9411) and prints spans/s,
 // requests/s, payload MB/s, errors and the server's RSS. Requests are serialized once and only
 // their trace IDs are patched per request, so the generator's own CPU stays small and the
 // figures describe the server.
@@ -83,10 +84,59 @@ Options parse(int argc, char** argv) {
 // A serialized request plus where each trace's ID bytes sit in it.
 struct Template {
   std::string bytes;
+  bool hex_ids = false;  // IDs are 32 hex characters (Zipkin JSON), not 16 raw bytes
   std::vector<std::vector<size_t>> id_offsets;  // per trace, offsets of its 16 ID bytes
 };
 
+// A Zipkin v2 JSON body with the same shape as the OTLP template: per trace a root SERVER span
+// and CLIENT children, `attributes` string tags each.
+Template build_zipkin_template(const Options& o, int connection) {
+  const int traces = (o.batch_spans + o.spans_per_trace - 1) / o.spans_per_trace;
+  std::vector<std::string> markers;
+  for (int t = 0; t < traces; ++t) {
+    char m[40];
+    std::snprintf(m, sizeof m, "e79a5c11%08x%08x3b77c205", t, connection);
+    markers.push_back(m);
+  }
+  const uint64_t now_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count());
+  std::string b = "[";
+  for (int i = 0; i < o.batch_spans; ++i) {
+    const int t = i / o.spans_per_trace;
+    char ids[80];
+    std::snprintf(ids, sizeof ids, "\"id\":\"%016x\"", 0x1000 + i);
+    b += std::string(i ? "," : "") + "{\"traceId\":\"" + markers[t] + "\"," + ids;
+    if (i % o.spans_per_trace != 0) {
+      std::snprintf(ids, sizeof ids, ",\"parentId\":\"%016x\"", 0x1000 + t * o.spans_per_trace);
+      b += ids;
+    }
+    b += ",\"name\":\"operation-" + std::to_string(i % 7) + "\",\"kind\":\"" +
+         (i % o.spans_per_trace == 0 ? "SERVER" : "CLIENT") + "\",\"timestamp\":" +
+         std::to_string(now_us + static_cast<uint64_t>(i)) + ",\"duration\":250" +
+         ",\"localEndpoint\":{\"serviceName\":\"loadgen-" + std::to_string(connection) +
+         "\"},\"tags\":{";
+    for (int a = 0; a < o.attributes; ++a) {
+      b += std::string(a ? "," : "") + "\"attr." + std::to_string(a) + "\":\"value-" +
+           std::to_string((i * 31 + a) % 100) + "\"";
+    }
+    b += "}}";
+  }
+  b += "]";
+  Template tpl;
+  tpl.bytes = std::move(b);
+  tpl.hex_ids = true;
+  tpl.id_offsets.resize(traces);
+  for (int t = 0; t < traces; ++t) {
+    for (size_t pos = 0; (pos = tpl.bytes.find(markers[t], pos)) != std::string::npos; pos += 32) {
+      tpl.id_offsets[t].push_back(pos);
+    }
+  }
+  return tpl;
+}
+
 Template build_template(const Options& o, int connection) {
+  if (o.target == "zipkin") return build_zipkin_template(o, connection);
   using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
   ExportTraceServiceRequest req;
   auto* rs = req.add_resource_spans();
@@ -204,6 +254,14 @@ int main(int argc, char** argv) {
         std::string id_lines;
         for (int t = 0; t < traces_per_request; ++t) {
           uint64_t a = rng(), b = rng();
+          if (tpl.hex_ids) {
+            char hex[40];
+            std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(a),
+                          static_cast<unsigned long long>(b));
+            for (size_t off : tpl.id_offsets[t]) std::memcpy(body.data() + off, hex, 32);
+            if (ids.is_open()) id_lines += std::string(hex, 32) + "\n";
+            continue;
+          }
           for (size_t off : tpl.id_offsets[t]) {
             std::memcpy(body.data() + off, &a, 8);
             std::memcpy(body.data() + off + 8, &b, 8);
@@ -234,8 +292,13 @@ int main(int argc, char** argv) {
           }
         } else {
           tempo::server::ClientResponse res;
-          ok = http->post("/v1/traces", body, "application/x-protobuf", &res).is_ok() &&
-               res.status == 200;
+          if (o.target == "zipkin") {
+            ok = http->post("/api/v2/spans", body, "application/json", &res).is_ok() &&
+                 res.status == 202;
+          } else {
+            ok = http->post("/v1/traces", body, "application/x-protobuf", &res).is_ok() &&
+                 res.status == 200;
+          }
         }
         if (ok) {
           c.spans += static_cast<uint64_t>(o.batch_spans);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the two headline figures on this machine, server and load on the same host:
 #   1. sustained OTLP/gRPC ingest rate (spans/s) and the server's RSS;
-#   2. trace-by-ID latency with exactly SPANS spans stored in blocks.
+#   2. the same ingest through the Zipkin receiver (v2 JSON over HTTP);
+#   3. trace-by-ID latency with exactly SPANS spans stored in blocks.
 # Each phase gets a fresh server and data directory, so phase 2 measures SPANS spans, not
 # SPANS plus whatever phase 1 left behind.
 # Usage: bench/run_ingest_and_query.sh [SECONDS] [SPANS]   (defaults 30, 1000000)
@@ -13,6 +14,7 @@ spans=${2:-1000000}
 build=${BUILD_DIR:-$here/build}
 http_port=${HTTP_PORT:-13200}
 grpc_port=${GRPC_PORT:-14317}
+zipkin_port=${ZIPKIN_PORT:-19411}
 dir=$(mktemp -d)
 pid=
 stop_server() {
@@ -39,6 +41,8 @@ distributor:
       protocols:
         grpc:
           endpoint: 127.0.0.1:$grpc_port
+    zipkin:
+      endpoint: 127.0.0.1:$zipkin_port
 overrides:
   defaults:
     ingestion:            # Tempo's default 15 MB/s per tenant would cap the benchmark
@@ -69,6 +73,12 @@ load=("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_por
 echo "== ingest: ${secs}s of OTLP/gRPC, 4 connections, 100 spans/request, 10 spans/trace, 8 attributes/span"
 start_server ingest
 "${load[@]}" --duration="$secs" --server-pid="$pid" | tail -1
+stop_server
+
+echo "== ingest: ${secs}s of Zipkin v2 JSON over HTTP, same shape"
+start_server zipkin
+"$build/bench/load_generator" --target=zipkin --endpoint=127.0.0.1:$zipkin_port --connections=4 \
+  --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration="$secs" --server-pid="$pid" | tail -1
 stop_server
 
 echo "== load ${spans} spans with their trace IDs, flush to blocks"
