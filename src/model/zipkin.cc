@@ -5,11 +5,12 @@
 #include <simdjson.h>
 
 #include "model/foreign_span.h"
+#include "model/zipkin_detail.h"
 #include "tempo/util/hex.h"
 #include "zipkin/proto3/zipkin.pb.h"
 
 namespace tempo::model {
-namespace {
+namespace zipkin_detail {
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 namespace v1 = opentelemetry::proto::trace::v1;
@@ -36,13 +37,6 @@ int kind_of(std::string_view k) {
   if (k == "CONSUMER") return v1::Span::SPAN_KIND_CONSUMER;
   return v1::Span::SPAN_KIND_UNSPECIFIED;
 }
-
-// Endpoint fields become string/int tags; `prefix` is "net.host" or "net.peer".
-struct EndpointTags {
-  std::string ip;  // owns the text of a binary (protobuf) address
-  std::string_view service;
-  int64_t port = 0;
-};
 
 void append_endpoint(const EndpointTags& ep, bool remote, std::vector<ForeignTag>* tags) {
   if (remote && !ep.service.empty()) tags->push_back(ForeignTag::string("peer.service", ep.service));
@@ -218,7 +212,9 @@ void emit(OtlpAssembler& out, std::string_view service, ForeignSpan& span,
   out.add(span);
 }
 
-}  // namespace
+}  // namespace zipkin_detail
+
+using namespace zipkin_detail;
 
 static Status zipkin_json_to_otlp_into(std::string_view body, ExportTraceServiceRequest* out) {
   // One parser per thread: it keeps its buffers between requests. The string views taken

@@ -17,10 +17,23 @@ bool is_protobuf(std::string content_type) {
 void ZipkinReceiver::register_routes(server::Router& router) {
   router.add("POST", "/api/v2/spans", "zipkin_v2_spans",
              [this](const server::HttpRequest& req) { return handle(req); });
-  router.add("POST", "/api/v1/spans", "zipkin_v1_spans", [](const server::HttpRequest&) {
+  router.add("POST", "/api/v1/spans", "zipkin_v1_spans",
+             [this](const server::HttpRequest& req) { return handle_v1(req); });
+}
+
+server::HttpResponse ZipkinReceiver::handle_v1(const server::HttpRequest& req) {
+  if (is_protobuf(req.header("Content-Type")) ||
+      req.header("Content-Type").find("thrift") != std::string::npos) {
     return foreign_http_reply(Status::invalid_argument(
-        "zipkin v1 spans are not supported; send v2 spans (JSON or protobuf) to /api/v2/spans"));
-  });
+        "zipkin v1 spans are accepted as JSON only; send v1 JSON or v2 to /api/v2/spans"));
+  }
+  ConvertedRequest otlp;
+  Status s = model::zipkin_v1_json_to_otlp(req.body, otlp.get());
+  if (s.is_ok()) {
+    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), *otlp,
+                     req.body.size(), "zipkin", "http");
+  }
+  return foreign_http_reply(s);
 }
 
 server::HttpResponse ZipkinReceiver::handle(const server::HttpRequest& req) {

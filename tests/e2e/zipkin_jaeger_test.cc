@@ -176,10 +176,27 @@ TEST_CASE("zipkin and jaeger HTTP with multitenancy: X-Scope-OrgID names the ten
   CHECK(s.get("/api/traces/" + id, {{"X-Scope-OrgID", "team-z"}}).status == 200);
   CHECK(s.get("/api/traces/" + id, {{"X-Scope-OrgID", "someone-else"}}).status == 404);
 
-  REQUIRE(zipkin.post("/api/v1/spans", "[]", "application/json", &r, {{"X-Scope-OrgID", "team-z"}})
+  // Zipkin v1 JSON on its own path, same tenancy rules.
+  const std::string v1_id = random_trace_hex();
+  const std::string v1 = "[{\"traceId\":\"" + v1_id +
+                         "\",\"id\":\"00000000000000b3\",\"name\":\"v1op\",\"annotations\":["
+                         "{\"timestamp\":1700000000000000,\"value\":\"sr\",\"endpoint\":{\"serviceName\":\"v1svc\"}},"
+                         "{\"timestamp\":1700000000000500,\"value\":\"ss\",\"endpoint\":{\"serviceName\":\"v1svc\"}}]}]";
+  REQUIRE(zipkin.post("/api/v1/spans", v1, "application/json", &r).is_ok());
+  CHECK(r.status == 401);
+  REQUIRE(zipkin.post("/api/v1/spans", v1, "application/json", &r, {{"X-Scope-OrgID", "team-z"}})
+              .is_ok());
+  CHECK(r.status == 202);
+  auto v1_got = s.get("/api/traces/" + v1_id, {{"X-Scope-OrgID", "team-z"}});
+  REQUIRE(v1_got.status == 200);
+  TracesData v1_trace = parse_v1_json(v1_got.body);
+  const auto& v1_span = v1_trace.resource_spans(0).scope_spans(0).spans(0);
+  CHECK(v1_span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+  CHECK(v1_span.end_time_unix_nano() - v1_span.start_time_unix_nano() == 500000);
+  REQUIRE(zipkin.post("/api/v1/spans", "x", "application/x-thrift", &r, {{"X-Scope-OrgID", "team-z"}})
               .is_ok());
   CHECK(r.status == 400);
-  CHECK_THAT(r.body, Catch::Contains("zipkin v1 spans are not supported"));
+  CHECK_THAT(r.body, Catch::Contains("accepted as JSON only"));
 
   // gRPC without the tenant in metadata is refused the same way.
   auto stub = jaeger::api_v2::CollectorService::NewStub(grpc::CreateChannel(

@@ -1,5 +1,5 @@
 // Real Zipkin clients against the real tempo binary: zipkin-js with its HTTP transport (Zipkin
-// v2 JSON) and the OpenTelemetry JS SDK's Zipkin exporter. Each trace is read back by ID and
+// v2 and v1 JSON) and the OpenTelemetry JS SDK's Zipkin exporter. Each trace is read back by ID and
 // checked field by field against what the client recorded.
 
 import { test, before, after } from 'node:test';
@@ -26,10 +26,12 @@ after(async () => {
   if (tempo) await tempo.stop();
 });
 
-test('zipkin-js HTTP transport, v2 JSON', async () => {
+// zipkin-js records a server span with a client child, through its HTTP transport with
+// `encoder` to `path`; the trace is read back and checked field by field.
+async function zipkinJsRoundTrip(encoder, path) {
   const logger = new HttpLogger({
-    endpoint: `http://127.0.0.1:${tempo.ports.zipkin}/api/v2/spans`,
-    jsonEncoder: jsonEncoder.JSON_V2,
+    endpoint: `http://127.0.0.1:${tempo.ports.zipkin}${path}`,
+    jsonEncoder: encoder,
     httpInterval: 50,
   });
   const outcomes = [];
@@ -100,6 +102,14 @@ test('zipkin-js HTTP transport, v2 JSON', async () => {
   assert.equal(child.status.message, 'connection reset');
   assert.equal(attr(child, 'error'), undefined, 'the error tag becomes the status');
   assert.deepEqual(child.events.map((e) => e.name), ['rows fetched']);
+}
+
+test('zipkin-js HTTP transport, v2 JSON', async () => {
+  await zipkinJsRoundTrip(jsonEncoder.JSON_V2, '/api/v2/spans');
+});
+
+test('zipkin-js HTTP transport, v1 JSON', async () => {
+  await zipkinJsRoundTrip(jsonEncoder.JSON_V1, '/api/v1/spans');
 });
 
 test('OpenTelemetry JS SDK Zipkin exporter', async () => {

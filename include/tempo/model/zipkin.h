@@ -21,6 +21,14 @@ namespace tempo::model {
 Status zipkin_json_to_otlp(std::string_view body,
                            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out);
 
+// A JSON array of Zipkin v1 spans (POST /api/v1/spans). The kind, local/remote endpoints and
+// times come from the core annotations (cs/cr, sr/ss, ms/mr) and sa/ca/ma/lc binary
+// annotations; other annotations become events, other binary annotations typed attributes. A
+// v1 span with both client and server annotations becomes the client's span (OTLP has one
+// span per ID), with sr/ss as events.
+Status zipkin_v1_json_to_otlp(std::string_view body,
+                              opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out);
+
 // zipkin.proto3.ListOfSpans, as sent with Content-Type application/x-protobuf.
 Status zipkin_proto_to_otlp(std::string_view body,
                             opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out);

@@ -1,7 +1,7 @@
 #pragma once
 // Zipkin receiver (port 9411): POST /api/v2/spans with a JSON array of v2 spans (the default)
 // or zipkin.proto3.ListOfSpans (Content-Type application/x-protobuf). Answers 202 like Zipkin.
-// Zipkin v1 (/api/v1/spans) is answered 400 with a pointer to v2.
+// POST /api/v1/spans takes Zipkin v1 JSON (v1 Thrift is refused with 400).
 
 #include "tempo/distributor/distributor.h"
 #include "tempo/server/http_server.h"
@@ -15,6 +15,7 @@ class ZipkinReceiver {
 
   void register_routes(server::Router& router);
   server::HttpResponse handle(const server::HttpRequest& req);
+  server::HttpResponse handle_v1(const server::HttpRequest& req);
 
  private:
   distributor::Distributor& distributor_;
