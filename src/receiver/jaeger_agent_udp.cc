@@ -1,5 +1,9 @@
 #include <boost/asio/post.hpp>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
 #include "receiver/foreign_push.h"
 #include "tempo/observability/log.h"
 #include "tempo/receiver/jaeger.h"
@@ -20,9 +24,12 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
         [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
           if (ec == asio::error::operation_aborted || !self->socket.is_open()) return;
           if (!ec) {
-            // Decoding and the WAL write happen off the network thread.
+            // Decoding and the WAL write happen off the network thread; stop() waits for them.
+            self->inflight.fetch_add(1);
             asio::post(self->workers, [self, datagram = std::string(self->buffer.data(), n)] {
               self->handle(datagram);
+              std::lock_guard<std::mutex> lock(self->mu);
+              if (self->inflight.fetch_sub(1) == 1) self->idle.notify_all();
             });
           }
           self->receive();
@@ -53,6 +60,9 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
   model::ThriftProtocol protocol;
   std::array<char, 65536> buffer{};
   udp::endpoint sender;
+  std::atomic<int> inflight{0};
+  std::mutex mu;
+  std::condition_variable idle;
 };
 
 JaegerAgentReceiver::JaegerAgentReceiver(asio::io_context& io, asio::thread_pool& workers,
@@ -82,12 +92,17 @@ Status JaegerAgentReceiver::start(const std::string& address, int port) {
 }
 
 void JaegerAgentReceiver::stop() {
-  // The socket belongs to the network threads; close it there. If they have already stopped,
-  // the socket closes when the last handler lets go of impl_.
-  asio::post(impl_->socket.get_executor(), [impl = impl_] {
+  // The socket belongs to the network threads: close it there, then wait until every batch
+  // already received is stored, so shutdown's flush includes them.
+  auto closed = std::make_shared<std::promise<void>>();
+  asio::post(impl_->socket.get_executor(), [impl = impl_, closed] {
     boost::system::error_code ec;
     if (impl->socket.is_open()) impl->socket.close(ec);
+    closed->set_value();
   });
+  if (closed->get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) return;
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->idle.wait_for(lock, std::chrono::seconds(5), [this] { return impl_->inflight.load() == 0; });
 }
 
 }  // namespace tempo::receiver
