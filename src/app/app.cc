@@ -116,6 +116,8 @@ Status App::start() {
   io.concurrent_flushes = std::clamp(cfg_.ingester.concurrent_flushes, 1, 4);
   io.block_options.bloom_false_positive = st.block.bloom_filter_false_positive;
   io.block_options.bloom_shard_size_bytes = st.block.bloom_filter_shard_size_bytes;
+  io.max_bytes_per_trace = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_bytes_per_trace, 0));
+  io.max_traces_per_user = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_traces_per_user, 0));
   block::BlockList* blocks = blocks_.get();
   ingester_ = std::make_unique<ingester::Ingester>(
       io, *backend_, [blocks](const block::BlockMeta& meta) { blocks->add(meta); });

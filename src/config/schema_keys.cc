@@ -573,13 +573,13 @@ overrides:
       max_cardinality: known
     forwarders: known
     global:
-      max_bytes_per_trace: known
+      max_bytes_per_trace: acted
     ingestion:
       artificial_delay: known
       burst_size_bytes: acted
       max_attribute_bytes: known
       max_global_traces_per_user: known
-      max_traces_per_user: known
+      max_traces_per_user: acted
       rate_limit_bytes: acted
       rate_strategy: known
       retry_info_enabled: known
@@ -662,12 +662,12 @@ overrides:
   left_pad_trace_ids: known
   max_blocks_per_tag_values_query: known
   max_bytes_per_tag_values_query: known
-  max_bytes_per_trace: known
+  max_bytes_per_trace: acted
   max_condition_groups_per_tag_query: known
   max_global_traces_per_user: known
   max_metrics_duration: known
   max_search_duration: known
-  max_traces_per_user: known
+  max_traces_per_user: acted
   metrics_generator_collection_interval: known
   metrics_generator_disable_collection: known
   metrics_generator_forwarder_queue_size: known

@@ -69,6 +69,25 @@ Status resolve_tenant(bool multitenancy_enabled, std::string_view org_id, std::s
   return Status::ok();
 }
 
+namespace {
+
+// One log line per second at most: a client stuck over a limit would otherwise flood the log.
+void log_discard(const std::string& tenant, const ingester::Refused& refused) {
+  static std::atomic<int64_t> last{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t prev = last.load();
+  if (now == prev || !last.compare_exchange_strong(prev, now)) return;
+  log::warn("spans discarded by a per-tenant limit",
+            {{"tenant", tenant},
+             {"trace_too_large", refused.trace_too_large},
+             {"live_traces_exceeded", refused.live_traces_exceeded},
+             {"err", refused.message}});
+}
+
+}  // namespace
+
 Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits)
     : pusher_(pusher),
       limiter_(std::make_unique<RateLimiter>(limits.rate_limit_bytes, limits.burst_size_bytes)) {}
@@ -116,7 +135,8 @@ Status Distributor::push(
   uint64_t bytes = 0;
   for (const auto& s : split.segments) bytes += s.bytes.size();
 
-  Status s = pusher_.push(tenant, split.segments);
+  ingester::Refused refused;
+  Status s = pusher_.push(tenant, split.segments, &refused);
   push_duration().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!s.is_ok()) {
@@ -127,8 +147,25 @@ Status Distributor::push(
     out->accepted_spans = 0;
     return s.is(Status::Code::kResourceExhausted) ? s : Status::unavailable(s.message());
   }
+  if (refused.total()) {
+    // Tempo's limits: the push succeeds for what was stored; the client learns what was not
+    // through OTLP partial success (Tempo only logs it), and the discard is counted.
+    if (refused.trace_too_large) {
+      discarded_spans().Add({{"reason", "trace_too_large"}, {"tenant", tenant_s}})
+          .Increment(static_cast<double>(refused.trace_too_large));
+    }
+    if (refused.live_traces_exceeded) {
+      discarded_spans().Add({{"reason", "live_traces_exceeded"}, {"tenant", tenant_s}})
+          .Increment(static_cast<double>(refused.live_traces_exceeded));
+    }
+    refused_spans().Add(rl).Increment(static_cast<double>(refused.total()));
+    out->accepted_spans -= refused.total();
+    out->rejected_spans += refused.total();
+    if (out->rejection.empty()) out->rejection = refused.message;
+    log_discard(tenant_s, refused);
+  }
   bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
-  accepted_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
+  accepted_spans().Add(rl).Increment(static_cast<double>(out->accepted_spans));
   return Status::ok();
 }
 

@@ -119,9 +119,10 @@ std::vector<std::shared_ptr<TenantInstance>> Ingester::instances() {
   return out;
 }
 
-Status Ingester::push(std::string_view tenant, std::span<const model::TraceSegment> segments) {
+Status Ingester::push(std::string_view tenant, std::span<const model::TraceSegment> segments,
+                      Refused* refused) {
   if (segments.empty()) return Status::ok();
-  return instance(tenant, true)->push(segments);
+  return instance(tenant, true)->push(segments, refused);
 }
 
 Status Ingester::find(std::string_view tenant, const TraceId& id,

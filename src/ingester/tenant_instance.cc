@@ -36,7 +36,65 @@ TenantInstance::TenantInstance(std::string tenant, const IngesterOptions& option
 
 std::string TenantInstance::dir() const { return options_.wal_path + "/" + tenant_; }
 
-Status TenantInstance::push(std::span<const model::TraceSegment> segments) {
+bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refused* refused,
+                           std::vector<size_t>* admitted, size_t* created, size_t* live) {
+  const auto now = std::chrono::steady_clock::now();
+  const uint64_t max_bytes = options_.max_bytes_per_trace;
+  const uint64_t max_traces = options_.max_traces_per_user;
+  bool any_refused = false;
+  std::lock_guard<std::mutex> lock(live_mu_);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& s = segments[i];
+    auto it = live_.find(s.id);
+    if (it == live_.end() && max_traces && live_.size() >= max_traces) {
+      refused->live_traces_exceeded += s.spans;
+      if (refused->message.empty()) {
+        refused->message = "LIVE_TRACES_EXCEEDED: max live traces exceeded for tenant " + tenant_ +
+                           ": per-user traces limit (local: " + std::to_string(max_traces) +
+                           " global: 0 actual local: " + std::to_string(live_.size()) + ") exceeded";
+      }
+    } else if (max_bytes && (it == live_.end() ? 0 : it->second.bytes) + s.bytes.size() > max_bytes) {
+      refused->trace_too_large += s.spans;
+      if (refused->message.empty()) {
+        refused->message = "TRACE_TOO_LARGE: max size of trace (" + std::to_string(max_bytes) +
+                           ") exceeded while adding " + std::to_string(s.bytes.size()) +
+                           " bytes to trace " + s.id.hex() + " for tenant " + tenant_;
+      }
+    } else {
+      if (it == live_.end()) {
+        it = live_.emplace(s.id, LiveTrace{now, 0}).first;
+        ++*created;
+      }
+      it->second.last_seen = now;
+      it->second.bytes += s.bytes.size();
+      if (any_refused) admitted->push_back(i);
+      continue;
+    }
+    if (!any_refused) {  // from now on admitted indexes are listed explicitly
+      any_refused = true;
+      for (size_t j = 0; j < i; ++j) admitted->push_back(j);
+    }
+  }
+  *live = live_.size();
+  return !any_refused;
+}
+
+Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refused* refused) {
+  // Limits first, then the WAL: a refused segment is never written. (A WAL failure after
+  // admission leaves the live set counting bytes that were not stored; the request fails
+  // and is retried, so the count is at most one request high.)
+  size_t created = 0, live = 0;
+  std::vector<size_t> admitted;
+  std::vector<model::TraceSegment> kept;
+  if (!admit(segments, refused, &admitted, &created, &live)) {
+    kept.reserve(admitted.size());
+    for (size_t i : admitted) kept.push_back(segments[i]);  // rare path: copy the admitted
+    segments = kept;
+  }
+  if (created) traces_created_family().Add({{"tenant", tenant_}}).Increment(created);
+  live_traces_family().Add({{"tenant", tenant_}}).Set(static_cast<double>(live));
+  if (segments.empty()) return Status::ok();
+
   uint64_t bytes = 0;
   for (const auto& s : segments) bytes += s.bytes.size();
   for (;;) {
@@ -51,20 +109,6 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments) {
     if (!head_) TEMPO_RETURN_IF_ERROR(WalBlock::create(dir(), tenant_, options_.wal_sync, &head_));
   }
   bytes_received_family().Add({{"tenant", tenant_}}).Increment(static_cast<double>(bytes));
-
-  auto now = std::chrono::steady_clock::now();
-  size_t created = 0, live = 0;
-  {
-    std::lock_guard<std::mutex> lock(live_mu_);
-    for (const auto& s : segments) {
-      auto [it, inserted] = live_.try_emplace(s.id, now);
-      if (inserted) ++created;
-      else it->second = now;
-    }
-    live = live_.size();
-  }
-  if (created) traces_created_family().Add({{"tenant", tenant_}}).Increment(created);
-  live_traces_family().Add({{"tenant", tenant_}}).Set(static_cast<double>(live));
   return Status::ok();
 }
 
@@ -120,7 +164,7 @@ void TenantInstance::sweep_live_traces() {
   size_t live;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    std::erase_if(live_, [&](const auto& kv) { return kv.second < cutoff; });
+    std::erase_if(live_, [&](const auto& kv) { return kv.second.last_seen < cutoff; });
     live = live_.size();
   }
   live_traces_family().Add({{"tenant", tenant_}}).Set(static_cast<double>(live));

@@ -23,7 +23,9 @@ class TenantInstance {
   const std::string& tenant() const { return tenant_; }
   std::string dir() const;
 
-  Status push(std::span<const model::TraceSegment> segments);
+  // Appends the segments the limits admit (see IngesterOptions); the others are counted in
+  // *refused.
+  Status push(std::span<const model::TraceSegment> segments, Refused* refused);
   Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read);
 
   // Seals the head block when it is due (size or age) or when `force` is set and it holds
@@ -47,8 +49,17 @@ class TenantInstance {
   mutable std::mutex sealed_mu_;
   std::vector<std::shared_ptr<WalBlock>> sealed_;
 
+  // Admits each segment under the limits, updating the live set. True when all were
+  // admitted; otherwise *admitted lists the indexes of those that were.
+  bool admit(std::span<const model::TraceSegment> segments, Refused* refused,
+             std::vector<size_t>* admitted, size_t* created, size_t* live);
+
+  struct LiveTrace {
+    std::chrono::steady_clock::time_point last_seen;
+    uint64_t bytes = 0;  // written since the trace became live
+  };
   std::mutex live_mu_;
-  std::unordered_map<TraceId, std::chrono::steady_clock::time_point, TraceIdHash> live_;
+  std::unordered_map<TraceId, LiveTrace, TraceIdHash> live_;
 };
 
 }  // namespace tempo::ingester

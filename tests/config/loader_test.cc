@@ -55,7 +55,7 @@ TEST_CASE("defaults are Tempo 2.x's when keys are absent") {
   CHECK(c.storage.trace.blocklist_poll == 5min);
   CHECK(c.overrides.ingestion_rate_limit_bytes == 15000000);
   CHECK(c.overrides.ingestion_burst_size_bytes == 20000000);
-  CHECK(c.overrides.max_traces_per_user == 10000);
+  CHECK(c.overrides.max_traces_per_user == 0);  // off unless set (see config.h)
   CHECK(c.overrides.max_bytes_per_trace == 5000000);
   CHECK(c.usage_report.reporting_enabled);
   CHECK(c.warnings.empty());
@@ -165,14 +165,14 @@ TEST_CASE("every shipped fixture config loads with the values it sets") {
           "metrics_generator.storage.remote_write", "query_frontend.search.duration_slo",
           "query_frontend.trace_by_id.duration_slo", "querier.max_concurrent_queries",
           "compactor.compaction.compaction_window",
-          "overrides.defaults.metrics_generator.processors",
-          "overrides.defaults.global.max_bytes_per_trace"}) {
+          "overrides.defaults.metrics_generator.processors"}) {
       INFO(key);
       CHECK(warned(c, key));
     }
     CHECK_FALSE(warned(c, "storage.trace.s3.bucket"));
     // Run by this build: no warning.
-    for (const char* key : {"distributor.receivers.zipkin", "distributor.receivers.zipkin.endpoint",
+    for (const char* key : {"overrides.defaults.global.max_bytes_per_trace",
+                            "distributor.receivers.zipkin", "distributor.receivers.zipkin.endpoint",
                             "distributor.receivers.jaeger.protocols.grpc",
                             "distributor.receivers.jaeger.protocols.thrift_compact",
                             "distributor.receivers.otlp", "storage.trace.s3", "storage.trace.backend"}) {
@@ -450,9 +450,9 @@ TEST_CASE("legacy flat and scoped overrides map onto the same settings") {
     CHECK(warned(*c, "overrides.per_tenant_override_config"));
   }
   CHECK_FALSE(warned(legacy, "overrides.ingestion_rate_limit_bytes"));
-  CHECK(warned(legacy, "overrides.max_bytes_per_trace"));
+  CHECK_FALSE(warned(legacy, "overrides.max_bytes_per_trace"));
   CHECK_FALSE(warned(scoped, "overrides.defaults.ingestion.rate_limit_bytes"));
-  CHECK(warned(scoped, "overrides.defaults.ingestion.max_traces_per_user"));
+  CHECK_FALSE(warned(scoped, "overrides.defaults.ingestion.max_traces_per_user"));
 
   auto both = must_load("overrides:\n  ingestion_rate_limit_bytes: 1\n"
                         "  defaults:\n    ingestion:\n      rate_limit_bytes: 2\n");

@@ -82,7 +82,7 @@ TEST_CASE("features this build does not run are not marked acted") {
        {"metrics_generator", "query_frontend", "querier", "memberlist", "distributor.receivers.kafka",
         "distributor.receivers.opencensus", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period", "server.grpc_listen_address",
-        "overrides.max_bytes_per_trace", "live_store.fail_on_high_lag"}) {
+        "overrides.max_global_traces_per_user", "live_store.fail_on_high_lag"}) {
     INFO(key);
     const SchemaNode* n = find(key);
     REQUIRE(n != nullptr);

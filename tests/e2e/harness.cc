@@ -212,7 +212,8 @@ void TempoServer::write_config() {
     << options_.ingester_extra
     << "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: "
     << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes
-    << "\n"
+    << "\n      max_traces_per_user: " << options_.max_traces_per_user
+    << "\n    global:\n      max_bytes_per_trace: " << options_.max_bytes_per_trace << "\n"
     << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
     << "storage:\n  trace:\n    blocklist_poll: " << options_.blocklist_poll << "\n";
   if (options_.s3_endpoint.empty()) {

@@ -42,6 +42,8 @@ struct ServerOptions {
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;
   int64_t burst_size_bytes = 1000000000;
+  int64_t max_bytes_per_trace = 5000000;  // overrides.defaults.global.max_bytes_per_trace
+  int64_t max_traces_per_user = 0;        // overrides.defaults.ingestion.max_traces_per_user
 };
 
 class TempoServer {

@@ -87,3 +87,36 @@ TEST_CASE("/shutdown flushes and stops the process") {
   s.start();
   CHECK(s.get("/api/traces/" + id).status == 200);
 }
+
+TEST_CASE("per-trace and live-trace limits: refused spans come back as OTLP partial success") {
+  ServerOptions o;
+  o.max_traces_per_user = 3;
+  auto probe = make_request({random_trace_hex()}, 4);
+  o.max_bytes_per_trace = static_cast<int64_t>(probe.ByteSizeLong());  // ~one request's worth
+  TempoServer s(o);
+  s.start();
+  const std::string big = random_trace_hex();
+  ExportTraceServiceResponse resp;
+  REQUIRE(s.export_grpc(make_request({big}, 4), "", false, &resp).ok());
+  CHECK(resp.partial_success().rejected_spans() == 0);
+  // The same trace again would double it: refused, but the call succeeds (as in Tempo).
+  REQUIRE(s.export_grpc(make_request({big}, 4), "", false, &resp).ok());
+  CHECK(resp.partial_success().rejected_spans() == 4);
+  CHECK_THAT(resp.partial_success().error_message(),
+             Catch::StartsWith("TRACE_TOO_LARGE: max size of trace"));
+
+  // Two more traces fit the live-trace limit of 3; the fourth new trace does not.
+  std::vector<std::string> ids = {random_trace_hex(), random_trace_hex(), random_trace_hex()};
+  REQUIRE(s.export_grpc(make_request(ids, 1), "", false, &resp).ok());
+  CHECK(resp.partial_success().rejected_spans() == 1);
+  CHECK_THAT(resp.partial_success().error_message(), Catch::StartsWith("LIVE_TRACES_EXCEEDED"));
+  CHECK(s.get("/api/traces/" + ids[0]).status == 200);
+  CHECK(s.get("/api/traces/" + ids[1]).status == 200);
+  CHECK(s.get("/api/traces/" + ids[2]).status == 404);
+  auto metrics = s.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains(
+                          "tempo_discarded_spans_total{reason=\"trace_too_large\",tenant=\"single-tenant\"} 4"));
+  CHECK_THAT(metrics, Catch::Contains(
+                          "tempo_discarded_spans_total{reason=\"live_traces_exceeded\",tenant=\"single-tenant\"} 1"));
+  CHECK_THAT(s.log(), Catch::Contains("spans discarded by a per-tenant limit"));
+}

@@ -57,6 +57,15 @@ std::vector<std::string> span_names(const std::vector<std::string>& segments) {
   return names;
 }
 
+// A push that expects no limit to refuse anything.
+Status push(ingester::Ingester& ing, std::string_view tenant,
+            std::span<const model::TraceSegment> segments) {
+  ingester::Refused refused;
+  Status s = ing.push(tenant, segments, &refused);
+  CHECK(refused.total() == 0);
+  return s;
+}
+
 size_t count_files(const std::string& dir) {
   size_t n = 0;
   std::error_code ec;
@@ -95,8 +104,8 @@ TEST_CASE("pushed segments are found, merged across pushes") {
   auto ing = f.make(f.options());
   std::vector<model::TraceSegment> a = {segment(make_id(1), 1, "a1"), segment(make_id(2), 1, "b1")};
   std::vector<model::TraceSegment> b = {segment(make_id(1), 2, "a2")};
-  REQUIRE(ing->push("t1", a).is_ok());
-  REQUIRE(ing->push("t1", b).is_ok());
+  REQUIRE(push(*ing, "t1", a).is_ok());
+  REQUIRE(push(*ing, "t1", b).is_ok());
 
   std::vector<std::string> segs;
   uint64_t bytes = 0;
@@ -117,8 +126,8 @@ TEST_CASE("flush writes a sorted block, empties the wal, and announces the block
   auto ing = f.make(f.options());
   std::vector<model::TraceSegment> batch;
   for (uint8_t i = 50; i > 0; --i) batch.push_back(segment(make_id(i), 1, "s" + std::to_string(i)));
-  REQUIRE(ing->push("single-tenant", batch).is_ok());
-  REQUIRE(ing->push("single-tenant", std::vector{segment(make_id(7), 2, "extra")}).is_ok());
+  REQUIRE(push(*ing, "single-tenant", batch).is_ok());
+  REQUIRE(push(*ing, "single-tenant", std::vector{segment(make_id(7), 2, "extra")}).is_ok());
   REQUIRE(ing->flush().is_ok());
 
   CHECK(count_files(f.dir.sub("wal")) == 0);
@@ -156,7 +165,7 @@ TEST_CASE("a crash before flush loses nothing: the wal is replayed and flushed")
   std::string block_id;
   {
     auto ing = f.make(f.options());
-    REQUIRE(ing->push("t", std::vector{segment(make_id(3), 1, "before-crash")}).is_ok());
+    REQUIRE(push(*ing, "t", std::vector{segment(make_id(3), 1, "before-crash")}).is_ok());
     ing->stop();  // no flush: like a process that died
   }
   auto ing = f.make(f.options());
@@ -184,7 +193,7 @@ TEST_CASE("the head block is cut by age and flushed in the background") {
   o.max_block_duration = std::chrono::milliseconds(200);
   o.flush_check_period = std::chrono::milliseconds(100);
   auto ing = f.make(o);
-  REQUIRE(ing->push("t", std::vector{segment(make_id(4), 1, "aged")}).is_ok());
+  REQUIRE(push(*ing, "t", std::vector{segment(make_id(4), 1, "aged")}).is_ok());
   for (int i = 0; i < 100; ++i) {
     {
       std::lock_guard<std::mutex> l(f.mu);
@@ -203,7 +212,7 @@ TEST_CASE("the head block is cut by size") {
   o.max_block_bytes = 1;  // every push fills the head
   o.flush_check_period = std::chrono::milliseconds(50);
   auto ing = f.make(o);
-  REQUIRE(ing->push("t", std::vector{segment(make_id(5), 1, "x")}).is_ok());
+  REQUIRE(push(*ing, "t", std::vector{segment(make_id(5), 1, "x")}).is_ok());
   for (int i = 0; i < 100; ++i) {
     {
       std::lock_guard<std::mutex> l(f.mu);
@@ -224,7 +233,7 @@ TEST_CASE("concurrent pushes all land") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
         auto id = make_id(static_cast<uint8_t>(t * 25 + i));
-        if (!ing->push("t", std::vector{segment(id, 1, "p")}).is_ok()) ++failures;
+        if (!push(*ing, "t", std::vector{segment(id, 1, "p")}).is_ok()) ++failures;
       }
     });
   }
@@ -234,4 +243,61 @@ TEST_CASE("concurrent pushes all land") {
   std::lock_guard<std::mutex> l(f.mu);
   REQUIRE(f.flushed.size() == 1);
   CHECK(f.flushed[0].total_objects == 100);
+}
+
+TEST_CASE("limits: max_bytes_per_trace refuses what would grow a live trace past it") {
+  Fixture f;
+  auto o = f.options();
+  const size_t one = segment(make_id(1), 1, "span-0001").bytes.size();
+  o.max_bytes_per_trace = 2 * one + one / 2;  // two spans fit, a third does not
+  auto ing = f.make(o);
+  std::vector<model::TraceSegment> batch = {segment(make_id(1), 1, "span-0001"),
+                                            segment(make_id(2), 1, "other-001"),
+                                            segment(make_id(1), 2, "span-0002")};
+  ingester::Refused refused;
+  REQUIRE(ing->push("t", batch, &refused).is_ok());
+  CHECK(refused.total() == 0);
+  std::vector<model::TraceSegment> more = {segment(make_id(1), 3, "span-0003"),
+                                           segment(make_id(2), 2, "other-002")};
+  REQUIRE(ing->push("t", more, &refused).is_ok());
+  CHECK(refused.trace_too_large == 1);
+  CHECK(refused.live_traces_exceeded == 0);
+  CHECK_THAT(refused.message,
+             Catch::StartsWith("TRACE_TOO_LARGE: max size of trace (" +
+                               std::to_string(o.max_bytes_per_trace) + ") exceeded while adding ") &&
+                 Catch::EndsWith("bytes to trace " + make_id(1).hex() + " for tenant t"));
+
+  // The refused span is not stored; the other trace's span in the same push is.
+  std::vector<std::string> segs;
+  uint64_t bytes = 0;
+  REQUIRE(ing->find("t", make_id(1), &segs, &bytes).is_ok());
+  CHECK(span_names(segs) == std::vector<std::string>{"span-0001", "span-0002"});
+  segs.clear();
+  REQUIRE(ing->find("t", make_id(2), &segs, &bytes).is_ok());
+  CHECK(span_names(segs) == std::vector<std::string>{"other-001", "other-002"});
+}
+
+TEST_CASE("limits: max_traces_per_user refuses new traces, not spans of live ones") {
+  Fixture f;
+  auto o = f.options();
+  o.max_traces_per_user = 2;
+  auto ing = f.make(o);
+  ingester::Refused refused;
+  std::vector<model::TraceSegment> batch = {segment(make_id(1), 1, "a"), segment(make_id(2), 1, "b"),
+                                            segment(make_id(3), 1, "c"), segment(make_id(1), 2, "a2")};
+  REQUIRE(ing->push("t", batch, &refused).is_ok());
+  CHECK(refused.live_traces_exceeded == 1);
+  CHECK(refused.message ==
+        "LIVE_TRACES_EXCEEDED: max live traces exceeded for tenant t: per-user traces limit "
+        "(local: 2 global: 0 actual local: 2) exceeded");
+  std::vector<std::string> segs;
+  uint64_t bytes = 0;
+  REQUIRE(ing->find("t", make_id(3), &segs, &bytes).is_ok());
+  CHECK(segs.empty());
+  REQUIRE(ing->find("t", make_id(1), &segs, &bytes).is_ok());
+  CHECK(span_names(segs) == std::vector<std::string>{"a", "a2"});
+  // Another tenant has its own budget.
+  ingester::Refused other;
+  REQUIRE(ing->push("u", std::vector{segment(make_id(3), 1, "c")}, &other).is_ok());
+  CHECK(other.total() == 0);
 }

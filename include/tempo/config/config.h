@@ -138,7 +138,10 @@ struct QueryFrontendConfig {
 struct OverridesConfig {
   int64_t ingestion_rate_limit_bytes = 15000000;
   int64_t ingestion_burst_size_bytes = 20000000;
-  int64_t max_traces_per_user = 10000;
+  // Tempo's default is 10000 live traces, a guard for the memory its ingesters hold per live
+  // trace. A live trace costs this server one index entry (its spans are on disk), so the
+  // limit is off unless set: Tempo's default would refuse ~1000 new traces/s per tenant.
+  int64_t max_traces_per_user = 0;
   int64_t max_bytes_per_trace = 5000000;
   Duration block_retention = 0s;  // 0: the compactor's block_retention applies
   std::vector<std::string> metrics_generator_processors;

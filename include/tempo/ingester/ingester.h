@@ -35,6 +35,11 @@ struct IngesterOptions {
   std::chrono::nanoseconds max_block_duration = std::chrono::minutes(30);
   int concurrent_flushes = 2;
   bool wal_sync = true;  // false only in tests and benchmarks
+  // Tempo's per-tenant ingestion limits; 0 means none. A trace may grow by at most
+  // max_bytes_per_trace (serialized OTLP) while it is live; a tenant may have at most
+  // max_traces_per_user live traces.
+  uint64_t max_bytes_per_trace = 0;
+  uint64_t max_traces_per_user = 0;
   block::WriterOptions block_options;
 };
 
@@ -56,7 +61,8 @@ class Ingester : public Pusher {
   // Stops the threads. Does not flush: unflushed WAL blocks are replayed on the next start.
   void stop();
 
-  Status push(std::string_view tenant, std::span<const model::TraceSegment> segments) override;
+  Status push(std::string_view tenant, std::span<const model::TraceSegment> segments,
+              Refused* refused) override;
 
   // Appends to `segments` every stored piece of trace `id` still held in WAL blocks (each is
   // a serialized TracesData). `bytes_read` accumulates the bytes read.

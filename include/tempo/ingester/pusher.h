@@ -2,7 +2,9 @@
 // The seam between the distributor and whatever stores traces (the in-process ingester
 // today; a remote one when roles run apart). Implementations must be thread-safe.
 
+#include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "tempo/model/trace_split.h"
@@ -10,12 +12,23 @@
 
 namespace tempo::ingester {
 
+// Spans the store refused because a per-tenant limit was reached (Tempo's discard reasons);
+// the other segments of the push were stored.
+struct Refused {
+  uint64_t trace_too_large = 0;       // spans of traces over max_bytes_per_trace
+  uint64_t live_traces_exceeded = 0;  // spans of new traces over max_traces_per_user
+  std::string message;                // Tempo's message for the first refusal
+  uint64_t total() const { return trace_too_large + live_traces_exceeded; }
+};
+
 class Pusher {
  public:
   virtual ~Pusher() = default;
-  // Stores every segment for `tenant` and returns once they are durable. On error nothing
-  // may be assumed stored, and the client is told to retry (or not) by the Status code.
-  virtual Status push(std::string_view tenant, std::span<const model::TraceSegment> segments) = 0;
+  // Stores the segments for `tenant` and returns once they are durable, except those a limit
+  // refuses (counted in *refused). On error nothing may be assumed stored, and the client is
+  // told to retry (or not) by the Status code.
+  virtual Status push(std::string_view tenant, std::span<const model::TraceSegment> segments,
+                      Refused* refused) = 0;
 };
 
 }  // namespace tempo::ingester
