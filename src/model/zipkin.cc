@@ -120,10 +120,8 @@ Status json_endpoint(const simdjson::dom::object& span, std::string_view key, En
   return Status::ok();
 }
 
-Status json_span(const element& el, ForeignSpan* span, std::string_view* service,
-                 EndpointTags* local, EndpointTags* remote) {
-  if (!el.is_object()) return Status::invalid_argument("must be an object");
-  const simdjson::dom::object s = el.get_object().value_unsafe();
+Status json_common_fields(const simdjson::dom::object& s, ForeignSpan* span, uint64_t* timestamp,
+                          uint64_t* duration) {
   std::string_view text;
   TEMPO_RETURN_IF_ERROR(json_string(s, "traceId", &text, true));
   TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "traceId", 16, &span->trace_id));
@@ -136,12 +134,19 @@ Status json_span(const element& el, ForeignSpan* span, std::string_view* service
     TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "parentId", 8, &span->parent_span_id));
   }
   TEMPO_RETURN_IF_ERROR(json_string(s, "name", &span->name, false));
+  TEMPO_RETURN_IF_ERROR(json_micros(s, "timestamp", timestamp));
+  return json_micros(s, "duration", duration);
+}
+
+Status json_span(const element& el, ForeignSpan* span, std::string_view* service,
+                 EndpointTags* local, EndpointTags* remote) {
+  if (!el.is_object()) return Status::invalid_argument("must be an object");
+  const simdjson::dom::object s = el.get_object().value_unsafe();
+  uint64_t ts = 0, dur = 0;
+  TEMPO_RETURN_IF_ERROR(json_common_fields(s, span, &ts, &dur));
   std::string_view kind;
   TEMPO_RETURN_IF_ERROR(json_string(s, "kind", &kind, false));
   span->kind = kind_of(kind);
-  uint64_t ts = 0, dur = 0;
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "timestamp", &ts));
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "duration", &dur));
   span->start_unix_nano = ts * 1000;
   span->end_unix_nano = (ts + dur) * 1000;
 

@@ -28,6 +28,10 @@ bool member(const simdjson::dom::object& obj, std::string_view key, simdjson::do
 Status json_string(const simdjson::dom::object& obj, std::string_view key, std::string_view* out,
                    bool required);
 Status json_micros(const simdjson::dom::object& obj, std::string_view key, uint64_t* out);
+// The fields v1 and v2 spans share: traceId, id, parentId (all-zero: none), name, and
+// timestamp/duration in microseconds.
+Status json_common_fields(const simdjson::dom::object& s, ForeignSpan* span, uint64_t* timestamp,
+                          uint64_t* duration);
 Status json_endpoint(const simdjson::dom::object& span, std::string_view key, EndpointTags* ep);
 // Adds the endpoints as tags, then the span under the service's resource.
 void emit(OtlpAssembler& out, std::string_view service, ForeignSpan& span,

@@ -158,20 +158,8 @@ void to_v2(const V1Span& v, uint64_t timestamp, uint64_t duration, ForeignSpan* 
 Status v1_span(const element& el, ForeignSpan* span, EndpointTags* local, EndpointTags* remote) {
   if (!el.is_object()) return Status::invalid_argument("must be an object");
   const simdjson::dom::object s = el.get_object().value_unsafe();
-  std::string_view text;
-  TEMPO_RETURN_IF_ERROR(json_string(s, "traceId", &text, true));
-  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "traceId", 16, &span->trace_id));
-  TEMPO_RETURN_IF_ERROR(json_string(s, "id", &text, true));
-  TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "id", 8, &span->span_id));
-  text = {};
-  TEMPO_RETURN_IF_ERROR(json_string(s, "parentId", &text, false));
-  if (!text.empty() && text.find_first_not_of('0') != std::string_view::npos) {
-    TEMPO_RETURN_IF_ERROR(parse_hex_id(text, "parentId", 8, &span->parent_span_id));
-  }
-  TEMPO_RETURN_IF_ERROR(json_string(s, "name", &span->name, false));
   uint64_t ts = 0, dur = 0;
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "timestamp", &ts));
-  TEMPO_RETURN_IF_ERROR(json_micros(s, "duration", &dur));
+  TEMPO_RETURN_IF_ERROR(json_common_fields(s, span, &ts, &dur));
   V1Span v;
   TEMPO_RETURN_IF_ERROR(read_annotations(s, &v, span));
   TEMPO_RETURN_IF_ERROR(read_binary_annotations(s, &v, span));
