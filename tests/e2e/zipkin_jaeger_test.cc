@@ -16,6 +16,7 @@
 
 #include "Agent.h"
 #include "harness.h"
+#include "tempo/util/compression.h"
 #include "jaeger/api_v2/collector.grpc.pb.h"
 
 namespace tempo::e2e {
@@ -175,6 +176,19 @@ TEST_CASE("zipkin and jaeger HTTP with multitenancy: X-Scope-OrgID names the ten
   CHECK(r.status == 202);
   CHECK(s.get("/api/traces/" + id, {{"X-Scope-OrgID", "team-z"}}).status == 200);
   CHECK(s.get("/api/traces/" + id, {{"X-Scope-OrgID", "someone-else"}}).status == 404);
+
+  // Gzip'd bodies (Brave and the Collector's zipkin exporter compress) are decoded first.
+  const std::string gz_id = random_trace_hex();
+  std::string gz;
+  REQUIRE(tempo::gzip_compress("[{\"traceId\":\"" + gz_id +
+                                   "\",\"id\":\"00000000000000b4\",\"name\":\"gz\"}]",
+                               &gz)
+              .is_ok());
+  REQUIRE(zipkin.post("/api/v2/spans", gz, "application/json", &r,
+                      {{"X-Scope-OrgID", "team-z"}, {"Content-Encoding", "gzip"}})
+              .is_ok());
+  CHECK(r.status == 202);
+  CHECK(s.get("/api/traces/" + gz_id, {{"X-Scope-OrgID", "team-z"}}).status == 200);
 
   // Zipkin v1 JSON on its own path, same tenancy rules.
   const std::string v1_id = random_trace_hex();
