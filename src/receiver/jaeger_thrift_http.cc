@@ -9,9 +9,7 @@ void JaegerThriftHttpReceiver::register_routes(server::Router& router) {
 }
 
 server::HttpResponse JaegerThriftHttpReceiver::handle(const server::HttpRequest& req) {
-  std::string ctype = req.header("Content-Type");
-  if (auto semi = ctype.find(';'); semi != std::string::npos) ctype.resize(semi);
-  for (char& c : ctype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string ctype = req.media_type();
   if (ctype != "application/x-thrift" && ctype != "application/vnd.apache.thrift.binary") {
     return foreign_http_reply(Status::invalid_argument(
         "unsupported content type \"" + ctype +

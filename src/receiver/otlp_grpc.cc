@@ -1,22 +1,12 @@
 #include "tempo/receiver/otlp_grpc.h"
 
+#include "tempo/model/otlp_status.h"
 #include "tempo/observability/log.h"
 
 namespace tempo::receiver {
 
 grpc::StatusCode to_grpc_code(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk: return grpc::StatusCode::OK;
-    case Status::Code::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
-    case Status::Code::kNotFound: return grpc::StatusCode::NOT_FOUND;
-    case Status::Code::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case Status::Code::kUnavailable: return grpc::StatusCode::UNAVAILABLE;
-    case Status::Code::kUnauthenticated: return grpc::StatusCode::UNAUTHENTICATED;
-    case Status::Code::kCorruption:
-    case Status::Code::kIOError:
-    case Status::Code::kInternal: return grpc::StatusCode::INTERNAL;
-  }
-  return grpc::StatusCode::UNKNOWN;
+  return static_cast<grpc::StatusCode>(model::grpc_code_for(s));
 }
 
 grpc::Status OtlpGrpcReceiver::Export(

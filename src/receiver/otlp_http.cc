@@ -1,60 +1,27 @@
 #include "tempo/receiver/otlp_http.h"
 
-#include <google/protobuf/util/json_util.h>
-
-#include "google/rpc/status.pb.h"
 #include "tempo/model/otlp_json.h"
-#include "tempo/receiver/otlp_grpc.h"
+#include "tempo/model/otlp_status.h"
 
 namespace tempo::receiver {
 namespace {
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
-using opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
+using model::OtlpEncoding;
 
-enum class Encoding { kProto, kJson };
-
-constexpr const char* kProtoType = "application/x-protobuf";
-constexpr const char* kJsonType = "application/json";
-
-std::string to_lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-server::HttpResponse encode(Encoding enc, const google::protobuf::Message& msg, int status) {
+server::HttpResponse reply(int status, std::string body, OtlpEncoding enc) {
   server::HttpResponse res;
   res.status = status;
-  if (enc == Encoding::kJson) {
-    res.content_type = kJsonType;
-    google::protobuf::util::JsonPrintOptions opts;
-    (void)google::protobuf::util::MessageToJsonString(msg, &res.body, opts);
-  } else {
-    res.content_type = kProtoType;
-    msg.SerializeToString(&res.body);
-  }
+  res.content_type = std::string(model::otlp_content_type(enc));
+  res.body = std::move(body);
   return res;
-}
-
-int http_status_for(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kUnauthenticated: return 401;
-    case Status::Code::kResourceExhausted: return 429;
-    case Status::Code::kUnavailable: return 503;
-    default: return 500;
-  }
 }
 
 // An OTLP error: google.rpc.Status in the request's encoding; retryable codes carry
 // Retry-After so well-behaved exporters back off.
-server::HttpResponse error_response(Encoding enc, const Status& s) {
-  google::rpc::Status body;
-  body.set_code(static_cast<int>(to_grpc_code(s)));
-  body.set_message(s.message());
-  int http = http_status_for(s);
-  auto res = encode(enc, body, http);
-  if (http == 429 || http == 503) res.headers.emplace_back("Retry-After", "5");
+server::HttpResponse error_response(OtlpEncoding enc, const Status& s) {
+  auto res = reply(model::http_status_for(s), model::otlp_error_body(s, enc), enc);
+  if (res.status == 429 || res.status == 503) res.headers.emplace_back("Retry-After", "5");
   return res;
 }
 
@@ -66,14 +33,12 @@ void OtlpHttpReceiver::register_routes(server::Router& router) {
 }
 
 server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
-  std::string ctype = to_lower(req.header("Content-Type"));
-  if (auto semi = ctype.find(';'); semi != std::string::npos) ctype.resize(semi);
-  while (!ctype.empty() && ctype.back() == ' ') ctype.pop_back();
-  Encoding enc;
-  if (ctype == kProtoType || ctype == "application/protobuf") {
-    enc = Encoding::kProto;
-  } else if (ctype == kJsonType) {
-    enc = Encoding::kJson;
+  const std::string type = req.media_type();
+  OtlpEncoding enc;
+  if (type == "application/x-protobuf" || type == "application/protobuf") {
+    enc = OtlpEncoding::kProtobuf;
+  } else if (type == "application/json") {
+    enc = OtlpEncoding::kJson;
   } else {
     server::HttpResponse res;
     res.status = 415;
@@ -86,7 +51,7 @@ server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
   if (!s.is_ok()) return error_response(enc, s);
 
   ExportTraceServiceRequest export_req;
-  if (enc == Encoding::kProto) {
+  if (enc == OtlpEncoding::kProtobuf) {
     if (!export_req.ParseFromString(req.body)) {
       return error_response(
           enc, Status::invalid_argument("failed to unmarshal request body: invalid protobuf"));
@@ -102,12 +67,10 @@ server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
   distributor::PushResult result;
   s = distributor_.push(tenant, export_req, req.body.size(), "otlp", "http", &result);
   if (!s.is_ok()) return error_response(enc, s);
-  ExportTraceServiceResponse body;
-  if (result.rejected_spans) {
-    body.mutable_partial_success()->set_rejected_spans(static_cast<int64_t>(result.rejected_spans));
-    body.mutable_partial_success()->set_error_message(result.rejection);
-  }
-  return encode(enc, body, 200);
+  return reply(200,
+               model::otlp_export_response_body(static_cast<int64_t>(result.rejected_spans),
+                                                result.rejection, enc),
+               enc);
 }
 
 }  // namespace tempo::receiver

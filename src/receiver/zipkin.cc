@@ -6,10 +6,9 @@
 namespace tempo::receiver {
 namespace {
 
-bool is_protobuf(std::string content_type) {
-  for (char& c : content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return content_type.starts_with("application/x-protobuf") ||
-         content_type.starts_with("application/protobuf");
+bool is_protobuf(const server::HttpRequest& req) {
+  const std::string type = req.media_type();
+  return type == "application/x-protobuf" || type == "application/protobuf";
 }
 
 }  // namespace
@@ -22,8 +21,7 @@ void ZipkinReceiver::register_routes(server::Router& router) {
 }
 
 server::HttpResponse ZipkinReceiver::handle_v1(const server::HttpRequest& req) {
-  if (is_protobuf(req.header("Content-Type")) ||
-      req.header("Content-Type").find("thrift") != std::string::npos) {
+  if (is_protobuf(req) || req.media_type().find("thrift") != std::string::npos) {
     return foreign_http_reply(Status::invalid_argument(
         "zipkin v1 spans are accepted as JSON only; send v1 JSON or v2 to /api/v2/spans"));
   }
@@ -38,7 +36,7 @@ server::HttpResponse ZipkinReceiver::handle_v1(const server::HttpRequest& req) {
 
 server::HttpResponse ZipkinReceiver::handle(const server::HttpRequest& req) {
   ConvertedRequest otlp;
-  Status s = is_protobuf(req.header("Content-Type")) ? model::zipkin_proto_to_otlp(req.body, otlp.get())
+  Status s = is_protobuf(req) ? model::zipkin_proto_to_otlp(req.body, otlp.get())
                                                      : model::zipkin_json_to_otlp(req.body, otlp.get());
   if (s.is_ok()) {
     s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), *otlp,

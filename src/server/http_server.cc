@@ -85,6 +85,16 @@ std::string HttpRequest::header(std::string_view name) const {
   return "";
 }
 
+std::string HttpRequest::media_type() const {
+  std::string t = header("Content-Type");
+  if (auto semi = t.find(';'); semi != std::string::npos) t.resize(semi);
+  std::string out;
+  for (char c : t) {
+    if (c != ' ' && c != '\t') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
 void Router::add(std::string method, std::string pattern, std::string route_name,
                  Handler handler) {
   routes_.push_back(

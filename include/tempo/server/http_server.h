@@ -36,6 +36,9 @@ struct HttpRequest {
   std::optional<std::string_view> query_param(std::string_view key) const;
   // Case-insensitive; "" when absent.
   std::string header(std::string_view name) const;
+  // The Content-Type's media type, lower-cased, without parameters or spaces:
+  // "Application/JSON; charset=utf-8" -> "application/json".
+  std::string media_type() const;
 };
 
 struct HttpResponse {
