@@ -17,11 +17,9 @@ void record_request(std::string_view operation, int status_code, double seconds)
 class RequestTimer {
  public:
   explicit RequestTimer(std::string_view op) : op_(op), start_(std::chrono::steady_clock::now()) {}
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
   Status done(Status s) const {
-    record_request(op_, s.is_ok() ? 200 : s.is(Status::Code::kNotFound) ? 404 : 500, seconds());
+    record_request(op_, s.is_ok() ? 200 : s.is(Status::Code::kNotFound) ? 404 : 500,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
     return s;
   }
 

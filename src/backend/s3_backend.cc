@@ -134,7 +134,7 @@ class S3Backend final : public Backend {
       if (!token.empty()) query.emplace_back("continuation-token", token);
       Response r;
       TEMPO_RETURN_IF_ERROR(
-          expect(request("GET", base_path_.empty() ? "/" : base_path_, query, {}, {}, &r), r, {200},
+          expect(request("GET", base_path_.empty() ? "/" : base_path_, query, {}, {}, &r, "LIST"), r, {200},
                  "LIST", prefix));
       pugi::xml_document doc;
       if (!doc.load_buffer(r.body.data(), r.body.size())) {
@@ -177,16 +177,20 @@ class S3Backend final : public Backend {
 
   // One signed request, retried on transport errors, 429 and 5xx (every request here is
   // idempotent). Sets *r to the final response; the Status is only for transport failures.
+  // Each attempt is timed under `metric_op` (the method unless given: LIST for listings, as
+  // the local backend labels them).
   Status request(const std::string& method, const std::string& path, const Headers& query,
-                 const Headers& extra_headers, std::string_view body, Response* r) {
+                 const Headers& extra_headers, std::string_view body, Response* r,
+                 std::string_view metric_op = {}) {
+    static constexpr int kBackoffMs[] = {0, 100, 300, 900};  // rides out a restarting endpoint
     Status s;
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      // 100, 300, 900 ms: rides out a restarting endpoint without stalling start-up for long.
-      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt == 1 ? 1 : attempt == 2 ? 3 : 9)));
-      RequestTimer timer(method);
+    for (int backoff : kBackoffMs) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+      const auto start = std::chrono::steady_clock::now();
       s = once(method, path, query, extra_headers, body, r);
-      record_request(method == "GET" && path == (base_path_.empty() ? "/" : base_path_) ? "LIST" : method,
-                     s.is_ok() ? static_cast<int>(r->status) : 0, timer.seconds());
+      record_request(metric_op.empty() ? std::string_view(method) : metric_op,
+                     s.is_ok() ? static_cast<int>(r->status) : 0,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (s.is_ok() && r->status < 500 && r->status != 429) return s;
     }
     return s;

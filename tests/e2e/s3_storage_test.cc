@@ -65,6 +65,7 @@ TEST_CASE("s3 backend: flushed blocks live in the bucket and survive restart and
   // The two flushed blocks, plus the replayed WAL written as a block of its own.
   CHECK_THAT(metrics, Catch::Contains("tempodb_blocklist_length{tenant=\"single-tenant\"} 3"));
   CHECK_THAT(metrics, Catch::Contains("tempodb_backend_request_duration_seconds_count{operation=\"GET\",status_code=\"206\"}"));
+  CHECK_THAT(metrics, Catch::Contains("tempodb_backend_request_duration_seconds_count{operation=\"LIST\",status_code=\"200\"}"));
   CHECK(s.stop() == 0);
   CHECK(s3_block_count(s3, "single-tenant") == 3);
 }
