@@ -142,25 +142,17 @@ void OtlpAssembler::begin_resource(const ForeignResource& resource) {
                                                        : resource.service_name),
                 attrs);
   for (const auto& t : resource.tags) add_attribute(t, attrs);
-  current_service_ = std::string(resource.service_name);
-  current_has_tags_ = !resource.tags.empty();
 }
 
 void OtlpAssembler::use_service(std::string_view service_name) {
-  if (resource_ && !current_has_tags_ && current_service_ == service_name) return;
-  for (auto& rs : *out_->mutable_resource_spans()) {
-    // Zipkin batches interleave services; keep one resource per service.
-    const auto& attrs = rs.resource().attributes();
-    if (attrs.size() == 1 && attrs[0].key() == "service.name" &&
-        attrs[0].value().string_value() ==
-            (service_name.empty() ? std::string_view("unknown_service") : service_name)) {
-      resource_ = &rs;
-      current_service_ = std::string(service_name);
-      current_has_tags_ = false;
-      return;
-    }
+  // Zipkin batches interleave services; keep one resource per service. (Resources live in a
+  // RepeatedPtrField, so the pointers stay valid as more are added.)
+  auto [it, inserted] = by_service_.try_emplace(std::string(service_name), nullptr);
+  if (inserted) {
+    begin_resource(ForeignResource{service_name, {}});
+    it->second = resource_;
   }
-  begin_resource(ForeignResource{service_name, {}});
+  resource_ = it->second;
 }
 
 void OtlpAssembler::add(const ForeignSpan& in) {

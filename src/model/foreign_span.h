@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -73,15 +74,14 @@ class OtlpAssembler {
 
   // Starts a new resource; spans added next belong to it.
   void begin_resource(const ForeignResource& resource);
-  // Starts a new resource unless the current one has the same service name and no tags
-  // (Zipkin's endpoints: a resource is just a service name).
+  // Switches to the resource of this service name, starting it the first time (Zipkin's
+  // endpoints: a resource is just a service name).
   void use_service(std::string_view service_name);
   void add(const ForeignSpan& span);
 
  private:
   opentelemetry::proto::trace::v1::ResourceSpans* resource_ = nullptr;
-  std::string current_service_;
-  bool current_has_tags_ = false;
+  std::unordered_map<std::string, opentelemetry::proto::trace::v1::ResourceSpans*> by_service_;
   opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out_;
 };
 
