@@ -1,0 +1,81 @@
+#pragma once
+// The contract between search and whatever holds spans (a block, the WAL, live data): the
+// engine says which columns it needs and decides from a row group's statistics whether the
+// group can hold a match at all; the source loads only the needed columns of the groups the
+// engine keeps. Predicate logic lives in the engine alone; storage only offers statistics.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tempo/columnar/span_table.h"
+#include "tempo/util/status.h"
+
+namespace tempo::columnar {
+
+// Which columns of a SpanTable to load. Always loaded, whatever this says: the structure
+// (every offsets column), trace IDs, span IDs, parent IDs, span start and duration, span
+// names and the resources' service.name attribute run — what a search result and the
+// derived columns need.
+struct ColumnSet {
+  bool everything = false;  // every column: a whole trace can be assembled from the table
+  bool span_kind = false;
+  bool span_status = false;  // status code and message
+  bool span_misc = false;    // trace state, flags, dropped counts
+  bool scopes = false;       // scope name, version, schema url, dropped count
+  bool events = false;       // event time, name
+  bool links = false;        // link trace id, span id, trace state, flags
+  // Attribute keys to load, per owner kind (AttrOwner order); all_attrs loads every key.
+  std::array<std::vector<std::string>, kAttrOwnerCount> attr_keys;
+  std::array<bool, kAttrOwnerCount> all_attrs{};
+};
+
+// Statistics of one attribute key in one row group.
+struct AttrKeyStats {
+  std::string key;
+  uint8_t types = 0;  // bit (1 << ValueType) for every value type present
+  int64_t int_min = 0, int_max = 0;        // over kInt values (valid when that type bit is set)
+  double double_min = 0, double_max = 0;   // over kDouble values
+};
+
+// What the engine may consult before a row group's columns are read.
+struct RowGroupStats {
+  uint32_t traces = 0, spans = 0;
+  uint64_t start_min = 0, end_max = 0;           // span times (unix ns)
+  uint64_t duration_min = 0, duration_max = 0;   // span durations (ns)
+  // Every distinct string of the group (names, keys, values, messages…): a string literal
+  // that is not here cannot be equal to anything in the group.
+  const StringPool* strings = nullptr;
+  std::array<std::vector<AttrKeyStats>, kAttrOwnerCount> attrs;  // sorted by key
+
+  const AttrKeyStats* attr(AttrOwner owner, std::string_view key) const;
+};
+
+// Statistics of a complete table (writers store these; live sources compute them on the fly).
+void compute_stats(const SpanTable& t, RowGroupStats* out);
+
+// Decides from statistics whether to read a row group (true = read it).
+using RowGroupFilter = std::function<bool(const RowGroupStats&)>;
+// Receives each loaded row group; may move from the table. A non-ok status stops the scan.
+using RowGroupFn = std::function<Status(SpanTable&)>;
+
+struct ScanStats {
+  uint64_t row_groups = 0, row_groups_skipped = 0;
+  uint64_t spans_inspected = 0, traces_inspected = 0;
+  uint64_t bytes_read = 0;
+};
+
+// Anything that holds spans and can be searched.
+class SpanSource {
+ public:
+  virtual ~SpanSource() = default;
+  // Calls `fn` with the columns `cols` asks for, one row group at a time, for every group
+  // `keep` accepts. Row groups hold whole traces; a trace is never split across groups of
+  // one source. Accumulates into *stats.
+  virtual Status scan(const ColumnSet& cols, const RowGroupFilter& keep, const RowGroupFn& fn,
+                      ScanStats* stats) = 0;
+};
+
+}  // namespace tempo::columnar
