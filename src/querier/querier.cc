@@ -37,4 +37,14 @@ Status Querier::find_trace_by_id(std::string_view tenant, const TraceByIdRequest
   return Status::ok();
 }
 
+Status Querier::search(std::string_view, const SearchRequest&, SearchResult*) {
+  return Status::internal("search is not implemented yet");
+}
+Status Querier::search_tags(std::string_view, const TagsRequest&, TagsResult*) {
+  return Status::internal("search is not implemented yet");
+}
+Status Querier::search_tag_values(std::string_view, const TagValuesRequest&, TagValuesResult*) {
+  return Status::internal("search is not implemented yet");
+}
+
 }  // namespace tempo::querier

@@ -10,6 +10,7 @@
 #include "tempo/block/block_list.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/querier/search.h"
 
 namespace tempo::querier {
 
@@ -33,6 +34,15 @@ class Querier {
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
                           TraceByIdResult* out);
+
+  // TraceQL search over live data, the WAL and blocks. kInvalidArgument (HTTP 400) when the
+  // query does not parse or cannot run, with the reason.
+  Status search(std::string_view tenant, const SearchRequest& req, SearchResult* out);
+  // Attribute names by scope, for autocomplete.
+  Status search_tags(std::string_view tenant, const TagsRequest& req, TagsResult* out);
+  // Distinct values of one attribute or intrinsic, optionally among spans matching req.query.
+  Status search_tag_values(std::string_view tenant, const TagValuesRequest& req,
+                           TagValuesResult* out);
 
  private:
   ingester::Ingester& ingester_;
