@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "ingester/tenant_instance.h"
+#include "ingester/wal_span_source.h"
 #include "ingester/wal_block.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -130,6 +131,14 @@ Status Ingester::find(std::string_view tenant, const TraceId& id,
   auto inst = instance(tenant, false);
   if (!inst) return Status::ok();
   return inst->find(id, segments, bytes_read);
+}
+
+Status Ingester::sources(std::string_view tenant,
+                         std::vector<std::shared_ptr<columnar::SpanSource>>* out) {
+  auto inst = instance(tenant, false);
+  if (!inst) return Status::ok();
+  for (auto& b : inst->blocks()) out->push_back(std::make_shared<WalSpanSource>(std::move(b)));
+  return Status::ok();
 }
 
 void Ingester::enqueue(std::shared_ptr<WalBlock> block, std::shared_ptr<TenantInstance> owner) {

@@ -122,6 +122,13 @@ Status TenantInstance::find(const TraceId& id, std::vector<std::string>* segment
   return Status::ok();
 }
 
+std::vector<std::shared_ptr<WalBlock>> TenantInstance::blocks() {
+  auto out = sealed();
+  std::shared_lock<std::shared_mutex> lock(head_mu_);
+  if (head_) out.push_back(head_);
+  return out;
+}
+
 std::shared_ptr<WalBlock> TenantInstance::cut_if_due(bool force) {
   std::unique_lock<std::shared_mutex> lock(head_mu_);
   if (!head_ || head_->empty()) return nullptr;

@@ -34,6 +34,8 @@ class TenantInstance {
   // Adds a block replayed from disk to the sealed set.
   void add_sealed(std::shared_ptr<WalBlock> block);
   std::vector<std::shared_ptr<WalBlock>> sealed() const;
+  // Sealed blocks and the head block (if any): everything not yet in the backend.
+  std::vector<std::shared_ptr<WalBlock>> blocks();
   // Drops a block whose data is now in the backend.
   void remove_sealed(const std::shared_ptr<WalBlock>& block);
   // Forgets traces idle for longer than trace_idle_period (updates the live-traces gauge).

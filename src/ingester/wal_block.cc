@@ -128,6 +128,27 @@ Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
   return Status::ok();
 }
 
+Status WalBlock::for_each_trace(
+    const std::function<Status(const TraceId&, std::string_view)>& fn) const {
+  std::vector<std::pair<TraceId, std::vector<uint64_t>>> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries.reserve(index_.size());
+    for (const auto& kv : index_) entries.emplace_back(kv.first, kv.second.offsets);
+  }
+  std::string payload, trace;
+  for (const auto& [id, offsets] : entries) {
+    trace.clear();
+    for (uint64_t off : offsets) {
+      TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
+      if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+      trace.append(payload, kRecordHeader, std::string::npos);
+    }
+    TEMPO_RETURN_IF_ERROR(fn(id, trace));
+  }
+  return Status::ok();
+}
+
 Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptions& options,
                              block::BlockMeta* meta) const {
   std::vector<std::pair<TraceId, Entry>> entries;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -38,6 +39,10 @@ class WalBlock {
   Status append(std::span<const model::TraceSegment> segments);
   // Appends every stored piece of `id`, in append order.
   Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read) const;
+  // Calls fn for every trace held, with its pieces concatenated (a valid serialized
+  // TracesData that may repeat spans), in no particular order. Thread-safe; traces appended
+  // during the call may or may not be seen.
+  Status for_each_trace(const std::function<Status(const TraceId&, std::string_view)>& fn) const;
   // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
   Status write_block(backend::Backend& backend, const block::WriterOptions& options,
                      block::BlockMeta* meta) const;

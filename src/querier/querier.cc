@@ -11,7 +11,7 @@ Status Querier::find_trace_by_id(std::string_view tenant, const TraceByIdRequest
   uint64_t bytes = 0;
   // The ingester first: a block being flushed is announced to the block list before its WAL
   // is deleted, so looking here first and at the block list second never misses it.
-  TEMPO_RETURN_IF_ERROR(ingester_.find(tenant, req.id, &segments, &bytes));
+  TEMPO_RETURN_IF_ERROR(live_.find(tenant, req.id, &segments, &bytes));
 
   const bool ranged = req.start_seconds && req.end_seconds;
   const uint64_t start_ns = ranged ? *req.start_seconds * 1000000000ULL : 0;
@@ -35,16 +35,6 @@ Status Querier::find_trace_by_id(std::string_view tenant, const TraceByIdRequest
   TEMPO_RETURN_IF_ERROR(model::combine_segments(segments, &out->trace));
   out->found = out->trace.resource_spans_size() > 0;
   return Status::ok();
-}
-
-Status Querier::search(std::string_view, const SearchRequest&, SearchResult*) {
-  return Status::internal("search is not implemented yet");
-}
-Status Querier::search_tags(std::string_view, const TagsRequest&, TagsResult*) {
-  return Status::internal("search is not implemented yet");
-}
-Status Querier::search_tag_values(std::string_view, const TagValuesRequest&, TagValuesResult*) {
-  return Status::internal("search is not implemented yet");
 }
 
 }  // namespace tempo::querier

@@ -22,6 +22,7 @@
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block.h"
+#include "tempo/ingester/live_reader.h"
 #include "tempo/ingester/pusher.h"
 #include "tempo/model/trace_id.h"
 
@@ -50,7 +51,7 @@ using BlockFlushedFn = std::function<void(const block::BlockMeta&)>;
 class TenantInstance;
 class WalBlock;
 
-class Ingester : public Pusher {
+class Ingester : public Pusher, public LiveReader {
  public:
   Ingester(IngesterOptions options, backend::Backend& backend, BlockFlushedFn on_flushed);
   ~Ingester() override;
@@ -67,7 +68,10 @@ class Ingester : public Pusher {
   // Appends to `segments` every stored piece of trace `id` still held in WAL blocks (each is
   // a serialized TracesData). `bytes_read` accumulates the bytes read.
   Status find(std::string_view tenant, const TraceId& id, std::vector<std::string>* segments,
-              uint64_t* bytes_read);
+              uint64_t* bytes_read) override;
+  // One source per WAL block (sealed and head) of `tenant`.
+  Status sources(std::string_view tenant,
+                 std::vector<std::shared_ptr<columnar::SpanSource>>* out) override;
 
   // Seals every head block (or only `tenant`'s when not empty) and returns once every sealed
   // block has been written to the backend and its WAL deleted.

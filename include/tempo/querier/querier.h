@@ -8,7 +8,8 @@
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "tempo/block/block_list.h"
-#include "tempo/ingester/ingester.h"
+#include "tempo/columnar/fetch.h"
+#include "tempo/ingester/live_reader.h"
 #include "tempo/model/trace_id.h"
 #include "tempo/querier/search.h"
 
@@ -29,8 +30,7 @@ struct TraceByIdResult {
 
 class Querier {
  public:
-  Querier(ingester::Ingester& ingester, block::BlockList& blocks)
-      : ingester_(ingester), blocks_(blocks) {}
+  Querier(ingester::LiveReader& live, block::BlockList& blocks) : live_(live), blocks_(blocks) {}
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
                           TraceByIdResult* out);
@@ -45,7 +45,15 @@ class Querier {
                            TagValuesResult* out);
 
  private:
-  ingester::Ingester& ingester_;
+  // Every source a search over [start_ns, end_ns] must read: live data, then backend blocks
+  // newest first. Fills total_blocks/total_block_bytes/total_jobs.
+  Status collect_sources(std::string_view tenant, uint64_t start_ns, uint64_t end_ns,
+                         std::vector<std::shared_ptr<columnar::SpanSource>>* out,
+                         SearchMetrics* metrics);
+  static std::shared_ptr<columnar::SpanSource> block_span_source(
+      std::shared_ptr<block::BlockReader> reader);
+
+  ingester::LiveReader& live_;
   block::BlockList& blocks_;
 };
 

@@ -1,0 +1,242 @@
+// TraceQL search, tag names and tag values over live data, the WAL and backend blocks.
+//
+// A search is split into jobs, one per source (WAL block or backend block), newest data
+// first. A few workers run the jobs; each scans its source with the query's columns and
+// row-group filter and evaluates the query on every row group it reads. Workers stop taking
+// jobs once `limit` traces were found, as Tempo's frontend does.
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tempo/observability/log.h"
+#include "tempo/querier/querier.h"
+#include "tempo/traceql/engine.h"
+#include "tempo/traceql/parser.h"
+#include "tempo/util/hex.h"
+
+namespace tempo::querier {
+
+using columnar::SpanSource;
+using columnar::SpanTable;
+
+namespace {
+
+constexpr const char* kNoRoot = "<root span not yet received>";
+// Stop value a row-group callback returns to end a scan early; never reaches a caller.
+const Status kEnough = Status::resource_exhausted("enough results");
+
+void set_any(const traceql::Value& v, opentelemetry::proto::common::v1::AnyValue* out) {
+  using T = traceql::Value::Type;
+  switch (v.type) {
+    case T::kString: out->set_string_value(std::string(v.s)); break;
+    case T::kInt: out->set_int_value(v.i); break;
+    case T::kFloat: out->set_double_value(v.f); break;
+    case T::kBool: out->set_bool_value(v.i != 0); break;
+    case T::kNil: break;
+    case T::kArray: out->ParseFromArray(v.s.data(), static_cast<int>(v.s.size())); break;
+    default: out->set_string_value(traceql::value_to_string(v)); break;  // duration, status, kind
+  }
+}
+
+std::string attr_label(const traceql::Attribute& a) {
+  if (a.scope == traceql::AttributeScope::kIntrinsic) return std::string(traceql::intrinsic_name(a.intrinsic));
+  return a.name;
+}
+
+std::string span_hex(uint64_t id) {
+  char raw[8];
+  for (int i = 7; i >= 0; --i) {
+    raw[i] = static_cast<char>(id & 0xFF);
+    id >>= 8;
+  }
+  return hex::encode(std::string_view(raw, 8));
+}
+
+// Turns the matches of one row group into results (the table goes away after the callback).
+void render(const SpanTable& t, const traceql::CompiledQuery& q, const SearchRequest& req,
+            const std::vector<traceql::TraceMatch>& matches, std::vector<SearchTrace>* out) {
+  std::vector<traceql::AttributeReader> readers;
+  for (const auto& a : q.result_attributes()) {
+    readers.emplace_back(a);
+    readers.back().bind(t);
+  }
+  for (const auto& m : matches) {
+    SearchTrace st;
+    st.id = t.traces.id[m.trace_row];
+    const uint32_t root = t.traces.root[m.trace_row];
+    if (root == columnar::kNoRow) {
+      st.root_service_name = kNoRoot;
+    } else {
+      st.root_service_name = std::string(t.strings.get(t.traces.root_service[m.trace_row]));
+      st.root_trace_name = std::string(t.strings.get(t.traces.root_name[m.trace_row]));
+    }
+    st.start_unix_nano = t.traces.start[m.trace_row];
+    st.duration_ms = static_cast<uint32_t>((t.traces.end[m.trace_row] - st.start_unix_nano) / 1000000);
+    for (const auto& ss : m.spansets) {
+      SearchSpanset out_set;
+      out_set.matched = static_cast<uint32_t>(ss.spans.size());
+      for (uint32_t s : ss.spans) {
+        if (out_set.spans.size() >= req.spans_per_spanset) break;
+        SearchSpan sp;
+        sp.span_id = span_hex(t.spans.id[s]);
+        sp.name = std::string(t.strings.get(t.spans.name[s]));
+        sp.start_unix_nano = t.spans.start[s];
+        sp.duration_nanos = t.spans.duration[s];
+        for (size_t ai = 0; ai < readers.size(); ++ai) {
+          const auto& a = q.result_attributes()[ai];
+          traceql::Value v = readers[ai].read(s);
+          if (v.is_nil()) continue;
+          opentelemetry::proto::common::v1::KeyValue kv;
+          kv.set_key(attr_label(a));
+          set_any(v, kv.mutable_value());
+          sp.attributes.push_back(std::move(kv));
+        }
+        out_set.spans.push_back(std::move(sp));
+      }
+      for (const auto& [label, v] : ss.by) {
+        opentelemetry::proto::common::v1::KeyValue kv;
+        kv.set_key(label);
+        set_any(v, kv.mutable_value());
+        out_set.attributes.push_back(std::move(kv));
+      }
+      if (ss.scalar) {
+        opentelemetry::proto::common::v1::KeyValue kv;
+        kv.set_key(ss.scalar_name);
+        kv.mutable_value()->set_double_value(*ss.scalar);
+        out_set.attributes.push_back(std::move(kv));
+      }
+      st.spansets.push_back(std::move(out_set));
+    }
+    out->push_back(std::move(st));
+  }
+}
+
+// Merges a trace found in several sources (part in the WAL, part in a block).
+void merge_into(SearchTrace& dst, SearchTrace&& src) {
+  uint64_t end = std::max(dst.start_unix_nano + dst.duration_ms * 1000000ULL,
+                          src.start_unix_nano + src.duration_ms * 1000000ULL);
+  dst.start_unix_nano = std::min(dst.start_unix_nano, src.start_unix_nano);
+  dst.duration_ms = static_cast<uint32_t>((end - dst.start_unix_nano) / 1000000);
+  if (dst.root_service_name == kNoRoot && src.root_service_name != kNoRoot) {
+    dst.root_service_name = std::move(src.root_service_name);
+    dst.root_trace_name = std::move(src.root_trace_name);
+  }
+  for (auto& s : src.spansets) dst.spansets.push_back(std::move(s));
+}
+
+// Runs `job(i)` for i in [0, n) on up to `workers` threads; stops handing out jobs once
+// `stop` is set.
+void run_jobs(size_t n, size_t workers, const std::atomic<bool>& stop,
+              const std::function<void(size_t)>& job) {
+  std::atomic<size_t> next{0};
+  auto loop = [&] {
+    for (size_t i; !stop.load() && (i = next.fetch_add(1)) < n;) job(i);
+  };
+  workers = std::min(workers, n);
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(loop);
+  loop();
+  for (auto& t : threads) t.join();
+}
+
+size_t search_workers() {
+  return std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+Status Querier::collect_sources(std::string_view tenant, uint64_t start_ns, uint64_t end_ns,
+                                std::vector<std::shared_ptr<SpanSource>>* out,
+                                SearchMetrics* metrics) {
+  TEMPO_RETURN_IF_ERROR(live_.sources(tenant, out));
+  auto metas = blocks_.metas(tenant);
+  // Newest first: with a limit, recent traces are found and the search stops sooner.
+  std::sort(metas.begin(), metas.end(), [](const auto& a, const auto& b) {
+    return a.end_unix_nano > b.end_unix_nano;
+  });
+  for (const auto& meta : metas) {
+    if (start_ns && meta.end_unix_nano < start_ns) continue;
+    if (end_ns && meta.start_unix_nano > end_ns) continue;
+    std::shared_ptr<block::BlockReader> reader;
+    Status s = blocks_.reader(meta, &reader);
+    if (s.is(Status::Code::kNotFound)) continue;
+    TEMPO_RETURN_IF_ERROR(s);
+    ++metrics->total_blocks;
+    metrics->total_block_bytes += meta.size;
+    out->push_back(block_span_source(std::move(reader)));
+  }
+  metrics->total_jobs = static_cast<uint32_t>(out->size());
+  return Status::ok();
+}
+
+Status Querier::search(std::string_view tenant, const SearchRequest& req, SearchResult* out) {
+  traceql::RootExpr root;
+  TEMPO_RETURN_IF_ERROR(traceql::parse(req.query, &root));
+  std::unique_ptr<traceql::CompiledQuery> q;
+  TEMPO_RETURN_IF_ERROR(traceql::CompiledQuery::compile(std::move(root), &q));
+
+  std::vector<std::shared_ptr<SpanSource>> sources;
+  TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &out->metrics));
+
+  std::mutex mu;
+  std::vector<SearchTrace> found;
+  std::set<TraceId> seen;
+  std::atomic<bool> stop{false};
+  Status first_error;
+  const size_t limit = req.limit == 0 ? SIZE_MAX : req.limit;
+  run_jobs(sources.size(), search_workers(), stop, [&](size_t i) {
+    columnar::ScanStats stats;
+    std::vector<traceql::TraceMatch> matches;
+    std::vector<SearchTrace> rendered;
+    Status s = sources[i]->scan(
+        q->columns(), [&](const columnar::RowGroupStats& rs) { return q->may_match(rs); },
+        [&](SpanTable& t) -> Status {
+          matches.clear();
+          rendered.clear();
+          q->evaluate(t, req.start_ns, req.end_ns, &matches);
+          if (matches.empty()) return stop.load() ? kEnough : Status::ok();
+          render(t, *q, req, matches, &rendered);
+          std::lock_guard<std::mutex> lock(mu);
+          for (auto& r : rendered) {
+            if (seen.insert(r.id).second) {
+              found.push_back(std::move(r));
+            } else {
+              for (auto& f : found) {
+                if (f.id == r.id) {
+                  merge_into(f, std::move(r));
+                  break;
+                }
+              }
+            }
+          }
+          if (found.size() >= limit) {
+            stop = true;
+            return kEnough;
+          }
+          return Status::ok();
+        },
+        &stats);
+    std::lock_guard<std::mutex> lock(mu);
+    out->metrics.inspected_traces += stats.traces_inspected;
+    out->metrics.inspected_spans += stats.spans_inspected;
+    out->metrics.inspected_bytes += stats.bytes_read;
+    ++out->metrics.completed_jobs;
+    if (!s.is_ok() && s.message() != kEnough.message()) {
+      if (s.is(Status::Code::kNotFound)) return;  // block deleted while searching
+      if (first_error.is_ok()) first_error = s;
+      stop = true;
+    }
+  });
+  TEMPO_RETURN_IF_ERROR(first_error);
+  std::sort(found.begin(), found.end(), [](const SearchTrace& a, const SearchTrace& b) {
+    return a.start_unix_nano > b.start_unix_nano;
+  });
+  if (found.size() > limit) found.resize(limit);
+  out->traces = std::move(found);
+  return Status::ok();
+}
+
+}  // namespace tempo::querier

@@ -1,0 +1,143 @@
+// Tag names and tag values for autocomplete. Names come from row-group statistics alone (no
+// column is read); values read the one attribute's column of the groups that hold its key.
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "tempo/querier/querier.h"
+#include "tempo/traceql/engine.h"
+#include "tempo/traceql/parser.h"
+
+namespace tempo::querier {
+
+using columnar::AttrOwner;
+using columnar::SpanTable;
+
+namespace {
+
+// Tempo's intrinsic tag names, as /api/v2/search/tags lists them.
+const char* const kIntrinsics[] = {
+    "duration",          "event:name",    "event:timeSinceStart", "instrumentation:name",
+    "instrumentation:version", "kind",    "link:spanID",          "link:traceID",
+    "name",              "rootName",      "rootServiceName",      "span:duration",
+    "span:id",           "span:kind",     "span:name",            "span:parentID",
+    "span:status",       "span:statusMessage", "status",          "statusMessage",
+    "trace:duration",    "trace:id",      "trace:rootName",       "trace:rootService",
+    "traceDuration"};
+
+// Bounds what one autocomplete request may collect, whatever the data holds.
+constexpr size_t kMaxTagValues = 10000;
+
+bool wants(TagScope asked, TagScope s) { return asked == TagScope::kAll || asked == s; }
+
+}  // namespace
+
+Status Querier::search_tags(std::string_view tenant, const TagsRequest& req, TagsResult* out) {
+  std::vector<std::shared_ptr<columnar::SpanSource>> sources;
+  SearchMetrics metrics;
+  TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &metrics));
+  const std::pair<TagScope, AttrOwner> scopes[] = {{TagScope::kResource, AttrOwner::kResource},
+                                                   {TagScope::kSpan, AttrOwner::kSpan},
+                                                   {TagScope::kEvent, AttrOwner::kEvent},
+                                                   {TagScope::kLink, AttrOwner::kLink},
+                                                   {TagScope::kInstrumentation, AttrOwner::kScope}};
+  std::set<std::string> names[5];
+  columnar::ColumnSet none;
+  for (auto& src : sources) {
+    columnar::ScanStats stats;
+    // The filter sees every group's statistics and declines them all: only names are needed.
+    TEMPO_RETURN_IF_ERROR(src->scan(
+        none,
+        [&](const columnar::RowGroupStats& rs) {
+          for (int i = 0; i < 5; ++i) {
+            if (!wants(req.scope, scopes[i].first)) continue;
+            for (const auto& k : rs.attrs[static_cast<int>(scopes[i].second)]) {
+              if (names[i].size() < kMaxTagValues) names[i].insert(k.key);
+            }
+          }
+          return false;
+        },
+        [](SpanTable&) { return Status::ok(); }, &stats));
+  }
+  for (int i = 0; i < 5; ++i) {
+    if (!wants(req.scope, scopes[i].first)) continue;
+    std::vector<std::string> v(names[i].begin(), names[i].end());
+    if (req.limit && v.size() > req.limit) v.resize(req.limit);
+    out->scopes.emplace_back(scopes[i].first, std::move(v));
+  }
+  if (wants(req.scope, TagScope::kIntrinsic)) {
+    out->scopes.emplace_back(TagScope::kIntrinsic,
+                             std::vector<std::string>(std::begin(kIntrinsics), std::end(kIntrinsics)));
+  }
+  return Status::ok();
+}
+
+Status Querier::search_tag_values(std::string_view tenant, const TagValuesRequest& req,
+                                  TagValuesResult* out) {
+  // The tag as TraceQL reads it: `{ <tag> != nil }` both parses the name with TraceQL's
+  // rules and gives a filter that keeps only spans having it.
+  traceql::RootExpr tag_root;
+  Status s = traceql::parse_syntax("{ " + req.tag + " != nil }", &tag_root);
+  if (!s.is_ok()) return Status::invalid_argument("invalid tag name \"" + req.tag + "\"");
+  const auto* filter = std::get_if<traceql::SpansetFilter>(&tag_root.pipeline.elements.front().node);
+  const traceql::Attribute* attr = nullptr;
+  if (filter) {
+    if (const auto* u = filter->expr.as_unary()) attr = u->expr->as_attribute();
+  }
+  if (!attr) return Status::invalid_argument("invalid tag name \"" + req.tag + "\"");
+  const traceql::Attribute tag = *attr;
+
+  std::string qtext = req.query.empty() ? "{}" : req.query;
+  traceql::RootExpr root;
+  TEMPO_RETURN_IF_ERROR(traceql::parse(qtext, &root));
+  // Spans must match the narrowing query and carry the tag: `q && { tag != nil }`.
+  traceql::SpansetOperation both;
+  both.op = traceql::SpansetOp::kAnd;
+  auto lhs = std::make_unique<traceql::PipelineElement>(std::move(root.pipeline));
+  auto rhs = std::make_unique<traceql::PipelineElement>(traceql::clone(tag_root.pipeline));
+  both.lhs = std::move(lhs);
+  both.rhs = std::move(rhs);
+  traceql::RootExpr combined;
+  combined.pipeline.elements.emplace_back(std::move(both));
+  std::unique_ptr<traceql::CompiledQuery> q;
+  TEMPO_RETURN_IF_ERROR(traceql::CompiledQuery::compile(std::move(combined), &q));
+
+  std::vector<std::shared_ptr<columnar::SpanSource>> sources;
+  SearchMetrics metrics;
+  TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &metrics));
+  std::set<TagValue> values;
+  const size_t cap = req.limit ? std::min<size_t>(req.limit, kMaxTagValues) : kMaxTagValues;
+  for (auto& src : sources) {
+    if (values.size() >= cap) break;
+    columnar::ScanStats stats;
+    std::vector<traceql::TraceMatch> matches;
+    traceql::AttributeReader reader(tag);
+    Status st = src->scan(
+        q->columns(), [&](const columnar::RowGroupStats& rs) { return q->may_match(rs); },
+        [&](SpanTable& t) -> Status {
+          matches.clear();
+          q->evaluate(t, req.start_ns, req.end_ns, &matches);
+          reader.bind(t);
+          for (const auto& m : matches) {
+            for (const auto& ss : m.spansets) {
+              for (uint32_t sp : ss.spans) {
+                traceql::Value v = reader.read(sp);
+                if (v.is_nil() || v.type == traceql::Value::Type::kArray) continue;
+                values.insert(TagValue{traceql::value_type_name(v), traceql::value_to_string(v)});
+                if (values.size() >= cap) return Status::resource_exhausted("enough");
+              }
+            }
+          }
+          return Status::ok();
+        },
+        &stats);
+    if (!st.is_ok() && !st.is(Status::Code::kResourceExhausted) && !st.is(Status::Code::kNotFound)) {
+      return st;
+    }
+  }
+  out->values.assign(values.begin(), values.end());
+  return Status::ok();
+}
+
+}  // namespace tempo::querier
