@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 namespace tempo::traceql {
 
@@ -621,6 +622,8 @@ std::string to_string(const Static& s) {
     case StaticType::kNil:
       return "nil";
     case StaticType::kInt:
+      // The one int64 with no literal spelling; Tempo names it.
+      if (s.i == std::numeric_limits<int64_t>::min()) return "minInt";
       return std::to_string(s.i);
     case StaticType::kFloat:
       return format_float(s.f);

@@ -557,7 +557,10 @@ class Lexer {
           name.append(src_.substr(pos_, n));
           advance();
         }
-        if (!closed) return eof_error("unexpected EOF, expecting \"");
+        if (!closed) {
+          if (limit_ < src_.size()) return eof_error("");
+          return error_at(line, col, "unexpected EOF, expecting \"");
+        }
       } else if (is_attribute_rune(r)) {
         size_t n = 1;
         peek(&n);

@@ -33,10 +33,11 @@ enum class Kind {
   kStage,           // scalar filter, by(), coalesce(), select(): usable only as a whole stage
 };
 
+// Children live on the heap so that a recursion level costs little stack.
 struct Item {
   Kind kind = Kind::kSpanset;
-  PipelineElement elem;  // kSpanset, kStage
-  ScalarExpr scalar;     // kScalar, kScalarPipeline
+  std::unique_ptr<PipelineElement> elem;  // kSpanset, kStage
+  std::unique_ptr<ScalarExpr> scalar;     // kScalar, kScalarPipeline
   bool bare_aggregate = false;
   int depth = 0;
   size_t start = 0;  // index of the first token
@@ -406,9 +407,9 @@ class Parser {
     p.elements.reserve(stages.size());
     for (Item& it : stages) {
       if (it.kind == Kind::kScalar) {
-        p.elements.emplace_back(std::move(std::get<Aggregate>(it.scalar.node)));
+        p.elements.emplace_back(std::move(std::get<Aggregate>(it.scalar->node)));
       } else {
-        p.elements.push_back(std::move(it.elem));
+        p.elements.push_back(std::move(*it.elem));
       }
     }
     return p;
@@ -425,7 +426,7 @@ class Parser {
 
       SpansetOp sop;
       if (lhs.kind == Kind::kSpanset && spanset_op(op_tok.kind, &sop)) {
-        const Token op = next();
+        const Token& op = next();
         Item rhs = parse_stage(prec + 1);
         if (rhs.kind != Kind::kSpanset) fail_unexpected(toks_[rhs.start], "{ or (");
         Item out;
@@ -434,15 +435,15 @@ class Parser {
         out.depth = combine_depth(lhs.depth, rhs.depth, op);
         SpansetOperation so;
         so.op = sop;
-        so.lhs = std::make_unique<PipelineElement>(std::move(lhs.elem));
-        so.rhs = std::make_unique<PipelineElement>(std::move(rhs.elem));
-        out.elem = std::move(so);
+        so.lhs = std::move(lhs.elem);
+        so.rhs = std::move(rhs.elem);
+        out.elem = std::make_unique<PipelineElement>(std::move(so));
         lhs = std::move(out);
         continue;
       }
       const bool scalar = lhs.kind == Kind::kScalar || lhs.kind == Kind::kScalarPipeline;
       if (scalar && is_arith(op_tok.kind)) {
-        const Token op = next();
+        const Token& op = next();
         Item rhs = parse_stage(op.kind == Tok::kPow ? prec : prec + 1);
         if (rhs.kind != lhs.kind) fail_unexpected(toks_[rhs.start]);
         Item out;
@@ -451,14 +452,14 @@ class Parser {
         out.depth = combine_depth(lhs.depth, rhs.depth, op);
         ScalarOp so;
         so.op = field_op(op.kind);
-        so.lhs = std::make_unique<ScalarExpr>(std::move(lhs.scalar));
-        so.rhs = std::make_unique<ScalarExpr>(std::move(rhs.scalar));
-        out.scalar = ScalarExpr(std::move(so));
+        so.lhs = std::move(lhs.scalar);
+        so.rhs = std::move(rhs.scalar);
+        out.scalar = std::make_unique<ScalarExpr>(std::move(so));
         lhs = std::move(out);
         continue;
       }
       if (scalar && is_comparison(op_tok.kind)) {
-        const Token op = next();
+        const Token& op = next();
         ScalarFilter f;
         f.op = field_op(op.kind);
         int rhs_depth = 0;
@@ -469,14 +470,14 @@ class Parser {
           Item rhs = parse_stage(prec + 1);
           if (rhs.kind != lhs.kind) fail_unexpected(toks_[rhs.start]);
           rhs_depth = rhs.depth;
-          f.rhs = std::move(rhs.scalar);
+          f.rhs = std::move(*rhs.scalar);
         }
-        f.lhs = std::move(lhs.scalar);
+        f.lhs = std::move(*lhs.scalar);
         Item out;
         out.kind = Kind::kStage;
         out.start = lhs.start;
         out.depth = combine_depth(lhs.depth, rhs_depth, op);
-        out.elem = std::move(f);
+        out.elem = std::make_unique<PipelineElement>(std::move(f));
         lhs = std::move(out);
         continue;
       }
@@ -493,7 +494,7 @@ class Parser {
     switch (t.kind) {
       case Tok::kOpenBrace:
         it.kind = Kind::kSpanset;
-        it.elem = parse_spanset_filter(&it.depth);
+        it.elem = std::make_unique<PipelineElement>(parse_spanset_filter(&it.depth));
         return it;
       case Tok::kOpenParen:
         return parse_paren();
@@ -504,13 +505,13 @@ class Parser {
       case Tok::kSum:
         it.kind = Kind::kScalar;
         it.bare_aggregate = true;
-        it.scalar = ScalarExpr(parse_aggregate(&it.depth));
+        it.scalar = std::make_unique<ScalarExpr>(parse_aggregate(&it.depth));
         return it;
       case Tok::kInteger:
       case Tok::kFloat:
       case Tok::kDuration:
         it.kind = Kind::kScalar;
-        it.scalar = ScalarExpr(parse_static());
+        it.scalar = std::make_unique<ScalarExpr>(parse_static());
         return it;
       case Tok::kSub: {
         // Only a literal can be negated in scalar position (Tempo: SUB INTEGER etc.).
@@ -526,7 +527,7 @@ class Parser {
           s.i = -s.i;
         }
         it.kind = Kind::kScalar;
-        it.scalar = ScalarExpr(std::move(s));
+        it.scalar = std::make_unique<ScalarExpr>(std::move(s));
         return it;
       }
       case Tok::kBy: {
@@ -536,7 +537,7 @@ class Parser {
         expect(Tok::kCloseParen, ")");
         it.kind = Kind::kStage;
         it.depth = e.depth + 1;
-        it.elem = GroupBy{std::move(e.e)};
+        it.elem = std::make_unique<PipelineElement>(GroupBy{std::move(e.e)});
         return it;
       }
       case Tok::kCoalesce:
@@ -544,7 +545,7 @@ class Parser {
         expect(Tok::kOpenParen, "(");
         expect(Tok::kCloseParen, ")");
         it.kind = Kind::kStage;
-        it.elem = Coalesce{};
+        it.elem = std::make_unique<PipelineElement>(Coalesce{});
         return it;
       case Tok::kSelect: {
         next();
@@ -553,7 +554,7 @@ class Parser {
         s.attrs = parse_attribute_list();
         expect(Tok::kCloseParen, ")");
         it.kind = Kind::kStage;
-        it.elem = std::move(s);
+        it.elem = std::make_unique<PipelineElement>(std::move(s));
         return it;
       }
       default:
@@ -576,8 +577,8 @@ class Parser {
       out.start = start;
       out.depth = it.depth + 1;
       Pipeline p;
-      p.elements.push_back(std::move(it.elem));
-      out.elem = std::move(p);
+      p.elements.push_back(std::move(*it.elem));
+      out.elem = std::make_unique<PipelineElement>(std::move(p));
       return out;
     }
     int depth = 0;
@@ -589,10 +590,10 @@ class Parser {
     Pipeline p = to_pipeline(std::move(stages));
     if (scalar) {
       out.kind = Kind::kScalarPipeline;
-      out.scalar = ScalarExpr(std::move(p));
+      out.scalar = std::make_unique<ScalarExpr>(std::move(p));
     } else {
       out.kind = Kind::kSpanset;
-      out.elem = std::move(p);
+      out.elem = std::make_unique<PipelineElement>(std::move(p));
     }
     return out;
   }
@@ -650,7 +651,7 @@ class Parser {
       const Token& op_tok = peek();
       const int prec = field_prec(op_tok.kind);
       if (prec == 0 || prec < min_prec) break;
-      const Token op = next();
+      const Token& op = next();
       if ((op.kind == Tok::kEq || op.kind == Tok::kNeq) && peek().kind == Tok::kNil) {
         // `x = nil` / `x != nil` test presence (Tempo's OpNotExists / OpExists).
         next();
@@ -668,7 +669,7 @@ class Parser {
   FE parse_field_unary() {
     const Token& t = peek();
     if (t.kind == Tok::kSub || t.kind == Tok::kNot) {
-      const Token op = next();
+      const Token& op = next();
       // The operand takes every operator binding tighter than unary ! (* / % ^).
       FE operand = parse_field(5);
       if (op.kind == Tok::kSub) {
@@ -705,7 +706,7 @@ class Parser {
         next();
         const Token& op = peek();
         if (op.kind != Tok::kEq && op.kind != Tok::kNeq) fail_unexpected(op, "= or !=");
-        const Token op_copy = next();
+        const Token& op_copy = next();
         if (peek().kind == Tok::kNil) {
           next();
           return FE{FieldExpr(Static::boolean(false)), 0};
@@ -812,7 +813,7 @@ class Parser {
       return true;
     }
     if (is_scope_colon(t.kind)) {
-      const Token scope = next();
+      const Token& scope = next();
       if (!scoped_intrinsic(scope.kind, peek().kind, &in)) fail_unexpected(peek());
       next();
       *out = Attribute::of_intrinsic(in);

@@ -18,8 +18,9 @@ namespace tempo::traceql {
 // Longer queries are refused before lexing, which bounds the parser's memory.
 inline constexpr size_t kMaxQueryBytes = 256 * 1024;
 // Deepest nesting (parentheses, operators, unary chains) a query may have; a tree from parse()
-// is never deeper, so recursive walks over it cannot exhaust the stack.
-inline constexpr int kMaxDepth = 1000;
+// is never deeper, so recursive walks over it cannot exhaust the stack. Far beyond any real
+// query, and small enough that parsing the deepest query fits in a 1 MiB thread stack.
+inline constexpr int kMaxDepth = 256;
 
 // Syntax and validation: what a query endpoint should call. On error `*out` is left empty.
 Status parse(std::string_view query, RootExpr* out);
