@@ -4,8 +4,8 @@
 // either code base finds the same concept under the same name.
 //
 // Ownership: every node owns its children (std::unique_ptr or by value); trees are move-only,
-// use clone() for a deep copy. A tree produced by parse() is at most kMaxDepth levels deep, so
-// recursive walks over it are safe.
+// use clone() for a deep copy. A tree produced by parse() is at most kMaxDepth (parser.h) levels
+// deep, so recursive walks over it are safe.
 
 #include <cstdint>
 #include <memory>
