@@ -1,10 +1,12 @@
-// Conformance with Tempo's own verdicts on TraceQL queries (the valid / parse_fails /
-// validate_fails / unsupported lists Tempo v3.0.3 tests its parser with), encoded here as a
-// table. Every query must land in the same bucket:
+// Conformance with Tempo's own verdicts on TraceQL queries (the valid /
+// parse_fails / validate_fails / unsupported lists Tempo v3.0.3 tests its
+// parser with), encoded here as a table. Every query must land in the same
+// bucket:
 //   kValid        parse() succeeds (syntax and validation)
-//   kParseFail    parse_syntax() fails with a "parse error at line L, col C" message
-//   kValidateFail parse_syntax() succeeds, validate() fails, and not as "not yet supported"
-//   kUnsupported  parse_syntax() succeeds, validate() fails with "... not yet supported"
+//   kParseFail    parse_syntax() fails with a "parse error at line L, col C"
+//   message kValidateFail parse_syntax() succeeds, validate() fails, and not as
+//   "not yet supported" kUnsupported  parse_syntax() succeeds, validate() fails
+//   with "... not yet supported"
 // Both the search language and the metrics stages are covered.
 
 #include <catch2/catch.hpp>
@@ -19,7 +21,7 @@ namespace {
 enum Verdict { kValid, kParseFail, kValidateFail, kUnsupported };
 
 struct Case {
-  const char* query;
+  const char *query;
   Verdict verdict;
 };
 
@@ -385,53 +387,55 @@ const Case kCases[] = {
 };
 // clang-format on
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool ends_with(const std::string &s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 TEST_CASE("conformance: every query gets Tempo's verdict") {
   int checked = 0;
-  for (const Case& c : kCases) {
+  for (const Case &c : kCases) {
     INFO("query: " << c.query);
     RootExpr root;
     const Status syntax = parse_syntax(c.query, &root);
     switch (c.verdict) {
-      case kValid: {
-        INFO("syntax: " << syntax.message());
-        REQUIRE(syntax.is_ok());
-        const Status v = validate(root);
-        INFO("validate: " << v.message());
-        CHECK(v.is_ok());
-        RootExpr again;
-        CHECK(parse(c.query, &again).is_ok());
-        break;
-      }
-      case kParseFail: {
-        INFO("tree: " << (syntax.is_ok() ? to_string(root) : ""));
-        REQUIRE_FALSE(syntax.is_ok());
-        CHECK(syntax.code() == Status::Code::kInvalidArgument);
-        CHECK(syntax.message().rfind("parse error", 0) == 0);
-        break;
-      }
-      case kValidateFail:
-      case kUnsupported: {
-        INFO("syntax: " << syntax.message());
-        REQUIRE(syntax.is_ok());
-        const Status v = validate(root);
-        INFO("tree: " << to_string(root) << "\nvalidate: " << v.message());
-        REQUIRE_FALSE(v.is_ok());
-        CHECK(v.code() == Status::Code::kInvalidArgument);
-        CHECK(ends_with(v.message(), "not yet supported") == (c.verdict == kUnsupported));
-        // parse() reports the same reason.
-        RootExpr again;
-        CHECK(parse(c.query, &again).message() == v.message());
-        break;
-      }
+    case kValid: {
+      INFO("syntax: " << syntax.message());
+      REQUIRE(syntax.is_ok());
+      const Status v = validate(root);
+      INFO("validate: " << v.message());
+      CHECK(v.is_ok());
+      RootExpr again;
+      CHECK(parse(c.query, &again).is_ok());
+      break;
+    }
+    case kParseFail: {
+      INFO("tree: " << (syntax.is_ok() ? to_string(root) : ""));
+      REQUIRE_FALSE(syntax.is_ok());
+      CHECK(syntax.code() == Status::Code::kInvalidArgument);
+      CHECK(syntax.message().rfind("parse error", 0) == 0);
+      break;
+    }
+    case kValidateFail:
+    case kUnsupported: {
+      INFO("syntax: " << syntax.message());
+      REQUIRE(syntax.is_ok());
+      const Status v = validate(root);
+      INFO("tree: " << to_string(root) << "\nvalidate: " << v.message());
+      REQUIRE_FALSE(v.is_ok());
+      CHECK(v.code() == Status::Code::kInvalidArgument);
+      CHECK(ends_with(v.message(), "not yet supported") ==
+            (c.verdict == kUnsupported));
+      // parse() reports the same reason.
+      RootExpr again;
+      CHECK(parse(c.query, &again).message() == v.message());
+      break;
+    }
     }
     ++checked;
   }
   CHECK(checked == static_cast<int>(std::size(kCases)));
 }
 
-}  // namespace
-}  // namespace tempo::traceql
+} // namespace
+} // namespace tempo::traceql

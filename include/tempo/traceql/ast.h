@@ -1,11 +1,12 @@
 #pragma once
-// The TraceQL syntax tree: plain data produced by the parser (parser.h) and walked by the
-// evaluation engine. Names follow Grafana Tempo's pkg/traceql (v3.0.x) so that a reader of
-// either code base finds the same concept under the same name.
+// The TraceQL syntax tree: plain data produced by the parser (parser.h) and
+// walked by the evaluation engine. Names follow Grafana Tempo's pkg/traceql
+// (v3.0.x) so that a reader of either code base finds the same concept under
+// the same name.
 //
-// Ownership: every node owns its children (std::unique_ptr or by value); trees are move-only,
-// use clone() for a deep copy. A tree produced by parse() is at most kMaxDepth (parser.h) levels
-// deep, so recursive walks over it are safe.
+// Ownership: every node owns its children (std::unique_ptr or by value); trees
+// are move-only, use clone() for a deep copy. A tree produced by parse() is at
+// most kMaxDepth (parser.h) levels deep, so recursive walks over it are safe.
 
 #include <cstdint>
 #include <memory>
@@ -23,38 +24,41 @@ namespace tempo::traceql {
 // ---------------------------------------------------------------------------------------------
 
 enum class AttributeScope {
-  kNone,  // unscoped `.x`: span attribute first, then resource attribute
+  kNone, // unscoped `.x`: span attribute first, then resource attribute
   kSpan,
   kResource,
   kEvent,
   kLink,
   kInstrumentation,
-  kIntrinsic,  // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`, ...)
+  kIntrinsic, // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`,
+              // ...)
 };
 
 enum class Intrinsic {
   kNone,
-  kName,                    // name, span:name
-  kStatus,                  // status, span:status
-  kStatusMessage,           // statusMessage, span:statusMessage
-  kDuration,                // duration, span:duration
-  kKind,                    // kind, span:kind
-  kSpanId,                  // span:id
-  kParentId,                // span:parentID
-  kChildCount,              // span:childCount
-  kTraceId,                 // trace:id
-  kTraceRootName,           // rootName, trace:rootName
-  kTraceRootService,        // rootServiceName, trace:rootService
-  kTraceDuration,           // traceDuration, trace:duration
-  kEventName,               // event:name
-  kEventTimeSinceStart,     // event:timeSinceStart
-  kLinkTraceId,             // link:traceID
-  kLinkSpanId,              // link:spanID
-  kInstrumentationName,     // instrumentation:name
-  kInstrumentationVersion,  // instrumentation:version
-  // Lexed by Tempo but not (yet) evaluable there: validate() rejects `parent` as unsupported.
+  kName,                   // name, span:name
+  kStatus,                 // status, span:status
+  kStatusMessage,          // statusMessage, span:statusMessage
+  kDuration,               // duration, span:duration
+  kKind,                   // kind, span:kind
+  kSpanId,                 // span:id
+  kParentId,               // span:parentID
+  kChildCount,             // span:childCount
+  kTraceId,                // trace:id
+  kTraceRootName,          // rootName, trace:rootName
+  kTraceRootService,       // rootServiceName, trace:rootService
+  kTraceDuration,          // traceDuration, trace:duration
+  kEventName,              // event:name
+  kEventTimeSinceStart,    // event:timeSinceStart
+  kLinkTraceId,            // link:traceID
+  kLinkSpanId,             // link:spanID
+  kInstrumentationName,    // instrumentation:name
+  kInstrumentationVersion, // instrumentation:version
+  // Lexed by Tempo but not (yet) evaluable there: validate() rejects `parent`
+  // as unsupported.
   kParent,
-  // Undocumented nested-set columns Tempo accepts (ints); the engine may answer them or not.
+  // Undocumented nested-set columns Tempo accepts (ints); the engine may answer
+  // them or not.
   kNestedSetLeft,
   kNestedSetRight,
   kNestedSetParent,
@@ -63,22 +67,25 @@ enum class Intrinsic {
 struct Attribute {
   AttributeScope scope = AttributeScope::kNone;
   Intrinsic intrinsic = Intrinsic::kNone;
-  // Attribute name without its scope prefix (`span.http.method` -> "http.method"); for an
-  // intrinsic its canonical spelling (intrinsic_name()).
+  // Attribute name without its scope prefix (`span.http.method` ->
+  // "http.method"); for an intrinsic its canonical spelling (intrinsic_name()).
   std::string name;
-  // `parent.x`, `parent.span.x`, `parent.resource.x`. Parsed, rejected by validate() as
-  // unsupported, as Tempo does.
+  // `parent.x`, `parent.span.x`, `parent.resource.x`. Parsed, rejected by
+  // validate() as unsupported, as Tempo does.
   bool parent = false;
 
-  bool operator==(const Attribute&) const = default;
+  bool operator==(const Attribute &) const = default;
 
   static Attribute of_intrinsic(Intrinsic i);
-  static Attribute scoped(AttributeScope scope, std::string name, bool parent = false);
+  static Attribute scoped(AttributeScope scope, std::string name,
+                          bool parent = false);
 };
 
-// Canonical spelling of an intrinsic: "name", "status", "span:id", "rootServiceName", ...
+// Canonical spelling of an intrinsic: "name", "status", "span:id",
+// "rootServiceName", ...
 std::string_view intrinsic_name(Intrinsic i);
-// Prefix of a scope as written in a query: "span", "resource", ... ("" for kNone/kIntrinsic).
+// Prefix of a scope as written in a query: "span", "resource", ... ("" for
+// kNone/kIntrinsic).
 std::string_view scope_name(AttributeScope s);
 
 // ---------------------------------------------------------------------------------------------
@@ -94,27 +101,36 @@ enum class StaticType {
   kDuration,
   kStatus,
   kKind,
-  kIntArray,  // array types exist for the engine (array-valued attributes); TraceQL has no
-  kFloatArray,  // array literals, so the parser never produces them.
+  kIntArray,   // array types exist for the engine (array-valued attributes);
+               // TraceQL has no
+  kFloatArray, // array literals, so the parser never produces them.
   kStringArray,
   kBoolArray,
-  // Only a result of implied_type(): the type is decided per span by an attribute's value.
-  // Never the type of a Static.
+  // Only a result of implied_type(): the type is decided per span by an
+  // attribute's value. Never the type of a Static.
   kAttribute,
 };
 
 enum class StatusValue { kError, kOk, kUnset };
-enum class KindValue { kUnspecified, kInternal, kServer, kClient, kProducer, kConsumer };
+enum class KindValue {
+  kUnspecified,
+  kInternal,
+  kServer,
+  kClient,
+  kProducer,
+  kConsumer
+};
 
 struct Static {
   StaticType type = StaticType::kNil;
-  int64_t i = 0;  // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
-  double f = 0;   // kFloat
-  bool b = false;  // kBool
-  std::string s;   // kString (unescaped)
-  std::vector<Static> elems;  // array types
+  int64_t i =
+      0; // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
+  double f = 0;              // kFloat
+  bool b = false;            // kBool
+  std::string s;             // kString (unescaped)
+  std::vector<Static> elems; // array types
 
-  bool operator==(const Static&) const = default;
+  bool operator==(const Static &) const = default;
 
   static Static nil() { return Static{}; }
   static Static integer(int64_t v);
@@ -127,7 +143,7 @@ struct Static {
 
   StatusValue status_value() const { return static_cast<StatusValue>(i); }
   KindValue kind_value() const { return static_cast<KindValue>(i); }
-  bool is_numeric() const;  // int, float or duration
+  bool is_numeric() const; // int, float or duration
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -137,31 +153,31 @@ struct Static {
 enum class Op {
   kNone,
   kAdd,
-  kSub,  // binary minus
+  kSub, // binary minus
   kMult,
   kDiv,
   kMod,
   kPower,
   kEqual,
   kNotEqual,
-  kRegex,     // =~ (fully anchored RE2, see anchored_regex())
-  kNotRegex,  // !~
+  kRegex,    // =~ (fully anchored RE2, see anchored_regex())
+  kNotRegex, // !~
   kGreater,
   kGreaterEqual,
   kLess,
   kLessEqual,
   kAnd,
   kOr,
-  kNot,  // unary !
-  kNeg,  // unary -
-  // `x != nil` / `x = nil` are unary tests of presence, as in Tempo (OpExists/OpNotExists).
-  // `nil = nil` and `nil != nil` fold to Static false.
+  kNot, // unary !
+  kNeg, // unary -
+  // `x != nil` / `x = nil` are unary tests of presence, as in Tempo
+  // (OpExists/OpNotExists). `nil = nil` and `nil != nil` fold to Static false.
   kExists,
   kNotExists,
 };
 
-std::string_view op_symbol(Op op);  // "+", "=~", "!", "!= nil", ...
-bool is_boolean_op(Op op);          // comparisons, &&, ||, !, exists
+std::string_view op_symbol(Op op); // "+", "=~", "!", "!= nil", ...
+bool is_boolean_op(Op op);         // comparisons, &&, ||, !, exists
 
 // ---------------------------------------------------------------------------------------------
 // Field expressions (inside `{ ... }`, by(), aggregates)
@@ -176,7 +192,7 @@ struct BinaryOp {
 };
 
 struct UnaryOp {
-  Op op = Op::kNone;  // kNot, kNeg, kExists, kNotExists
+  Op op = Op::kNone; // kNot, kNeg, kExists, kNotExists
   std::unique_ptr<FieldExpr> expr;
 };
 
@@ -189,20 +205,23 @@ struct FieldExpr {
   FieldExpr(BinaryOp b) : node(std::move(b)) {}
   FieldExpr(UnaryOp u) : node(std::move(u)) {}
 
-  const Static* as_static() const { return std::get_if<Static>(&node); }
-  const Attribute* as_attribute() const { return std::get_if<Attribute>(&node); }
-  const BinaryOp* as_binary() const { return std::get_if<BinaryOp>(&node); }
-  const UnaryOp* as_unary() const { return std::get_if<UnaryOp>(&node); }
+  const Static *as_static() const { return std::get_if<Static>(&node); }
+  const Attribute *as_attribute() const {
+    return std::get_if<Attribute>(&node);
+  }
+  const BinaryOp *as_binary() const { return std::get_if<BinaryOp>(&node); }
+  const UnaryOp *as_unary() const { return std::get_if<UnaryOp>(&node); }
 };
 
 FieldExpr make_binary(Op op, FieldExpr lhs, FieldExpr rhs);
 FieldExpr make_unary(Op op, FieldExpr expr);
 
-// Tempo's impliedType(): the static type an expression yields; kAttribute when it depends on
-// an attribute's run-time value.
-StaticType implied_type(const FieldExpr& e);
-// True when the expression reads anything from the span (any attribute or intrinsic).
-bool references_span(const FieldExpr& e);
+// Tempo's impliedType(): the static type an expression yields; kAttribute when
+// it depends on an attribute's run-time value.
+StaticType implied_type(const FieldExpr &e);
+// True when the expression reads anything from the span (any attribute or
+// intrinsic).
+bool references_span(const FieldExpr &e);
 
 // ---------------------------------------------------------------------------------------------
 // Pipelines
@@ -216,27 +235,27 @@ struct Pipeline {
 };
 
 struct SpansetFilter {
-  FieldExpr expr;  // `{}` is Static true
+  FieldExpr expr; // `{}` is Static true
 };
 
 enum class SpansetOp {
-  kAnd,               // &&
-  kOr,                // ||
-  kChild,             // >
-  kParent,            // <
-  kDescendant,        // >>
-  kAncestor,          // <<
-  kSibling,           // ~
-  kNotChild,          // !>
-  kNotParent,         // !<
-  kNotDescendant,     // !>>
-  kNotAncestor,       // !<<
-  kNotSibling,        // !~
-  kUnionChild,        // &>
-  kUnionParent,       // &<
-  kUnionDescendant,   // &>>
-  kUnionAncestor,     // &<<
-  kUnionSibling,      // &~
+  kAnd,             // &&
+  kOr,              // ||
+  kChild,           // >
+  kParent,          // <
+  kDescendant,      // >>
+  kAncestor,        // <<
+  kSibling,         // ~
+  kNotChild,        // !>
+  kNotParent,       // !<
+  kNotDescendant,   // !>>
+  kNotAncestor,     // !<<
+  kNotSibling,      // !~
+  kUnionChild,      // &>
+  kUnionParent,     // &<
+  kUnionDescendant, // &>>
+  kUnionAncestor,   // &<<
+  kUnionSibling,    // &~
 };
 
 std::string_view spanset_op_symbol(SpansetOp op);
@@ -244,7 +263,7 @@ std::string_view spanset_op_symbol(SpansetOp op);
 struct Aggregate {
   enum class Kind { kCount, kAvg, kMin, kMax, kSum };
   Kind kind = Kind::kCount;
-  std::optional<FieldExpr> expr;  // absent for count()
+  std::optional<FieldExpr> expr; // absent for count()
 };
 
 std::string_view aggregate_name(Aggregate::Kind k);
@@ -252,14 +271,14 @@ std::string_view aggregate_name(Aggregate::Kind k);
 struct ScalarExpr;
 
 struct ScalarOp {
-  Op op = Op::kNone;  // kAdd, kSub, kMult, kDiv, kMod, kPower
+  Op op = Op::kNone; // kAdd, kSub, kMult, kDiv, kMod, kPower
   std::unique_ptr<ScalarExpr> lhs;
   std::unique_ptr<ScalarExpr> rhs;
 };
 
-// A number per spanset: an aggregate, a numeric literal, arithmetic over those, or (only at the
-// root of a query, e.g. `({ .a } | count()) > 2`) a parenthesised pipeline ending in an
-// aggregate.
+// A number per spanset: an aggregate, a numeric literal, arithmetic over those,
+// or (only at the root of a query, e.g. `({ .a } | count()) > 2`) a
+// parenthesised pipeline ending in an aggregate.
 struct ScalarExpr {
   std::variant<Aggregate, Static, ScalarOp, Pipeline> node;
 
@@ -270,11 +289,12 @@ struct ScalarExpr {
   ScalarExpr(Pipeline p);
 };
 
-StaticType implied_type(const ScalarExpr& e);
+StaticType implied_type(const ScalarExpr &e);
 
 // `count() > 2`: keeps the spansets for which the comparison holds.
 struct ScalarFilter {
-  Op op = Op::kNone;  // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess, kLessEqual
+  Op op = Op::kNone; // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess,
+                     // kLessEqual
   ScalarExpr lhs;
   ScalarExpr rhs;
 };
@@ -289,8 +309,9 @@ struct Select {
   std::vector<Attribute> attrs;
 };
 
-// Structural / logical combination of two spanset-producing operands. Each operand is a
-// SpansetFilter, another SpansetOperation, or a parenthesised Pipeline.
+// Structural / logical combination of two spanset-producing operands. Each
+// operand is a SpansetFilter, another SpansetOperation, or a parenthesised
+// Pipeline.
 struct SpansetOperation {
   SpansetOp op = SpansetOp::kAnd;
   std::unique_ptr<PipelineElement> lhs;
@@ -298,10 +319,12 @@ struct SpansetOperation {
 };
 
 struct PipelineElement {
-  // Aggregate appears only as the last stage of a Pipeline nested in a ScalarExpr
-  // (`({ .a } | count()) > 1`); a top-level pipeline never ends in a bare aggregate.
-  std::variant<SpansetFilter, SpansetOperation, ScalarFilter, GroupBy, Coalesce, Select, Pipeline,
-               Aggregate>
+  // Aggregate appears only as the last stage of a Pipeline nested in a
+  // ScalarExpr
+  // (`({ .a } | count()) > 1`); a top-level pipeline never ends in a bare
+  // aggregate.
+  std::variant<SpansetFilter, SpansetOperation, ScalarFilter, GroupBy, Coalesce,
+               Select, Pipeline, Aggregate>
       node;
 
   PipelineElement() = default;
@@ -316,8 +339,8 @@ struct PipelineElement {
 };
 
 // ---------------------------------------------------------------------------------------------
-// TraceQL metrics (`{ } | rate() by (x) | topk(10)`). Parsed and validated here; evaluated by
-// the metrics engine.
+// TraceQL metrics (`{ } | rate() by (x) | topk(10)`). Parsed and validated
+// here; evaluated by the metrics engine.
 // ---------------------------------------------------------------------------------------------
 
 struct MetricsAggregate {
@@ -333,10 +356,12 @@ struct MetricsAggregate {
     kCompare,
   };
   Kind kind = Kind::kRate;
-  std::optional<Attribute> attr;  // the measured attribute of *_over_time (not rate/count)
-  std::vector<double> quantiles;  // quantile_over_time
-  std::vector<Attribute> by;      // `by (a, b)`
-  // compare({selection}, topN, start, end): start/end in Unix nanoseconds (0 = whole range).
+  std::optional<Attribute>
+      attr; // the measured attribute of *_over_time (not rate/count)
+  std::vector<double> quantiles; // quantile_over_time
+  std::vector<Attribute> by;     // `by (a, b)`
+  // compare({selection}, topN, start, end): start/end in Unix nanoseconds (0 =
+  // whole range).
   std::optional<SpansetFilter> compare_selection;
   int64_t compare_top_n = 10;
   int64_t compare_start = 0;
@@ -348,9 +373,10 @@ std::string_view metrics_aggregate_name(MetricsAggregate::Kind k);
 struct MetricsSecondStage {
   enum class Kind { kTopK, kBottomK, kFilter };
   Kind kind = Kind::kTopK;
-  int64_t limit = 0;      // topk/bottomk
-  Op op = Op::kNone;      // kFilter: comparison applied to every sample
-  double value = 0;       // kFilter: durations are converted to seconds, as Tempo does
+  int64_t limit = 0; // topk/bottomk
+  Op op = Op::kNone; // kFilter: comparison applied to every sample
+  double value =
+      0; // kFilter: durations are converted to seconds, as Tempo does
 };
 
 struct MetricsPipeline {
@@ -367,47 +393,49 @@ struct Hints {
   std::vector<std::pair<std::string, Static>> entries;
 
   // Last value given for `key`, or nullptr.
-  const Static* find(std::string_view key) const;
+  const Static *find(std::string_view key) const;
 };
 
 struct RootExpr {
   Pipeline pipeline;
   Hints hints;
-  std::optional<MetricsPipeline> metrics;  // set for metrics queries
+  std::optional<MetricsPipeline> metrics; // set for metrics queries
 };
 
 // ---------------------------------------------------------------------------------------------
-// Canonical text. Unambiguous and stable (tests compare it): operands that are not literals or
-// attributes are parenthesised, e.g. `{ (span.foo = "bar") && (duration > 1s) }`, strings are
-// double-quoted with Go escapes, durations are Go-formatted (`1h0m0s`, `1.5s`).
+// Canonical text. Unambiguous and stable (tests compare it): operands that are
+// not literals or attributes are parenthesised, e.g. `{ (span.foo = "bar") &&
+// (duration > 1s) }`, strings are double-quoted with Go escapes, durations are
+// Go-formatted (`1h0m0s`, `1.5s`).
 // ---------------------------------------------------------------------------------------------
 
-std::string to_string(const Attribute& a);
-std::string to_string(const Static& s);
-std::string to_string(const FieldExpr& e);
-std::string to_string(const SpansetFilter& f);
-std::string to_string(const Aggregate& a);
-std::string to_string(const ScalarExpr& e);
-std::string to_string(const ScalarFilter& f);
-std::string to_string(const GroupBy& g);
-std::string to_string(const Select& s);
-std::string to_string(const SpansetOperation& o);
-std::string to_string(const Pipeline& p);
-std::string to_string(const PipelineElement& e);
-std::string to_string(const MetricsPipeline& m);
-std::string to_string(const Hints& h);
-std::string to_string(const RootExpr& r);
+std::string to_string(const Attribute &a);
+std::string to_string(const Static &s);
+std::string to_string(const FieldExpr &e);
+std::string to_string(const SpansetFilter &f);
+std::string to_string(const Aggregate &a);
+std::string to_string(const ScalarExpr &e);
+std::string to_string(const ScalarFilter &f);
+std::string to_string(const GroupBy &g);
+std::string to_string(const Select &s);
+std::string to_string(const SpansetOperation &o);
+std::string to_string(const Pipeline &p);
+std::string to_string(const PipelineElement &e);
+std::string to_string(const MetricsPipeline &m);
+std::string to_string(const Hints &h);
+std::string to_string(const RootExpr &r);
 std::string to_string(StaticType t);
 
 // Deep copies.
-FieldExpr clone(const FieldExpr& e);
-ScalarExpr clone(const ScalarExpr& e);
-PipelineElement clone(const PipelineElement& e);
-Pipeline clone(const Pipeline& p);
-RootExpr clone(const RootExpr& r);
+FieldExpr clone(const FieldExpr &e);
+ScalarExpr clone(const ScalarExpr &e);
+PipelineElement clone(const PipelineElement &e);
+Pipeline clone(const Pipeline &p);
+RootExpr clone(const RootExpr &r);
 
-// The RE2 pattern a `=~` / `!~` operand means: Tempo matches regexes against the whole value
-// with `.` matching newlines (Prometheus' FastRegexMatcher), i.e. `^(?s:<pattern>)$`.
+// The RE2 pattern a `=~` / `!~` operand means: Tempo matches regexes against
+// the whole value with `.` matching newlines (Prometheus' FastRegexMatcher),
+// i.e. `^(?s:<pattern>)$`.
 std::string anchored_regex(std::string_view pattern);
 
-}  // namespace tempo::traceql
+} // namespace tempo::traceql
