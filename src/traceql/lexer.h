@@ -16,14 +16,14 @@ namespace tempo::traceql {
 
 enum class Tok {
   kEnd,
-  kError, // text holds the message; always the last token
+  kError,  // text holds the message; always the last token
   kIdentifier,
   kString,
   kInteger,
   kFloat,
   kDuration,
-  kAttribute, // scope + name (+ parent); name may be empty (a syntax error when
-              // used)
+  kAttribute,  // scope + name (+ parent); name may be empty (a syntax error when
+               // used)
   // punctuation and operators
   kComma,
   kOpenBrace,
@@ -125,14 +125,13 @@ enum class Tok {
 
 struct Token {
   Tok kind = Tok::kEnd;
-  int line = 1; // 1-based
-  int col = 1;  // 1-based, in characters (as Go's scanner counts)
-  std::string
-      text; // identifier / unescaped string / attribute name / error message
-  int64_t i = 0;                                // kInteger; kDuration in ns
-  double f = 0;                                 // kFloat
-  AttributeScope scope = AttributeScope::kNone; // kAttribute
-  bool parent = false;                          // kAttribute
+  int line = 1;      // 1-based
+  int col = 1;       // 1-based, in characters (as Go's scanner counts)
+  std::string text;  // identifier / unescaped string / attribute name / error message
+  int64_t i = 0;     // kInteger; kDuration in ns
+  double f = 0;      // kFloat
+  AttributeScope scope = AttributeScope::kNone;  // kAttribute
+  bool parent = false;                           // kAttribute
 };
 
 // How a token is named in "unexpected X" messages: its spelling for keywords
@@ -149,4 +148,4 @@ std::vector<Token> lex(std::string_view query, size_t max_tokens);
 // order. Returns false if `text` is neither.
 bool parse_duration(std::string_view text, int64_t *ns);
 
-} // namespace tempo::traceql
+}  // namespace tempo::traceql

@@ -10,7 +10,6 @@
 // Both the search language and the metrics stages are covered.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tempo/traceql/parser.h"
@@ -399,43 +398,42 @@ TEST_CASE("conformance: every query gets Tempo's verdict") {
     RootExpr root;
     const Status syntax = parse_syntax(c.query, &root);
     switch (c.verdict) {
-    case kValid: {
-      INFO("syntax: " << syntax.message());
-      REQUIRE(syntax.is_ok());
-      const Status v = validate(root);
-      INFO("validate: " << v.message());
-      CHECK(v.is_ok());
-      RootExpr again;
-      CHECK(parse(c.query, &again).is_ok());
-      break;
-    }
-    case kParseFail: {
-      INFO("tree: " << (syntax.is_ok() ? to_string(root) : ""));
-      REQUIRE_FALSE(syntax.is_ok());
-      CHECK(syntax.code() == Status::Code::kInvalidArgument);
-      CHECK(syntax.message().rfind("parse error", 0) == 0);
-      break;
-    }
-    case kValidateFail:
-    case kUnsupported: {
-      INFO("syntax: " << syntax.message());
-      REQUIRE(syntax.is_ok());
-      const Status v = validate(root);
-      INFO("tree: " << to_string(root) << "\nvalidate: " << v.message());
-      REQUIRE_FALSE(v.is_ok());
-      CHECK(v.code() == Status::Code::kInvalidArgument);
-      CHECK(ends_with(v.message(), "not yet supported") ==
-            (c.verdict == kUnsupported));
-      // parse() reports the same reason.
-      RootExpr again;
-      CHECK(parse(c.query, &again).message() == v.message());
-      break;
-    }
+      case kValid: {
+        INFO("syntax: " << syntax.message());
+        REQUIRE(syntax.is_ok());
+        const Status v = validate(root);
+        INFO("validate: " << v.message());
+        CHECK(v.is_ok());
+        RootExpr again;
+        CHECK(parse(c.query, &again).is_ok());
+        break;
+      }
+      case kParseFail: {
+        INFO("tree: " << (syntax.is_ok() ? to_string(root) : ""));
+        REQUIRE_FALSE(syntax.is_ok());
+        CHECK(syntax.code() == Status::Code::kInvalidArgument);
+        CHECK(syntax.message().rfind("parse error", 0) == 0);
+        break;
+      }
+      case kValidateFail:
+      case kUnsupported: {
+        INFO("syntax: " << syntax.message());
+        REQUIRE(syntax.is_ok());
+        const Status v = validate(root);
+        INFO("tree: " << to_string(root) << "\nvalidate: " << v.message());
+        REQUIRE_FALSE(v.is_ok());
+        CHECK(v.code() == Status::Code::kInvalidArgument);
+        CHECK(ends_with(v.message(), "not yet supported") == (c.verdict == kUnsupported));
+        // parse() reports the same reason.
+        RootExpr again;
+        CHECK(parse(c.query, &again).message() == v.message());
+        break;
+      }
     }
     ++checked;
   }
   CHECK(checked == static_cast<int>(std::size(kCases)));
 }
 
-} // namespace
-} // namespace tempo::traceql
+}  // namespace
+}  // namespace tempo::traceql

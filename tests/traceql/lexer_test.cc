@@ -4,7 +4,6 @@
 #include "traceql/lexer.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,27 +14,26 @@ namespace {
 std::string dump(std::string_view q) {
   std::string out;
   for (const Token &t : lex(q, 10000)) {
-    if (!out.empty())
-      out += ' ';
+    if (!out.empty()) out += ' ';
     std::string value;
     switch (t.kind) {
-    case Tok::kIdentifier:
-    case Tok::kString:
-    case Tok::kError:
-      value = t.text;
-      break;
-    case Tok::kInteger:
-    case Tok::kDuration:
-      value = std::to_string(t.i);
-      break;
-    case Tok::kFloat:
-      value = std::to_string(t.f);
-      break;
-    case Tok::kAttribute:
-      value = t.text;
-      break;
-    default:
-      break;
+      case Tok::kIdentifier:
+      case Tok::kString:
+      case Tok::kError:
+        value = t.text;
+        break;
+      case Tok::kInteger:
+      case Tok::kDuration:
+        value = std::to_string(t.i);
+        break;
+      case Tok::kFloat:
+        value = std::to_string(t.f);
+        break;
+      case Tok::kAttribute:
+        value = t.text;
+        break;
+      default:
+        break;
     }
     out += token_display(t);
     if (!value.empty() || t.kind == Tok::kString || t.kind == Tok::kAttribute) {
@@ -81,8 +79,7 @@ TEST_CASE("lexer: token streams") {
       {"event.a link.b instrumentation.c",
        "event.[a]@1:1 link.[b]@1:9 instrumentation.[c]@1:16 $end@1:33"},
       {"parent.a", "parent.[a]@1:1 $end@1:9"},
-      {"parent.span.a parent.resource.b",
-       "parent.[a]@1:1 parent.[b]@1:15 $end@1:32"},
+      {"parent.span.a parent.resource.b", "parent.[a]@1:1 parent.[b]@1:15 $end@1:32"},
       {"span.", "span.[]@1:1 $end@1:6"},
       {". foo", ".[]@1:1 IDENTIFIER[foo]@1:3 $end@1:6"},
       {"spanx.a", "IDENTIFIER[spanx]@1:1 .[a]@1:6 $end@1:8"},
@@ -109,8 +106,7 @@ TEST_CASE("lexer: token streams") {
       {"rate count_over_time quantile_over_time topk bottomk",
        "rate@1:1 count_over_time@1:6 quantile_over_time@1:22 topk@1:41 "
        "bottomk@1:46 $end@1:53"},
-      {"minInt foo_bar",
-       "IDENTIFIER[minInt]@1:1 IDENTIFIER[foo_bar]@1:8 $end@1:15"},
+      {"minInt foo_bar", "IDENTIFIER[minInt]@1:1 IDENTIFIER[foo_bar]@1:8 $end@1:15"},
       // operators: longest match
       {"= != =~ !~ > >= < <=",
        "=@1:1 !=@1:3 =~@1:6 !~@1:9 >@1:12 >=@1:14 <@1:17 <=@1:19 $end@1:21"},
@@ -125,12 +121,12 @@ TEST_CASE("lexer: token streams") {
       {"[1]", "IDENTIFIER[[]@1:1 INTEGER[1]@1:2 IDENTIFIER[]]@1:3 $end@1:4"},
       // numbers
       {"0 42 007", "INTEGER[0]@1:1 INTEGER[42]@1:3 INTEGER[7]@1:6 $end@1:9"},
-      {"1.5 .5 1e3 2.5E-1", "FLOAT[1.500000]@1:1 FLOAT[0.500000]@1:5 "
-                            "FLOAT[1000.000000]@1:8 FLOAT[0.250000]@1:12 "
-                            "$end@1:18"},
+      {"1.5 .5 1e3 2.5E-1",
+       "FLOAT[1.500000]@1:1 FLOAT[0.500000]@1:5 "
+       "FLOAT[1000.000000]@1:8 FLOAT[0.250000]@1:12 "
+       "$end@1:18"},
       {"9223372036854775807", "INTEGER[9223372036854775807]@1:1 $end@1:20"},
-      {"9223372036854775808",
-       "error[integer out of range: 9223372036854775808]@1:1"},
+      {"9223372036854775808", "error[integer out of range: 9223372036854775808]@1:1"},
       {"0x1F", "error[invalid number literal: 0x1F]@1:1"},
       {"1_000", "error[invalid number literal: 1_000]@1:1"},
       {"1e", "error[exponent has no digits]@1:2"},
@@ -141,8 +137,9 @@ TEST_CASE("lexer: token streams") {
        "DURATION[1000000000]@1:17 DURATION[60000000000]@1:20 "
        "DURATION[3600000000000]@1:23 "
        "$end@1:25"},
-      {"1d 1w 1y", "DURATION[86400000000000]@1:1 DURATION[604800000000000]@1:4 "
-                   "DURATION[31536000000000000]@1:7 $end@1:9"},
+      {"1d 1w 1y",
+       "DURATION[86400000000000]@1:1 DURATION[604800000000000]@1:4 "
+       "DURATION[31536000000000000]@1:7 $end@1:9"},
       {"1.5s 0.5ms 1h30m 2m30.5s",
        "DURATION[1500000000]@1:1 DURATION[500000]@1:6 "
        "DURATION[5400000000000]@1:12 "
@@ -203,13 +200,12 @@ TEST_CASE("lexer: durations parse like Go and Prometheus") {
       {"0", true, 0},
       {"1ns", true, 1},
       {"1.5us", true, 1500},
-      {"1\xCE\xBCs", true, 1000}, // Go also accepts Greek mu
+      {"1\xCE\xBCs", true, 1000},  // Go also accepts Greek mu
       {"100ms", true, 100000000},
       {"1h1m1s", true, 3661000000000},
-      {"1m1h", true,
-       3660000000000}, // Prometheus wants largest unit first; Go accepts it
+      {"1m1h", true, 3660000000000},  // Prometheus wants largest unit first; Go accepts it
       {"2562047h", true, 2562047LL * 3600 * 1000000000},
-      {"2562048h", false, 0}, // overflows int64 nanoseconds
+      {"2562048h", false, 0},  // overflows int64 nanoseconds
       {"1", false, 0},
       {"s", false, 0},
       {"1.s", true, 1000000000},
@@ -221,10 +217,9 @@ TEST_CASE("lexer: durations parse like Go and Prometheus") {
     int64_t ns = -1;
     const bool ok = parse_duration(c.in, &ns);
     CHECK(ok == c.ok);
-    if (c.ok)
-      CHECK(ns == c.ns);
+    if (c.ok) CHECK(ns == c.ns);
   }
 }
 
-} // namespace
-} // namespace tempo::traceql
+}  // namespace
+}  // namespace tempo::traceql

@@ -3,23 +3,22 @@
 // and queries that parse but fail validation with the reason. Plus structural
 // checks on the trees themselves.
 
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "tempo/traceql/parser.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 namespace tempo::traceql {
 namespace {
 
 struct ValidCase {
   const char *query;
-  const char *ast; // to_string() of the parsed tree
+  const char *ast;  // to_string() of the parsed tree
 };
 
 struct ErrorCase {
   const char *query;
-  const char *message; // the whole Status message
+  const char *message;  // the whole Status message
 };
 
 // clang-format off
@@ -849,14 +848,12 @@ TEST_CASE("parser: semantic errors come from validation, with the reason") {
     RootExpr out;
     const Status whole = parse(c.query, &out);
     CHECK(whole.message() == c.message);
-    CHECK(out.pipeline.elements.empty()); // nothing half-built is handed out
+    CHECK(out.pipeline.elements.empty());  // nothing half-built is handed out
   }
 }
 
 TEST_CASE("parser: the table is large enough to mean something") {
-  CHECK(std::size(kValid) + std::size(kSyntaxErrors) +
-            std::size(kSemanticErrors) >=
-        300);
+  CHECK(std::size(kValid) + std::size(kSyntaxErrors) + std::size(kSemanticErrors) >= 300);
 }
 
 // ------------------------------------------------------------------ tree
@@ -892,57 +889,47 @@ TEST_CASE("parser: attributes carry scope, intrinsic, name and parent") {
     bool parent;
   };
   const A cases[] = {
-      {"{ .http.method = 1 }", AttributeScope::kNone, Intrinsic::kNone,
-       "http.method", false},
-      {"{ span.http.method = 1 }", AttributeScope::kSpan, Intrinsic::kNone,
-       "http.method", false},
-      {"{ resource.service.name = 1 }", AttributeScope::kResource,
-       Intrinsic::kNone, "service.name", false},
-      {"{ event.exception.type = 1 }", AttributeScope::kEvent, Intrinsic::kNone,
-       "exception.type", false},
+      {"{ .http.method = 1 }", AttributeScope::kNone, Intrinsic::kNone, "http.method", false},
+      {"{ span.http.method = 1 }", AttributeScope::kSpan, Intrinsic::kNone, "http.method", false},
+      {"{ resource.service.name = 1 }", AttributeScope::kResource, Intrinsic::kNone, "service.name",
+       false},
+      {"{ event.exception.type = 1 }", AttributeScope::kEvent, Intrinsic::kNone, "exception.type",
+       false},
       {"{ link.x = 1 }", AttributeScope::kLink, Intrinsic::kNone, "x", false},
-      {"{ instrumentation.x = 1 }", AttributeScope::kInstrumentation,
-       Intrinsic::kNone, "x", false},
-      {"{ span.\"a b\" = 1 }", AttributeScope::kSpan, Intrinsic::kNone, "a b",
+      {"{ instrumentation.x = 1 }", AttributeScope::kInstrumentation, Intrinsic::kNone, "x", false},
+      {"{ span.\"a b\" = 1 }", AttributeScope::kSpan, Intrinsic::kNone, "a b", false},
+      {"{ .duration = 1 }", AttributeScope::kNone, Intrinsic::kNone, "duration", false},
+      {"{ span.name = 1 }", AttributeScope::kSpan, Intrinsic::kNone, "name", false},
+      {"{ name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kName, "name", false},
+      {"{ span:name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kName, "name", false},
+      {"{ span:id = 1 }", AttributeScope::kIntrinsic, Intrinsic::kSpanId, "span:id", false},
+      {"{ span:parentID = 1 }", AttributeScope::kIntrinsic, Intrinsic::kParentId, "span:parentID",
        false},
-      {"{ .duration = 1 }", AttributeScope::kNone, Intrinsic::kNone, "duration",
+      {"{ span:childCount = 1 }", AttributeScope::kIntrinsic, Intrinsic::kChildCount,
+       "span:childCount", false},
+      {"{ trace:id = 1 }", AttributeScope::kIntrinsic, Intrinsic::kTraceId, "trace:id", false},
+      {"{ trace:rootService = 1 }", AttributeScope::kIntrinsic, Intrinsic::kTraceRootService,
+       "rootServiceName", false},
+      {"{ rootName = 1 }", AttributeScope::kIntrinsic, Intrinsic::kTraceRootName, "rootName",
        false},
-      {"{ span.name = 1 }", AttributeScope::kSpan, Intrinsic::kNone, "name",
+      {"{ trace:duration = 1 }", AttributeScope::kIntrinsic, Intrinsic::kTraceDuration,
+       "traceDuration", false},
+      {"{ event:name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kEventName, "event:name",
        false},
-      {"{ name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kName, "name",
+      {"{ event:timeSinceStart = 1 }", AttributeScope::kIntrinsic, Intrinsic::kEventTimeSinceStart,
+       "event:timeSinceStart", false},
+      {"{ link:traceID = 1 }", AttributeScope::kIntrinsic, Intrinsic::kLinkTraceId, "link:traceID",
        false},
-      {"{ span:name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kName,
-       "name", false},
-      {"{ span:id = 1 }", AttributeScope::kIntrinsic, Intrinsic::kSpanId,
-       "span:id", false},
-      {"{ span:parentID = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kParentId, "span:parentID", false},
-      {"{ span:childCount = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kChildCount, "span:childCount", false},
-      {"{ trace:id = 1 }", AttributeScope::kIntrinsic, Intrinsic::kTraceId,
-       "trace:id", false},
-      {"{ trace:rootService = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kTraceRootService, "rootServiceName", false},
-      {"{ rootName = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kTraceRootName, "rootName", false},
-      {"{ trace:duration = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kTraceDuration, "traceDuration", false},
-      {"{ event:name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kEventName,
-       "event:name", false},
-      {"{ event:timeSinceStart = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kEventTimeSinceStart, "event:timeSinceStart", false},
-      {"{ link:traceID = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kLinkTraceId, "link:traceID", false},
-      {"{ link:spanID = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kLinkSpanId, "link:spanID", false},
-      {"{ instrumentation:name = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kInstrumentationName, "instrumentation:name", false},
+      {"{ link:spanID = 1 }", AttributeScope::kIntrinsic, Intrinsic::kLinkSpanId, "link:spanID",
+       false},
+      {"{ instrumentation:name = 1 }", AttributeScope::kIntrinsic, Intrinsic::kInstrumentationName,
+       "instrumentation:name", false},
       {"{ instrumentation:version = 1 }", AttributeScope::kIntrinsic,
        Intrinsic::kInstrumentationVersion, "instrumentation:version", false},
-      {"{ statusMessage = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kStatusMessage, "statusMessage", false},
-      {"{ nestedSetParent = 1 }", AttributeScope::kIntrinsic,
-       Intrinsic::kNestedSetParent, "nestedSetParent", false},
+      {"{ statusMessage = 1 }", AttributeScope::kIntrinsic, Intrinsic::kStatusMessage,
+       "statusMessage", false},
+      {"{ nestedSetParent = 1 }", AttributeScope::kIntrinsic, Intrinsic::kNestedSetParent,
+       "nestedSetParent", false},
   };
   for (const A &c : cases) {
     INFO(c.query);
@@ -1056,8 +1043,7 @@ TEST_CASE("parser: operators map to Op and SpansetOp") {
     INFO(c.query);
     RootExpr r = must_parse(c.query);
     REQUIRE(r.pipeline.elements.size() == 1);
-    const auto *so =
-        std::get_if<SpansetOperation>(&r.pipeline.elements[0].node);
+    const auto *so = std::get_if<SpansetOperation>(&r.pipeline.elements[0].node);
     REQUIRE(so != nullptr);
     CHECK(so->op == c.op);
     CHECK(std::holds_alternative<SpansetFilter>(so->lhs->node));
@@ -1066,9 +1052,10 @@ TEST_CASE("parser: operators map to Op and SpansetOp") {
 }
 
 TEST_CASE("parser: pipelines, aggregates and hints") {
-  RootExpr r = must_parse("{ .a } | by(resource.service.name) | avg(duration) "
-                          "> 1.5s | select(.b, span:id) | "
-                          "coalesce() with(most_recent=true, sample=0.5)");
+  RootExpr r = must_parse(
+      "{ .a } | by(resource.service.name) | avg(duration) "
+      "> 1.5s | select(.b, span:id) | "
+      "coalesce() with(most_recent=true, sample=0.5)");
   REQUIRE(r.pipeline.elements.size() == 5);
   CHECK(std::holds_alternative<SpansetFilter>(r.pipeline.elements[0].node));
   const auto *by = std::get_if<GroupBy>(&r.pipeline.elements[1].node);
@@ -1128,9 +1115,10 @@ TEST_CASE("parser: parenthesised pipelines nest") {
 }
 
 TEST_CASE("parser: metrics stages") {
-  RootExpr r = must_parse("{ .a } | quantile_over_time(duration, 0.5, 0.99) by "
-                          "(name, span.x) | topk(3) > 2s "
-                          "with(sample=0.1)");
+  RootExpr r = must_parse(
+      "{ .a } | quantile_over_time(duration, 0.5, 0.99) by "
+      "(name, span.x) | topk(3) > 2s "
+      "with(sample=0.1)");
   REQUIRE(r.metrics.has_value());
   const MetricsAggregate &a = r.metrics->aggregate;
   CHECK(a.kind == MetricsAggregate::Kind::kQuantileOverTime);
@@ -1157,19 +1145,18 @@ TEST_CASE("parser: metrics stages") {
 }
 
 TEST_CASE("parser: referenced attributes, each once, in order") {
-  RootExpr r = must_parse("{ span.a = 1 && name = \"x\" } >> { resource.b = 2 "
-                          "|| span.a > 3 } | by(.c) | "
-                          "avg(duration) > 1s | select(span:id, .c)");
+  RootExpr r = must_parse(
+      "{ span.a = 1 && name = \"x\" } >> { resource.b = 2 "
+      "|| span.a > 3 } | by(.c) | "
+      "avg(duration) > 1s | select(span:id, .c)");
   std::vector<std::string> names;
-  for (const Attribute &a : referenced_attributes(r))
-    names.push_back(to_string(a));
-  CHECK(names == std::vector<std::string>{"span.a", "name", "resource.b", ".c",
-                                          "duration", "span:id"});
+  for (const Attribute &a : referenced_attributes(r)) names.push_back(to_string(a));
+  CHECK(names ==
+        std::vector<std::string>{"span.a", "name", "resource.b", ".c", "duration", "span:id"});
 
   RootExpr m = must_parse("{ .x } | rate() by (resource.service.name)");
   std::vector<std::string> mn;
-  for (const Attribute &a : referenced_attributes(m))
-    mn.push_back(to_string(a));
+  for (const Attribute &a : referenced_attributes(m)) mn.push_back(to_string(a));
   CHECK(mn == std::vector<std::string>{".x", "resource.service.name"});
 
   CHECK(referenced_attributes(must_parse("{}")).empty());
@@ -1193,5 +1180,5 @@ TEST_CASE("parser: regexes are anchored as Tempo runs them") {
   CHECK(anchored_regex("a|b") == "^(?s:a|b)$");
 }
 
-} // namespace
-} // namespace tempo::traceql
+}  // namespace
+}  // namespace tempo::traceql

@@ -24,36 +24,36 @@ namespace tempo::traceql {
 // ---------------------------------------------------------------------------------------------
 
 enum class AttributeScope {
-  kNone, // unscoped `.x`: span attribute first, then resource attribute
+  kNone,  // unscoped `.x`: span attribute first, then resource attribute
   kSpan,
   kResource,
   kEvent,
   kLink,
   kInstrumentation,
-  kIntrinsic, // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`,
-              // ...)
+  kIntrinsic,  // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`,
+               // ...)
 };
 
 enum class Intrinsic {
   kNone,
-  kName,                   // name, span:name
-  kStatus,                 // status, span:status
-  kStatusMessage,          // statusMessage, span:statusMessage
-  kDuration,               // duration, span:duration
-  kKind,                   // kind, span:kind
-  kSpanId,                 // span:id
-  kParentId,               // span:parentID
-  kChildCount,             // span:childCount
-  kTraceId,                // trace:id
-  kTraceRootName,          // rootName, trace:rootName
-  kTraceRootService,       // rootServiceName, trace:rootService
-  kTraceDuration,          // traceDuration, trace:duration
-  kEventName,              // event:name
-  kEventTimeSinceStart,    // event:timeSinceStart
-  kLinkTraceId,            // link:traceID
-  kLinkSpanId,             // link:spanID
-  kInstrumentationName,    // instrumentation:name
-  kInstrumentationVersion, // instrumentation:version
+  kName,                    // name, span:name
+  kStatus,                  // status, span:status
+  kStatusMessage,           // statusMessage, span:statusMessage
+  kDuration,                // duration, span:duration
+  kKind,                    // kind, span:kind
+  kSpanId,                  // span:id
+  kParentId,                // span:parentID
+  kChildCount,              // span:childCount
+  kTraceId,                 // trace:id
+  kTraceRootName,           // rootName, trace:rootName
+  kTraceRootService,        // rootServiceName, trace:rootService
+  kTraceDuration,           // traceDuration, trace:duration
+  kEventName,               // event:name
+  kEventTimeSinceStart,     // event:timeSinceStart
+  kLinkTraceId,             // link:traceID
+  kLinkSpanId,              // link:spanID
+  kInstrumentationName,     // instrumentation:name
+  kInstrumentationVersion,  // instrumentation:version
   // Lexed by Tempo but not (yet) evaluable there: validate() rejects `parent`
   // as unsupported.
   kParent,
@@ -77,8 +77,7 @@ struct Attribute {
   bool operator==(const Attribute &) const = default;
 
   static Attribute of_intrinsic(Intrinsic i);
-  static Attribute scoped(AttributeScope scope, std::string name,
-                          bool parent = false);
+  static Attribute scoped(AttributeScope scope, std::string name, bool parent = false);
 };
 
 // Canonical spelling of an intrinsic: "name", "status", "span:id",
@@ -101,9 +100,9 @@ enum class StaticType {
   kDuration,
   kStatus,
   kKind,
-  kIntArray,   // array types exist for the engine (array-valued attributes);
-               // TraceQL has no
-  kFloatArray, // array literals, so the parser never produces them.
+  kIntArray,    // array types exist for the engine (array-valued attributes);
+                // TraceQL has no
+  kFloatArray,  // array literals, so the parser never produces them.
   kStringArray,
   kBoolArray,
   // Only a result of implied_type(): the type is decided per span by an
@@ -112,23 +111,15 @@ enum class StaticType {
 };
 
 enum class StatusValue { kError, kOk, kUnset };
-enum class KindValue {
-  kUnspecified,
-  kInternal,
-  kServer,
-  kClient,
-  kProducer,
-  kConsumer
-};
+enum class KindValue { kUnspecified, kInternal, kServer, kClient, kProducer, kConsumer };
 
 struct Static {
   StaticType type = StaticType::kNil;
-  int64_t i =
-      0; // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
-  double f = 0;              // kFloat
-  bool b = false;            // kBool
-  std::string s;             // kString (unescaped)
-  std::vector<Static> elems; // array types
+  int64_t i = 0;              // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
+  double f = 0;               // kFloat
+  bool b = false;             // kBool
+  std::string s;              // kString (unescaped)
+  std::vector<Static> elems;  // array types
 
   bool operator==(const Static &) const = default;
 
@@ -143,7 +134,7 @@ struct Static {
 
   StatusValue status_value() const { return static_cast<StatusValue>(i); }
   KindValue kind_value() const { return static_cast<KindValue>(i); }
-  bool is_numeric() const; // int, float or duration
+  bool is_numeric() const;  // int, float or duration
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -153,31 +144,31 @@ struct Static {
 enum class Op {
   kNone,
   kAdd,
-  kSub, // binary minus
+  kSub,  // binary minus
   kMult,
   kDiv,
   kMod,
   kPower,
   kEqual,
   kNotEqual,
-  kRegex,    // =~ (fully anchored RE2, see anchored_regex())
-  kNotRegex, // !~
+  kRegex,     // =~ (fully anchored RE2, see anchored_regex())
+  kNotRegex,  // !~
   kGreater,
   kGreaterEqual,
   kLess,
   kLessEqual,
   kAnd,
   kOr,
-  kNot, // unary !
-  kNeg, // unary -
+  kNot,  // unary !
+  kNeg,  // unary -
   // `x != nil` / `x = nil` are unary tests of presence, as in Tempo
   // (OpExists/OpNotExists). `nil = nil` and `nil != nil` fold to Static false.
   kExists,
   kNotExists,
 };
 
-std::string_view op_symbol(Op op); // "+", "=~", "!", "!= nil", ...
-bool is_boolean_op(Op op);         // comparisons, &&, ||, !, exists
+std::string_view op_symbol(Op op);  // "+", "=~", "!", "!= nil", ...
+bool is_boolean_op(Op op);          // comparisons, &&, ||, !, exists
 
 // ---------------------------------------------------------------------------------------------
 // Field expressions (inside `{ ... }`, by(), aggregates)
@@ -192,7 +183,7 @@ struct BinaryOp {
 };
 
 struct UnaryOp {
-  Op op = Op::kNone; // kNot, kNeg, kExists, kNotExists
+  Op op = Op::kNone;  // kNot, kNeg, kExists, kNotExists
   std::unique_ptr<FieldExpr> expr;
 };
 
@@ -206,9 +197,7 @@ struct FieldExpr {
   FieldExpr(UnaryOp u) : node(std::move(u)) {}
 
   const Static *as_static() const { return std::get_if<Static>(&node); }
-  const Attribute *as_attribute() const {
-    return std::get_if<Attribute>(&node);
-  }
+  const Attribute *as_attribute() const { return std::get_if<Attribute>(&node); }
   const BinaryOp *as_binary() const { return std::get_if<BinaryOp>(&node); }
   const UnaryOp *as_unary() const { return std::get_if<UnaryOp>(&node); }
 };
@@ -235,27 +224,27 @@ struct Pipeline {
 };
 
 struct SpansetFilter {
-  FieldExpr expr; // `{}` is Static true
+  FieldExpr expr;  // `{}` is Static true
 };
 
 enum class SpansetOp {
-  kAnd,             // &&
-  kOr,              // ||
-  kChild,           // >
-  kParent,          // <
-  kDescendant,      // >>
-  kAncestor,        // <<
-  kSibling,         // ~
-  kNotChild,        // !>
-  kNotParent,       // !<
-  kNotDescendant,   // !>>
-  kNotAncestor,     // !<<
-  kNotSibling,      // !~
-  kUnionChild,      // &>
-  kUnionParent,     // &<
-  kUnionDescendant, // &>>
-  kUnionAncestor,   // &<<
-  kUnionSibling,    // &~
+  kAnd,              // &&
+  kOr,               // ||
+  kChild,            // >
+  kParent,           // <
+  kDescendant,       // >>
+  kAncestor,         // <<
+  kSibling,          // ~
+  kNotChild,         // !>
+  kNotParent,        // !<
+  kNotDescendant,    // !>>
+  kNotAncestor,      // !<<
+  kNotSibling,       // !~
+  kUnionChild,       // &>
+  kUnionParent,      // &<
+  kUnionDescendant,  // &>>
+  kUnionAncestor,    // &<<
+  kUnionSibling,     // &~
 };
 
 std::string_view spanset_op_symbol(SpansetOp op);
@@ -263,7 +252,7 @@ std::string_view spanset_op_symbol(SpansetOp op);
 struct Aggregate {
   enum class Kind { kCount, kAvg, kMin, kMax, kSum };
   Kind kind = Kind::kCount;
-  std::optional<FieldExpr> expr; // absent for count()
+  std::optional<FieldExpr> expr;  // absent for count()
 };
 
 std::string_view aggregate_name(Aggregate::Kind k);
@@ -271,7 +260,7 @@ std::string_view aggregate_name(Aggregate::Kind k);
 struct ScalarExpr;
 
 struct ScalarOp {
-  Op op = Op::kNone; // kAdd, kSub, kMult, kDiv, kMod, kPower
+  Op op = Op::kNone;  // kAdd, kSub, kMult, kDiv, kMod, kPower
   std::unique_ptr<ScalarExpr> lhs;
   std::unique_ptr<ScalarExpr> rhs;
 };
@@ -293,8 +282,8 @@ StaticType implied_type(const ScalarExpr &e);
 
 // `count() > 2`: keeps the spansets for which the comparison holds.
 struct ScalarFilter {
-  Op op = Op::kNone; // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess,
-                     // kLessEqual
+  Op op = Op::kNone;  // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess,
+                      // kLessEqual
   ScalarExpr lhs;
   ScalarExpr rhs;
 };
@@ -323,8 +312,8 @@ struct PipelineElement {
   // ScalarExpr
   // (`({ .a } | count()) > 1`); a top-level pipeline never ends in a bare
   // aggregate.
-  std::variant<SpansetFilter, SpansetOperation, ScalarFilter, GroupBy, Coalesce,
-               Select, Pipeline, Aggregate>
+  std::variant<SpansetFilter, SpansetOperation, ScalarFilter, GroupBy, Coalesce, Select, Pipeline,
+               Aggregate>
       node;
 
   PipelineElement() = default;
@@ -356,10 +345,9 @@ struct MetricsAggregate {
     kCompare,
   };
   Kind kind = Kind::kRate;
-  std::optional<Attribute>
-      attr; // the measured attribute of *_over_time (not rate/count)
-  std::vector<double> quantiles; // quantile_over_time
-  std::vector<Attribute> by;     // `by (a, b)`
+  std::optional<Attribute> attr;  // the measured attribute of *_over_time (not rate/count)
+  std::vector<double> quantiles;  // quantile_over_time
+  std::vector<Attribute> by;      // `by (a, b)`
   // compare({selection}, topN, start, end): start/end in Unix nanoseconds (0 =
   // whole range).
   std::optional<SpansetFilter> compare_selection;
@@ -373,10 +361,9 @@ std::string_view metrics_aggregate_name(MetricsAggregate::Kind k);
 struct MetricsSecondStage {
   enum class Kind { kTopK, kBottomK, kFilter };
   Kind kind = Kind::kTopK;
-  int64_t limit = 0; // topk/bottomk
-  Op op = Op::kNone; // kFilter: comparison applied to every sample
-  double value =
-      0; // kFilter: durations are converted to seconds, as Tempo does
+  int64_t limit = 0;  // topk/bottomk
+  Op op = Op::kNone;  // kFilter: comparison applied to every sample
+  double value = 0;   // kFilter: durations are converted to seconds, as Tempo does
 };
 
 struct MetricsPipeline {
@@ -399,7 +386,7 @@ struct Hints {
 struct RootExpr {
   Pipeline pipeline;
   Hints hints;
-  std::optional<MetricsPipeline> metrics; // set for metrics queries
+  std::optional<MetricsPipeline> metrics;  // set for metrics queries
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -438,4 +425,4 @@ RootExpr clone(const RootExpr &r);
 // i.e. `^(?s:<pattern>)$`.
 std::string anchored_regex(std::string_view pattern);
 
-} // namespace tempo::traceql
+}  // namespace tempo::traceql

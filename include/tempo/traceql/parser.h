@@ -41,4 +41,4 @@ Status validate(const RootExpr &root);
 // the columns to fetch.
 std::vector<Attribute> referenced_attributes(const RootExpr &root);
 
-} // namespace tempo::traceql
+}  // namespace tempo::traceql
