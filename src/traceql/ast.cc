@@ -1,5 +1,4 @@
-// Constructors, names, type inference, canonical text and deep copies of AST
-// nodes.
+// Constructors, names, type inference, canonical text and deep copies of AST nodes.
 
 #include "tempo/traceql/ast.h"
 
@@ -348,9 +347,9 @@ FieldExpr make_unary(Op op, FieldExpr expr) {
 
 ScalarExpr::ScalarExpr(Pipeline p) : node(std::move(p)) {}
 
-const Static *Hints::find(std::string_view key) const {
-  const Static *found = nullptr;
-  for (const auto &[k, v] : entries) {
+const Static* Hints::find(std::string_view key) const {
+  const Static* found = nullptr;
+  for (const auto& [k, v] : entries) {
     if (k == key) found = &v;
   }
   return found;
@@ -396,8 +395,7 @@ StaticType intrinsic_type(Intrinsic i) {
     case Intrinsic::kKind:
       return StaticType::kKind;
     case Intrinsic::kParent:
-      return StaticType::kNil;  // as Tempo: `parent` is a placeholder without a
-                                // value type
+      return StaticType::kNil;  // as Tempo: `parent` is a placeholder without a value type
     case Intrinsic::kInstrumentationName:
     case Intrinsic::kInstrumentationVersion:
     case Intrinsic::kNone:
@@ -409,39 +407,39 @@ StaticType intrinsic_type(Intrinsic i) {
 
 }  // namespace
 
-StaticType implied_type(const FieldExpr &e) {
-  if (const auto *s = e.as_static()) return s->type;
-  if (const auto *a = e.as_attribute()) return intrinsic_type(a->intrinsic);
-  if (const auto *b = e.as_binary()) {
+StaticType implied_type(const FieldExpr& e) {
+  if (const auto* s = e.as_static()) return s->type;
+  if (const auto* a = e.as_attribute()) return intrinsic_type(a->intrinsic);
+  if (const auto* b = e.as_binary()) {
     if (is_boolean_op(b->op)) return StaticType::kBool;
     StaticType t = implied_type(*b->lhs);
     return t != StaticType::kAttribute ? t : implied_type(*b->rhs);
   }
-  const auto &u = std::get<UnaryOp>(e.node);
+  const auto& u = std::get<UnaryOp>(e.node);
   if (u.op == Op::kExists || u.op == Op::kNotExists) return StaticType::kBool;
   return implied_type(*u.expr);
 }
 
-bool references_span(const FieldExpr &e) {
+bool references_span(const FieldExpr& e) {
   if (e.as_static()) return false;
   if (e.as_attribute()) return true;
-  if (const auto *b = e.as_binary()) return references_span(*b->lhs) || references_span(*b->rhs);
+  if (const auto* b = e.as_binary()) return references_span(*b->lhs) || references_span(*b->rhs);
   return references_span(*std::get<UnaryOp>(e.node).expr);
 }
 
-StaticType implied_type(const ScalarExpr &e) {
-  if (const auto *a = std::get_if<Aggregate>(&e.node)) {
+StaticType implied_type(const ScalarExpr& e) {
+  if (const auto* a = std::get_if<Aggregate>(&e.node)) {
     if (a->kind == Aggregate::Kind::kCount || !a->expr) return StaticType::kInt;
     return implied_type(*a->expr);
   }
-  if (const auto *s = std::get_if<Static>(&e.node)) return s->type;
-  if (const auto *o = std::get_if<ScalarOp>(&e.node)) {
+  if (const auto* s = std::get_if<Static>(&e.node)) return s->type;
+  if (const auto* o = std::get_if<ScalarOp>(&e.node)) {
     StaticType t = implied_type(*o->lhs);
     return t != StaticType::kAttribute ? t : implied_type(*o->rhs);
   }
-  const auto &p = std::get<Pipeline>(e.node);
+  const auto& p = std::get<Pipeline>(e.node);
   if (!p.elements.empty()) {
-    if (const auto *a = std::get_if<Aggregate>(&p.elements.back().node)) {
+    if (const auto* a = std::get_if<Aggregate>(&p.elements.back().node)) {
       if (a->kind == Aggregate::Kind::kCount || !a->expr) return StaticType::kInt;
       return implied_type(*a->expr);
     }
@@ -536,7 +534,7 @@ std::string format_duration(int64_t d) {
   std::string out;
   const bool neg = d < 0;
   uint64_t u = neg ? uint64_t{0} - static_cast<uint64_t>(d) : static_cast<uint64_t>(d);
-  auto frac = [](uint64_t v, int prec, uint64_t *whole) {
+  auto frac = [](uint64_t v, int prec, uint64_t* whole) {
     uint64_t pow = 1;
     for (int k = 0; k < prec; ++k) pow *= 10;
     uint64_t f = v % pow;
@@ -587,18 +585,18 @@ std::string attribute_name_text(std::string_view name, bool unscoped) {
   return quote_go(name);
 }
 
-bool is_leaf(const FieldExpr &e) { return e.as_static() || e.as_attribute(); }
+bool is_leaf(const FieldExpr& e) { return e.as_static() || e.as_attribute(); }
 
-std::string wrap(const FieldExpr &e) {
+std::string wrap(const FieldExpr& e) {
   return is_leaf(e) ? to_string(e) : "(" + to_string(e) + ")";
 }
 
-std::string wrap(const ScalarExpr &e) {
+std::string wrap(const ScalarExpr& e) {
   if (std::holds_alternative<ScalarOp>(e.node)) return "(" + to_string(e) + ")";
   return to_string(e);
 }
 
-std::string spanset_operand(const PipelineElement &e) {
+std::string spanset_operand(const PipelineElement& e) {
   if (std::holds_alternative<SpansetFilter>(e.node)) return to_string(e);
   if (std::holds_alternative<Pipeline>(e.node)) return to_string(e);  // already parenthesised
   return "(" + to_string(e) + ")";
@@ -606,7 +604,7 @@ std::string spanset_operand(const PipelineElement &e) {
 
 }  // namespace
 
-std::string to_string(const Attribute &a) {
+std::string to_string(const Attribute& a) {
   if (a.scope == AttributeScope::kIntrinsic) return std::string(intrinsic_name(a.intrinsic));
   std::string out = a.parent ? "parent." : "";
   if (a.scope == AttributeScope::kNone) {
@@ -619,7 +617,7 @@ std::string to_string(const Attribute &a) {
   return out;
 }
 
-std::string to_string(const Static &s) {
+std::string to_string(const Static& s) {
   switch (s.type) {
     case StaticType::kNil:
       return "nil";
@@ -678,13 +676,13 @@ std::string to_string(const Static &s) {
   return "?";
 }
 
-std::string to_string(const FieldExpr &e) {
-  if (const auto *s = e.as_static()) return to_string(*s);
-  if (const auto *a = e.as_attribute()) return to_string(*a);
-  if (const auto *b = e.as_binary()) {
+std::string to_string(const FieldExpr& e) {
+  if (const auto* s = e.as_static()) return to_string(*s);
+  if (const auto* a = e.as_attribute()) return to_string(*a);
+  if (const auto* b = e.as_binary()) {
     return wrap(*b->lhs) + " " + std::string(op_symbol(b->op)) + " " + wrap(*b->rhs);
   }
-  const auto &u = std::get<UnaryOp>(e.node);
+  const auto& u = std::get<UnaryOp>(e.node);
   switch (u.op) {
     case Op::kExists:
       return wrap(*u.expr) + " != nil";
@@ -695,31 +693,31 @@ std::string to_string(const FieldExpr &e) {
   }
 }
 
-std::string to_string(const SpansetFilter &f) { return "{ " + to_string(f.expr) + " }"; }
+std::string to_string(const SpansetFilter& f) { return "{ " + to_string(f.expr) + " }"; }
 
-std::string to_string(const Aggregate &a) {
+std::string to_string(const Aggregate& a) {
   std::string out(aggregate_name(a.kind));
   out += "(";
   if (a.expr) out += to_string(*a.expr);
   return out + ")";
 }
 
-std::string to_string(const ScalarExpr &e) {
-  if (const auto *a = std::get_if<Aggregate>(&e.node)) return to_string(*a);
-  if (const auto *s = std::get_if<Static>(&e.node)) return to_string(*s);
-  if (const auto *o = std::get_if<ScalarOp>(&e.node)) {
+std::string to_string(const ScalarExpr& e) {
+  if (const auto* a = std::get_if<Aggregate>(&e.node)) return to_string(*a);
+  if (const auto* s = std::get_if<Static>(&e.node)) return to_string(*s);
+  if (const auto* o = std::get_if<ScalarOp>(&e.node)) {
     return wrap(*o->lhs) + " " + std::string(op_symbol(o->op)) + " " + wrap(*o->rhs);
   }
   return "(" + to_string(std::get<Pipeline>(e.node)) + ")";
 }
 
-std::string to_string(const ScalarFilter &f) {
+std::string to_string(const ScalarFilter& f) {
   return wrap(f.lhs) + " " + std::string(op_symbol(f.op)) + " " + wrap(f.rhs);
 }
 
-std::string to_string(const GroupBy &g) { return "by(" + to_string(g.expr) + ")"; }
+std::string to_string(const GroupBy& g) { return "by(" + to_string(g.expr) + ")"; }
 
-std::string to_string(const Select &s) {
+std::string to_string(const Select& s) {
   std::string out = "select(";
   for (size_t k = 0; k < s.attrs.size(); ++k) {
     if (k) out += ", ";
@@ -728,12 +726,12 @@ std::string to_string(const Select &s) {
   return out + ")";
 }
 
-std::string to_string(const SpansetOperation &o) {
+std::string to_string(const SpansetOperation& o) {
   return spanset_operand(*o.lhs) + " " + std::string(spanset_op_symbol(o.op)) + " " +
          spanset_operand(*o.rhs);
 }
 
-std::string to_string(const Pipeline &p) {
+std::string to_string(const Pipeline& p) {
   std::string out;
   for (size_t k = 0; k < p.elements.size(); ++k) {
     if (k) out += " | ";
@@ -742,9 +740,9 @@ std::string to_string(const Pipeline &p) {
   return out;
 }
 
-std::string to_string(const PipelineElement &e) {
+std::string to_string(const PipelineElement& e) {
   return std::visit(
-      [](const auto &n) -> std::string {
+      [](const auto& n) -> std::string {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, Coalesce>) {
           return "coalesce()";
@@ -757,8 +755,8 @@ std::string to_string(const PipelineElement &e) {
       e.node);
 }
 
-std::string to_string(const MetricsPipeline &m) {
-  const MetricsAggregate &a = m.aggregate;
+std::string to_string(const MetricsPipeline& m) {
+  const MetricsAggregate& a = m.aggregate;
   std::string out(metrics_aggregate_name(a.kind));
   out += "(";
   if (a.kind == MetricsAggregate::Kind::kCompare) {
@@ -778,7 +776,7 @@ std::string to_string(const MetricsPipeline &m) {
     }
     out += ")";
   }
-  for (const MetricsSecondStage &s : m.second_stage) {
+  for (const MetricsSecondStage& s : m.second_stage) {
     switch (s.kind) {
       case MetricsSecondStage::Kind::kTopK:
         out += " | topk(" + std::to_string(s.limit) + ")";
@@ -794,7 +792,7 @@ std::string to_string(const MetricsPipeline &m) {
   return out;
 }
 
-std::string to_string(const Hints &h) {
+std::string to_string(const Hints& h) {
   std::string out = "with(";
   for (size_t k = 0; k < h.entries.size(); ++k) {
     if (k) out += ", ";
@@ -803,7 +801,7 @@ std::string to_string(const Hints &h) {
   return out + ")";
 }
 
-std::string to_string(const RootExpr &r) {
+std::string to_string(const RootExpr& r) {
   std::string out = to_string(r.pipeline);
   if (r.metrics) out += " | " + to_string(*r.metrics);
   if (!r.hints.entries.empty()) out += " " + to_string(r.hints);
@@ -814,17 +812,17 @@ std::string to_string(const RootExpr &r) {
 // Deep copies
 // ---------------------------------------------------------------------------------------------
 
-FieldExpr clone(const FieldExpr &e) {
-  if (const auto *s = e.as_static()) return FieldExpr(*s);
-  if (const auto *a = e.as_attribute()) return FieldExpr(*a);
-  if (const auto *b = e.as_binary()) return make_binary(b->op, clone(*b->lhs), clone(*b->rhs));
-  const auto &u = std::get<UnaryOp>(e.node);
+FieldExpr clone(const FieldExpr& e) {
+  if (const auto* s = e.as_static()) return FieldExpr(*s);
+  if (const auto* a = e.as_attribute()) return FieldExpr(*a);
+  if (const auto* b = e.as_binary()) return make_binary(b->op, clone(*b->lhs), clone(*b->rhs));
+  const auto& u = std::get<UnaryOp>(e.node);
   return make_unary(u.op, clone(*u.expr));
 }
 
 namespace {
 
-Aggregate clone_aggregate(const Aggregate &a) {
+Aggregate clone_aggregate(const Aggregate& a) {
   Aggregate out;
   out.kind = a.kind;
   if (a.expr) out.expr = clone(*a.expr);
@@ -833,10 +831,10 @@ Aggregate clone_aggregate(const Aggregate &a) {
 
 }  // namespace
 
-ScalarExpr clone(const ScalarExpr &e) {
-  if (const auto *a = std::get_if<Aggregate>(&e.node)) return ScalarExpr(clone_aggregate(*a));
-  if (const auto *s = std::get_if<Static>(&e.node)) return ScalarExpr(*s);
-  if (const auto *o = std::get_if<ScalarOp>(&e.node)) {
+ScalarExpr clone(const ScalarExpr& e) {
+  if (const auto* a = std::get_if<Aggregate>(&e.node)) return ScalarExpr(clone_aggregate(*a));
+  if (const auto* s = std::get_if<Static>(&e.node)) return ScalarExpr(*s);
+  if (const auto* o = std::get_if<ScalarOp>(&e.node)) {
     ScalarOp out;
     out.op = o->op;
     out.lhs = std::make_unique<ScalarExpr>(clone(*o->lhs));
@@ -846,16 +844,16 @@ ScalarExpr clone(const ScalarExpr &e) {
   return ScalarExpr(clone(std::get<Pipeline>(e.node)));
 }
 
-Pipeline clone(const Pipeline &p) {
+Pipeline clone(const Pipeline& p) {
   Pipeline out;
   out.elements.reserve(p.elements.size());
-  for (const auto &e : p.elements) out.elements.push_back(clone(e));
+  for (const auto& e : p.elements) out.elements.push_back(clone(e));
   return out;
 }
 
-PipelineElement clone(const PipelineElement &e) {
+PipelineElement clone(const PipelineElement& e) {
   return std::visit(
-      [](const auto &n) -> PipelineElement {
+      [](const auto& n) -> PipelineElement {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, SpansetFilter>) {
           return SpansetFilter{clone(n.expr)};
@@ -882,13 +880,13 @@ PipelineElement clone(const PipelineElement &e) {
       e.node);
 }
 
-RootExpr clone(const RootExpr &r) {
+RootExpr clone(const RootExpr& r) {
   RootExpr out;
   out.pipeline = clone(r.pipeline);
   out.hints = r.hints;
   if (r.metrics) {
     MetricsPipeline m;
-    const MetricsAggregate &a = r.metrics->aggregate;
+    const MetricsAggregate& a = r.metrics->aggregate;
     m.aggregate.kind = a.kind;
     m.aggregate.attr = a.attr;
     m.aggregate.quantiles = a.quantiles;

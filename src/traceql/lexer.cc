@@ -112,14 +112,13 @@ constexpr Word kWords[] = {
 };
 
 std::optional<Tok> lookup_word(std::string_view s) {
-  for (const Word &w : kWords) {
+  for (const Word& w : kWords) {
     if (w.text == s) return w.tok;
   }
   return std::nullopt;
 }
 
-// Attribute-scope prefixes: a word followed by '.' that starts an attribute
-// name.
+// Attribute-scope prefixes: a word followed by '.' that starts an attribute name.
 struct ScopePrefix {
   std::string_view word;
   AttributeScope scope;
@@ -158,8 +157,7 @@ size_t utf8_len(std::string_view s) {
     if ((b & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (b & 0x3F);
   }
-  // Reject overlong forms, surrogates and values past U+10FFFF, as Go's decoder
-  // does.
+  // Reject overlong forms, surrogates and values past U+10FFFF, as Go's decoder does.
   if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
       (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
     return 0;
@@ -198,8 +196,8 @@ bool is_unicode_space(uint32_t r) {
   }
 }
 
-// Tempo's isAttributeRune: everything but whitespace and the characters that
-// can end an attribute in an expression.
+// Tempo's isAttributeRune: everything but whitespace and the characters that can end an
+// attribute in an expression.
 bool is_attribute_rune(uint32_t r) {
   if (is_unicode_space(r)) return false;
   switch (r) {
@@ -251,7 +249,7 @@ bool is_duration_rune(uint32_t r) {
 constexpr uint64_t kMaxDurationMagnitude = uint64_t{1} << 63;
 
 // Go's time.ParseDuration (without a sign; the lexer never sees one).
-bool go_parse_duration(std::string_view s, int64_t *out) {
+bool go_parse_duration(std::string_view s, int64_t* out) {
   if (s == "0") {
     *out = 0;
     return true;
@@ -324,9 +322,9 @@ bool go_parse_duration(std::string_view s, int64_t *out) {
   return true;
 }
 
-// Prometheus' model.ParseDuration: integer amounts of y w d h m s ms, largest
-// unit first, each unit at most once.
-bool prom_parse_duration(std::string_view s, int64_t *out) {
+// Prometheus' model.ParseDuration: integer amounts of y w d h m s ms, largest unit first,
+// each unit at most once.
+bool prom_parse_duration(std::string_view s, int64_t* out) {
   if (s == "0") {
     *out = 0;
     return true;
@@ -379,9 +377,8 @@ bool prom_parse_duration(std::string_view s, int64_t *out) {
 class Lexer {
  public:
   Lexer(std::string_view src, size_t max_tokens) : src_(src), max_tokens_(max_tokens) {
-    // Go's scanner rejects invalid UTF-8 and NUL wherever it meets them. Lexing
-    // stops at the first such byte; reaching it is reported as that error
-    // rather than as the end.
+    // Go's scanner rejects invalid UTF-8 and NUL wherever it meets them. Lexing stops at the
+    // first such byte; reaching it is reported as that error rather than as the end.
     limit_ = src_.size();
     for (size_t p = 0; p < src_.size();) {
       size_t n = utf8_len(src_.substr(p));
@@ -412,7 +409,7 @@ class Lexer {
 
  private:
   bool at_end() const { return pos_ >= limit_; }
-  uint32_t peek(size_t *len = nullptr) const {
+  uint32_t peek(size_t* len = nullptr) const {
     if (at_end()) return 0;
     size_t n = utf8_len(src_.substr(pos_));
     if (len) *len = n;
@@ -446,8 +443,8 @@ class Lexer {
     t.text = std::move(msg);
     return t;
   }
-  // An error caused by running out of input: if the input was cut short by a
-  // bad byte, that byte is the real problem.
+  // An error caused by running out of input: if the input was cut short by a bad byte, that
+  // byte is the real problem.
   Token eof_error(std::string msg) const {
     if (limit_ < src_.size()) return error_at(line_, col_, bad_message_);
     return error_at(line_, col_, std::move(msg));
@@ -502,7 +499,7 @@ class Lexer {
     std::string_view w = src_.substr(start, pos_ - start);
     const uint32_t after = peek();
     if (after == '.') {
-      for (const ScopePrefix &p : kScopePrefixes) {
+      for (const ScopePrefix& p : kScopePrefixes) {
         if (p.word == w) {
           advance();  // the '.'
           return attribute(line, col, p.scope, p.parent);
@@ -522,8 +519,8 @@ class Lexer {
     return t;
   }
 
-  // After a scope prefix: the attribute name runs to the next delimiter;
-  // `"..."` parts may contain delimiters.
+  // After a scope prefix: the attribute name runs to the next delimiter; `"..."` parts may
+  // contain delimiters.
   Token attribute(int line, int col, AttributeScope scope, bool parent) {
     Token t = make(Tok::kAttribute, line, col);
     t.scope = scope;
@@ -584,9 +581,8 @@ class Lexer {
   Token number(int line, int col) {
     const size_t start = pos_;
     bool is_float = false;
-    // Go's scanner also lexes 0x/0o/0b prefixes and '_' separators; Tempo then
-    // fails to convert them, so they are scanned only to be rejected as one
-    // token.
+    // Go's scanner also lexes 0x/0o/0b prefixes and '_' separators; Tempo then fails to
+    // convert them, so they are scanned only to be rejected as one token.
     bool bad = false;
     if (peek() == '0' &&
         (peek_at(pos_ + 1) == 'x' || peek_at(pos_ + 1) == 'X' || peek_at(pos_ + 1) == 'o' ||
@@ -603,8 +599,8 @@ class Lexer {
         while (!at_end() && (is_digit(peek()) || peek() == '_')) advance();
       }
       if (peek() == 'e' || peek() == 'E') {
-        // An exponent only if digits follow; otherwise the 'e' is left for what
-        // follows (Go reports "exponent has no digits").
+        // An exponent only if digits follow; otherwise the 'e' is left for what follows
+        // (Go reports "exponent has no digits").
         size_t p = pos_ + 1;
         if (peek_at(p) == '+' || peek_at(p) == '-') ++p;
         if (!is_digit(peek_at(p))) return error_at(line_, col_, "exponent has no digits");
@@ -615,9 +611,8 @@ class Lexer {
     }
     std::string_view text = src_.substr(start, pos_ - start);
 
-    // Tempo: a number followed (without space) by digits, '.' and unit letters
-    // is a duration if the whole run parses as one; otherwise the number stands
-    // alone.
+    // Tempo: a number followed (without space) by digits, '.' and unit letters is a duration
+    // if the whole run parses as one; otherwise the number stands alone.
     size_t end = pos_;
     while (end < limit_) {
       const uint32_t c = peek_at(end);
@@ -661,7 +656,7 @@ class Lexer {
     return t;
   }
 
-  static void append_utf8(std::string *out, uint32_t cp) {
+  static void append_utf8(std::string* out, uint32_t cp) {
     if (cp < 0x80) {
       *out += static_cast<char>(cp);
     } else if (cp < 0x800) {
@@ -686,8 +681,7 @@ class Lexer {
     return -1;
   }
 
-  // A Go interpreted string literal: no raw newlines, Go's escapes (as
-  // strconv.Unquote).
+  // A Go interpreted string literal: no raw newlines, Go's escapes (as strconv.Unquote).
   Token quoted_string(int line, int col) {
     advance();  // opening quote
     std::string value;
@@ -788,8 +782,7 @@ class Lexer {
     return t;
   }
 
-  // A Go raw string: anything up to the next backtick; carriage returns are
-  // dropped.
+  // A Go raw string: anything up to the next backtick; carriage returns are dropped.
   Token raw_string(int line, int col) {
     advance();
     std::string value;
@@ -810,9 +803,8 @@ class Lexer {
     return t;
   }
 
-  // Operators: the longest spelling in the table that the input continues with,
-  // extended one character at a time as Tempo does (so "&" alone is no operator
-  // but "&&" and "&>" are).
+  // Operators: the longest spelling in the table that the input continues with, extended one
+  // character at a time as Tempo does (so "&" alone is no operator but "&&" and "&>" are).
   Token punctuation(int line, int col) {
     size_t n = 1;
     peek(&n);
@@ -847,7 +839,7 @@ class Lexer {
 
 }  // namespace
 
-bool parse_duration(std::string_view text, int64_t *ns) {
+bool parse_duration(std::string_view text, int64_t* ns) {
   return prom_parse_duration(text, ns) || go_parse_duration(text, ns);
 }
 
@@ -855,7 +847,7 @@ std::vector<Token> lex(std::string_view query, size_t max_tokens) {
   return Lexer(query, max_tokens < 2 ? 2 : max_tokens).run();
 }
 
-std::string token_display(const Token &t) {
+std::string token_display(const Token& t) {
   switch (t.kind) {
     case Tok::kEnd:
       return "$end";
@@ -879,7 +871,7 @@ std::string token_display(const Token &t) {
     default:
       break;
   }
-  for (const Word &w : kWords) {
+  for (const Word& w : kWords) {
     if (w.tok == t.kind) return std::string(w.text);
   }
   return "?";

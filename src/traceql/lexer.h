@@ -1,9 +1,8 @@
 #pragma once
-// TraceQL tokens. The lexer follows Tempo's (pkg/traceql/lexer.go, itself Go's
-// text/scanner): Go-style strings and comments, numbers immediately followed by
-// a unit become durations, and after a scope prefix (`.`, `span.`, `parent.`,
-// ...) everything up to a delimiter is the attribute name. Tokenising does not
-// depend on the parser, so the whole query is lexed up front.
+// TraceQL tokens. The lexer follows Tempo's (pkg/traceql/lexer.go, itself Go's text/scanner):
+// Go-style strings and comments, numbers immediately followed by a unit become durations, and
+// after a scope prefix (`.`, `span.`, `parent.`, ...) everything up to a delimiter is the
+// attribute name. Tokenising does not depend on the parser, so the whole query is lexed up front.
 
 #include <cstdint>
 #include <string>
@@ -22,8 +21,7 @@ enum class Tok {
   kInteger,
   kFloat,
   kDuration,
-  kAttribute,  // scope + name (+ parent); name may be empty (a syntax error when
-               // used)
+  kAttribute,  // scope + name (+ parent); name may be empty (a syntax error when used)
   // punctuation and operators
   kComma,
   kOpenBrace,
@@ -134,18 +132,17 @@ struct Token {
   bool parent = false;                           // kAttribute
 };
 
-// How a token is named in "unexpected X" messages: its spelling for keywords
-// and operators (as Tempo's parser prints them), a class name for literals,
-// `$end` for the end.
-std::string token_display(const Token &t);
+// How a token is named in "unexpected X" messages: its spelling for keywords and operators
+// (as Tempo's parser prints them), a class name for literals, `$end` for the end.
+std::string token_display(const Token& t);
 
-// Lexes the whole query. Stops at the first lexical error, which becomes a
-// trailing kError token; otherwise the last token is kEnd. At most `max_tokens`
-// tokens are produced (then a kError), which bounds memory on hostile input.
+// Lexes the whole query. Stops at the first lexical error, which becomes a trailing kError
+// token; otherwise the last token is kEnd. At most `max_tokens` tokens are produced (then a
+// kError), which bounds memory on hostile input.
 std::vector<Token> lex(std::string_view query, size_t max_tokens);
 
-// Go's time.ParseDuration and Prometheus' model.ParseDuration, tried in Tempo's
-// order. Returns false if `text` is neither.
-bool parse_duration(std::string_view text, int64_t *ns);
+// Go's time.ParseDuration and Prometheus' model.ParseDuration, tried in Tempo's order.
+// Returns false if `text` is neither.
+bool parse_duration(std::string_view text, int64_t* ns);
 
 }  // namespace tempo::traceql

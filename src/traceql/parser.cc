@@ -1,19 +1,15 @@
-// Recursive-descent / precedence-climbing parser for TraceQL, equivalent to
-// Tempo's yacc grammar (pkg/traceql/expr.y, v3.0.x). Precedence, lowest first,
-// shared by all levels:
-//   |   then  && ||   then  = != < <= > >= =~ !~ and the structural operators
-//   then  + - then unary !   then  * / %   then  ^ (right-associative)
-// Unary minus binds like binary minus: `-a * b` is `-(a * b)`, `-a + b` is
-// `(-a) + b`.
+// Recursive-descent / precedence-climbing parser for TraceQL, equivalent to Tempo's yacc
+// grammar (pkg/traceql/expr.y, v3.0.x). Precedence, lowest first, shared by all levels:
+//   |   then  && ||   then  = != < <= > >= =~ !~ and the structural operators   then  + -
+//   then unary !   then  * / %   then  ^ (right-associative)
+// Unary minus binds like binary minus: `-a * b` is `-(a * b)`, `-a + b` is `(-a) + b`.
 //
-// Between `|` the parser reads one stage with a single precedence climb whose
-// operands carry a kind (spanset, scalar, scalar pipeline, finished stage); the
-// kinds decide what an operator means (`>` is "child" between spansets,
-// "greater" between scalars) and reject the combinations Tempo's grammar does
-// not derive.
+// Between `|` the parser reads one stage with a single precedence climb whose operands carry a
+// kind (spanset, scalar, scalar pipeline, finished stage); the kinds decide what an operator
+// means (`>` is "child" between spansets, "greater" between scalars) and reject the
+// combinations Tempo's grammar does not derive.
 //
-// Errors unwind with an internal exception caught in parse_syntax(): nothing
-// escapes the API.
+// Errors unwind with an internal exception caught in parse_syntax(): nothing escapes the API.
 
 #include "tempo/traceql/parser.h"
 
@@ -35,8 +31,7 @@ enum class Kind {
   kSpanset,         // a filter, spanset operation or wrapped spanset pipeline
   kScalar,          // aggregates and numbers, with arithmetic
   kScalarPipeline,  // `( pipeline | aggregate )`, with arithmetic
-  kStage,           // scalar filter, by(), coalesce(), select(): usable only as a whole
-                    // stage
+  kStage,           // scalar filter, by(), coalesce(), select(): usable only as a whole stage
 };
 
 // Children live on the heap so that a recursion level costs little stack.
@@ -82,8 +77,7 @@ int field_prec(Tok t) {
   }
 }
 
-// Stage level: the field operators plus the structural ones (all at the
-// comparison level).
+// Stage level: the field operators plus the structural ones (all at the comparison level).
 int stage_prec(Tok t) {
   switch (t) {
     case Tok::kDesc:
@@ -143,7 +137,7 @@ Op field_op(Tok t) {
   }
 }
 
-bool spanset_op(Tok t, SpansetOp *op) {
+bool spanset_op(Tok t, SpansetOp* op) {
   switch (t) {
     case Tok::kAnd:
       *op = SpansetOp::kAnd;
@@ -229,7 +223,7 @@ bool is_metrics_fn(Tok t) {
 }
 
 // The unscoped intrinsics (Tempo's intrinsicField).
-bool bare_intrinsic(Tok t, Intrinsic *out) {
+bool bare_intrinsic(Tok t, Intrinsic* out) {
   switch (t) {
     case Tok::kIDuration:
       *out = Intrinsic::kDuration;
@@ -273,7 +267,7 @@ bool bare_intrinsic(Tok t, Intrinsic *out) {
 }
 
 // `scope:word` intrinsics (Tempo's scopedIntrinsicField).
-bool scoped_intrinsic(Tok scope, Tok word, Intrinsic *out) {
+bool scoped_intrinsic(Tok scope, Tok word, Intrinsic* out) {
   struct Entry {
     Tok scope, word;
     Intrinsic intrinsic;
@@ -298,7 +292,7 @@ bool scoped_intrinsic(Tok scope, Tok word, Intrinsic *out) {
       {Tok::kInstrumentationColon, Tok::kName, Intrinsic::kInstrumentationName},
       {Tok::kInstrumentationColon, Tok::kVersion, Intrinsic::kInstrumentationVersion},
   };
-  for (const Entry &e : kTable) {
+  for (const Entry& e : kTable) {
     if (e.scope == scope && e.word == word) {
       *out = e.intrinsic;
       return true;
@@ -333,24 +327,23 @@ class Parser {
   }
 
  private:
-  // ------------------------------------------------------------------ tokens
-  // and errors
+  // ------------------------------------------------------------------ tokens and errors
 
-  const Token &peek(size_t ahead = 0) const {
+  const Token& peek(size_t ahead = 0) const {
     size_t i = pos_ + ahead;
     return i < toks_.size() ? toks_[i] : toks_.back();
   }
-  const Token &next() {
-    const Token &t = peek();
+  const Token& next() {
+    const Token& t = peek();
     if (pos_ < toks_.size() - 1) ++pos_;
     return t;
   }
 
-  [[noreturn]] static void fail(const Token &at, const std::string &msg) {
+  [[noreturn]] static void fail(const Token& at, const std::string& msg) {
     throw ParseFailure{Status::invalid_argument("parse error at line " + std::to_string(at.line) +
                                                 ", col " + std::to_string(at.col) + ": " + msg)};
   }
-  [[noreturn]] static void fail_unexpected(const Token &t, std::string_view expecting = {}) {
+  [[noreturn]] static void fail_unexpected(const Token& t, std::string_view expecting = {}) {
     if (t.kind == Tok::kError) fail(t, t.text);  // a lexical error surfaces where it is met
     std::string msg = "syntax error: unexpected " + token_display(t);
     if (!expecting.empty()) {
@@ -359,25 +352,23 @@ class Parser {
     }
     fail(t, msg);
   }
-  const Token &expect(Tok kind, std::string_view spelling) {
+  const Token& expect(Tok kind, std::string_view spelling) {
     if (peek().kind != kind) fail_unexpected(peek(), spelling);
     return next();
   }
 
-  // Guards recursion: every level of parentheses, braces or unary operators
-  // passes here.
+  // Guards recursion: every level of parentheses, braces or unary operators passes here.
   struct DepthGuard {
-    DepthGuard(Parser *p, const Token &at) : p(p) {
+    DepthGuard(Parser* p, const Token& at) : p(p) {
       if (++p->depth_ > kMaxDepth) {
         fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
       }
     }
     ~DepthGuard() { --p->depth_; }
-    Parser *p;
+    Parser* p;
   };
-  // Guards tree depth: long operator chains build deep trees without deep
-  // recursion.
-  static int combine_depth(int a, int b, const Token &at) {
+  // Guards tree depth: long operator chains build deep trees without deep recursion.
+  static int combine_depth(int a, int b, const Token& at) {
     int d = 1 + std::max(a, b);
     if (d > kMaxDepth) {
       fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
@@ -385,8 +376,7 @@ class Parser {
     return d;
   }
 
-  // ------------------------------------------------------------------
-  // pipelines
+  // ------------------------------------------------------------------ pipelines
 
   // stage ( `|` stage )*. At the root, stops before `| <metrics function>`.
   std::vector<Item> parse_stages(bool root) {
@@ -396,9 +386,8 @@ class Parser {
       Item it = parse_stage(1);
       const bool scalar = it.kind == Kind::kScalar || it.kind == Kind::kScalarPipeline;
       if (scalar) {
-        // A scalar is a stage only as the whole content of parentheses
-        // (`(count() + 1)`), or as the closing aggregate of a parenthesised
-        // pipeline (`({ .a } | count())`).
+        // A scalar is a stage only as the whole content of parentheses (`(count() + 1)`), or
+        // as the closing aggregate of a parenthesised pipeline (`({ .a } | count())`).
         const bool closes = !root && peek().kind == Tok::kCloseParen;
         const bool ok =
             closes && (stages.empty() || (it.kind == Kind::kScalar && it.bare_aggregate));
@@ -415,7 +404,7 @@ class Parser {
   static Pipeline to_pipeline(std::vector<Item> stages) {
     Pipeline p;
     p.elements.reserve(stages.size());
-    for (Item &it : stages) {
+    for (Item& it : stages) {
       if (it.kind == Kind::kScalar) {
         p.elements.emplace_back(std::move(std::get<Aggregate>(it.scalar->node)));
       } else {
@@ -430,13 +419,13 @@ class Parser {
     DepthGuard guard(this, peek());
     Item lhs = parse_stage_operand();
     while (true) {
-      const Token &op_tok = peek();
+      const Token& op_tok = peek();
       const int prec = stage_prec(op_tok.kind);
       if (prec == 0 || prec < min_prec) break;
 
       SpansetOp sop;
       if (lhs.kind == Kind::kSpanset && spanset_op(op_tok.kind, &sop)) {
-        const Token &op = next();
+        const Token& op = next();
         Item rhs = parse_stage(prec + 1);
         if (rhs.kind != Kind::kSpanset) fail_unexpected(toks_[rhs.start], "{ or (");
         Item out;
@@ -453,7 +442,7 @@ class Parser {
       }
       const bool scalar = lhs.kind == Kind::kScalar || lhs.kind == Kind::kScalarPipeline;
       if (scalar && is_arith(op_tok.kind)) {
-        const Token &op = next();
+        const Token& op = next();
         Item rhs = parse_stage(op.kind == Tok::kPow ? prec : prec + 1);
         if (rhs.kind != lhs.kind) fail_unexpected(toks_[rhs.start]);
         Item out;
@@ -469,7 +458,7 @@ class Parser {
         continue;
       }
       if (scalar && is_comparison(op_tok.kind)) {
-        const Token &op = next();
+        const Token& op = next();
         ScalarFilter f;
         f.op = field_op(op.kind);
         int rhs_depth = 0;
@@ -498,7 +487,7 @@ class Parser {
 
   Item parse_stage_operand() {
     const size_t start = pos_;
-    const Token &t = peek();
+    const Token& t = peek();
     Item it;
     it.start = start;
     switch (t.kind) {
@@ -524,10 +513,9 @@ class Parser {
         it.scalar = std::make_unique<ScalarExpr>(parse_static());
         return it;
       case Tok::kSub: {
-        // Only a literal can be negated in scalar position (Tempo: SUB INTEGER
-        // etc.).
+        // Only a literal can be negated in scalar position (Tempo: SUB INTEGER etc.).
         next();
-        const Token &lit = peek();
+        const Token& lit = peek();
         if (lit.kind != Tok::kInteger && lit.kind != Tok::kFloat && lit.kind != Tok::kDuration) {
           fail_unexpected(lit);
         }
@@ -573,8 +561,7 @@ class Parser {
     }
   }
 
-  // `( ... )` at stage level: a full pipeline inside, classified by what it
-  // holds.
+  // `( ... )` at stage level: a full pipeline inside, classified by what it holds.
   Item parse_paren() {
     const size_t start = pos_;
     next();  // (
@@ -594,7 +581,7 @@ class Parser {
       return out;
     }
     int depth = 0;
-    for (const Item &s : stages) depth = std::max(depth, s.depth);
+    for (const Item& s : stages) depth = std::max(depth, s.depth);
     Item out;
     out.start = start;
     out.depth = combine_depth(depth, 0, toks_[start]);
@@ -610,7 +597,7 @@ class Parser {
     return out;
   }
 
-  SpansetFilter parse_spanset_filter(int *depth) {
+  SpansetFilter parse_spanset_filter(int* depth) {
     DepthGuard guard(this, peek());
     next();  // {
     if (peek().kind == Tok::kCloseBrace) {
@@ -624,8 +611,8 @@ class Parser {
     return SpansetFilter{std::move(e.e)};
   }
 
-  Aggregate parse_aggregate(int *depth) {
-    const Token &t = next();
+  Aggregate parse_aggregate(int* depth) {
+    const Token& t = next();
     Aggregate a;
     expect(Tok::kOpenParen, "(");
     *depth = 1;
@@ -654,20 +641,18 @@ class Parser {
     return a;
   }
 
-  // ------------------------------------------------------------------ field
-  // expressions
+  // ------------------------------------------------------------------ field expressions
 
   FE parse_field(int min_prec) {
     DepthGuard guard(this, peek());
     FE lhs = parse_field_unary();
     while (true) {
-      const Token &op_tok = peek();
+      const Token& op_tok = peek();
       const int prec = field_prec(op_tok.kind);
       if (prec == 0 || prec < min_prec) break;
-      const Token &op = next();
+      const Token& op = next();
       if ((op.kind == Tok::kEq || op.kind == Tok::kNeq) && peek().kind == Tok::kNil) {
-        // `x = nil` / `x != nil` test presence (Tempo's OpNotExists /
-        // OpExists).
+        // `x = nil` / `x != nil` test presence (Tempo's OpNotExists / OpExists).
         next();
         lhs.depth = combine_depth(lhs.depth, 0, op);
         lhs.e = make_unary(op.kind == Tok::kEq ? Op::kNotExists : Op::kExists, std::move(lhs.e));
@@ -681,15 +666,14 @@ class Parser {
   }
 
   FE parse_field_unary() {
-    const Token &t = peek();
+    const Token& t = peek();
     if (t.kind == Tok::kSub || t.kind == Tok::kNot) {
-      const Token &op = next();
-      // The operand takes every operator binding tighter than unary ! (* / %
-      // ^).
+      const Token& op = next();
+      // The operand takes every operator binding tighter than unary ! (* / % ^).
       FE operand = parse_field(5);
       if (op.kind == Tok::kSub) {
         // A negated numeric literal is a negative literal, as in Tempo.
-        if (const Static *s = operand.e.as_static()) {
+        if (const Static* s = operand.e.as_static()) {
           if (s->type == StaticType::kFloat) return FE{FieldExpr(Static::floating(-s->f)), 0};
           if ((s->type == StaticType::kInt || s->type == StaticType::kDuration) &&
               s->i != std::numeric_limits<int64_t>::min()) {
@@ -708,7 +692,7 @@ class Parser {
   }
 
   FE parse_field_primary() {
-    const Token &t = peek();
+    const Token& t = peek();
     switch (t.kind) {
       case Tok::kOpenParen: {
         next();
@@ -717,12 +701,11 @@ class Parser {
         return e;
       }
       case Tok::kNil: {
-        // `nil = x` / `nil != x`; `nil = nil` and `nil != nil` are false, as in
-        // Tempo.
+        // `nil = x` / `nil != x`; `nil = nil` and `nil != nil` are false, as in Tempo.
         next();
-        const Token &op = peek();
+        const Token& op = peek();
         if (op.kind != Tok::kEq && op.kind != Tok::kNeq) fail_unexpected(op, "= or !=");
-        const Token &op_copy = next();
+        const Token& op_copy = next();
         if (peek().kind == Tok::kNil) {
           next();
           return FE{FieldExpr(Static::boolean(false)), 0};
@@ -767,10 +750,9 @@ class Parser {
     }
   }
 
-  // Tempo's `static`: one literal token. Bare identifiers are only minInt /
-  // maxInt.
+  // Tempo's `static`: one literal token. Bare identifiers are only minInt / maxInt.
   Static parse_static() {
-    const Token &t = next();
+    const Token& t = next();
     switch (t.kind) {
       case Tok::kString:
         return Static::string(t.text);
@@ -811,17 +793,14 @@ class Parser {
     }
   }
 
-  // An attribute, bare intrinsic or scoped intrinsic at the current token, if
-  // there is one.
-  bool try_parse_attribute(Attribute *out) {
-    const Token &t = peek();
+  // An attribute, bare intrinsic or scoped intrinsic at the current token, if there is one.
+  bool try_parse_attribute(Attribute* out) {
+    const Token& t = peek();
     Intrinsic in;
     if (t.kind == Tok::kAttribute) {
       if (t.text.empty()) {
-        fail(t,
-             "syntax error: unexpected end of attribute, expecting "
-             "attribute name after " +
-                 token_display(t));
+        fail(t, "syntax error: unexpected end of attribute, expecting attribute name after " +
+                    token_display(t));
       }
       *out = Attribute::scoped(t.scope, t.text, t.parent);
       next();
@@ -833,7 +812,7 @@ class Parser {
       return true;
     }
     if (is_scope_colon(t.kind)) {
-      const Token &scope = next();
+      const Token& scope = next();
       if (!scoped_intrinsic(scope.kind, peek().kind, &in)) fail_unexpected(peek());
       next();
       *out = Attribute::of_intrinsic(in);
@@ -858,13 +837,12 @@ class Parser {
     return out;
   }
 
-  // ------------------------------------------------------------------ metrics
-  // and hints
+  // ------------------------------------------------------------------ metrics and hints
 
   MetricsPipeline parse_metrics() {
     MetricsPipeline m;
-    MetricsAggregate &a = m.aggregate;
-    const Token &fn = next();
+    MetricsAggregate& a = m.aggregate;
+    const Token& fn = next();
     expect(Tok::kOpenParen, "(");
     switch (fn.kind) {
       case Tok::kRate:
@@ -928,12 +906,11 @@ class Parser {
       a.by = parse_attribute_list();
       expect(Tok::kCloseParen, ")");
     }
-    // Second stage: `| topk(n)`, `| bottomk(n)` and bare comparisons (`> 10`),
-    // in any order.
+    // Second stage: `| topk(n)`, `| bottomk(n)` and bare comparisons (`> 10`), in any order.
     while (true) {
       if (peek().kind == Tok::kPipe) {
         next();
-        const Token &fn2 = peek();
+        const Token& fn2 = peek();
         if (fn2.kind != Tok::kTopK && fn2.kind != Tok::kBottomK) fail_unexpected(fn2);
         next();
         MetricsSecondStage s;
@@ -952,7 +929,7 @@ class Parser {
           next();
           neg = true;
         }
-        const Token &v = peek();
+        const Token& v = peek();
         if (v.kind == Tok::kInteger) {
           s.value = static_cast<double>(v.i);
         } else if (v.kind == Tok::kFloat) {
@@ -973,7 +950,7 @@ class Parser {
   }
 
   double parse_plain_number() {
-    const Token &t = peek();
+    const Token& t = peek();
     if (t.kind == Tok::kInteger) {
       next();
       return static_cast<double>(t.i);
@@ -990,7 +967,7 @@ class Parser {
     expect(Tok::kOpenParen, "(");
     Hints h;
     while (true) {
-      const Token &key = peek();
+      const Token& key = peek();
       if (key.kind != Tok::kIdentifier) fail_unexpected(key, "IDENTIFIER");
       std::string name = next().text;
       expect(Tok::kEq, "=");
@@ -1010,7 +987,7 @@ class Parser {
 
 }  // namespace
 
-Status parse_syntax(std::string_view query, RootExpr *out) {
+Status parse_syntax(std::string_view query, RootExpr* out) {
   *out = RootExpr{};
   if (query.size() > kMaxQueryBytes) {
     return Status::invalid_argument("parse error : query is longer than " +
@@ -1020,14 +997,14 @@ Status parse_syntax(std::string_view query, RootExpr *out) {
     Parser p(lex(query, query.size() + 2));
     *out = p.parse_root();
     return Status::ok();
-  } catch (const ParseFailure &f) {
+  } catch (const ParseFailure& f) {
     return f.status;
-  } catch (const std::bad_alloc &) {
+  } catch (const std::bad_alloc&) {
     return Status::resource_exhausted("parse error : out of memory");
   }
 }
 
-Status parse(std::string_view query, RootExpr *out) {
+Status parse(std::string_view query, RootExpr* out) {
   *out = RootExpr{};
   RootExpr root;
   TEMPO_RETURN_IF_ERROR(parse_syntax(query, &root));

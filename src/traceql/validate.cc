@@ -1,7 +1,6 @@
-// Semantic checks on a parsed query, following Tempo's ast_validate.go
-// (v3.0.x): the same rules in the same order, so the same queries fail with the
-// same reason. Messages quote the offending node in canonical form (ast.h
-// to_string).
+// Semantic checks on a parsed query, following Tempo's ast_validate.go (v3.0.x): the same rules
+// in the same order, so the same queries fail with the same reason. Messages quote the
+// offending node in canonical form (ast.h to_string).
 
 #include <re2/re2.h>
 
@@ -43,8 +42,7 @@ bool matching_array_element(StaticType a, StaticType b) {
   return false;
 }
 
-// Whether two types can meet in a binary operator at all (Tempo's
-// isMatchingOperand).
+// Whether two types can meet in a binary operator at all (Tempo's isMatchingOperand).
 bool matching_operand(StaticType a, StaticType b) {
   if (a == StaticType::kAttribute || b == StaticType::kAttribute) return true;
   if (a == b) return true;
@@ -98,13 +96,11 @@ bool unary_type_valid(Op op, StaticType t) {
   }
 }
 
-Status check_regex(const std::string &pattern, const FieldExpr &rhs) {
+Status check_regex(const std::string& pattern, const FieldExpr& rhs) {
   RE2::Options opts;
   opts.set_log_errors(false);
-  // Go's regexp accepts the same RE2 syntax; the pattern is validated alone (an
-  // unbalanced
-  // `)` must not be hidden by the anchoring group) and anchored as the engine
-  // will run it.
+  // Go's regexp accepts the same RE2 syntax; the pattern is validated alone (an unbalanced
+  // `)` must not be hidden by the anchoring group) and anchored as the engine will run it.
   RE2 bare(pattern, opts);
   if (!bare.ok()) return error("invalid regex: " + to_string(rhs) + ": " + bare.error());
   RE2 anchored(anchored_regex(pattern), opts);
@@ -112,7 +108,7 @@ Status check_regex(const std::string &pattern, const FieldExpr &rhs) {
   return Status::ok();
 }
 
-Status validate_attribute(const Attribute &a) {
+Status validate_attribute(const Attribute& a) {
   if (a.parent) return unsupported("parent");
   if (a.scope == AttributeScope::kIntrinsic && a.intrinsic == Intrinsic::kParent) {
     return unsupported("intrinsic (parent)");
@@ -120,10 +116,10 @@ Status validate_attribute(const Attribute &a) {
   return Status::ok();
 }
 
-Status validate_field(const FieldExpr &e) {
+Status validate_field(const FieldExpr& e) {
   if (e.as_static()) return Status::ok();
-  if (const auto *a = e.as_attribute()) return validate_attribute(*a);
-  if (const auto *b = e.as_binary()) {
+  if (const auto* a = e.as_attribute()) return validate_attribute(*a);
+  if (const auto* b = e.as_binary()) {
     TEMPO_RETURN_IF_ERROR(validate_field(*b->lhs));
     TEMPO_RETURN_IF_ERROR(validate_field(*b->rhs));
     const StaticType lt = implied_type(*b->lhs);
@@ -135,7 +131,7 @@ Status validate_field(const FieldExpr &e) {
       return error("illegal operation for the given types: " + to_string(e));
     }
     if (b->op == Op::kRegex || b->op == Op::kNotRegex) {
-      const Static *s = b->rhs->as_static();
+      const Static* s = b->rhs->as_static();
       if (!s || s->type != StaticType::kString) {
         return error("invalid type for =~ or !~: " + to_string(*b->rhs));
       }
@@ -143,10 +139,10 @@ Status validate_field(const FieldExpr &e) {
     }
     return Status::ok();
   }
-  const auto &u = std::get<UnaryOp>(e.node);
+  const auto& u = std::get<UnaryOp>(e.node);
   TEMPO_RETURN_IF_ERROR(validate_field(*u.expr));
   if (u.op == Op::kNotExists) {
-    if (const Attribute *a = u.expr->as_attribute()) {
+    if (const Attribute* a = u.expr->as_attribute()) {
       if (a->scope == AttributeScope::kIntrinsic) {
         return error(to_string(*a) + "=nil is not valid because intrinsics cannot be nil");
       }
@@ -162,7 +158,7 @@ Status validate_field(const FieldExpr &e) {
   return Status::ok();
 }
 
-Status validate_aggregate(const Aggregate &a) {
+Status validate_aggregate(const Aggregate& a) {
   if (!a.expr) return Status::ok();
   TEMPO_RETURN_IF_ERROR(validate_field(*a.expr));
   const StaticType t = implied_type(*a.expr);
@@ -175,12 +171,12 @@ Status validate_aggregate(const Aggregate &a) {
   return Status::ok();
 }
 
-Status validate_pipeline(const Pipeline &p);
+Status validate_pipeline(const Pipeline& p);
 
-Status validate_scalar(const ScalarExpr &e) {
-  if (const auto *a = std::get_if<Aggregate>(&e.node)) return validate_aggregate(*a);
+Status validate_scalar(const ScalarExpr& e) {
+  if (const auto* a = std::get_if<Aggregate>(&e.node)) return validate_aggregate(*a);
   if (std::holds_alternative<Static>(e.node)) return Status::ok();
-  if (const auto *o = std::get_if<ScalarOp>(&e.node)) {
+  if (const auto* o = std::get_if<ScalarOp>(&e.node)) {
     TEMPO_RETURN_IF_ERROR(validate_scalar(*o->lhs));
     TEMPO_RETURN_IF_ERROR(validate_scalar(*o->rhs));
     const StaticType lt = implied_type(*o->lhs);
@@ -196,7 +192,7 @@ Status validate_scalar(const ScalarExpr &e) {
   return validate_pipeline(std::get<Pipeline>(e.node));
 }
 
-Status validate_scalar_filter(const ScalarFilter &f) {
+Status validate_scalar_filter(const ScalarFilter& f) {
   TEMPO_RETURN_IF_ERROR(validate_scalar(f.lhs));
   TEMPO_RETURN_IF_ERROR(validate_scalar(f.rhs));
   const StaticType lt = implied_type(f.lhs);
@@ -217,7 +213,7 @@ Status validate_scalar_filter(const ScalarFilter &f) {
   return Status::ok();
 }
 
-Status validate_filter(const SpansetFilter &f) {
+Status validate_filter(const SpansetFilter& f) {
   TEMPO_RETURN_IF_ERROR(validate_field(f.expr));
   const StaticType t = implied_type(f.expr);
   if (t != StaticType::kAttribute && t != StaticType::kBool) {
@@ -226,9 +222,9 @@ Status validate_filter(const SpansetFilter &f) {
   return Status::ok();
 }
 
-Status validate_element(const PipelineElement &e) {
+Status validate_element(const PipelineElement& e) {
   return std::visit(
-      [](const auto &n) -> Status {
+      [](const auto& n) -> Status {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, SpansetFilter>) {
           return validate_filter(n);
@@ -245,7 +241,7 @@ Status validate_element(const PipelineElement &e) {
         } else if constexpr (std::is_same_v<T, Coalesce>) {
           return Status::ok();
         } else if constexpr (std::is_same_v<T, Select>) {
-          for (const Attribute &a : n.attrs) TEMPO_RETURN_IF_ERROR(validate_attribute(a));
+          for (const Attribute& a : n.attrs) TEMPO_RETURN_IF_ERROR(validate_attribute(a));
           return Status::ok();
         } else if constexpr (std::is_same_v<T, Pipeline>) {
           return validate_pipeline(n);
@@ -256,19 +252,19 @@ Status validate_element(const PipelineElement &e) {
       e.node);
 }
 
-Status validate_pipeline(const Pipeline &p) {
-  for (const PipelineElement &e : p.elements) TEMPO_RETURN_IF_ERROR(validate_element(e));
+Status validate_pipeline(const Pipeline& p) {
+  for (const PipelineElement& e : p.elements) TEMPO_RETURN_IF_ERROR(validate_element(e));
   return Status::ok();
 }
 
 // Tempo's limit on metrics group-bys (engine_metrics.go maxGroupBys).
 constexpr size_t kMaxGroupBys = 5;
 
-Status validate_metrics(const MetricsPipeline &m) {
-  const MetricsAggregate &a = m.aggregate;
+Status validate_metrics(const MetricsPipeline& m) {
+  const MetricsAggregate& a = m.aggregate;
   using K = MetricsAggregate::Kind;
   if (a.attr) TEMPO_RETURN_IF_ERROR(validate_attribute(*a.attr));
-  for (const Attribute &b : a.by) TEMPO_RETURN_IF_ERROR(validate_attribute(b));
+  for (const Attribute& b : a.by) TEMPO_RETURN_IF_ERROR(validate_attribute(b));
   switch (a.kind) {
     case K::kHistogramOverTime:
     case K::kAvgOverTime:
@@ -307,7 +303,7 @@ Status validate_metrics(const MetricsPipeline &m) {
   if (a.by.size() > kMaxGroupBys) {
     return unsupported("metrics group by " + std::to_string(a.by.size()) + " values");
   }
-  for (const MetricsSecondStage &s : m.second_stage) {
+  for (const MetricsSecondStage& s : m.second_stage) {
     if (s.kind != MetricsSecondStage::Kind::kFilter && s.limit <= 0) {
       return error("limit must be greater than 0");
     }
@@ -318,44 +314,43 @@ Status validate_metrics(const MetricsPipeline &m) {
   return Status::ok();
 }
 
-// ------------------------------------------------------------------ referenced
-// attributes
+// ------------------------------------------------------------------ referenced attributes
 
 struct Collector {
   std::vector<Attribute> out;
 
-  void add(const Attribute &a) {
-    for (const Attribute &seen : out) {
+  void add(const Attribute& a) {
+    for (const Attribute& seen : out) {
       if (seen == a) return;
     }
     out.push_back(a);
   }
-  void field(const FieldExpr &e) {
-    if (const auto *a = e.as_attribute()) {
+  void field(const FieldExpr& e) {
+    if (const auto* a = e.as_attribute()) {
       add(*a);
-    } else if (const auto *b = e.as_binary()) {
+    } else if (const auto* b = e.as_binary()) {
       field(*b->lhs);
       field(*b->rhs);
-    } else if (const auto *u = e.as_unary()) {
+    } else if (const auto* u = e.as_unary()) {
       field(*u->expr);
     }
   }
-  void aggregate(const Aggregate &a) {
+  void aggregate(const Aggregate& a) {
     if (a.expr) field(*a.expr);
   }
-  void scalar(const ScalarExpr &e) {
-    if (const auto *a = std::get_if<Aggregate>(&e.node)) {
+  void scalar(const ScalarExpr& e) {
+    if (const auto* a = std::get_if<Aggregate>(&e.node)) {
       aggregate(*a);
-    } else if (const auto *o = std::get_if<ScalarOp>(&e.node)) {
+    } else if (const auto* o = std::get_if<ScalarOp>(&e.node)) {
       scalar(*o->lhs);
       scalar(*o->rhs);
-    } else if (const auto *p = std::get_if<Pipeline>(&e.node)) {
+    } else if (const auto* p = std::get_if<Pipeline>(&e.node)) {
       pipeline(*p);
     }
   }
-  void element(const PipelineElement &e) {
+  void element(const PipelineElement& e) {
     std::visit(
-        [this](const auto &n) {
+        [this](const auto& n) {
           using T = std::decay_t<decltype(n)>;
           if constexpr (std::is_same_v<T, SpansetFilter>) {
             field(n.expr);
@@ -368,7 +363,7 @@ struct Collector {
           } else if constexpr (std::is_same_v<T, GroupBy>) {
             field(n.expr);
           } else if constexpr (std::is_same_v<T, Select>) {
-            for (const Attribute &a : n.attrs) add(a);
+            for (const Attribute& a : n.attrs) add(a);
           } else if constexpr (std::is_same_v<T, Pipeline>) {
             pipeline(n);
           } else if constexpr (std::is_same_v<T, Aggregate>) {
@@ -377,27 +372,27 @@ struct Collector {
         },
         e.node);
   }
-  void pipeline(const Pipeline &p) {
-    for (const PipelineElement &e : p.elements) element(e);
+  void pipeline(const Pipeline& p) {
+    for (const PipelineElement& e : p.elements) element(e);
   }
 };
 
 }  // namespace
 
-Status validate(const RootExpr &root) {
+Status validate(const RootExpr& root) {
   TEMPO_RETURN_IF_ERROR(validate_pipeline(root.pipeline));
   if (root.metrics) TEMPO_RETURN_IF_ERROR(validate_metrics(*root.metrics));
   return Status::ok();
 }
 
-std::vector<Attribute> referenced_attributes(const RootExpr &root) {
+std::vector<Attribute> referenced_attributes(const RootExpr& root) {
   Collector c;
   c.pipeline(root.pipeline);
   if (root.metrics) {
-    const MetricsAggregate &a = root.metrics->aggregate;
+    const MetricsAggregate& a = root.metrics->aggregate;
     if (a.compare_selection) c.field(a.compare_selection->expr);
     if (a.attr) c.add(*a.attr);
-    for (const Attribute &b : a.by) c.add(b);
+    for (const Attribute& b : a.by) c.add(b);
   }
   return std::move(c.out);
 }

@@ -1,12 +1,10 @@
-// Conformance with Tempo's own verdicts on TraceQL queries (the valid /
-// parse_fails / validate_fails / unsupported lists Tempo v3.0.3 tests its
-// parser with), encoded here as a table. Every query must land in the same
-// bucket:
+// Conformance with Tempo's own verdicts on TraceQL queries (the valid / parse_fails /
+// validate_fails / unsupported lists Tempo v3.0.3 tests its parser with), encoded here as a
+// table. Every query must land in the same bucket:
 //   kValid        parse() succeeds (syntax and validation)
-//   kParseFail    parse_syntax() fails with a "parse error at line L, col C"
-//   message kValidateFail parse_syntax() succeeds, validate() fails, and not as
-//   "not yet supported" kUnsupported  parse_syntax() succeeds, validate() fails
-//   with "... not yet supported"
+//   kParseFail    parse_syntax() fails with a "parse error at line L, col C" message
+//   kValidateFail parse_syntax() succeeds, validate() fails, and not as "not yet supported"
+//   kUnsupported  parse_syntax() succeeds, validate() fails with "... not yet supported"
 // Both the search language and the metrics stages are covered.
 
 #include <catch2/catch.hpp>
@@ -20,7 +18,7 @@ namespace {
 enum Verdict { kValid, kParseFail, kValidateFail, kUnsupported };
 
 struct Case {
-  const char *query;
+  const char* query;
   Verdict verdict;
 };
 
@@ -386,14 +384,14 @@ const Case kCases[] = {
 };
 // clang-format on
 
-bool ends_with(const std::string &s, std::string_view suffix) {
+bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 TEST_CASE("conformance: every query gets Tempo's verdict") {
   int checked = 0;
-  for (const Case &c : kCases) {
+  for (const Case& c : kCases) {
     INFO("query: " << c.query);
     RootExpr root;
     const Status syntax = parse_syntax(c.query, &root);

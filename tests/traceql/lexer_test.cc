@@ -1,5 +1,4 @@
-// The lexer on its own: token kinds, values and positions, Tempo's attribute
-// and duration rules.
+// The lexer on its own: token kinds, values and positions, Tempo's attribute and duration rules.
 
 #include "traceql/lexer.h"
 
@@ -13,7 +12,7 @@ namespace {
 // Compact rendering of a token stream: "kind[value]@line:col" joined by spaces.
 std::string dump(std::string_view q) {
   std::string out;
-  for (const Token &t : lex(q, 10000)) {
+  for (const Token& t : lex(q, 10000)) {
     if (!out.empty()) out += ' ';
     std::string value;
     switch (t.kind) {
@@ -45,8 +44,8 @@ std::string dump(std::string_view q) {
 }
 
 struct LexCase {
-  const char *in;
-  const char *want;
+  const char* in;
+  const char* want;
 };
 
 TEST_CASE("lexer: token streams") {
@@ -56,8 +55,7 @@ TEST_CASE("lexer: token streams") {
       {"{ }", "{@1:1 }@1:3 $end@1:4"},
       {"{.a}", "{@1:1 .[a]@1:2 }@1:4 $end@1:5"},
       {"{ .a }", "{@1:1 .[a]@1:3 }@1:6 $end@1:7"},
-      // attribute names run to a delimiter: dots, dashes, colons, slashes and
-      // digits included
+      // attribute names run to a delimiter: dots, dashes, colons, slashes and digits included
       {".http.status_code", ".[http.status_code]@1:1 $end@1:18"},
       {".a-b:c/d@e", ".[a-b:c/d@e]@1:1 $end@1:11"},
       {".a+1", ".[a+1]@1:1 $end@1:5"},
@@ -83,29 +81,24 @@ TEST_CASE("lexer: token streams") {
       {"span.", "span.[]@1:1 $end@1:6"},
       {". foo", ".[]@1:1 IDENTIFIER[foo]@1:3 $end@1:6"},
       {"spanx.a", "IDENTIFIER[spanx]@1:1 .[a]@1:6 $end@1:8"},
-      // scoped intrinsics are two tokens, as in Tempo (so `span: name` is
-      // accepted)
+      // scoped intrinsics are two tokens, as in Tempo (so `span: name` is accepted)
       {"span:name", "span:@1:1 name@1:6 $end@1:10"},
       {"span: name", "span:@1:1 name@1:7 $end@1:11"},
       {"trace:id event:timeSinceStart link:traceID instrumentation:version",
-       "trace:@1:1 id@1:7 event:@1:10 timeSinceStart@1:16 link:@1:31 "
-       "traceID@1:36 "
+       "trace:@1:1 id@1:7 event:@1:10 timeSinceStart@1:16 link:@1:31 traceID@1:36 "
        "instrumentation:@1:44 version@1:60 $end@1:67"},
       {"span:childCount", "span:@1:1 childCount@1:6 $end@1:16"},
       // keywords
       {"true false nil", "true@1:1 false@1:6 nil@1:12 $end@1:15"},
       {"ok error unset", "ok@1:1 error@1:4 unset@1:10 $end@1:15"},
       {"server client internal producer consumer unspecified",
-       "server@1:1 client@1:8 internal@1:15 producer@1:24 consumer@1:33 "
-       "unspecified@1:42 "
+       "server@1:1 client@1:8 internal@1:15 producer@1:24 consumer@1:33 unspecified@1:42 "
        "$end@1:53"},
       {"count avg min max sum by coalesce select with",
-       "count@1:1 avg@1:7 min@1:11 max@1:15 sum@1:19 by@1:23 coalesce@1:26 "
-       "select@1:35 "
+       "count@1:1 avg@1:7 min@1:11 max@1:15 sum@1:19 by@1:23 coalesce@1:26 select@1:35 "
        "with@1:42 $end@1:46"},
       {"rate count_over_time quantile_over_time topk bottomk",
-       "rate@1:1 count_over_time@1:6 quantile_over_time@1:22 topk@1:41 "
-       "bottomk@1:46 $end@1:53"},
+       "rate@1:1 count_over_time@1:6 quantile_over_time@1:22 topk@1:41 bottomk@1:46 $end@1:53"},
       {"minInt foo_bar", "IDENTIFIER[minInt]@1:1 IDENTIFIER[foo_bar]@1:8 $end@1:15"},
       // operators: longest match
       {"= != =~ !~ > >= < <=",
@@ -122,8 +115,7 @@ TEST_CASE("lexer: token streams") {
       // numbers
       {"0 42 007", "INTEGER[0]@1:1 INTEGER[42]@1:3 INTEGER[7]@1:6 $end@1:9"},
       {"1.5 .5 1e3 2.5E-1",
-       "FLOAT[1.500000]@1:1 FLOAT[0.500000]@1:5 "
-       "FLOAT[1000.000000]@1:8 FLOAT[0.250000]@1:12 "
+       "FLOAT[1.500000]@1:1 FLOAT[0.500000]@1:5 FLOAT[1000.000000]@1:8 FLOAT[0.250000]@1:12 "
        "$end@1:18"},
       {"9223372036854775807", "INTEGER[9223372036854775807]@1:1 $end@1:20"},
       {"9223372036854775808", "error[integer out of range: 9223372036854775808]@1:1"},
@@ -132,17 +124,14 @@ TEST_CASE("lexer: token streams") {
       {"1e", "error[exponent has no digits]@1:2"},
       // durations: Go's units, Prometheus' units, fractions and compounds
       {"1ns 1us 1µs 1ms 1s 1m 1h",
-       "DURATION[1]@1:1 DURATION[1000]@1:5 DURATION[1000]@1:9 "
-       "DURATION[1000000]@1:13 "
-       "DURATION[1000000000]@1:17 DURATION[60000000000]@1:20 "
-       "DURATION[3600000000000]@1:23 "
+       "DURATION[1]@1:1 DURATION[1000]@1:5 DURATION[1000]@1:9 DURATION[1000000]@1:13 "
+       "DURATION[1000000000]@1:17 DURATION[60000000000]@1:20 DURATION[3600000000000]@1:23 "
        "$end@1:25"},
       {"1d 1w 1y",
        "DURATION[86400000000000]@1:1 DURATION[604800000000000]@1:4 "
        "DURATION[31536000000000000]@1:7 $end@1:9"},
       {"1.5s 0.5ms 1h30m 2m30.5s",
-       "DURATION[1500000000]@1:1 DURATION[500000]@1:6 "
-       "DURATION[5400000000000]@1:12 "
+       "DURATION[1500000000]@1:1 DURATION[500000]@1:6 DURATION[5400000000000]@1:12 "
        "DURATION[150500000000]@1:18 $end@1:25"},
       {"1d12h", "DURATION[129600000000000]@1:1 $end@1:6"},
       {"1s)", "DURATION[1000000000]@1:1 )@1:3 $end@1:4"},
@@ -172,7 +161,7 @@ TEST_CASE("lexer: token streams") {
       {"{ \xff }", "{@1:1 error[invalid UTF-8 encoding]@1:3"},
       {"\xEF\xBB\xBF{", "{@1:1 $end@1:2"},
   };
-  for (const LexCase &c : cases) {
+  for (const LexCase& c : cases) {
     INFO("input: " << c.in);
     CHECK(dump(c.in) == c.want);
   }
@@ -192,7 +181,7 @@ TEST_CASE("lexer: token budget bounds the output") {
 
 TEST_CASE("lexer: durations parse like Go and Prometheus") {
   struct D {
-    const char *in;
+    const char* in;
     bool ok;
     int64_t ns;
   };
@@ -212,7 +201,7 @@ TEST_CASE("lexer: durations parse like Go and Prometheus") {
       {".5s", true, 500000000},
       {"1q", false, 0},
   };
-  for (const D &c : cases) {
+  for (const D& c : cases) {
     INFO(c.in);
     int64_t ns = -1;
     const bool ok = parse_duration(c.in, &ns);

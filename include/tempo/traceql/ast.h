@@ -1,12 +1,11 @@
 #pragma once
-// The TraceQL syntax tree: plain data produced by the parser (parser.h) and
-// walked by the evaluation engine. Names follow Grafana Tempo's pkg/traceql
-// (v3.0.x) so that a reader of either code base finds the same concept under
-// the same name.
+// The TraceQL syntax tree: plain data produced by the parser (parser.h) and walked by the
+// evaluation engine. Names follow Grafana Tempo's pkg/traceql (v3.0.x) so that a reader of
+// either code base finds the same concept under the same name.
 //
-// Ownership: every node owns its children (std::unique_ptr or by value); trees
-// are move-only, use clone() for a deep copy. A tree produced by parse() is at
-// most kMaxDepth (parser.h) levels deep, so recursive walks over it are safe.
+// Ownership: every node owns its children (std::unique_ptr or by value); trees are move-only,
+// use clone() for a deep copy. A tree produced by parse() is at most kMaxDepth (parser.h) levels
+// deep, so recursive walks over it are safe.
 
 #include <cstdint>
 #include <memory>
@@ -30,8 +29,7 @@ enum class AttributeScope {
   kEvent,
   kLink,
   kInstrumentation,
-  kIntrinsic,  // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`,
-               // ...)
+  kIntrinsic,  // every intrinsic (`name`, `span:id`, `trace:id`, `event:name`, ...)
 };
 
 enum class Intrinsic {
@@ -54,11 +52,9 @@ enum class Intrinsic {
   kLinkSpanId,              // link:spanID
   kInstrumentationName,     // instrumentation:name
   kInstrumentationVersion,  // instrumentation:version
-  // Lexed by Tempo but not (yet) evaluable there: validate() rejects `parent`
-  // as unsupported.
+  // Lexed by Tempo but not (yet) evaluable there: validate() rejects `parent` as unsupported.
   kParent,
-  // Undocumented nested-set columns Tempo accepts (ints); the engine may answer
-  // them or not.
+  // Undocumented nested-set columns Tempo accepts (ints); the engine may answer them or not.
   kNestedSetLeft,
   kNestedSetRight,
   kNestedSetParent,
@@ -67,24 +63,22 @@ enum class Intrinsic {
 struct Attribute {
   AttributeScope scope = AttributeScope::kNone;
   Intrinsic intrinsic = Intrinsic::kNone;
-  // Attribute name without its scope prefix (`span.http.method` ->
-  // "http.method"); for an intrinsic its canonical spelling (intrinsic_name()).
+  // Attribute name without its scope prefix (`span.http.method` -> "http.method"); for an
+  // intrinsic its canonical spelling (intrinsic_name()).
   std::string name;
-  // `parent.x`, `parent.span.x`, `parent.resource.x`. Parsed, rejected by
-  // validate() as unsupported, as Tempo does.
+  // `parent.x`, `parent.span.x`, `parent.resource.x`. Parsed, rejected by validate() as
+  // unsupported, as Tempo does.
   bool parent = false;
 
-  bool operator==(const Attribute &) const = default;
+  bool operator==(const Attribute&) const = default;
 
   static Attribute of_intrinsic(Intrinsic i);
   static Attribute scoped(AttributeScope scope, std::string name, bool parent = false);
 };
 
-// Canonical spelling of an intrinsic: "name", "status", "span:id",
-// "rootServiceName", ...
+// Canonical spelling of an intrinsic: "name", "status", "span:id", "rootServiceName", ...
 std::string_view intrinsic_name(Intrinsic i);
-// Prefix of a scope as written in a query: "span", "resource", ... ("" for
-// kNone/kIntrinsic).
+// Prefix of a scope as written in a query: "span", "resource", ... ("" for kNone/kIntrinsic).
 std::string_view scope_name(AttributeScope s);
 
 // ---------------------------------------------------------------------------------------------
@@ -100,13 +94,12 @@ enum class StaticType {
   kDuration,
   kStatus,
   kKind,
-  kIntArray,    // array types exist for the engine (array-valued attributes);
-                // TraceQL has no
+  kIntArray,    // array types exist for the engine (array-valued attributes); TraceQL has no
   kFloatArray,  // array literals, so the parser never produces them.
   kStringArray,
   kBoolArray,
-  // Only a result of implied_type(): the type is decided per span by an
-  // attribute's value. Never the type of a Static.
+  // Only a result of implied_type(): the type is decided per span by an attribute's value.
+  // Never the type of a Static.
   kAttribute,
 };
 
@@ -121,7 +114,7 @@ struct Static {
   std::string s;              // kString (unescaped)
   std::vector<Static> elems;  // array types
 
-  bool operator==(const Static &) const = default;
+  bool operator==(const Static&) const = default;
 
   static Static nil() { return Static{}; }
   static Static integer(int64_t v);
@@ -161,8 +154,8 @@ enum class Op {
   kOr,
   kNot,  // unary !
   kNeg,  // unary -
-  // `x != nil` / `x = nil` are unary tests of presence, as in Tempo
-  // (OpExists/OpNotExists). `nil = nil` and `nil != nil` fold to Static false.
+  // `x != nil` / `x = nil` are unary tests of presence, as in Tempo (OpExists/OpNotExists).
+  // `nil = nil` and `nil != nil` fold to Static false.
   kExists,
   kNotExists,
 };
@@ -196,21 +189,20 @@ struct FieldExpr {
   FieldExpr(BinaryOp b) : node(std::move(b)) {}
   FieldExpr(UnaryOp u) : node(std::move(u)) {}
 
-  const Static *as_static() const { return std::get_if<Static>(&node); }
-  const Attribute *as_attribute() const { return std::get_if<Attribute>(&node); }
-  const BinaryOp *as_binary() const { return std::get_if<BinaryOp>(&node); }
-  const UnaryOp *as_unary() const { return std::get_if<UnaryOp>(&node); }
+  const Static* as_static() const { return std::get_if<Static>(&node); }
+  const Attribute* as_attribute() const { return std::get_if<Attribute>(&node); }
+  const BinaryOp* as_binary() const { return std::get_if<BinaryOp>(&node); }
+  const UnaryOp* as_unary() const { return std::get_if<UnaryOp>(&node); }
 };
 
 FieldExpr make_binary(Op op, FieldExpr lhs, FieldExpr rhs);
 FieldExpr make_unary(Op op, FieldExpr expr);
 
-// Tempo's impliedType(): the static type an expression yields; kAttribute when
-// it depends on an attribute's run-time value.
-StaticType implied_type(const FieldExpr &e);
-// True when the expression reads anything from the span (any attribute or
-// intrinsic).
-bool references_span(const FieldExpr &e);
+// Tempo's impliedType(): the static type an expression yields; kAttribute when it depends on
+// an attribute's run-time value.
+StaticType implied_type(const FieldExpr& e);
+// True when the expression reads anything from the span (any attribute or intrinsic).
+bool references_span(const FieldExpr& e);
 
 // ---------------------------------------------------------------------------------------------
 // Pipelines
@@ -265,9 +257,9 @@ struct ScalarOp {
   std::unique_ptr<ScalarExpr> rhs;
 };
 
-// A number per spanset: an aggregate, a numeric literal, arithmetic over those,
-// or (only at the root of a query, e.g. `({ .a } | count()) > 2`) a
-// parenthesised pipeline ending in an aggregate.
+// A number per spanset: an aggregate, a numeric literal, arithmetic over those, or (only at the
+// root of a query, e.g. `({ .a } | count()) > 2`) a parenthesised pipeline ending in an
+// aggregate.
 struct ScalarExpr {
   std::variant<Aggregate, Static, ScalarOp, Pipeline> node;
 
@@ -278,12 +270,11 @@ struct ScalarExpr {
   ScalarExpr(Pipeline p);
 };
 
-StaticType implied_type(const ScalarExpr &e);
+StaticType implied_type(const ScalarExpr& e);
 
 // `count() > 2`: keeps the spansets for which the comparison holds.
 struct ScalarFilter {
-  Op op = Op::kNone;  // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess,
-                      // kLessEqual
+  Op op = Op::kNone;  // kEqual, kNotEqual, kGreater, kGreaterEqual, kLess, kLessEqual
   ScalarExpr lhs;
   ScalarExpr rhs;
 };
@@ -298,9 +289,8 @@ struct Select {
   std::vector<Attribute> attrs;
 };
 
-// Structural / logical combination of two spanset-producing operands. Each
-// operand is a SpansetFilter, another SpansetOperation, or a parenthesised
-// Pipeline.
+// Structural / logical combination of two spanset-producing operands. Each operand is a
+// SpansetFilter, another SpansetOperation, or a parenthesised Pipeline.
 struct SpansetOperation {
   SpansetOp op = SpansetOp::kAnd;
   std::unique_ptr<PipelineElement> lhs;
@@ -308,10 +298,8 @@ struct SpansetOperation {
 };
 
 struct PipelineElement {
-  // Aggregate appears only as the last stage of a Pipeline nested in a
-  // ScalarExpr
-  // (`({ .a } | count()) > 1`); a top-level pipeline never ends in a bare
-  // aggregate.
+  // Aggregate appears only as the last stage of a Pipeline nested in a ScalarExpr
+  // (`({ .a } | count()) > 1`); a top-level pipeline never ends in a bare aggregate.
   std::variant<SpansetFilter, SpansetOperation, ScalarFilter, GroupBy, Coalesce, Select, Pipeline,
                Aggregate>
       node;
@@ -328,8 +316,8 @@ struct PipelineElement {
 };
 
 // ---------------------------------------------------------------------------------------------
-// TraceQL metrics (`{ } | rate() by (x) | topk(10)`). Parsed and validated
-// here; evaluated by the metrics engine.
+// TraceQL metrics (`{ } | rate() by (x) | topk(10)`). Parsed and validated here; evaluated by
+// the metrics engine.
 // ---------------------------------------------------------------------------------------------
 
 struct MetricsAggregate {
@@ -348,8 +336,7 @@ struct MetricsAggregate {
   std::optional<Attribute> attr;  // the measured attribute of *_over_time (not rate/count)
   std::vector<double> quantiles;  // quantile_over_time
   std::vector<Attribute> by;      // `by (a, b)`
-  // compare({selection}, topN, start, end): start/end in Unix nanoseconds (0 =
-  // whole range).
+  // compare({selection}, topN, start, end): start/end in Unix nanoseconds (0 = whole range).
   std::optional<SpansetFilter> compare_selection;
   int64_t compare_top_n = 10;
   int64_t compare_start = 0;
@@ -380,7 +367,7 @@ struct Hints {
   std::vector<std::pair<std::string, Static>> entries;
 
   // Last value given for `key`, or nullptr.
-  const Static *find(std::string_view key) const;
+  const Static* find(std::string_view key) const;
 };
 
 struct RootExpr {
@@ -390,39 +377,37 @@ struct RootExpr {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Canonical text. Unambiguous and stable (tests compare it): operands that are
-// not literals or attributes are parenthesised, e.g. `{ (span.foo = "bar") &&
-// (duration > 1s) }`, strings are double-quoted with Go escapes, durations are
-// Go-formatted (`1h0m0s`, `1.5s`).
+// Canonical text. Unambiguous and stable (tests compare it): operands that are not literals or
+// attributes are parenthesised, e.g. `{ (span.foo = "bar") && (duration > 1s) }`, strings are
+// double-quoted with Go escapes, durations are Go-formatted (`1h0m0s`, `1.5s`).
 // ---------------------------------------------------------------------------------------------
 
-std::string to_string(const Attribute &a);
-std::string to_string(const Static &s);
-std::string to_string(const FieldExpr &e);
-std::string to_string(const SpansetFilter &f);
-std::string to_string(const Aggregate &a);
-std::string to_string(const ScalarExpr &e);
-std::string to_string(const ScalarFilter &f);
-std::string to_string(const GroupBy &g);
-std::string to_string(const Select &s);
-std::string to_string(const SpansetOperation &o);
-std::string to_string(const Pipeline &p);
-std::string to_string(const PipelineElement &e);
-std::string to_string(const MetricsPipeline &m);
-std::string to_string(const Hints &h);
-std::string to_string(const RootExpr &r);
+std::string to_string(const Attribute& a);
+std::string to_string(const Static& s);
+std::string to_string(const FieldExpr& e);
+std::string to_string(const SpansetFilter& f);
+std::string to_string(const Aggregate& a);
+std::string to_string(const ScalarExpr& e);
+std::string to_string(const ScalarFilter& f);
+std::string to_string(const GroupBy& g);
+std::string to_string(const Select& s);
+std::string to_string(const SpansetOperation& o);
+std::string to_string(const Pipeline& p);
+std::string to_string(const PipelineElement& e);
+std::string to_string(const MetricsPipeline& m);
+std::string to_string(const Hints& h);
+std::string to_string(const RootExpr& r);
 std::string to_string(StaticType t);
 
 // Deep copies.
-FieldExpr clone(const FieldExpr &e);
-ScalarExpr clone(const ScalarExpr &e);
-PipelineElement clone(const PipelineElement &e);
-Pipeline clone(const Pipeline &p);
-RootExpr clone(const RootExpr &r);
+FieldExpr clone(const FieldExpr& e);
+ScalarExpr clone(const ScalarExpr& e);
+PipelineElement clone(const PipelineElement& e);
+Pipeline clone(const Pipeline& p);
+RootExpr clone(const RootExpr& r);
 
-// The RE2 pattern a `=~` / `!~` operand means: Tempo matches regexes against
-// the whole value with `.` matching newlines (Prometheus' FastRegexMatcher),
-// i.e. `^(?s:<pattern>)$`.
+// The RE2 pattern a `=~` / `!~` operand means: Tempo matches regexes against the whole value
+// with `.` matching newlines (Prometheus' FastRegexMatcher), i.e. `^(?s:<pattern>)$`.
 std::string anchored_regex(std::string_view pattern);
 
 }  // namespace tempo::traceql
