@@ -761,8 +761,8 @@ std::string to_string(const MetricsPipeline& m) {
   out += "(";
   if (a.kind == MetricsAggregate::Kind::kCompare) {
     if (a.compare_selection) out += to_string(*a.compare_selection);
-    out += ", " + std::to_string(a.compare_top_n) + ", " + std::to_string(a.compare_start) +
-           ", " + std::to_string(a.compare_end);
+    out += ", " + std::to_string(a.compare_top_n) + ", " + std::to_string(a.compare_start) + ", " +
+           std::to_string(a.compare_end);
   } else {
     if (a.attr) out += to_string(*a.attr);
     for (double q : a.quantiles) out += ", " + format_number(q);
@@ -891,7 +891,8 @@ RootExpr clone(const RootExpr& r) {
     m.aggregate.attr = a.attr;
     m.aggregate.quantiles = a.quantiles;
     m.aggregate.by = a.by;
-    if (a.compare_selection) m.aggregate.compare_selection = SpansetFilter{clone(a.compare_selection->expr)};
+    if (a.compare_selection)
+      m.aggregate.compare_selection = SpansetFilter{clone(a.compare_selection->expr)};
     m.aggregate.compare_top_n = a.compare_top_n;
     m.aggregate.compare_start = a.compare_start;
     m.aggregate.compare_end = a.compare_end;

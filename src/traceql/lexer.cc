@@ -336,8 +336,12 @@ bool prom_parse_duration(std::string_view s, int64_t* out) {
   };
   static constexpr uint64_t kSec = 1000000000ull;
   static constexpr Unit kUnits[] = {
-      {"y", 365 * 24 * 3600 * kSec}, {"w", 7 * 24 * 3600 * kSec}, {"d", 24 * 3600 * kSec},
-      {"h", 3600 * kSec},           {"m", 60 * kSec},            {"s", kSec},
+      {"y", 365 * 24 * 3600 * kSec},
+      {"w", 7 * 24 * 3600 * kSec},
+      {"d", 24 * 3600 * kSec},
+      {"h", 3600 * kSec},
+      {"m", 60 * kSec},
+      {"s", kSec},
       {"ms", 1000000ull},
   };
   uint64_t d = 0;
@@ -580,9 +584,9 @@ class Lexer {
     // Go's scanner also lexes 0x/0o/0b prefixes and '_' separators; Tempo then fails to
     // convert them, so they are scanned only to be rejected as one token.
     bool bad = false;
-    if (peek() == '0' && (peek_at(pos_ + 1) == 'x' || peek_at(pos_ + 1) == 'X' ||
-                          peek_at(pos_ + 1) == 'o' || peek_at(pos_ + 1) == 'O' ||
-                          peek_at(pos_ + 1) == 'b' || peek_at(pos_ + 1) == 'B')) {
+    if (peek() == '0' &&
+        (peek_at(pos_ + 1) == 'x' || peek_at(pos_ + 1) == 'X' || peek_at(pos_ + 1) == 'o' ||
+         peek_at(pos_ + 1) == 'O' || peek_at(pos_ + 1) == 'b' || peek_at(pos_ + 1) == 'B')) {
       advance();
       advance();
       while (!at_end() && (std::isxdigit(static_cast<int>(peek())) || peek() == '_')) advance();

@@ -123,8 +123,8 @@ enum class Tok {
 
 struct Token {
   Tok kind = Tok::kEnd;
-  int line = 1;  // 1-based
-  int col = 1;   // 1-based, in characters (as Go's scanner counts)
+  int line = 1;      // 1-based
+  int col = 1;       // 1-based, in characters (as Go's scanner counts)
   std::string text;  // identifier / unescaped string / attribute name / error message
   int64_t i = 0;     // kInteger; kDuration in ns
   double f = 0;      // kFloat

@@ -11,12 +11,13 @@
 //
 // Errors unwind with an internal exception caught in parse_syntax(): nothing escapes the API.
 
+#include "tempo/traceql/parser.h"
+
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
 
-#include "tempo/traceql/parser.h"
 #include "traceql/lexer.h"
 
 namespace tempo::traceql {
@@ -195,8 +196,8 @@ bool spanset_op(Tok t, SpansetOp* op) {
 }
 
 bool is_arith(Tok t) {
-  return t == Tok::kAdd || t == Tok::kSub || t == Tok::kMul || t == Tok::kDiv ||
-         t == Tok::kMod || t == Tok::kPow;
+  return t == Tok::kAdd || t == Tok::kSub || t == Tok::kMul || t == Tok::kDiv || t == Tok::kMod ||
+         t == Tok::kPow;
 }
 
 bool is_comparison(Tok t) {
@@ -340,8 +341,7 @@ class Parser {
 
   [[noreturn]] static void fail(const Token& at, const std::string& msg) {
     throw ParseFailure{Status::invalid_argument("parse error at line " + std::to_string(at.line) +
-                                                ", col " + std::to_string(at.col) + ": " +
-                                                msg)};
+                                                ", col " + std::to_string(at.col) + ": " + msg)};
   }
   [[noreturn]] static void fail_unexpected(const Token& t, std::string_view expecting = {}) {
     if (t.kind == Tok::kError) fail(t, t.text);  // a lexical error surfaces where it is met
@@ -361,8 +361,7 @@ class Parser {
   struct DepthGuard {
     DepthGuard(Parser* p, const Token& at) : p(p) {
       if (++p->depth_ > kMaxDepth) {
-        fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) +
-                     " levels)");
+        fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
       }
     }
     ~DepthGuard() { --p->depth_; }
@@ -372,8 +371,7 @@ class Parser {
   static int combine_depth(int a, int b, const Token& at) {
     int d = 1 + std::max(a, b);
     if (d > kMaxDepth) {
-      fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) +
-                   " levels)");
+      fail(at, "query is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
     }
     return d;
   }
@@ -391,7 +389,8 @@ class Parser {
         // A scalar is a stage only as the whole content of parentheses (`(count() + 1)`), or
         // as the closing aggregate of a parenthesised pipeline (`({ .a } | count())`).
         const bool closes = !root && peek().kind == Tok::kCloseParen;
-        const bool ok = closes && (stages.empty() || (it.kind == Kind::kScalar && it.bare_aggregate));
+        const bool ok =
+            closes && (stages.empty() || (it.kind == Kind::kScalar && it.bare_aggregate));
         if (!ok) fail_unexpected(peek());
       }
       stages.push_back(std::move(it));

@@ -70,9 +70,9 @@ bool binary_type_valid(Op op, StaticType t) {
              op == Op::kLessEqual;
     case StaticType::kString:
     case StaticType::kStringArray:
-      return op == Op::kEqual || op == Op::kNotEqual || op == Op::kRegex ||
-             op == Op::kNotRegex || op == Op::kGreater || op == Op::kGreaterEqual ||
-             op == Op::kLess || op == Op::kLessEqual;
+      return op == Op::kEqual || op == Op::kNotEqual || op == Op::kRegex || op == Op::kNotRegex ||
+             op == Op::kGreater || op == Op::kGreaterEqual || op == Op::kLess ||
+             op == Op::kLessEqual;
     case StaticType::kNil:
     case StaticType::kStatus:
     case StaticType::kKind:

@@ -8,7 +8,6 @@
 // Both the search language and the metrics stages are covered.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tempo/traceql/parser.h"
@@ -386,7 +385,8 @@ const Case kCases[] = {
 // clang-format on
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 TEST_CASE("conformance: every query gets Tempo's verdict") {

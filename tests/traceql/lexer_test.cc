@@ -3,7 +3,6 @@
 #include "traceql/lexer.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -102,7 +101,8 @@ TEST_CASE("lexer: token streams") {
        "rate@1:1 count_over_time@1:6 quantile_over_time@1:22 topk@1:41 bottomk@1:46 $end@1:53"},
       {"minInt foo_bar", "IDENTIFIER[minInt]@1:1 IDENTIFIER[foo_bar]@1:8 $end@1:15"},
       // operators: longest match
-      {"= != =~ !~ > >= < <=", "=@1:1 !=@1:3 =~@1:6 !~@1:9 >@1:12 >=@1:14 <@1:17 <=@1:19 $end@1:21"},
+      {"= != =~ !~ > >= < <=",
+       "=@1:1 !=@1:3 =~@1:6 !~@1:9 >@1:12 >=@1:14 <@1:17 <=@1:19 $end@1:21"},
       {"+ - * / % ^", "+@1:1 -@1:3 *@1:5 /@1:7 %@1:9 ^@1:11 $end@1:12"},
       {"&& || ! |", "&&@1:1 ||@1:4 !@1:7 |@1:9 $end@1:10"},
       {">> << ~", ">>@1:1 <<@1:4 ~@1:7 $end@1:8"},

@@ -94,7 +94,7 @@ enum class StaticType {
   kDuration,
   kStatus,
   kKind,
-  kIntArray,  // array types exist for the engine (array-valued attributes); TraceQL has no
+  kIntArray,    // array types exist for the engine (array-valued attributes); TraceQL has no
   kFloatArray,  // array literals, so the parser never produces them.
   kStringArray,
   kBoolArray,
@@ -108,10 +108,10 @@ enum class KindValue { kUnspecified, kInternal, kServer, kClient, kProducer, kCo
 
 struct Static {
   StaticType type = StaticType::kNil;
-  int64_t i = 0;  // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
-  double f = 0;   // kFloat
-  bool b = false;  // kBool
-  std::string s;   // kString (unescaped)
+  int64_t i = 0;              // kInt; kDuration in nanoseconds; kStatus/kKind: the enum's value
+  double f = 0;               // kFloat
+  bool b = false;             // kBool
+  std::string s;              // kString (unescaped)
   std::vector<Static> elems;  // array types
 
   bool operator==(const Static&) const = default;
@@ -220,23 +220,23 @@ struct SpansetFilter {
 };
 
 enum class SpansetOp {
-  kAnd,               // &&
-  kOr,                // ||
-  kChild,             // >
-  kParent,            // <
-  kDescendant,        // >>
-  kAncestor,          // <<
-  kSibling,           // ~
-  kNotChild,          // !>
-  kNotParent,         // !<
-  kNotDescendant,     // !>>
-  kNotAncestor,       // !<<
-  kNotSibling,        // !~
-  kUnionChild,        // &>
-  kUnionParent,       // &<
-  kUnionDescendant,   // &>>
-  kUnionAncestor,     // &<<
-  kUnionSibling,      // &~
+  kAnd,              // &&
+  kOr,               // ||
+  kChild,            // >
+  kParent,           // <
+  kDescendant,       // >>
+  kAncestor,         // <<
+  kSibling,          // ~
+  kNotChild,         // !>
+  kNotParent,        // !<
+  kNotDescendant,    // !>>
+  kNotAncestor,      // !<<
+  kNotSibling,       // !~
+  kUnionChild,       // &>
+  kUnionParent,      // &<
+  kUnionDescendant,  // &>>
+  kUnionAncestor,    // &<<
+  kUnionSibling,     // &~
 };
 
 std::string_view spanset_op_symbol(SpansetOp op);
@@ -348,9 +348,9 @@ std::string_view metrics_aggregate_name(MetricsAggregate::Kind k);
 struct MetricsSecondStage {
   enum class Kind { kTopK, kBottomK, kFilter };
   Kind kind = Kind::kTopK;
-  int64_t limit = 0;      // topk/bottomk
-  Op op = Op::kNone;      // kFilter: comparison applied to every sample
-  double value = 0;       // kFilter: durations are converted to seconds, as Tempo does
+  int64_t limit = 0;  // topk/bottomk
+  Op op = Op::kNone;  // kFilter: comparison applied to every sample
+  double value = 0;   // kFilter: durations are converted to seconds, as Tempo does
 };
 
 struct MetricsPipeline {
