@@ -1,9 +1,29 @@
 #include "tempo/querier/querier.h"
 
+#include <thread>
+
+#include "querier/job_pool.h"
 #include "tempo/model/trace_combine.h"
 #include "tempo/observability/log.h"
 
 namespace tempo::querier {
+
+Querier::Querier(ingester::LiveReader& live, block::BlockList& blocks, size_t search_workers,
+                 size_t max_queued_jobs)
+    : live_(live),
+      blocks_(blocks),
+      search_workers_(search_workers ? search_workers
+                                     : std::max(1u, std::thread::hardware_concurrency())),
+      max_queued_jobs_(max_queued_jobs) {}
+
+Querier::~Querier() = default;
+
+JobPool& Querier::pool() {
+  std::call_once(pool_once_, [this] {
+    pool_ = std::make_unique<JobPool>(search_workers_, max_queued_jobs_);
+  });
+  return *pool_;
+}
 
 Status Querier::find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
                                  TraceByIdResult* out) {

@@ -9,8 +9,8 @@
 #include <atomic>
 #include <mutex>
 #include <set>
-#include <thread>
 
+#include "querier/job_pool.h"
 #include "tempo/observability/log.h"
 #include "tempo/querier/querier.h"
 #include "tempo/traceql/engine.h"
@@ -127,25 +127,6 @@ void merge_into(SearchTrace& dst, SearchTrace&& src) {
   for (auto& s : src.spansets) dst.spansets.push_back(std::move(s));
 }
 
-// Runs `job(i)` for i in [0, n) on up to `workers` threads; stops handing out jobs once
-// `stop` is set.
-void run_jobs(size_t n, size_t workers, const std::atomic<bool>& stop,
-              const std::function<void(size_t)>& job) {
-  std::atomic<size_t> next{0};
-  auto loop = [&] {
-    for (size_t i; !stop.load() && (i = next.fetch_add(1)) < n;) job(i);
-  };
-  workers = std::min(workers, n);
-  std::vector<std::thread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(loop);
-  loop();
-  for (auto& t : threads) t.join();
-}
-
-size_t search_workers() {
-  return std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
-}
-
 }  // namespace
 
 Status Querier::collect_sources(std::string_view tenant, uint64_t start_ns, uint64_t end_ns,
@@ -187,7 +168,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
   std::atomic<bool> stop{false};
   Status first_error;
   const size_t limit = req.limit == 0 ? SIZE_MAX : req.limit;
-  run_jobs(sources.size(), search_workers(), stop, [&](size_t i) {
+  TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, [&](size_t i) {
     columnar::ScanStats stats;
     std::vector<traceql::TraceMatch> matches;
     std::vector<SearchTrace> rendered;
@@ -229,7 +210,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
       if (first_error.is_ok()) first_error = s;
       stop = true;
     }
-  });
+  }));
   TEMPO_RETURN_IF_ERROR(first_error);
   std::sort(found.begin(), found.end(), [](const SearchTrace& a, const SearchTrace& b) {
     return a.start_unix_nano > b.start_unix_nano;

@@ -91,17 +91,13 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
   std::string qtext = req.query.empty() ? "{}" : req.query;
   traceql::RootExpr root;
   TEMPO_RETURN_IF_ERROR(traceql::parse(qtext, &root));
-  // Spans must match the narrowing query and carry the tag: `q && { tag != nil }`.
-  traceql::SpansetOperation both;
-  both.op = traceql::SpansetOp::kAnd;
-  auto lhs = std::make_unique<traceql::PipelineElement>(std::move(root.pipeline));
-  auto rhs = std::make_unique<traceql::PipelineElement>(traceql::clone(tag_root.pipeline));
-  both.lhs = std::move(lhs);
-  both.rhs = std::move(rhs);
-  traceql::RootExpr combined;
-  combined.pipeline.elements.emplace_back(std::move(both));
+  // Values come from the spans the narrowing query matches; `| select(tag)` makes the engine
+  // load the tag's column along with the query's own.
+  traceql::Select sel;
+  sel.attrs.push_back(tag);
+  root.pipeline.elements.emplace_back(std::move(sel));
   std::unique_ptr<traceql::CompiledQuery> q;
-  TEMPO_RETURN_IF_ERROR(traceql::CompiledQuery::compile(std::move(combined), &q));
+  TEMPO_RETURN_IF_ERROR(traceql::CompiledQuery::compile(std::move(root), &q));
 
   std::vector<std::shared_ptr<columnar::SpanSource>> sources;
   SearchMetrics metrics;

@@ -3,6 +3,8 @@
 // blocks in the backend. Pieces found in several places are combined and deduplicated.
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -14,6 +16,8 @@
 #include "tempo/querier/search.h"
 
 namespace tempo::querier {
+
+class JobPool;
 
 struct TraceByIdRequest {
   TraceId id;
@@ -30,7 +34,11 @@ struct TraceByIdResult {
 
 class Querier {
  public:
-  Querier(ingester::LiveReader& live, block::BlockList& blocks) : live_(live), blocks_(blocks) {}
+  // `search_workers` jobs of all searches run at once (0: one per core); at most
+  // `max_queued_jobs` wait, beyond which searches get kResourceExhausted.
+  Querier(ingester::LiveReader& live, block::BlockList& blocks, size_t search_workers = 0,
+          size_t max_queued_jobs = 10000);
+  ~Querier();
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
                           TraceByIdResult* out);
@@ -53,8 +61,13 @@ class Querier {
   static std::shared_ptr<columnar::SpanSource> block_span_source(
       std::shared_ptr<block::BlockReader> reader);
 
+  JobPool& pool();
+
   ingester::LiveReader& live_;
   block::BlockList& blocks_;
+  const size_t search_workers_, max_queued_jobs_;
+  std::once_flag pool_once_;
+  std::unique_ptr<JobPool> pool_;  // started on first search
 };
 
 }  // namespace tempo::querier
