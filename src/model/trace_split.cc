@@ -89,15 +89,11 @@ bool validate(const Span& span, SplitResult* out) {
     if (out->first_error.empty()) out->first_error = "trace ID is all zeroes";
     return false;
   }
-  if (span.span_id().size() != 8) {
+  if (span.span_id().size() != 8 || all_zero(span.span_id())) {
     if (out->first_error.empty()) {
       out->first_error = "span ids must be 64 bit and not all zero, received " +
                          std::to_string(span.span_id().size() * 8) + " bits";
     }
-    return false;
-  }
-  if (all_zero(span.span_id())) {
-    if (out->first_error.empty()) out->first_error = "span ID is all zeroes";
     return false;
   }
   return true;

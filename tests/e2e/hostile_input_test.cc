@@ -248,7 +248,7 @@ TEST_CASE("jaeger thrift HTTP: length bombs get 400 and cost no memory") {
 
 // A Zipkin timestamp of 2^64-1 us was stored wrapped and gave its block the range 1970-2554;
 // OTLP times far ahead or an end before the start did the same.
-TEST_CASE("times that wrap are refused; absurd OTLP ranges are clamped in block metadata") {
+TEST_CASE("times that wrap are refused, absurd OTLP ranges are clamped in block metadata") {
   TempoServer s({.zipkin_jaeger = true});
   s.start();
   const std::string zid = random_trace_hex();
