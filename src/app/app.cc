@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -62,11 +63,15 @@ class App {
   std::unique_ptr<receiver::ZipkinReceiver> zipkin_;
   std::unique_ptr<receiver::JaegerThriftHttpReceiver> jaeger_http_;
   std::unique_ptr<receiver::JaegerGrpcReceiver> jaeger_grpc_;
-  std::vector<std::unique_ptr<receiver::JaegerAgentReceiver>> jaeger_agents_;
 
+  // Members are destroyed in reverse order, so everything below holds sockets or handlers
+  // of io_ or posts work to workers_, and must go first: the agents' UDP sockets and the
+  // servers' acceptors deregister from io_'s reactor when destroyed, which would be a
+  // use-after-free once io_ is gone.
   asio::io_context io_;
   std::unique_ptr<asio::thread_pool> workers_;
   std::vector<std::thread> io_threads_;
+  std::vector<std::unique_ptr<receiver::JaegerAgentReceiver>> jaeger_agents_;
   std::vector<std::unique_ptr<server::GrpcServer>> grpc_servers_;
   std::vector<std::unique_ptr<server::HttpServer>> http_servers_;  // [0] is the API server
   std::vector<HttpListener> http_listeners_;  // only while starting
@@ -247,7 +252,8 @@ Status App::start_grpc() {
   // a port of its own keeps its receiver message limit; on a shared port the server's applies.
   struct Listener {
     server::GrpcServerOptions options;
-    std::vector<grpc::Service*> services;
+    // Registers the receivers' methods once the listener's limits are final.
+    std::vector<std::function<void(server::GrpcServer&)>> methods;
     std::string what;
   };
   std::vector<Listener> listeners;
@@ -281,7 +287,15 @@ Status App::start_grpc() {
   if (rc.otlp.enabled && rc.otlp.grpc.enabled) {
     otlp_grpc_ = std::make_unique<receiver::OtlpGrpcReceiver>(*distributor_, mt);
     TEMPO_RETURN_IF_ERROR(listener(rc.otlp.grpc.endpoint, "otlp_grpc", &l));
-    l->services.push_back(otlp_grpc_.get());
+    auto* r = otlp_grpc_.get();
+    l->methods.push_back([r](server::GrpcServer& srv) {
+      srv.add_bounded_unary<opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest,
+                            opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
+          "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
+            return r->Export(ctx, req, rsp);
+          });
+    });
     const int server_port = cfg_.server.grpc_listen_port;
     if (l->options.port != server_port) {
       l->options.max_recv_msg_size = static_cast<int>(rc.otlp.grpc.max_recv_msg_size_mib << 20);
@@ -290,11 +304,20 @@ Status App::start_grpc() {
   if (rc.jaeger_grpc.enabled) {
     jaeger_grpc_ = std::make_unique<receiver::JaegerGrpcReceiver>(*distributor_, mt);
     TEMPO_RETURN_IF_ERROR(listener(rc.jaeger_grpc.endpoint, "jaeger_grpc", &l));
-    l->services.push_back(jaeger_grpc_.get());
+    auto* r = jaeger_grpc_.get();
+    l->methods.push_back([r](server::GrpcServer& srv) {
+      srv.add_bounded_unary<jaeger::api_v2::PostSpansRequest, jaeger::api_v2::PostSpansResponse>(
+          "/jaeger.api_v2.CollectorService/PostSpans",
+          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
+            return r->PostSpans(ctx, req, rsp);
+          });
+    });
   }
   for (auto& li : listeners) {
     auto srv = std::make_unique<server::GrpcServer>(li.options);
-    for (auto* svc : li.services) srv->add_service(svc);
+    // Compressed requests are inflated by our handlers, bounded by the listener's limit
+    // (gRPC 1.51 core inflates whole messages before checking their size).
+    for (auto& add : li.methods) add(*srv);
     TEMPO_RETURN_IF_ERROR(srv->start());
     log::info("grpc listening", {{"serves", li.what},
                                  {"addr", li.options.address + ":" + std::to_string(srv->port())}});

@@ -5,6 +5,8 @@
 //
 // Temporary files are named ".tmp-<name>.<unique>"; keys may not use that prefix, and list()
 // hides such names, so an object being written does not exist for anyone until close().
+// A process killed mid-write leaves its temporary file behind; the next LocalBackend on the
+// root removes those whose writer process is gone.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,9 +20,11 @@
 #include <filesystem>
 #include <optional>
 #include <random>
+#include <signal.h>
 
 #include "tempo/backend/backend.h"
 #include "backend/request_metrics.h"
+#include "tempo/observability/log.h"
 
 namespace tempo::backend {
 namespace {
@@ -144,6 +148,55 @@ class LocalWriter final : public ObjectWriter {
   int fd_;
 };
 
+// The writer pid in a temporary file name ".tmp-<name>.<pid>.<counter>.<random>", or 0.
+pid_t temp_owner(std::string_view file_name) {
+  size_t end = file_name.rfind('.');
+  if (end == std::string_view::npos || end == 0) return 0;
+  end = file_name.rfind('.', end - 1);
+  if (end == std::string_view::npos || end == 0) return 0;
+  const size_t start = file_name.rfind('.', end - 1);
+  if (start == std::string_view::npos) return 0;
+  pid_t pid = 0;
+  for (char c : file_name.substr(start + 1, end - start - 1)) {
+    if (c < '0' || c > '9' || pid > 1 << 24) return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
+// When this process started (near enough: static initialization). A temporary file named
+// with this process's pid but older than that is from an earlier process that had the same
+// pid, which is the rule in a container, where the server is pid 1 on every start.
+const fs::file_time_type kProcessStart = fs::file_time_type::clock::now();
+
+// Removes the temporary files under `root` left by writers that died before close() (a
+// crash or kill during a flush): nothing would ever read or remove them, and they would
+// hold disk space forever. Files of live processes are left alone, since several processes
+// may share a root.
+void remove_stale_temp_files(const std::string& root) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(
+           root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(kTempPrefix) || !it->is_regular_file(ec)) continue;
+    const pid_t owner = temp_owner(name);
+    const bool live = owner == ::getpid()
+                          ? it->last_write_time(ec) >= kProcessStart || ec
+                          : owner > 0 && (::kill(owner, 0) == 0 || errno == EPERM);
+    if (live) continue;
+    stale.push_back(it->path());
+  }
+  for (const auto& path : stale) {
+    if (::unlink(path.c_str()) == 0) prune_empty_dirs(root, path.parent_path());
+  }
+  if (!stale.empty()) {
+    log::info("removed temporary files of interrupted writes",
+              {{"path", root}, {"files", stale.size()}});
+  }
+}
+
 class LocalBackend final : public Backend {
  public:
   explicit LocalBackend(const std::string& root) {
@@ -152,6 +205,7 @@ class LocalBackend final : public Backend {
     root_ = p.string();
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
     fs::create_directories(root_, ec);
+    remove_stale_temp_files(root_);
   }
 
   Status open_writer(std::string_view key, std::unique_ptr<ObjectWriter>* out) override {

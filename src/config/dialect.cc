@@ -8,6 +8,9 @@ namespace {
 struct DialectMapping {
   const char* from;  // 3.x key
   const char* to;    // 2.x key this build reads
+  // The two keys are different settings in Tempo 3.x, both valid at once: `from` is what
+  // this build uses and replaces `to` instead of conflicting with it.
+  bool distinct_in_3x = false;
 };
 
 constexpr DialectMapping kDialect3[] = {
@@ -17,7 +20,10 @@ constexpr DialectMapping kDialect3[] = {
     {"live_store.max_block_duration", "ingester.max_block_duration"},
     {"live_store.complete_block_timeout", "ingester.complete_block_timeout"},
     {"live_store.complete_block_concurrency", "ingester.concurrent_flushes"},
-    {"live_store.wal.path", "storage.trace.wal.path"},
+    // Tempo 3.x keeps storage.trace.wal.path for the WAL of its other components (block
+    // builder, generator) and gives the live store a WAL of its own; this build's ingester is
+    // the live store, so its WAL is the live store's.
+    {"live_store.wal.path", "storage.trace.wal.path", true},
     {"backend_worker.compaction.block_retention", "compactor.compaction.block_retention"},
     {"backend_scheduler.provider.compaction.compaction.block_retention",
      "compactor.compaction.block_retention"},
@@ -51,6 +57,13 @@ Status map_dialect(YAML::Node root, std::vector<std::string>* mapped) {
     YAML::Node to = r.at(m.to);
     if (to.IsDefined() && !to.IsNull()) {
       if (to.IsScalar() && from.IsScalar() && to.Scalar() == from.Scalar()) continue;
+      if (m.distinct_in_3x) {
+        const std::string unused = to.IsScalar() ? to.Scalar() : "";
+        set_path(root, m.to, from);
+        mapped->push_back(std::string(m.from) + " -> " + m.to + " (replaces \"" + unused +
+                          "\", which only Tempo 3.x components absent here would use)");
+        continue;
+      }
       return Status::invalid_argument(line_of(from) + ": config key \"" + std::string(m.from) +
                                       "\" conflicts with \"" + m.to + "\" (" + line_of(to) +
                                       "); they are the same setting in Tempo 3.x and 2.x, so "

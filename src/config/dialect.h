@@ -16,7 +16,8 @@ namespace tempo::config {
 // Copies every 3.x key present in `root` onto its 2.x twin and appends one
 // "live_store.max_trace_idle -> ingester.trace_idle_period" line per copy to *mapped.
 // Both twins present with different values is an error naming both lines, since one would
-// silently lose.
+// silently lose; except live_store.wal.path and storage.trace.wal.path, which are different
+// settings in Tempo 3.x: the live store's WAL wins (see docs/configuration.md).
 Status map_dialect(YAML::Node root, std::vector<std::string>* mapped);
 
 }  // namespace tempo::config

@@ -38,6 +38,12 @@ prometheus::Family<prometheus::Counter>& discarded_spans() {
                                            "The total number of samples that were discarded.");
   return f;
 }
+// Tempo's data-quality warning for a trace whose time range was clamped to ingestion time.
+prometheus::Family<prometheus::Counter>& outside_slack() {
+  static auto& f = metrics::counter_family("tempo_warnings_total",
+                                           "The total number of warnings per tenant with reason.");
+  return f;
+}
 prometheus::Histogram& push_duration() {
   static auto& h = metrics::histogram_family("tempo_distributor_push_duration_seconds",
                                              "Records the amount of time to push a batch to the ingester.")
@@ -122,8 +128,8 @@ Status Distributor::push(
   out->rejected_spans = split.spans_rejected;
   out->rejection = split.first_error;
   if (split.spans_rejected) {
-    std::string reason = split.first_error.rfind("trace ids", 0) == 0 ? "invalid_trace_id"
-                                                                        : "invalid_span_id";
+    std::string reason = split.first_error.rfind("trace", 0) == 0 ? "invalid_trace_id"
+                                                                    : "invalid_span_id";
     discarded_spans().Add({{"reason", reason}, {"tenant", tenant_s}})
         .Increment(static_cast<double>(split.spans_rejected));
     refused_spans().Add(rl).Increment(static_cast<double>(split.spans_rejected));
@@ -131,6 +137,14 @@ Status Distributor::push(
   if (split.segments.empty()) {
     if (split.spans_rejected) return Status::invalid_argument(split.first_error);
     return Status::ok();  // an empty request is valid and stores nothing
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (size_t n = model::clamp_to_ingestion_time(static_cast<uint64_t>(now),
+                                                model::kIngestionTimeSlackNanos, &split)) {
+    outside_slack().Add({{"reason", "outside_ingestion_time_slack"}, {"tenant", tenant_s}})
+        .Increment(static_cast<double>(n));
   }
   uint64_t bytes = 0;
   for (const auto& s : split.segments) bytes += s.bytes.size();

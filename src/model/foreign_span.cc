@@ -203,4 +203,24 @@ void OtlpAssembler::add(const ForeignSpan& in) {
   }
 }
 
+Status micros_to_nanos(uint64_t micros, std::string_view what, uint64_t* nanos) {
+  if (micros > kMaxMicros) {
+    return Status::invalid_argument(std::string(what) + " " + std::to_string(micros) +
+                                    " is out of range: at most " + std::to_string(kMaxMicros) +
+                                    " microseconds since the epoch (year 2262)");
+  }
+  *nanos = micros * 1000;
+  return Status::ok();
+}
+
+Status set_times_from_micros(uint64_t timestamp, uint64_t duration, ForeignSpan* span) {
+  TEMPO_RETURN_IF_ERROR(micros_to_nanos(timestamp, "timestamp", &span->start_unix_nano));
+  if (duration > kMaxMicros - timestamp) {
+    return Status::invalid_argument("duration " + std::to_string(duration) +
+                                    " is out of range: timestamp + duration is after year 2262");
+  }
+  span->end_unix_nano = (timestamp + duration) * 1000;
+  return Status::ok();
+}
+
 }  // namespace tempo::model

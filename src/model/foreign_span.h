@@ -96,6 +96,19 @@ Status build_in_place(opentelemetry::proto::collector::trace::v1::ExportTraceSer
   return s;
 }
 
+// The largest microsecond time whose nanoseconds fit a signed 64-bit integer (year 2262).
+// OTLP times are uint64, but Tempo and most consumers read them as int64 nanoseconds; a time
+// past this is a client bug, and storing it wrapped would give its block a time range no
+// query or retention pass can handle.
+inline constexpr uint64_t kMaxMicros = INT64_MAX / 1000;
+
+// Microseconds (Zipkin, Jaeger Thrift) to nanoseconds. kInvalidArgument naming `what` when
+// out of range.
+Status micros_to_nanos(uint64_t micros, std::string_view what, uint64_t* nanos);
+// Sets the span's start and end from a microsecond timestamp and duration. kInvalidArgument
+// naming the field when either end is out of range.
+Status set_times_from_micros(uint64_t timestamp, uint64_t duration, ForeignSpan* span);
+
 // Big-endian bytes of a 64-bit ID (Jaeger's thrift IDs are i64).
 std::string id_bytes(uint64_t id);
 

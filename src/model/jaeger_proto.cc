@@ -31,14 +31,21 @@ ForeignResource to_resource(const api::Process& p) {
   return r;
 }
 
-uint64_t nanos(const google::protobuf::Timestamp& t) {
-  if (t.seconds() < 0) return 0;
-  return static_cast<uint64_t>(t.seconds()) * 1000000000ull + static_cast<uint64_t>(std::max(t.nanos(), 0));
-}
-
-uint64_t nanos(const google::protobuf::Duration& d) {
-  if (d.seconds() < 0) return 0;
-  return static_cast<uint64_t>(d.seconds()) * 1000000000ull + static_cast<uint64_t>(std::max(d.nanos(), 0));
+// A protobuf Timestamp or Duration as nanoseconds; negative ones are 0. kInvalidArgument
+// naming `what` past year 2262 (see kMaxMicros), where the nanoseconds would wrap.
+template <typename T>
+Status nanos(const T& t, std::string_view what, uint64_t* out) {
+  if (t.seconds() < 0) {
+    *out = 0;
+    return Status::ok();
+  }
+  const auto seconds = static_cast<uint64_t>(t.seconds());
+  if (seconds > INT64_MAX / 1000000000ll - 1) {
+    return Status::invalid_argument(std::string(what) + " of " + std::to_string(seconds) +
+                                    " seconds is out of range (past year 2262)");
+  }
+  *out = seconds * 1000000000ull + static_cast<uint64_t>(std::clamp(t.nanos(), 0, 999999999));
+  return Status::ok();
 }
 
 }  // namespace
@@ -83,12 +90,19 @@ static Status jaeger_proto_batch_to_otlp_into(const api::Batch& batch, ExportTra
       }
     }
     span.name = s.operation_name();
-    span.start_unix_nano = nanos(s.start_time());
-    span.end_unix_nano = span.start_unix_nano + nanos(s.duration());
+    uint64_t duration = 0;
+    st = nanos(s.start_time(), "start_time", &span.start_unix_nano);
+    if (st.is_ok()) st = nanos(s.duration(), "duration", &duration);
+    if (st.is_ok() && duration > static_cast<uint64_t>(INT64_MAX) - span.start_unix_nano) {
+      st = Status::invalid_argument("start_time + duration is out of range (past year 2262)");
+    }
+    if (!st.is_ok()) return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
+    span.end_unix_nano = span.start_unix_nano + duration;
     for (const auto& t : s.tags()) span.tags.push_back(to_tag(t));
     for (const auto& log : s.logs()) {
       ForeignEvent e;
-      e.time_unix_nano = nanos(log.timestamp());
+      st = nanos(log.timestamp(), "log timestamp", &e.time_unix_nano);
+      if (!st.is_ok()) return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
       for (const auto& f : log.fields()) {
         if (f.key() == "event" && f.v_type() == api::STRING && e.name.empty()) {
           e.name = f.v_str();

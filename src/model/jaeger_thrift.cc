@@ -1,9 +1,14 @@
 // Jaeger Thrift (collector HTTP body and agent UDP datagrams) to OTLP. Decoding is
 // Apache Thrift's generated code; this file only maps fields (see tempo/model/jaeger.h).
 
+#include <thrift/TConfiguration.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+
+#include <algorithm>
+#include <climits>
+#include <memory>
 
 #include "Agent.h"
 #include "jaeger_types.h"
@@ -72,13 +77,20 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
                             id_bytes(static_cast<uint64_t>(r.spanId))});
     }
     span.name = s.operationName;
-    span.start_unix_nano = static_cast<uint64_t>(std::max<int64_t>(s.startTime, 0)) * 1000;
-    span.end_unix_nano =
-        span.start_unix_nano + static_cast<uint64_t>(std::max<int64_t>(s.duration, 0)) * 1000;
+    Status st = set_times_from_micros(static_cast<uint64_t>(std::max<int64_t>(s.startTime, 0)),
+                                      static_cast<uint64_t>(std::max<int64_t>(s.duration, 0)),
+                                      &span);
+    if (!st.is_ok()) {
+      return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
+    }
     for (const auto& t : s.tags) span.tags.push_back(to_tag(t));
     for (const auto& log : s.logs) {
       ForeignEvent e;
-      e.time_unix_nano = static_cast<uint64_t>(std::max<int64_t>(log.timestamp, 0)) * 1000;
+      st = micros_to_nanos(static_cast<uint64_t>(std::max<int64_t>(log.timestamp, 0)),
+                           "log timestamp", &e.time_unix_nano);
+      if (!st.is_ok()) {
+        return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
+      }
       for (const auto& f : log.fields) {
         if (f.key == "event" && f.vType == jt::TagType::STRING && e.name.empty()) {
           e.name = f.vStr;
@@ -97,11 +109,61 @@ Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
   return build_in_place(out, [&] { return convert_into(batch, out); });
 }
 
-std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes) {
+// Every list in jaeger.thrift holds structs with at least two required fields (Tag: key and
+// vType is the smallest), which take at least 5 bytes on the wire in either protocol.
+constexpr size_t kMinListElementBytes = 5;
+
+// The lengths a Thrift message states are bounded by the bytes actually received, so a
+// datagram or body that claims a 2 GiB string or list is refused before anything is
+// allocated for it: a string cannot be longer than the input, a list cannot hold more
+// elements than fit in it, and the transport's max message size (TConfiguration) refuses
+// any read past the input. Without these, Thrift sizes std::string/std::vector from the
+// claimed length first (std::bad_alloc, or 2 GiB touched for a 13-byte body).
+struct ThriftLimits {
+  explicit ThriftLimits(std::string_view bytes)
+      : string_limit(clamp(bytes.size())),
+        container_limit(clamp(bytes.size() / kMinListElementBytes)),
+        config(std::make_shared<apache::thrift::TConfiguration>(string_limit)) {}
+  // At least 1: Thrift reads a limit of 0 as "unlimited".
+  static int32_t clamp(size_t n) {
+    return static_cast<int32_t>(std::clamp<size_t>(n, 1, INT32_MAX));
+  }
+  int32_t string_limit;
+  int32_t container_limit;
+  std::shared_ptr<apache::thrift::TConfiguration> config;
+};
+
+std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes, const ThriftLimits& limits) {
   // OBSERVE reads the caller's bytes in place; Thrift only ever reads through it here.
   return std::make_shared<TMemoryBuffer>(
       reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
-      static_cast<uint32_t>(bytes.size()), TMemoryBuffer::OBSERVE);
+      static_cast<uint32_t>(bytes.size()), TMemoryBuffer::OBSERVE, limits.config);
+}
+
+std::unique_ptr<apache::thrift::protocol::TProtocol> bounded_protocol(std::string_view bytes,
+                                                                      ThriftProtocol protocol) {
+  const ThriftLimits limits(bytes);
+  auto buffer = observe(bytes, limits);
+  if (protocol == ThriftProtocol::kCompact) {
+    return std::make_unique<apache::thrift::protocol::TCompactProtocol>(
+        buffer, limits.string_limit, limits.container_limit);
+  }
+  return std::make_unique<apache::thrift::protocol::TBinaryProtocol>(
+      buffer, limits.string_limit, limits.container_limit, /*strict_read=*/false,
+      /*strict_write=*/true);
+}
+
+// A message Thrift could not decode. SIZE_LIMIT and MaxMessageSize mean a stated length is
+// larger than the input, which the generic messages do not say.
+Status decode_error(std::string_view what, const TException& e) {
+  std::string reason = e.what();
+  if (const auto* pe = dynamic_cast<const apache::thrift::protocol::TProtocolException*>(&e);
+      pe && pe->getType() == apache::thrift::protocol::TProtocolException::SIZE_LIMIT) {
+    reason = "a string or list length exceeds the bytes received";
+  } else if (reason == "MaxMessageSize reached") {
+    reason = "a length exceeds the bytes received";
+  }
+  return Status::invalid_argument("cannot decode " + std::string(what) + ": " + reason);
 }
 
 }  // namespace
@@ -109,10 +171,10 @@ std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes) {
 Status jaeger_thrift_batch_to_otlp(std::string_view body, ExportTraceServiceRequest* out) {
   jt::Batch batch;
   try {
-    apache::thrift::protocol::TBinaryProtocol proto(observe(body));
-    batch.read(&proto);
+    auto proto = bounded_protocol(body, ThriftProtocol::kBinary);
+    batch.read(proto.get());
   } catch (const TException& e) {
-    return Status::invalid_argument(std::string("cannot decode jaeger thrift batch: ") + e.what());
+    return decode_error("jaeger thrift batch", e);
   }
   return convert(batch, out);
 }
@@ -121,13 +183,7 @@ Status jaeger_agent_datagram_to_otlp(std::string_view datagram, ThriftProtocol p
                                      ExportTraceServiceRequest* out) {
   jt::Agent_emitBatch_args args;
   try {
-    auto buffer = observe(datagram);
-    std::unique_ptr<apache::thrift::protocol::TProtocol> proto;
-    if (protocol == ThriftProtocol::kCompact) {
-      proto = std::make_unique<apache::thrift::protocol::TCompactProtocol>(buffer);
-    } else {
-      proto = std::make_unique<apache::thrift::protocol::TBinaryProtocol>(buffer);
-    }
+    auto proto = bounded_protocol(datagram, protocol);
     std::string name;
     apache::thrift::protocol::TMessageType type;
     int32_t seq = 0;
@@ -139,7 +195,7 @@ Status jaeger_agent_datagram_to_otlp(std::string_view datagram, ThriftProtocol p
     args.read(proto.get());
     proto->readMessageEnd();
   } catch (const TException& e) {
-    return Status::invalid_argument(std::string("cannot decode jaeger agent datagram: ") + e.what());
+    return decode_error("jaeger agent datagram", e);
   }
   return convert(args.batch, out);
 }

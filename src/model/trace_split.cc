@@ -76,11 +76,17 @@ struct SplitState {
 };
 
 bool validate(const Span& span, SplitResult* out) {
-  if (span.trace_id().size() != 16 || all_zero(span.trace_id())) {
+  if (span.trace_id().size() != 16) {
     if (out->first_error.empty()) {
       out->first_error = "trace ids must be 128 bit, received " +
                          std::to_string(span.trace_id().size() * 8) + " bits";
     }
+    return false;
+  }
+  if (all_zero(span.trace_id())) {
+    // The OTLP specification makes an all-zero ID invalid; the length is fine, so the
+    // message must not be about the length.
+    if (out->first_error.empty()) out->first_error = "trace ID is all zeroes";
     return false;
   }
   if (span.span_id().size() != 8 || all_zero(span.span_id())) {
@@ -176,6 +182,24 @@ void split_by_trace(const ExportTraceServiceRequest& req, SplitResult* out) {
       put_field(out->segments[piece.segment].bytes, kTracesDataResourceSpans, st.resource_spans);
     }
   }
+}
+
+size_t clamp_to_ingestion_time(uint64_t now_unix_nano, uint64_t slack_nano, SplitResult* split) {
+  const uint64_t latest = now_unix_nano + slack_nano;
+  size_t clamped = 0;
+  for (TraceSegment& seg : split->segments) {
+    bool changed = false;
+    if (seg.start_unix_nano > latest) {
+      seg.start_unix_nano = now_unix_nano;
+      changed = true;
+    }
+    if (seg.end_unix_nano > latest || seg.end_unix_nano < seg.start_unix_nano) {
+      seg.end_unix_nano = std::max(now_unix_nano, seg.start_unix_nano);
+      changed = true;
+    }
+    clamped += changed;
+  }
+  return clamped;
 }
 
 }  // namespace tempo::model

@@ -94,7 +94,8 @@ Status json_micros(const simdjson::dom::object& obj, std::string_view key, uint6
   } else if (e.is_double()) {
     double v = e.get_double().value_unsafe();
     if (v < 0) return Status::invalid_argument(std::string(key) + " must not be negative");
-    *out = static_cast<uint64_t>(v);
+    // Converting a double past uint64's range is undefined; kMaxMicros is far below it.
+    *out = v > static_cast<double>(kMaxMicros) ? kMaxMicros + 1 : static_cast<uint64_t>(v);
   } else {
     return Status::invalid_argument(std::string(key) + " must be a number of microseconds");
   }
@@ -147,8 +148,7 @@ Status json_span(const element& el, ForeignSpan* span, std::string_view* service
   std::string_view kind;
   TEMPO_RETURN_IF_ERROR(json_string(s, "kind", &kind, false));
   span->kind = kind_of(kind);
-  span->start_unix_nano = ts * 1000;
-  span->end_unix_nano = (ts + dur) * 1000;
+  TEMPO_RETURN_IF_ERROR(set_times_from_micros(ts, dur, span));
 
   TEMPO_RETURN_IF_ERROR(json_endpoint(s, "localEndpoint", local));
   TEMPO_RETURN_IF_ERROR(json_endpoint(s, "remoteEndpoint", remote));
@@ -175,7 +175,7 @@ Status json_span(const element& el, ForeignSpan* span, std::string_view* service
       ForeignEvent ev;
       uint64_t at = 0;
       TEMPO_RETURN_IF_ERROR(prefixed(json_micros(ao, "timestamp", &at), "annotations."));
-      ev.time_unix_nano = at * 1000;
+      TEMPO_RETURN_IF_ERROR(micros_to_nanos(at, "annotations.timestamp", &ev.time_unix_nano));
       TEMPO_RETURN_IF_ERROR(prefixed(json_string(ao, "value", &ev.name, false), "annotations."));
       span->events.push_back(std::move(ev));
     }
@@ -267,12 +267,13 @@ static Status zipkin_proto_to_otlp_into(std::string_view body, ExportTraceServic
     if (!st.is_ok()) return prefixed(st, "zipkin span " + std::to_string(i) + ": ");
     span.name = s.name();
     span.kind = proto_kind(s.kind());
-    span.start_unix_nano = s.timestamp() * 1000;
-    span.end_unix_nano = (s.timestamp() + s.duration()) * 1000;
+    st = set_times_from_micros(s.timestamp(), s.duration(), &span);
+    if (!st.is_ok()) return prefixed(st, "zipkin span " + std::to_string(i) + ": ");
     for (const auto& [k, v] : s.tags()) span.tags.push_back(ForeignTag::string(k, v));
     for (const auto& a : s.annotations()) {
       ForeignEvent e;
-      e.time_unix_nano = a.timestamp() * 1000;
+      st = micros_to_nanos(a.timestamp(), "annotations.timestamp", &e.time_unix_nano);
+      if (!st.is_ok()) return prefixed(st, "zipkin span " + std::to_string(i) + ": ");
       e.name = a.value();
       span.events.push_back(std::move(e));
     }

@@ -55,7 +55,9 @@ Status read_annotations(const simdjson::dom::object& s, V1Span* v, ForeignSpan* 
     if (core && !core->seen) {
       *core = Core{true, ts, ep};
     } else {
-      span->events.push_back(ForeignEvent{ts * 1000, value, {}});
+      uint64_t nanos = 0;
+      TEMPO_RETURN_IF_ERROR(micros_to_nanos(ts, "annotations.timestamp", &nanos));
+      span->events.push_back(ForeignEvent{nanos, value, {}});
     }
     if (!ep.service.empty() && !v->has_any_endpoint) {
       v->any_endpoint = ep;
@@ -114,8 +116,8 @@ Status read_binary_annotations(const simdjson::dom::object& s, V1Span* v, Foreig
 // Chooses the v2 view of one v1 span. A v1 span holding both client and server annotations
 // (one span ID shared by both sides) becomes the client's view; the server's sr/ss become
 // events, since OTLP has one span per ID.
-void to_v2(const V1Span& v, uint64_t timestamp, uint64_t duration, ForeignSpan* span,
-           EndpointTags* local, EndpointTags* remote) {
+Status to_v2(const V1Span& v, uint64_t timestamp, uint64_t duration, ForeignSpan* span,
+             EndpointTags* local, EndpointTags* remote) {
   const Core *start = nullptr, *end = nullptr;
   if (v.cs.seen || v.cr.seen) {
     span->kind = v1::Span::SPAN_KIND_CLIENT;
@@ -141,8 +143,7 @@ void to_v2(const V1Span& v, uint64_t timestamp, uint64_t duration, ForeignSpan* 
   if (duration == 0 && start && start->seen && end && end->seen && end->ts >= start->ts) {
     duration = end->ts - start->ts;
   }
-  span->start_unix_nano = timestamp * 1000;
-  span->end_unix_nano = (timestamp + duration) * 1000;
+  TEMPO_RETURN_IF_ERROR(set_times_from_micros(timestamp, duration, span));
   // The local endpoint: the core annotation's, else the local component's, else any.
   if (start && start->seen && !start->endpoint.service.empty()) {
     *local = start->endpoint;
@@ -153,6 +154,7 @@ void to_v2(const V1Span& v, uint64_t timestamp, uint64_t duration, ForeignSpan* 
   } else if (v.has_any_endpoint) {
     *local = v.any_endpoint;
   }
+  return Status::ok();
 }
 
 Status v1_span(const element& el, ForeignSpan* span, EndpointTags* local, EndpointTags* remote) {
@@ -163,8 +165,7 @@ Status v1_span(const element& el, ForeignSpan* span, EndpointTags* local, Endpoi
   V1Span v;
   TEMPO_RETURN_IF_ERROR(read_annotations(s, &v, span));
   TEMPO_RETURN_IF_ERROR(read_binary_annotations(s, &v, span));
-  to_v2(v, ts, dur, span, local, remote);
-  return Status::ok();
+  return to_v2(v, ts, dur, span, local, remote);
 }
 
 Status zipkin_v1_into(std::string_view body, ExportTraceServiceRequest* out) {

@@ -37,12 +37,19 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void handle(const std::string& datagram) {
-    ConvertedRequest otlp;
-    Status s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, otlp.get());
-    if (s.is_ok()) {
-      s = push_foreign(distributor, multitenancy, "", *otlp, datagram.size(), "jaeger",
-                       protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
-                                                                   : "thrift_binary");
+    Status s;
+    // An exception escaping a worker of the shared pool would terminate the process, so one
+    // datagram must never be able to throw past here; it is dropped and logged instead.
+    try {
+      ConvertedRequest otlp;
+      s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, otlp.get());
+      if (s.is_ok()) {
+        s = push_foreign(distributor, multitenancy, "", *otlp, datagram.size(), "jaeger",
+                         protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
+                                                                     : "thrift_binary");
+      }
+    } catch (const std::exception& e) {
+      s = Status::internal(std::string("cannot handle datagram: ") + e.what());
     }
     if (!s.is_ok()) {
       log::warn("jaeger agent batch dropped",

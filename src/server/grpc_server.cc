@@ -22,6 +22,12 @@ Status GrpcServer::start() {
   // silently sharing traffic with a stale instance.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   for (auto* s : services_) builder.RegisterService(s);
+  if (!bounded_->empty()) {
+    builder.RegisterService(bounded_.get());
+    // The bounded methods inflate requests themselves, within the limit; core would inflate
+    // them whole first.
+    builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+  }
   server_ = builder.BuildAndStart();
   if (!server_ || bound_port_ == 0) {
     server_.reset();

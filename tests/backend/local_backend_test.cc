@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <limits>
 #include <random>
 #include <thread>
@@ -300,4 +302,35 @@ TEST_CASE("local backend: requests are timed in tempodb_backend_request_duration
   CHECK(metrics::serialize_text().find("tempodb_backend_request_duration_seconds_bucket{"
                                        "operation=\"GET\",status_code=\"404\"") !=
         std::string::npos);
+}
+
+// A process killed during a flush leaves ".tmp-*" files; the next start removes them (and the
+// directories they alone kept), and leaves those of writers still running.
+TEST_CASE("local backend: temporary files of interrupted writes are removed on start") {
+  testing::TempDir dir;
+  {
+    auto b = backend::make_local_backend(dir.path());
+    REQUIRE(b->write("t/b/data", "kept").is_ok());
+  }
+  // No process has pid 4194304 + 1 (above Linux's pid_max); pid 1 is always alive.
+  const auto touch = [&](const std::string& rel) {
+    fs::create_directories(fs::path(dir.path() + "/" + rel).parent_path());
+    std::ofstream(dir.path() + "/" + rel) << "partial";
+  };
+  touch("t/b/.tmp-index.4194305.0.123");
+  touch("t/dead/.tmp-data.4194305.7.99");
+  touch("t/b/.tmp-bloom-0.1.0.5");
+  touch("t/b/.tmp-garbled");
+  // This process's own pid on a file older than the process: an earlier incarnation's (pid 1
+  // in a container on every start).
+  touch("t/b/.tmp-meta.json." + std::to_string(::getpid()) + ".0.1");
+  fs::last_write_time(dir.path() + "/t/b/.tmp-meta.json." + std::to_string(::getpid()) + ".0.1",
+                      fs::file_time_type::clock::now() - std::chrono::hours(24));
+
+  auto b = backend::make_local_backend(dir.path());
+  CHECK(disk_entries(dir.path()) ==
+        std::vector<std::string>{"t", "t/b", "t/b/.tmp-bloom-0.1.0.5", "t/b/data"});
+  std::string out;
+  REQUIRE(b->read("t/b/data", &out).is_ok());
+  CHECK(out == "kept");
 }

@@ -518,6 +518,24 @@ TEST_CASE("the Tempo 3.x dialect maps onto the same modules as 2.x") {
   CHECK(bad.message().rfind("line 2:", 0) == 0);
 }
 
+// Tempo 3.x (v3.0.3 -config.verify accepts this) has a WAL for the live store and another
+// for its other components; both set to different directories is a valid 3.x config.
+TEST_CASE("live_store.wal.path and storage.trace.wal.path may differ: the live store's wins") {
+  auto c = must_load(
+      "storage:\n  trace:\n    backend: local\n    local:\n      path: /tmp/t/blocks\n"
+      "    wal:\n      path: /tmp/t/wal\n"
+      "live_store:\n  wal:\n    path: /tmp/t/live-store/wal\n");
+  CHECK(c.storage.trace.wal.path == "/tmp/t/live-store/wal");
+  REQUIRE(c.mapped.size() == 1);
+  CHECK(c.mapped[0].rfind("live_store.wal.path -> storage.trace.wal.path (replaces \"/tmp/t/wal\"",
+                          0) == 0);
+  // Alone, either key sets the ingester's WAL.
+  CHECK(must_load("live_store:\n  wal:\n    path: /tmp/t/ls\n").storage.trace.wal.path ==
+        "/tmp/t/ls");
+  CHECK(must_load("storage:\n  trace:\n    wal:\n      path: /tmp/t/w\n").storage.trace.wal.path ==
+        "/tmp/t/w");
+}
+
 TEST_CASE("the shipped config/tempo.yaml loads without warnings") {
   config::Config c;
   Status s = config::load_file(std::string(TEMPO_SOURCE_DIR) + "/config/tempo.yaml", {}, &c);

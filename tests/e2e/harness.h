@@ -60,6 +60,7 @@ class TempoServer {
   int stop();    // SIGTERM, waits (bounded), returns the exit code (128+signal if killed)
   void kill9();  // SIGKILL, waits
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // of the running server, for /proc/<pid>/status
   std::string log() const;  // the server's stderr so far, over every run
 
   int http_port() const { return http_port_; }

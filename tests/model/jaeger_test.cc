@@ -6,6 +6,8 @@
 #include <thrift/transport/TBufferTransports.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
 
 #include "model/testing.h"
 
@@ -260,4 +262,115 @@ TEST_CASE("jaeger proto: CHILD_OF reference is the parent, per-span process is i
   batch.mutable_spans(0)->set_span_id("");
   auto st = tempo::model::jaeger_proto_batch_to_otlp(batch, &out);
   CHECK_THAT(st.message(), Catch::Contains("jaeger span 0: span_id must be 1 to 8 bytes, got 0"));
+}
+
+namespace {
+
+// Peak resident set of this process in KiB since the last reset_peak_rss().
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+std::string unhex(std::string_view h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Lengths stated on the wire larger than the input: each must be refused as bad input before
+// anything is allocated for it (these once threw std::bad_alloc or touched 2 GiB).
+TEST_CASE("jaeger thrift: length bombs are refused without allocating") {
+  using tempo::model::ThriftProtocol;
+  struct Case {
+    const char* what;
+    ThriftProtocol protocol;
+    bool datagram;
+    std::string bytes;
+  };
+  const Case cases[] = {
+      {"compact emitBatch, span list of 2^31-1", ThriftProtocol::kCompact, true,
+       unhex("82210109656d697442617463681c1c1801780019fcffffffff07")},
+      {"binary emitBatch, span list of 2^31-1", ThriftProtocol::kBinary, true,
+       unhex("8001000400000009656d69744261746368000000010c00010c00010b00010000000178000f00020c7f"
+             "ffffff")},
+      {"binary Batch, serviceName of 2^31-1 bytes", ThriftProtocol::kBinary, false,
+       unhex("0c00010b00017fffffff616263")},
+      {"binary Batch, span list of 2^31-1", ThriftProtocol::kBinary, false,
+       unhex("0c00010b0001000000017800" "0f00020c7fffffff")},
+      {"binary Batch, tag list of 2^31-1", ThriftProtocol::kBinary, false,
+       unhex("0c00010b00010000000178" "0f00020c7fffffff")},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    reset_peak_rss();
+    const long before = peak_rss_kib();
+    ExportTraceServiceRequest out;
+    tempo::Status s = c.datagram
+                          ? tempo::model::jaeger_agent_datagram_to_otlp(c.bytes, c.protocol, &out)
+                          : tempo::model::jaeger_thrift_batch_to_otlp(c.bytes, &out);
+    CHECK(s.is(tempo::Status::Code::kInvalidArgument));
+    CHECK_THAT(s.message(), Catch::Contains("exceeds the bytes received"));
+    CHECK(out.resource_spans_size() == 0);
+    CHECK(peak_rss_kib() - before < 16 * 1024);
+  }
+}
+
+// The bounds must not refuse what real clients send: a batch of many small spans and a long
+// tag value, in both protocols.
+TEST_CASE("jaeger thrift: large valid batches still decode under the bounds") {
+  jt::Batch b = sample_batch();
+  for (int i = 0; i < 2000; ++i) {
+    jt::Span s = b.spans[0];
+    s.spanId = 1000 + i;
+    s.tags = {tag("k", std::string(i == 0 ? 100000 : 1, 'x'))};
+    s.logs.clear();
+    s.references.clear();
+    b.spans.push_back(s);
+  }
+  ExportTraceServiceRequest out;
+  REQUIRE(tempo::model::jaeger_thrift_batch_to_otlp(
+              encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out)
+              .is_ok());
+  REQUIRE(tempo::model::jaeger_agent_datagram_to_otlp(
+              encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(b),
+              tempo::model::ThriftProtocol::kCompact, &out)
+              .is_ok());
+  size_t spans = 0;
+  for (const auto& rs : out.resource_spans())
+    for (const auto& ss : rs.scope_spans()) spans += static_cast<size_t>(ss.spans_size());
+  CHECK(spans == b.spans.size());
+}
+
+TEST_CASE("jaeger: times past year 2262 are refused, naming the field") {
+  jt::Batch b = sample_batch();
+  b.spans[0].startTime = INT64_MAX;
+  ExportTraceServiceRequest out;
+  auto s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK_THAT(s.message(), Catch::StartsWith("jaeger span 0: timestamp 9223372036854775807 is out "
+                                            "of range"));
+  b = sample_batch();
+  b.spans[0].duration = INT64_MAX;
+  s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK_THAT(s.message(), Catch::StartsWith("jaeger span 0: duration"));
+
+  jaeger::api_v2::Batch pb;
+  auto* span = pb.add_spans();
+  span->set_trace_id(std::string(15, '\0') + "\x05");
+  span->set_span_id(std::string(7, '\0') + "\x06");
+  span->mutable_start_time()->set_seconds(INT64_MAX / 2);
+  s = tempo::model::jaeger_proto_batch_to_otlp(pb, &out);
+  CHECK_THAT(s.message(), Catch::StartsWith("jaeger span 0: start_time of"));
+  CHECK(out.resource_spans_size() == 0);
 }

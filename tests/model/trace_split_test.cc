@@ -119,7 +119,7 @@ TEST_CASE("split rejects bad IDs span by span and keeps the rest") {
   const std::vector<Case> cases = {
       {bytes_of({1}, 8), bytes_of({1}, 8), "trace ids must be 128 bit, received 64 bits"},
       {"", bytes_of({1}, 8), "trace ids must be 128 bit, received 0 bits"},
-      {std::string(16, '\0'), bytes_of({1}, 8), "trace ids must be 128 bit, received 128 bits"},
+      {std::string(16, '\0'), bytes_of({1}, 8), "trace ID is all zeroes"},
       {bytes_of({1}, 32), bytes_of({1}, 8), "trace ids must be 128 bit, received 256 bits"},
       {bytes_of({1}, 16), std::string(8, '\0'),
        "span ids must be 64 bit and not all zero, received 64 bits"},
@@ -181,5 +181,40 @@ TEST_CASE("split of many interleaved traces preserves first-seen order and every
     for (const auto& rs : td.resource_spans())
       for (const auto& ss : rs.scope_spans())
         for (const auto& sp : ss.spans()) CHECK(sp.name() == "s" + std::to_string(t));
+  }
+}
+
+// Tempo's ingestion slack on each trace's time range: block metadata must never get a range
+// ending before it starts or centuries ahead (once stored as 1970-2554, which time pruning
+// always included and retention never dropped).
+TEST_CASE("clamp_to_ingestion_time bounds each segment's range to now + slack") {
+  const uint64_t now = 1'800'000'000'000'000'000ull;
+  const uint64_t slack = model::kIngestionTimeSlackNanos;
+  const uint64_t past = 1'700'000'000'000'000'000ull;
+  struct Case {
+    const char* what;
+    uint64_t start, end, want_start, want_end;
+  };
+  const Case cases[] = {
+      {"in range", past, past + 5, past, past + 5},
+      {"within the slack ahead", now + slack, now + slack, now + slack, now + slack},
+      {"end before start", past + 10, past, past + 10, now},
+      {"end wrapped to 0", past, 0, past, now},
+      {"end far ahead", past, UINT64_MAX, past, now},
+      {"start and end far ahead", UINT64_MAX - 5, UINT64_MAX, now, now},
+      {"start ahead within slack, end before it", now + 60'000'000'000ull, now,
+       now + 60'000'000'000ull, now + 60'000'000'000ull},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    model::SplitResult r;
+    r.segments.emplace_back();
+    r.segments[0].start_unix_nano = c.start;
+    r.segments[0].end_unix_nano = c.end;
+    const size_t changed = model::clamp_to_ingestion_time(now, slack, &r);
+    CHECK(r.segments[0].start_unix_nano == c.want_start);
+    CHECK(r.segments[0].end_unix_nano == c.want_end);
+    CHECK(changed == ((c.start != c.want_start || c.end != c.want_end) ? 1u : 0u));
+    CHECK(r.segments[0].start_unix_nano <= r.segments[0].end_unix_nano);
   }
 }

@@ -178,3 +178,49 @@ TEST_CASE("zipkin protobuf: ListOfSpans maps like JSON") {
   st = tempo::model::zipkin_proto_to_otlp(list.SerializeAsString(), &bad);
   CHECK_THAT(st.message(), Catch::Contains("zipkin span 0: id must be 1 to 8 bytes, got 9"));
 }
+
+// Microsecond times past year 2262 do not fit OTLP's nanoseconds; they once wrapped (a start
+// of 2^64-1 us stored as some 1970s time, its end before it). Each is refused naming the
+// field, in JSON and protobuf.
+TEST_CASE("zipkin: timestamps and durations past year 2262 are refused, naming the field") {
+  const std::string span = R"("traceId": "463ac35c9f6413ad48485a3953bb6124", "id": "a2fb4a1d1a96d312")";
+  struct Case {
+    std::string fields, error;
+  };
+  const Case cases[] = {
+      {R"("timestamp": 18446744073709551615, "duration": 1)",
+       "zipkin span 0: timestamp 18446744073709551615 is out of range"},
+      {R"("timestamp": 9223372036854776, "duration": 1)",
+       "zipkin span 0: timestamp 9223372036854776 is out of range"},
+      {R"("timestamp": 1e30, "duration": 1)", "zipkin span 0: timestamp"},
+      {R"("timestamp": 1700000000000000, "duration": 18446744073709551615)",
+       "zipkin span 0: duration 18446744073709551615 is out of range"},
+      {R"("timestamp": 1700000000000000, "annotations": [{"timestamp": 18446744073709551615, "value": "x"}])",
+       "zipkin span 0: annotations.timestamp 18446744073709551615 is out of range"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.fields);
+    ExportTraceServiceRequest out;
+    auto s = tempo::model::zipkin_json_to_otlp("[{" + span + ", " + c.fields + "}]", &out);
+    CHECK(s.is(tempo::Status::Code::kInvalidArgument));
+    CHECK_THAT(s.message(), Catch::StartsWith(c.error));
+    CHECK(out.resource_spans_size() == 0);
+  }
+  // The largest representable time is fine.
+  ExportTraceServiceRequest ok;
+  REQUIRE(tempo::model::zipkin_json_to_otlp(
+              "[{" + span + R"(, "timestamp": 9223372036854774, "duration": 1}])", &ok)
+              .is_ok());
+  CHECK(ok.resource_spans(0).scope_spans(0).spans(0).end_time_unix_nano() ==
+        9223372036854775000ull);
+
+  zipkin::proto3::ListOfSpans list;
+  auto* p = list.add_spans();
+  p->set_trace_id(std::string(15, '\0') + "\x01");
+  p->set_id(std::string(7, '\0') + "\x02");
+  p->set_timestamp(UINT64_MAX);
+  p->set_duration(1);
+  ExportTraceServiceRequest out;
+  auto s = tempo::model::zipkin_proto_to_otlp(list.SerializeAsString(), &out);
+  CHECK_THAT(s.message(), Catch::StartsWith("zipkin span 0: timestamp 18446744073709551615 is out of range"));
+}

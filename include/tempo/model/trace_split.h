@@ -29,9 +29,19 @@ struct SplitResult {
 };
 
 // Spans with a trace ID that is not 16 bytes or all zero, or a span ID that is not 8 bytes or
-// all zero, are rejected and counted; the rest are kept.
+// all zero, are rejected and counted; the rest are kept. `first_error` starts with "trace"
+// for a bad trace ID and "span" for a bad span ID.
 void split_by_trace(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
     SplitResult* out);
+
+// Tempo's ingestion time slack, applied to each segment's time range (what block metadata,
+// time pruning and retention see; the spans keep the times they were sent with): a start
+// later than now + slack becomes now, and an end later than now + slack or before the start
+// becomes now (or the start, if that is later). Without it, one span sent with end before
+// start or a time centuries ahead gives its block a range that time pruning always includes
+// and retention never drops. Returns the number of segments changed.
+inline constexpr uint64_t kIngestionTimeSlackNanos = 2ull * 60 * 1000000000;  // Tempo's 2m
+size_t clamp_to_ingestion_time(uint64_t now_unix_nano, uint64_t slack_nano, SplitResult* split);
 
 }  // namespace tempo::model

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tempo/server/grpc_bounded_unary.h"
 #include "tempo/util/status.h"
 
 namespace tempo::server {
@@ -27,6 +28,16 @@ class GrpcServer {
 
   // Services must outlive the server. Call before start().
   void add_service(grpc::Service* service) { services_.push_back(service); }
+  // A unary method at `path` ("/package.Service/Method") whose request is decoded here, so a
+  // compressed one cannot inflate past max_recv_msg_size (see grpc_bounded_unary.h). With
+  // any such method, the server's core no longer decompresses messages. Call before start().
+  template <class Request, class Response>
+  void add_bounded_unary(
+      std::string path,
+      std::function<grpc::Status(grpc::ServerContext*, const Request*, Response*)> fn) {
+    bounded_->add<Request, Response>(std::move(path), std::move(fn),
+                                     static_cast<size_t>(options_.max_recv_msg_size));
+  }
   Status start();
   int port() const { return bound_port_; }
   // Stops accepting, lets in-flight calls finish up to `deadline_ms`, then cancels them.
@@ -35,6 +46,7 @@ class GrpcServer {
  private:
   GrpcServerOptions options_;
   std::vector<grpc::Service*> services_;
+  std::unique_ptr<BoundedService> bounded_ = std::make_unique<BoundedService>();
   std::unique_ptr<grpc::Server> server_;
   int bound_port_ = 0;
 };

@@ -1,0 +1,88 @@
+#pragma once
+// A unary gRPC method whose request this process decodes itself instead of gRPC core, so the
+// decompressed size of a compressed request is bounded by the receive limit as it inflates.
+//
+// gRPC 1.51 (Debian 12) inflates a whole compressed message before it compares the result
+// with GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH: a 2 MB gzip body that inflates to 2 GiB costs
+// 2 GiB of memory before RESOURCE_EXHAUSTED. A server hosting these methods turns core's
+// per-message decompression off (GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION), so the
+// compressed bytes reach Deserialize below, which inflates them through tempo::decompress
+// with the limit as its output bound.
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/method_handler.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace tempo::server {
+
+// Reads a received message into *out: its bytes as sent, or inflated when the client
+// compressed it (gzip or deflate), never past `max_bytes` (RESOURCE_EXHAUSTED, as gRPC's own
+// limit answers).
+grpc::Status read_request_bytes(grpc_byte_buffer* buffer, size_t max_bytes, std::string* out);
+
+template <class Request, class Response>
+class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
+ public:
+  using Fn = std::function<grpc::Status(grpc::ServerContext*, const Request*, Response*)>;
+
+  BoundedUnaryHandler(Fn fn, size_t max_bytes) : fn_(std::move(fn)), max_bytes_(max_bytes) {}
+
+  // As grpc::internal::RpcMethodHandler::RunHandler, with the request owned by a unique_ptr.
+  void RunHandler(const HandlerParameter& param) override {
+    std::unique_ptr<Request> request(static_cast<Request*>(param.request));
+    Response response;
+    grpc::Status status = param.status;
+    if (status.ok() && request) {
+      status = grpc::internal::CatchingFunctionHandler([&] {
+        return fn_(static_cast<grpc::ServerContext*>(param.server_context), request.get(),
+                   &response);
+      });
+    }
+    request.reset();
+    grpc::internal::UnaryRunHandlerHelper(param, &response, status);
+  }
+
+  // Called by the server with the message as received; `req` stays owned by the server.
+  void* Deserialize(grpc_call*, grpc_byte_buffer* req, grpc::Status* status, void**) override {
+    std::string bytes;
+    *status = read_request_bytes(req, max_bytes_, &bytes);
+    if (!status->ok()) return nullptr;
+    auto request = std::make_unique<Request>();
+    if (!request->ParseFromString(bytes)) {
+      *status = grpc::Status(grpc::StatusCode::INTERNAL, "error parsing request message");
+      return nullptr;
+    }
+    return request.release();  // RunHandler takes it back
+  }
+
+ private:
+  Fn fn_;
+  size_t max_bytes_;
+};
+
+// A grpc::Service made of bounded unary methods, registered by full path
+// ("/package.Service/Method").
+class BoundedService final : public grpc::Service {
+ public:
+  template <class Request, class Response>
+  void add(std::string path, typename BoundedUnaryHandler<Request, Response>::Fn fn,
+           size_t max_bytes) {
+    paths_.push_back(std::make_unique<std::string>(std::move(path)));
+    // grpc::Service takes ownership of both (it predates unique_ptr in its API).
+    AddMethod(std::make_unique<grpc::internal::RpcServiceMethod>(
+                  paths_.back()->c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+                  std::make_unique<BoundedUnaryHandler<Request, Response>>(std::move(fn),
+                                                                           max_bytes)
+                      .release())
+                  .release());
+  }
+  bool empty() const { return paths_.empty(); }
+
+ private:
+  std::vector<std::unique_ptr<std::string>> paths_;  // RpcServiceMethod keeps the pointer
+};
+
+}  // namespace tempo::server
