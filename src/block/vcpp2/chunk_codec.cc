@@ -409,7 +409,9 @@ Status decode_chunk(Chunk c, std::string_view raw, const RowGroup& g, SpanTable*
   if (c == Chunk::kDict) return decode_dict(raw, t);
   if (c == Chunk::kStructure) return decode_structure(raw, g, t);
   const uint32_t pool = static_cast<uint32_t>(t->strings.size());
-  const size_t nt = t->trace_count(), ns = t->span_count(), nr = t->resource_count(),
+  // From the structure: trace_count() counts IDs, which may not be loaded yet.
+  const size_t nt = t->traces.resource_offsets.empty() ? 0 : t->traces.resource_offsets.size() - 1;
+  const size_t ns = t->span_count(), nr = t->resource_count(),
                nc = t->scope_count(), ne = t->event_count(), nl = t->link_count();
   auto& sp = t->spans;
   ByteReader r(raw);

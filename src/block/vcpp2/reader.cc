@@ -41,12 +41,21 @@ struct Selection {
   std::array<bool, kAttrOwnerCount> shared{};
 };
 
+// Per-key chunks are decoded in data order, which is key-id order (what AttrTable::keys
+// needs); the statistics list them in key-text order.
+void sort_by_offset(const RowGroup& g, int o, std::vector<uint32_t>* keys) {
+  std::sort(keys->begin(), keys->end(), [&](uint32_t a, uint32_t b) {
+    return g.attr_chunks[o][a].offset < g.attr_chunks[o][b].offset;
+  });
+}
+
 void select_everything(const RowGroup& g, Selection* sel) {
   sel->fixed.fill(true);
   for (int o = 0; o < kAttrOwnerCount; ++o) {
     sel->keys[o].clear();
     if (per_key_chunks(o)) {
       for (uint32_t i = 0; i < g.stats.attrs[o].size(); ++i) sel->keys[o].push_back(i);
+      sort_by_offset(g, o, &sel->keys[o]);
     } else {
       sel->shared[o] = !g.attr_chunks[o].empty();
     }
@@ -96,10 +105,7 @@ void select_columns(const RowGroup& g, const ColumnSet& cols, Selection* sel) {
     }
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    // Decoded in data order, which is key-id order (what AttrTable::keys needs).
-    std::sort(keys.begin(), keys.end(), [&](uint32_t a, uint32_t b) {
-      return g.attr_chunks[o][a].offset < g.attr_chunks[o][b].offset;
-    });
+    sort_by_offset(g, o, &keys);
   }
   sel->fixed[static_cast<int>(Chunk::kBlobs)] = blobs;
 }
