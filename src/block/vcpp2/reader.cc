@@ -177,8 +177,9 @@ struct Decoder {
     return thread_local_decompressor().decompress(compressed, c.raw_length, &raw);
   }
 
-  // Decodes the selected chunks except kDict (already in table.strings).
-  Status decode(const RowGroup& g) {
+  // Decodes the selected chunks except kDict (already in table.strings). Derived columns are
+  // for search; assembling a trace needs only stored ones, so lookups skip them.
+  Status decode(const RowGroup& g, bool derive = true) {
     for (int c = static_cast<int>(Chunk::kStructure); c < kFixedChunks; ++c) {
       if (!sel.fixed[c]) continue;
       TEMPO_RETURN_IF_ERROR(inflate(g.fixed[c], bytes.chunk(g.fixed[c])));
@@ -197,7 +198,7 @@ struct Decoder {
         TEMPO_RETURN_IF_ERROR(decode_attrs(o, true, raw, &table));
       }
     }
-    table.derive();
+    if (derive) table.derive();
     return Status::ok();
   }
 
@@ -208,12 +209,12 @@ struct Decoder {
     return decode_chunk(Chunk::kDict, raw, g, &table);
   }
 
-  // Reads and decodes a whole group (by ID, whole-trace scans).
+  // Reads and decodes a whole group for assembling traces (by ID, whole-trace scans).
   Status load_all(BlockIo& io, const RowGroup& g) {
     TEMPO_RETURN_IF_ERROR(bytes.read_all(io, g));
     select_everything(g, &sel);
     TEMPO_RETURN_IF_ERROR(decode_dict(g));
-    return decode(g);
+    return decode(g, /*derive=*/false);
   }
 };
 
