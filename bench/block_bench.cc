@@ -80,7 +80,7 @@ struct Result {
   std::string name;
   double data_bytes_per_span = 0, total_bytes_per_span = 0, write_spans_per_s = 0;
   double cold_p50 = 0, cold_p99 = 0, warm_p50 = 0, warm_p99 = 0;  // ms
-  double scan_all = 0, scan_two = 0, scan_skip = 0;              // spans/s
+  double scan_all = 0, scan_two = 0, scan_skip = 0;               // spans/s
 };
 
 Result run(backend::Backend& backend, const Input& in, block::WriterOptions opts,
@@ -133,12 +133,13 @@ Result run(backend::Backend& backend, const Input& in, block::WriterOptions opts
   auto scan = [&](const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep) {
     uint64_t spans = 0;
     auto a = Clock::now();
-    Status st = reader->scan(cols, keep,
-                             [&](columnar::SpanTable& t) {
-                               spans += t.span_count();
-                               return Status::ok();
-                             },
-                             nullptr);
+    Status st = reader->scan(
+        cols, keep,
+        [&](columnar::SpanTable& t) {
+          spans += t.span_count();
+          return Status::ok();
+        },
+        nullptr);
     auto b = Clock::now();
     if (!st.is_ok()) std::fprintf(stderr, "scan: %s\n", st.to_string().c_str());
     (void)spans;
@@ -158,11 +159,10 @@ Result run(backend::Backend& backend, const Input& in, block::WriterOptions opts
 }
 
 void print(const Result& r) {
-  std::printf(
-      "%-16s %7.1f %7.1f %10.0f %8.3f %8.3f %8.3f %8.3f %10.2f %10.2f %10.1f\n",
-      r.name.c_str(), r.data_bytes_per_span, r.total_bytes_per_span, r.write_spans_per_s / 1e3,
-      r.cold_p50, r.cold_p99, r.warm_p50, r.warm_p99, r.scan_all / 1e6, r.scan_two / 1e6,
-      r.scan_skip / 1e6);
+  std::printf("%-16s %7.1f %7.1f %10.0f %8.3f %8.3f %8.3f %8.3f %10.2f %10.2f %10.1f\n",
+              r.name.c_str(), r.data_bytes_per_span, r.total_bytes_per_span,
+              r.write_spans_per_s / 1e3, r.cold_p50, r.cold_p99, r.warm_p50, r.warm_p99,
+              r.scan_all / 1e6, r.scan_two / 1e6, r.scan_skip / 1e6);
 }
 
 }  // namespace
@@ -173,17 +173,21 @@ int main(int argc, char** argv) {
   bool sweep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--traces=", 0) == 0) traces = std::stoi(a.substr(9));
-    else if (a.rfind("--lookups=", 0) == 0) lookups = std::stoi(a.substr(10));
-    else if (a.rfind("--group-spans=", 0) == 0) group_spans = std::stoul(a.substr(14));
-    else if (a == "--sweep") sweep = true;
+    if (a.rfind("--traces=", 0) == 0)
+      traces = std::stoi(a.substr(9));
+    else if (a.rfind("--lookups=", 0) == 0)
+      lookups = std::stoi(a.substr(10));
+    else if (a.rfind("--group-spans=", 0) == 0)
+      group_spans = std::stoul(a.substr(14));
+    else if (a == "--sweep")
+      sweep = true;
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
     }
   }
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("block_bench_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("block_bench_" + std::to_string(::getpid()));
   auto backend = backend::make_local_backend(dir.string());
   std::printf("generating %d traces...\n", traces);
   const Input in = generate(traces);

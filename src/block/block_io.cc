@@ -53,7 +53,8 @@ Status BlockIo::bloom_may_contain(const TraceId& id, bool* may_contain) {
     TEMPO_RETURN_IF_ERROR(read_whole(format::bloom_object(shard), &data));
     auto fresh = std::make_shared<BloomFilter>();
     Status s = BloomFilter::decode(data, fresh.get());
-    if (!s.is_ok()) return Status::corruption(key(format::bloom_object(shard)) + ": " + s.message());
+    if (!s.is_ok())
+      return Status::corruption(key(format::bloom_object(shard)) + ": " + s.message());
     std::lock_guard<std::mutex> lock(mu_);
     bf = blooms_.emplace(shard, std::move(fresh)).first->second;
   }

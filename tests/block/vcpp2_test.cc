@@ -217,14 +217,15 @@ TEST_CASE("vcpp2: every trace comes back by ID and by scan exactly as written") 
   }
   auto it = traces.begin();
   REQUIRE(r->scan([&](const TraceId& id, std::string_view payload) {
-               TracesData got;
-               if (it == traces.end() || id != it->first || !got.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-                   !same(it->second, got)) {
-                 return Status::internal("scan out of step");
-               }
-               ++it;
-               return Status::ok();
-             }).is_ok());
+             TracesData got;
+             if (it == traces.end() || id != it->first ||
+                 !got.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+                 !same(it->second, got)) {
+               return Status::internal("scan out of step");
+             }
+             ++it;
+             return Status::ok();
+           }).is_ok());
   CHECK(it == traces.end());
 }
 
@@ -241,20 +242,21 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     all.everything = true;
     columnar::ScanStats stats;
     size_t traces_seen = 0;
-    REQUIRE(r->scan(all, nullptr,
-                    [&](SpanTable& t) {
-                      SpanTable want;
-                      build(traces, t.traces.id, &want);
-                      check_everything(t, want);
-                      traces_seen += t.trace_count();
-                      for (uint32_t i = 0; i < t.trace_count(); ++i) {
-                        TracesData out;
-                        columnar::assemble_trace(t, i, &out);
-                        CHECK(same(traces.at(t.traces.id[i]), out));
-                      }
-                      return Status::ok();
-                    },
-                    &stats)
+    REQUIRE(r->scan(
+                 all, nullptr,
+                 [&](SpanTable& t) {
+                   SpanTable want;
+                   build(traces, t.traces.id, &want);
+                   check_everything(t, want);
+                   traces_seen += t.trace_count();
+                   for (uint32_t i = 0; i < t.trace_count(); ++i) {
+                     TracesData out;
+                     columnar::assemble_trace(t, i, &out);
+                     CHECK(same(traces.at(t.traces.id[i]), out));
+                   }
+                   return Status::ok();
+                 },
+                 &stats)
                 .is_ok());
     CHECK(traces_seen == traces.size());
     CHECK(stats.row_groups == meta.total_records);
@@ -266,26 +268,27 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     ColumnSet cols;
     cols.span_kind = true;
     cols.attr_keys[static_cast<int>(AttrOwner::kSpan)] = {"attr.s0", "no.such.key"};
-    REQUIRE(r->scan(cols, nullptr,
-                    [&](SpanTable& t) {
-                      SpanTable want;
-                      build(traces, t.traces.id, &want);
-                      check_always_loaded(t, want);
-                      CHECK(t.spans.kind == want.spans.kind);
-                      CHECK(t.spans.status_code.empty());
-                      CHECK(t.events.time.empty());
-                      auto span_runs = runs(t.attr(AttrOwner::kSpan));
-                      auto want_runs = runs(want.attr(AttrOwner::kSpan));
-                      REQUIRE(span_runs.size() == 1);
-                      const uint32_t key = *want.strings.find("attr.s0");
-                      CHECK(span_runs[key] == want_runs[key]);
-                      auto res = runs(t.attr(AttrOwner::kResource));
-                      REQUIRE(res.size() == 1);  // service.name only
-                      const uint32_t svc = *want.strings.find("service.name");
-                      CHECK(res[svc] == runs(want.attr(AttrOwner::kResource))[svc]);
-                      return Status::ok();
-                    },
-                    nullptr)
+    REQUIRE(r->scan(
+                 cols, nullptr,
+                 [&](SpanTable& t) {
+                   SpanTable want;
+                   build(traces, t.traces.id, &want);
+                   check_always_loaded(t, want);
+                   CHECK(t.spans.kind == want.spans.kind);
+                   CHECK(t.spans.status_code.empty());
+                   CHECK(t.events.time.empty());
+                   auto span_runs = runs(t.attr(AttrOwner::kSpan));
+                   auto want_runs = runs(want.attr(AttrOwner::kSpan));
+                   REQUIRE(span_runs.size() == 1);
+                   const uint32_t key = *want.strings.find("attr.s0");
+                   CHECK(span_runs[key] == want_runs[key]);
+                   auto res = runs(t.attr(AttrOwner::kResource));
+                   REQUIRE(res.size() == 1);  // service.name only
+                   const uint32_t svc = *want.strings.find("service.name");
+                   CHECK(res[svc] == runs(want.attr(AttrOwner::kResource))[svc]);
+                   return Status::ok();
+                 },
+                 nullptr)
                 .is_ok());
   }
 
@@ -294,26 +297,27 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     cols.events = cols.links = true;
     cols.all_attrs[static_cast<int>(AttrOwner::kEvent)] = true;
     cols.all_attrs[static_cast<int>(AttrOwner::kSpan)] = true;
-    REQUIRE(r->scan(cols, nullptr,
-                    [&](SpanTable& t) {
-                      SpanTable want;
-                      build(traces, t.traces.id, &want);
-                      check_always_loaded(t, want);
-                      CHECK(t.events.time == want.events.time);
-                      CHECK(t.links.span_id == want.links.span_id);
-                      CHECK(runs(t.attr(AttrOwner::kSpan)) == runs(want.attr(AttrOwner::kSpan)));
-                      CHECK(runs(t.attr(AttrOwner::kEvent)) ==
-                            runs(want.attr(AttrOwner::kEvent)));
-                      CHECK(t.blobs == want.blobs);  // the rich trace's array/bytes values
-                      return Status::ok();
-                    },
-                    nullptr)
+    REQUIRE(r->scan(
+                 cols, nullptr,
+                 [&](SpanTable& t) {
+                   SpanTable want;
+                   build(traces, t.traces.id, &want);
+                   check_always_loaded(t, want);
+                   CHECK(t.events.time == want.events.time);
+                   CHECK(t.links.span_id == want.links.span_id);
+                   CHECK(runs(t.attr(AttrOwner::kSpan)) == runs(want.attr(AttrOwner::kSpan)));
+                   CHECK(runs(t.attr(AttrOwner::kEvent)) == runs(want.attr(AttrOwner::kEvent)));
+                   CHECK(t.blobs == want.blobs);  // the rich trace's array/bytes values
+                   return Status::ok();
+                 },
+                 nullptr)
                 .is_ok());
   }
 }
 
-TEST_CASE("vcpp2: the keep filter sees each group's statistics; a skipped group costs its "
-          "dictionary only") {
+TEST_CASE(
+    "vcpp2: the keep filter sees each group's statistics; a skipped group costs its "
+    "dictionary only") {
   testing::TempDir dir;
   auto local = backend::make_local_backend(dir.path());
   testing::RecordingBackend rec(*local);
@@ -325,47 +329,49 @@ TEST_CASE("vcpp2: the keep filter sees each group's statistics; a skipped group 
   // Statistics equal those of the table built from the group's traces.
   std::vector<std::vector<TraceId>> group_ids;
   ColumnSet none;
-  REQUIRE(r->scan(none,
-                  [&](const columnar::RowGroupStats& st) {
-                    return st.strings != nullptr;  // checked below against the loaded table
-                  },
-                  [&](SpanTable& t) {
-                    group_ids.push_back(t.traces.id);
-                    return Status::ok();
-                  },
-                  nullptr)
+  REQUIRE(r->scan(
+               none,
+               [&](const columnar::RowGroupStats& st) {
+                 return st.strings != nullptr;  // checked below against the loaded table
+               },
+               [&](SpanTable& t) {
+                 group_ids.push_back(t.traces.id);
+                 return Status::ok();
+               },
+               nullptr)
               .is_ok());
   REQUIRE(group_ids.size() == meta.total_records);
   size_t g = 0;
-  REQUIRE(r->scan(none,
-                  [&](const columnar::RowGroupStats& st) {
-                    SpanTable t;
-                    build(traces, group_ids[g++], &t);
-                    columnar::RowGroupStats want;
-                    columnar::compute_stats(t, &want);
-                    CHECK(st.traces == want.traces);
-                    CHECK(st.spans == want.spans);
-                    CHECK(st.start_min == want.start_min);
-                    CHECK(st.end_max == want.end_max);
-                    CHECK(st.duration_min == want.duration_min);
-                    CHECK(st.duration_max == want.duration_max);
-                    REQUIRE(st.strings != nullptr);
-                    CHECK(st.strings->strings() == t.strings.strings());
-                    for (int o = 0; o < columnar::kAttrOwnerCount; ++o) {
-                      REQUIRE(st.attrs[o].size() == want.attrs[o].size());
-                      for (size_t i = 0; i < st.attrs[o].size(); ++i) {
-                        CHECK(st.attrs[o][i].key == want.attrs[o][i].key);
-                        CHECK(st.attrs[o][i].types == want.attrs[o][i].types);
-                        CHECK(st.attrs[o][i].int_min == want.attrs[o][i].int_min);
-                        CHECK(st.attrs[o][i].int_max == want.attrs[o][i].int_max);
-                        CHECK(st.attrs[o][i].double_min == want.attrs[o][i].double_min);
-                        CHECK(st.attrs[o][i].double_max == want.attrs[o][i].double_max);
-                      }
-                    }
-                    return false;
-                  },
-                  [&](SpanTable&) { return Status::internal("skipped groups are not loaded"); },
-                  nullptr)
+  REQUIRE(r->scan(
+               none,
+               [&](const columnar::RowGroupStats& st) {
+                 SpanTable t;
+                 build(traces, group_ids[g++], &t);
+                 columnar::RowGroupStats want;
+                 columnar::compute_stats(t, &want);
+                 CHECK(st.traces == want.traces);
+                 CHECK(st.spans == want.spans);
+                 CHECK(st.start_min == want.start_min);
+                 CHECK(st.end_max == want.end_max);
+                 CHECK(st.duration_min == want.duration_min);
+                 CHECK(st.duration_max == want.duration_max);
+                 REQUIRE(st.strings != nullptr);
+                 CHECK(st.strings->strings() == t.strings.strings());
+                 for (int o = 0; o < columnar::kAttrOwnerCount; ++o) {
+                   REQUIRE(st.attrs[o].size() == want.attrs[o].size());
+                   for (size_t i = 0; i < st.attrs[o].size(); ++i) {
+                     CHECK(st.attrs[o][i].key == want.attrs[o][i].key);
+                     CHECK(st.attrs[o][i].types == want.attrs[o][i].types);
+                     CHECK(st.attrs[o][i].int_min == want.attrs[o][i].int_min);
+                     CHECK(st.attrs[o][i].int_max == want.attrs[o][i].int_max);
+                     CHECK(st.attrs[o][i].double_min == want.attrs[o][i].double_min);
+                     CHECK(st.attrs[o][i].double_max == want.attrs[o][i].double_max);
+                   }
+                 }
+                 return false;
+               },
+               [&](SpanTable&) { return Status::internal("skipped groups are not loaded"); },
+               nullptr)
               .is_ok());
   CHECK(g == meta.total_records);
 
@@ -374,12 +380,12 @@ TEST_CASE("vcpp2: the keep filter sees each group's statistics; a skipped group 
   columnar::ScanStats stats;
   ColumnSet cols;
   cols.attr_keys[static_cast<int>(AttrOwner::kSpan)] = {"x"};
-  REQUIRE(r->scan(cols,
-                  [](const columnar::RowGroupStats& st) {
-                    return st.strings->find("absent").has_value();
-                  },
-                  [](SpanTable&) { return Status::internal("nothing matches"); }, &stats)
-              .is_ok());
+  REQUIRE(
+      r->scan(
+           cols,
+           [](const columnar::RowGroupStats& st) { return st.strings->find("absent").has_value(); },
+           [](SpanTable&) { return Status::internal("nothing matches"); }, &stats)
+          .is_ok());
   CHECK(stats.row_groups == meta.total_records);
   CHECK(stats.row_groups_skipped == meta.total_records);
   CHECK(stats.spans_inspected == 0);
@@ -446,22 +452,24 @@ TEST_CASE("vcpp1 blocks stay readable by ID and as a span source") {
   cols.span_kind = true;
   columnar::ScanStats stats;
   size_t seen = 0;
-  REQUIRE(r->scan(cols, nullptr,
-                  [&](SpanTable& t) {
-                    SpanTable want;
-                    build(traces, t.traces.id, &want);
-                    check_everything(t, want);
-                    seen += t.trace_count();
-                    return Status::ok();
-                  },
-                  &stats)
+  REQUIRE(r->scan(
+               cols, nullptr,
+               [&](SpanTable& t) {
+                 SpanTable want;
+                 build(traces, t.traces.id, &want);
+                 check_everything(t, want);
+                 seen += t.trace_count();
+                 return Status::ok();
+               },
+               &stats)
               .is_ok());
   CHECK(seen == traces.size());
   CHECK(stats.row_groups == meta.total_records);
   // The keep filter works there too.
   stats = {};
-  REQUIRE(r->scan(cols, [](const columnar::RowGroupStats&) { return false; },
-                  [](SpanTable&) { return Status::internal("skipped"); }, &stats)
+  REQUIRE(r->scan(
+               cols, [](const columnar::RowGroupStats&) { return false; },
+               [](SpanTable&) { return Status::internal("skipped"); }, &stats)
               .is_ok());
   CHECK(stats.row_groups_skipped == meta.total_records);
 }
@@ -504,7 +512,8 @@ TEST_CASE("vcpp2: damaged or truncated objects are corruption, never a crash") {
     // A full scan decodes every chunk, so every damage must show.
     ColumnSet all;
     all.everything = true;
-    Status s = r->scan(all, nullptr, [](SpanTable&) { return Status::ok(); }, nullptr);
+    Status s = r->scan(
+        all, nullptr, [](SpanTable&) { return Status::ok(); }, nullptr);
     if (c.object != "bloom-0") CHECK(s.is(Status::Code::kCorruption));
     size_t bad = 0;
     for (const auto& [id, data] : traces) {
@@ -561,8 +570,8 @@ TEST_CASE("vcpp2 chunk decoders survive hostile plain bytes") {
       std::string good;
       for (int pre = 0; pre < c; ++pre) {
         block::vcpp2::encode_chunk(src, static_cast<block::vcpp2::Chunk>(pre), &good);
-        REQUIRE(block::vcpp2::decode_chunk(static_cast<block::vcpp2::Chunk>(pre), good, g, &t)
-                    .is_ok());
+        REQUIRE(
+            block::vcpp2::decode_chunk(static_cast<block::vcpp2::Chunk>(pre), good, g, &t).is_ok());
       }
       Status s = block::vcpp2::decode_chunk(static_cast<block::vcpp2::Chunk>(c), bad, g, &t);
       ++tries;
@@ -582,8 +591,8 @@ TEST_CASE("vcpp2 chunk decoders survive hostile plain bytes") {
       std::string good;
       for (int pre = 0; pre < block::vcpp2::kFixedChunks; ++pre) {
         block::vcpp2::encode_chunk(src, static_cast<block::vcpp2::Chunk>(pre), &good);
-        REQUIRE(block::vcpp2::decode_chunk(static_cast<block::vcpp2::Chunk>(pre), good, g, &t)
-                    .is_ok());
+        REQUIRE(
+            block::vcpp2::decode_chunk(static_cast<block::vcpp2::Chunk>(pre), good, g, &t).is_ok());
       }
       Status s = block::vcpp2::decode_attrs(o, true, bad, &t);
       if (s.is_ok()) {

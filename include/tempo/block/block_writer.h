@@ -30,7 +30,7 @@ struct WriterOptions {
   size_t row_group_spans = 2000;
   double bloom_false_positive = 0.01;          // storage.trace.block.bloom_filter_false_positive
   size_t bloom_shard_size_bytes = 100 * 1024;  // storage.trace.block.bloom_filter_shard_size_bytes
-  uint64_t expected_traces = 0;  // hint for the bloom shard count; the real count wins if larger
+  uint64_t expected_traces = 0;   // hint for the bloom shard count; the real count wins if larger
   uint32_t compaction_level = 0;  // 0 for blocks cut by the ingester; the compactor sets more
 };
 

@@ -26,8 +26,9 @@ class Reader final : public FormatReader {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     // The first page whose last ID is >= id is the only one that can hold it.
-    auto it = std::lower_bound(index->begin(), index->end(), id,
-                               [](const format::IndexEntry& e, const TraceId& v) { return e.last < v; });
+    auto it =
+        std::lower_bound(index->begin(), index->end(), id,
+                         [](const format::IndexEntry& e, const TraceId& v) { return e.last < v; });
     if (it == index->end() || id < it->first) return Status::ok();
     std::string compressed, page;
     TEMPO_RETURN_IF_ERROR(read_page(*it, &compressed, &page));
@@ -46,8 +47,7 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
-  Status scan_traces(
-      const std::function<Status(const TraceId&, std::string_view)>& fn) override {
+  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     std::string compressed, page;

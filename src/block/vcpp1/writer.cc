@@ -34,16 +34,14 @@ class Writer final : public FormatWriter {
   // objects only exist once finish() ran, and finish() cleans up after itself on failure.
   ~Writer() override = default;
 
-  Status add(const TraceId& id, std::string_view payload, uint64_t start,
-             uint64_t end) override {
+  Status add(const TraceId& id, std::string_view payload, uint64_t start, uint64_t end) override {
     if (finished_) return Status::invalid_argument("block writer already finished");
     if (any_ && !(last_ < id)) {
       return Status::invalid_argument("block traces must be added in ascending ID order: " +
                                       id.hex() + " after " + last_.hex());
     }
     if (!data_) {
-      TEMPO_RETURN_IF_ERROR(
-          backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
+      TEMPO_RETURN_IF_ERROR(backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
     }
     if (current_.count == 0) current_.first = id;
     format::append_record(id, payload, &page_);
@@ -138,8 +136,8 @@ class Writer final : public FormatWriter {
   bool any_ = false;
   bool finished_ = false;
   std::vector<format::IndexEntry> index_;
-  std::vector<TraceId> ids_;            // for the bloom filter, sized once the count is known
-  std::vector<std::string> written_;    // objects written so far, removed if finish fails
+  std::vector<TraceId> ids_;          // for the bloom filter, sized once the count is known
+  std::vector<std::string> written_;  // objects written so far, removed if finish fails
 };
 
 class Vcpp1 final : public Encoding {

@@ -411,8 +411,8 @@ Status decode_chunk(Chunk c, std::string_view raw, const RowGroup& g, SpanTable*
   const uint32_t pool = static_cast<uint32_t>(t->strings.size());
   // From the structure: trace_count() counts IDs, which may not be loaded yet.
   const size_t nt = t->traces.resource_offsets.empty() ? 0 : t->traces.resource_offsets.size() - 1;
-  const size_t ns = t->span_count(), nr = t->resource_count(),
-               nc = t->scope_count(), ne = t->event_count(), nl = t->link_count();
+  const size_t ns = t->span_count(), nr = t->resource_count(), nc = t->scope_count(),
+               ne = t->event_count(), nl = t->link_count();
   auto& sp = t->spans;
   ByteReader r(raw);
   bool ok = true;
@@ -423,7 +423,8 @@ Status decode_chunk(Chunk c, std::string_view raw, const RowGroup& g, SpanTable*
     case Chunk::kTraceIds: {
       if (raw.size() != nt * 16) return corrupt(c, "size does not match the trace count");
       t->traces.id.resize(nt);
-      for (size_t i = 0; i < nt; ++i) std::memcpy(t->traces.id[i].bytes.data(), raw.data() + 16 * i, 16);
+      for (size_t i = 0; i < nt; ++i)
+        std::memcpy(t->traces.id[i].bytes.data(), raw.data() + 16 * i, 16);
       // The index's ID range and ascending order are what by-ID lookups rely on.
       for (size_t i = 1; i < nt && ok; ++i) ok = t->traces.id[i - 1] < t->traces.id[i];
       if (!ok || (nt > 0 && (t->traces.id.front() != g.first || t->traces.id.back() != g.last))) {
@@ -489,7 +490,8 @@ Status decode_chunk(Chunk c, std::string_view raw, const RowGroup& g, SpanTable*
       std::string_view ids;
       if (nl > r.remaining() / 24 || !r.bytes(nl * 16, &ids)) return corrupt(c, "truncated");
       ln.trace_id.resize(nl);
-      for (size_t i = 0; i < nl; ++i) std::memcpy(ln.trace_id[i].bytes.data(), ids.data() + 16 * i, 16);
+      for (size_t i = 0; i < nl; ++i)
+        std::memcpy(ln.trace_id[i].bytes.data(), ids.data() + 16 * i, 16);
       ln.span_id.resize(nl);
       for (auto& v : ln.span_id) ok = r.fixed64(&v) && ok;
       ok = ok && get_strings(r, nl, pool, &ln.trace_state) && get_u32s(r, nl, &ln.flags) &&
@@ -516,8 +518,8 @@ Status decode_chunk(Chunk c, std::string_view raw, const RowGroup& g, SpanTable*
 Status decode_attrs(int owner, bool shared, std::string_view raw, SpanTable* t) {
   AttrTable& at = t->attrs[owner];
   const uint32_t pool = static_cast<uint32_t>(t->strings.size());
-  const size_t owners[kAttrOwnerCount] = {t->resource_count(), t->scope_count(),
-                                          t->span_count(), t->event_count(), t->link_count()};
+  const size_t owners[kAttrOwnerCount] = {t->resource_count(), t->scope_count(), t->span_count(),
+                                          t->event_count(), t->link_count()};
   const uint64_t limit = owners[owner];
   auto bad = [&](const char* what) {
     return Status::corruption("vcpp2 attribute chunk (owner kind " + std::to_string(owner) +

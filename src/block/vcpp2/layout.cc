@@ -102,9 +102,7 @@ Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGro
                               std::to_string(le::load32(raw.data() + 4)));
   }
   ByteReader r(raw.substr(8, raw.size() - 12));
-  auto bad = [](const std::string& what) {
-    return Status::corruption("vcpp2 index: " + what);
-  };
+  auto bad = [](const std::string& what) { return Status::corruption("vcpp2 index: " + what); };
   uint64_t n;
   if (!r.varint(&n) || n > r.remaining() / kMinGroupBytes) return bad("bad row group count");
   out->clear();
@@ -115,10 +113,9 @@ Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGro
     std::string_view first, last;
     uint64_t offset, length;
     auto& st = g.stats;
-    if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) ||
-        !r.varint(&length) || !r.u32(&st.traces) || !r.u32(&st.spans) ||
-        !r.varint(&st.start_min) || !r.varint(&st.end_max) || !r.varint(&st.duration_min) ||
-        !r.varint(&st.duration_max)) {
+    if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&length) ||
+        !r.u32(&st.traces) || !r.u32(&st.spans) || !r.varint(&st.start_min) ||
+        !r.varint(&st.end_max) || !r.varint(&st.duration_min) || !r.varint(&st.duration_max)) {
       return bad("row group " + std::to_string(gi) + " is truncated");
     }
     std::memcpy(g.first.bytes.data(), first.data(), 16);

@@ -19,23 +19,23 @@ namespace tempo::block::vcpp2 {
 // the attribute chunks; see layout_order()). The always-loaded columns of a scan come first
 // so they are one contiguous range.
 enum class Chunk : uint8_t {
-  kDict = 0,    // the group's StringPool
-  kStructure,   // child counts: resources per trace, scopes per resource, spans per scope,
-                // events and links per span
-  kTraceIds,    // 16 bytes each
-  kSpanIds,     // fixed 8 bytes each
-  kParents,     // parent as a row within the trace, or an explicit ID
-  kStart,       // zigzag deltas from the trace's first span start
-  kDuration,    // varints
-  kName,        // string ids
+  kDict = 0,   // the group's StringPool
+  kStructure,  // child counts: resources per trace, scopes per resource, spans per scope,
+               // events and links per span
+  kTraceIds,   // 16 bytes each
+  kSpanIds,    // fixed 8 bytes each
+  kParents,    // parent as a row within the trace, or an explicit ID
+  kStart,      // zigzag deltas from the trace's first span start
+  kDuration,   // varints
+  kName,       // string ids
   kKind,
-  kStatus,      // code, message
-  kSpanMisc,    // trace state, flags, dropped counts
-  kResources,   // schema url, dropped attribute count
-  kScopes,      // name, version, schema url, dropped attribute count
-  kEvents,      // time (delta from span start), name, dropped attribute count
-  kLinks,       // trace id, span id, trace state, flags, dropped attribute count
-  kBlobs,       // serialized AnyValues of array/kvlist/bytes attribute values
+  kStatus,     // code, message
+  kSpanMisc,   // trace state, flags, dropped counts
+  kResources,  // schema url, dropped attribute count
+  kScopes,     // name, version, schema url, dropped attribute count
+  kEvents,     // time (delta from span start), name, dropped attribute count
+  kLinks,      // trace id, span id, trace state, flags, dropped attribute count
+  kBlobs,      // serialized AnyValues of array/kvlist/bytes attribute values
 };
 inline constexpr int kFixedChunks = 16;
 

@@ -90,10 +90,9 @@ void select_columns(const RowGroup& g, const ColumnSet& cols, Selection* sel) {
       }
     };
     auto find = [&](std::string_view key) {
-      auto it = std::lower_bound(st.begin(), st.end(), key,
-                                 [](const columnar::AttrKeyStats& s, std::string_view k) {
-                                   return s.key < k;
-                                 });
+      auto it = std::lower_bound(
+          st.begin(), st.end(), key,
+          [](const columnar::AttrKeyStats& s, std::string_view k) { return s.key < k; });
       if (it != st.end() && it->key == key) want(static_cast<uint32_t>(it - st.begin()));
     };
     if (cols.all_attrs[o]) {
@@ -241,8 +240,7 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
-  Status scan_traces(
-      const std::function<Status(const TraceId&, std::string_view)>& fn) override {
+  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     Decoder d;

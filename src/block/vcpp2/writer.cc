@@ -39,8 +39,7 @@ class Writer final : public FormatWriter {
     dir_ = meta_.tenant_id + "/" + meta_.block_id + "/";
   }
 
-  Status add(const TraceId& id, std::string_view payload, uint64_t start,
-             uint64_t end) override {
+  Status add(const TraceId& id, std::string_view payload, uint64_t start, uint64_t end) override {
     if (finished_) return Status::invalid_argument("block writer already finished");
     if (any_ && !(last_ < id)) {
       return Status::invalid_argument("block traces must be added in ascending ID order: " +
@@ -54,8 +53,7 @@ class Writer final : public FormatWriter {
                                       " is not a serialized TracesData: " + s.message());
     }
     if (!data_) {
-      TEMPO_RETURN_IF_ERROR(
-          backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
+      TEMPO_RETURN_IF_ERROR(backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
     }
     if (!builder_) builder_.emplace(&table_);
     builder_->add_trace(id, trace_);
@@ -130,10 +128,9 @@ class Writer final : public FormatWriter {
       for (const auto& run : at.keys) {
         const std::string_view key = t.strings.get(run.key);
         const auto& st = g.stats.attrs[o];
-        auto it = std::lower_bound(st.begin(), st.end(), key,
-                                   [](const columnar::AttrKeyStats& s, std::string_view k) {
-                                     return s.key < k;
-                                   });
+        auto it = std::lower_bound(
+            st.begin(), st.end(), key,
+            [](const columnar::AttrKeyStats& s, std::string_view k) { return s.key < k; });
         encode_attr_run(at, run, &raw_);
         TEMPO_RETURN_IF_ERROR(put_chunk(&g.attr_chunks[o][it - st.begin()]));
       }
@@ -197,10 +194,10 @@ class Writer final : public FormatWriter {
   ZstdCompressor zstd_;
   std::unique_ptr<backend::ObjectWriter> data_;  // opened on the first add()
   opentelemetry::proto::trace::v1::TracesData trace_;
-  columnar::SpanTable table_;                         // the row group being filled
+  columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
-  std::string raw_, compressed_, group_;              // reused across chunks and groups
-  uint64_t offset_ = 0;                               // bytes of data written
+  std::string raw_, compressed_, group_;               // reused across chunks and groups
+  uint64_t offset_ = 0;                                // bytes of data written
   std::vector<RowGroup> groups_;
   TraceId last_;
   bool any_ = false;
