@@ -316,7 +316,7 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
 }
 
 TEST_CASE(
-    "vcpp2: the keep filter sees each group's statistics; a skipped group costs its "
+    "vcpp2: the keep filter sees each group's statistics, and a skipped group costs its "
     "dictionary only") {
   testing::TempDir dir;
   auto local = backend::make_local_backend(dir.path());
