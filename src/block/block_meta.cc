@@ -8,6 +8,7 @@
 #include <random>
 
 #include "tempo/block/bloom.h"
+#include "tempo/block/encoding.h"
 #include "tempo/util/hex.h"
 
 namespace tempo::block {
@@ -201,19 +202,22 @@ std::string BlockMeta::to_json() const {
 
 // The format checks, apart so from_json can make them before reading anything else.
 static Status check_format(const BlockMeta& m) {
-  if (m.format != kFormat) {
+  const Encoding* enc = encoding_for(m.format);
+  if (enc == nullptr) {
+    std::string known;
+    for (auto f : known_formats()) known.append(known.empty() ? "\"" : ", \"").append(f) += '"';
     return Status::corruption("block " + m.block_id + " has format \"" + m.format +
-                              "\"; this build reads \"" + std::string(kFormat) + "\"");
+                              "\"; this build reads " + known);
   }
   if (m.format_version < 1) {
     return Status::corruption("block " + m.block_id + " has an invalid formatVersion " +
                               std::to_string(m.format_version));
   }
-  if (m.format_version > kFormatVersion) {
-    return Status::corruption("block " + m.block_id + " has formatVersion " +
+  if (m.format_version > enc->newest_version()) {
+    return Status::corruption("block " + m.block_id + " has " + m.format + " formatVersion " +
                               std::to_string(m.format_version) +
                               ", newer than this build reads (up to " +
-                              std::to_string(kFormatVersion) + ")");
+                              std::to_string(enc->newest_version()) + ")");
   }
   return Status::ok();
 }

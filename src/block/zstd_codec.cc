@@ -31,6 +31,10 @@ Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::corruption("zstd frame header is invalid");
   }
+  if (expected_size > max_zstd_content(in.size())) {
+    return Status::corruption("zstd frame of " + std::to_string(in.size()) +
+                              " bytes cannot hold " + std::to_string(expected_size));
+  }
   if (size != expected_size) {
     return Status::corruption("zstd frame holds " + std::to_string(size) + " bytes, expected " +
                               std::to_string(expected_size));
@@ -40,6 +44,14 @@ Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
   if (ZSTD_isError(n)) return Status::corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != expected_size) return Status::corruption("zstd frame is shorter than its header says");
   return Status::ok();
+}
+
+Status ZstdDecompressor::decompress_frame(std::string_view in, std::string* out) {
+  unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+    return Status::corruption("zstd frame header is invalid");
+  }
+  return decompress(in, static_cast<size_t>(size), out);
 }
 
 ZstdDecompressor& thread_local_decompressor() {

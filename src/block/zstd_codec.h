@@ -34,7 +34,10 @@ class ZstdDecompressor {
   // Replaces *out with the content of the single frame `in`, which must be exactly
   // `expected_size` bytes long (known from the index), so a damaged header cannot make us
   // allocate an arbitrary amount. kCorruption on any mismatch or decode error.
+  // Sizes that no valid frame of `in.size()` bytes can hold are refused before allocating.
   Status decompress(std::string_view in, size_t expected_size, std::string* out);
+  // As decompress, with the size taken from the frame header (still bounded as above).
+  Status decompress_frame(std::string_view in, std::string* out);
 
  private:
   struct Free {
@@ -42,6 +45,10 @@ class ZstdDecompressor {
   };
   std::unique_ptr<ZSTD_DCtx_s, Free> ctx_;
 };
+
+// The most plain bytes a zstd frame of `compressed` bytes can hold: a 128 KiB block is at
+// least 4 bytes (an RLE block), so no valid frame expands more than 32768 times.
+inline size_t max_zstd_content(size_t compressed) { return compressed * 32768; }
 
 // One decompressor per thread, so concurrent lookups neither share nor re-create contexts.
 ZstdDecompressor& thread_local_decompressor();

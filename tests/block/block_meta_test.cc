@@ -10,6 +10,7 @@ namespace {
 
 block::BlockMeta sample_meta() {
   block::BlockMeta m;
+  m.format = "vcpp1";
   m.block_id = "7f1c2d9e-3b4a-4c5d-9e6f-0a1b2c3d4e5f";
   m.tenant_id = "single-tenant";
   m.start_unix_nano = 1700000000123456789ULL;

@@ -1,4 +1,5 @@
-// BlockWriter and BlockReader through the real local backend.
+// BlockWriter and BlockReader through the real local backend, for the vcpp1 format (opaque
+// payloads). vcpp2 has its own tests in vcpp2_test.cc.
 
 #include "tempo/block/block.h"
 
@@ -20,6 +21,12 @@ using tempo::testing::random_id;
 namespace {
 
 using Traces = std::map<TraceId, std::string>;
+
+block::WriterOptions v1_options() {
+  block::WriterOptions o;
+  o.format = "vcpp1";
+  return o;
+}
 
 std::string payload_for(std::mt19937_64& rng, size_t size) {
   std::string s(size, '\0');
@@ -72,7 +79,7 @@ TEST_CASE("block round trip: every trace found with its bytes, absent ones not")
   traces[random_id(rng)] = "";                                      // empty payload
   const TraceId huge = random_id(rng);
   traces[huge] = payload_for(rng, 3 * 1024 * 1024);                 // one 3 MiB trace
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 16 * 1024;
   opts.bloom_shard_size_bytes = 1024;  // several shards
   const std::string id = block::new_block_id();
@@ -156,7 +163,7 @@ TEST_CASE("zero-padded 64-bit trace IDs round trip across bloom shards") {
   std::mt19937_64 rng(11);
   Traces traces;
   while (traces.size() < 2000) traces[testing::random_id64(rng)] = payload_for(rng, rng() % 100);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.bloom_shard_size_bytes = 256;
   block::BlockMeta meta;
   const std::string id = block::new_block_id();
@@ -178,7 +185,7 @@ TEST_CASE("a cold lookup reads one bloom shard, the index and one page") {
   auto local = backend::make_local_backend(dir.path());
   testing::RecordingBackend rec(*local);
   const Traces traces = make_traces(7, 2000, 1000);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 8 * 1024;
   opts.bloom_shard_size_bytes = 512;
   const std::string id = block::new_block_id();
@@ -252,7 +259,7 @@ TEST_CASE("writer: order, empty blocks, finishing twice") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const std::string id = block::new_block_id();
-  block::BlockWriter w(*backend, "t", id, {});
+  block::BlockWriter w(*backend, "t", id, v1_options());
   TraceId a, b, c;
   a.bytes[15] = 2;
   b.bytes[15] = 1;
@@ -278,7 +285,7 @@ TEST_CASE("writer: order, empty blocks, finishing twice") {
              }).is_ok());
   CHECK(seen == std::vector<std::pair<TraceId, std::string>>{{a, "x"}, {c, "z"}});
 
-  block::BlockWriter empty(*backend, "t", block::new_block_id(), {});
+  block::BlockWriter empty(*backend, "t", block::new_block_id(), v1_options());
   CHECK(empty.finish(&meta).is(Status::Code::kInvalidArgument));
   std::vector<std::string> names;
   REQUIRE(backend->list("t/", &names).is_ok());
@@ -290,7 +297,7 @@ TEST_CASE("an unfinished or failed block leaves nothing behind") {
   auto local = backend::make_local_backend(dir.path());
   testing::RecordingBackend rec(*local);
   const Traces traces = make_traces(21, 500, 2000);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 4096;
   opts.bloom_shard_size_bytes = 64;
 
@@ -321,7 +328,7 @@ TEST_CASE("damaged objects are reported as corruption, not a crash") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = make_traces(5, 300, 3000);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 32 * 1024;
   const std::string id = block::new_block_id();
   block::BlockMeta meta;
@@ -400,7 +407,7 @@ TEST_CASE("a damaged byte inside a stored (incompressible) payload is caught") {
   TraceId tid = random_id(rng);
   std::string payload(20000, '\0');
   for (auto& c : payload) c = static_cast<char>(rng());
-  block::BlockWriter w(*backend, "t", "blk", {});
+  block::BlockWriter w(*backend, "t", "blk", v1_options());
   REQUIRE(w.add(tid, payload, 1, 2).is_ok());
   block::BlockMeta meta;
   REQUIRE(w.finish(&meta).is_ok());
@@ -420,7 +427,7 @@ TEST_CASE("readers: concurrent lookups, deleted blocks, listing") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = make_traces(9, 2000, 600);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 8 * 1024;
   opts.bloom_shard_size_bytes = 512;
   const std::string id = block::new_block_id();
@@ -447,9 +454,9 @@ TEST_CASE("readers: concurrent lookups, deleted blocks, listing") {
 
   // Other blocks of this and another tenant, and things that are not (complete) blocks.
   block::BlockMeta other;
-  REQUIRE(write_block(*backend, "t", block::new_block_id(), make_traces(1, 10, 10), {}, &other)
+  REQUIRE(write_block(*backend, "t", block::new_block_id(), make_traces(1, 10, 10), v1_options(), &other)
               .is_ok());
-  REQUIRE(write_block(*backend, "u", block::new_block_id(), make_traces(2, 10, 10), {}, &other)
+  REQUIRE(write_block(*backend, "u", block::new_block_id(), make_traces(2, 10, 10), v1_options(), &other)
               .is_ok());
   REQUIRE(backend->write("t/half-written/data", "x").is_ok());
   block::BlockMeta future = meta;
@@ -498,7 +505,7 @@ TEST_CASE("scan stops at the first error its callback returns") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = make_traces(3, 100, 100);
-  block::WriterOptions opts;
+  block::WriterOptions opts = v1_options();
   opts.page_size_bytes = 512;
   const std::string id = block::new_block_id();
   block::BlockMeta meta;

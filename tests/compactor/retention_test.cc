@@ -23,7 +23,9 @@ uint64_t unix_nanos(Clock::time_point t) {
 std::string write_block(tempo::backend::Backend& backend, const std::string& tenant,
                         Clock::time_point end) {
   const std::string id = tempo::block::new_block_id();
-  tempo::block::BlockWriter w(backend, tenant, id, {});
+  tempo::block::WriterOptions opts;
+  opts.format = "vcpp1";  // the payload below is not a TracesData
+  tempo::block::BlockWriter w(backend, tenant, id, opts);
   tempo::TraceId trace;
   trace.bytes[15] = 1;
   REQUIRE(w.add(trace, "payload", unix_nanos(end - 1s), unix_nanos(end)).is_ok());

@@ -12,14 +12,19 @@
 
 namespace tempo::block {
 
-inline constexpr std::string_view kFormat = "vcpp1";
-// The newest formatVersion this build reads and the one it writes.
+// Block formats (docs/block_format.md). Each has its own formatVersion sequence; the
+// encoding registry (tempo/block/encoding.h) knows which formats and versions this build reads.
+inline constexpr std::string_view kFormatV1 = "vcpp1";  // protobuf pages; read, never converted
+inline constexpr std::string_view kFormatV2 = "vcpp2";  // columnar row groups
+// What BlockWriter writes unless WriterOptions::format says otherwise.
+inline constexpr std::string_view kDefaultFormat = kFormatV2;
+// The newest formatVersion this build writes (the same for every format it knows today).
 inline constexpr int kFormatVersion = 1;
 
 struct BlockMeta {
   std::string block_id;   // UUIDv4
   std::string tenant_id;
-  std::string format{kFormat};
+  std::string format{kDefaultFormat};
   int format_version = kFormatVersion;
   uint64_t start_unix_nano = 0;  // earliest span start in the block
   uint64_t end_unix_nano = 0;    // latest span end in the block
@@ -27,17 +32,18 @@ struct BlockMeta {
   uint64_t total_objects = 0;    // traces
   uint64_t size = 0;             // bytes of the data object
   uint32_t compaction_level = 0;
-  uint32_t total_records = 0;    // pages in data
+  uint32_t total_records = 0;    // pages (vcpp1) or row groups (vcpp2) in data
   uint32_t bloom_shards = 0;     // bloom-0 .. bloom-(bloom_shards-1)
-  uint32_t index_page_size = 0;  // target uncompressed page size the writer used
+  // vcpp1: target uncompressed page size; vcpp2: target spans per row group.
+  uint32_t index_page_size = 0;
   // Extra per-block objects beyond data/index/bloom-N, by object name (columns added by
   // later revisions for search). A reader uses those it knows and ignores the rest.
   std::vector<std::string> columns;
 
   std::string to_json() const;
   // Ignores fields it does not know (forward compatibility). kCorruption when the JSON does
-  // not parse, a required field is missing or malformed, the format is not "vcpp1", or
-  // formatVersion is newer than kFormatVersion.
+  // not parse, a required field is missing or malformed, the format is not one this build
+  // knows (encoding_for), or formatVersion is newer than that format's newest known version.
   static Status from_json(std::string_view json, BlockMeta* out);
   // The checks from_json applies after parsing, for metas that come from elsewhere.
   Status validate() const;

@@ -1,5 +1,6 @@
 #pragma once
-// Reads one block: trace-by-ID lookups and full scans.
+// Reads one block, whatever its format (dispatched on meta.json `format`): trace-by-ID
+// lookups, whole-trace scans (compaction) and column scans for search (SpanSource).
 
 #include <cstdint>
 #include <functional>
@@ -9,14 +10,18 @@
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_meta.h"
+#include "tempo/columnar/fetch.h"
 #include "tempo/model/trace_id.h"
 #include "tempo/util/status.h"
 
 namespace tempo::block {
 
+class BlockIo;
+class FormatReader;
+
 // Thread-safe: several queries may use one reader at once. `backend` must outlive it.
 // The bloom shards it has read and the index are cached for the reader's lifetime.
-class BlockReader {
+class BlockReader final : public columnar::SpanSource {
  public:
   struct ReadStats {
     uint64_t bytes_read = 0;     // bytes fetched from the backend
@@ -29,33 +34,36 @@ class BlockReader {
   // Trusts a meta already read (e.g. from a block list): no backend access.
   static Status open_with_meta(backend::Backend& backend, BlockMeta meta,
                                std::unique_ptr<BlockReader>* out);
-  ~BlockReader();
+  ~BlockReader() override;
 
   const BlockMeta& meta() const { return meta_; }
 
-  // Sets *found and, when found, *payload to the exact bytes added. A cold lookup reads one
-  // bloom shard, the index and one page of data; IDs outside [min_id, max_id] read nothing.
+  // Sets *found and, when found, *payload to the trace: for vcpp1 the exact bytes added, for
+  // vcpp2 a serialized TracesData assembled from the columns (equal to what was added, as
+  // protobuf messages, after combining). A cold lookup reads one bloom shard, the index and
+  // one page (vcpp1) or row group (vcpp2); IDs outside [min_id, max_id] read nothing.
   // kNotFound if the block's objects are gone (deleted since it was listed); kCorruption if
   // stored bytes fail their checks.
   Status find(const TraceId& id, std::string* payload, bool* found);
 
-  // Calls fn for every trace in ascending ID order (for compaction and search), page by
-  // page; stops at and returns the first non-ok Status fn returns.
+  // Calls fn for every trace in ascending ID order (for compaction), with the payload find()
+  // would return; stops at and returns the first non-ok Status fn returns.
   Status scan(const std::function<Status(const TraceId&, std::string_view payload)>& fn);
+
+  // SpanSource: the block's row groups as SpanTables. vcpp2 reads, per group, the string
+  // dictionary first (for `keep`), then only the chunks `cols` needs. vcpp1 blocks are read,
+  // not converted: each page is decoded and rebuilt into a table with every column (slow).
+  Status scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
+              const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override;
 
   ReadStats stats() const;
 
  private:
-  struct State;
   BlockReader(backend::Backend& backend, BlockMeta meta);
-  std::string key(std::string_view object) const;
-  Status read_whole(std::string_view object, std::string* out);
-  Status load_index();
-  Status load_bloom(uint32_t shard, bool* may_contain, const TraceId& id);
 
-  backend::Backend& backend_;
   const BlockMeta meta_;
-  std::unique_ptr<State> s_;
+  std::unique_ptr<BlockIo> io_;
+  std::unique_ptr<FormatReader> impl_;
 };
 
 }  // namespace tempo::block

@@ -1,5 +1,6 @@
 #pragma once
-// Builds one immutable block from traces given in ascending ID order.
+// Builds one immutable block from traces given in ascending ID order, in the format
+// WriterOptions::format names (vcpp2 by default; docs/block_format.md).
 
 #include <cstddef>
 #include <cstdint>
@@ -14,13 +15,22 @@
 
 namespace tempo::block {
 
+class FormatWriter;
+
 struct WriterOptions {
-  // A page is cut once its uncompressed size reaches this; one large trace may make a page
-  // larger.
+  // meta.json `format` to write: "vcpp2" (columnar) or "vcpp1" (protobuf pages, kept for
+  // tests and for reading old blocks).
+  std::string format{kDefaultFormat};
+  // vcpp1: a page is cut once its uncompressed size reaches this; one large trace may make a
+  // page larger.
   size_t page_size_bytes = 256 * 1024;
+  // vcpp2: a row group is cut once it holds this many spans (whole traces, so one large trace
+  // may make a group larger). Measured with bench/block_bench: 2 k spans keeps compression
+  // within a few percent of much larger groups and a cold by-ID read of one group cheap.
+  size_t row_group_spans = 2000;
   double bloom_false_positive = 0.01;          // storage.trace.block.bloom_filter_false_positive
   size_t bloom_shard_size_bytes = 100 * 1024;  // storage.trace.block.bloom_filter_shard_size_bytes
-  uint64_t expected_traces = 0;  // hint for the bloom shard count; the real count wins if larger
+  uint64_t expected_traces = 0;   // hint for the bloom shard count; the real count wins if larger
   uint32_t compaction_level = 0;  // 0 for blocks cut by the ingester; the compactor sets more
 };
 
@@ -36,7 +46,10 @@ class BlockWriter {
   BlockWriter& operator=(const BlockWriter&) = delete;
 
   // Traces must arrive in strictly ascending ID order (kInvalidArgument otherwise, and the
-  // writer stays usable). start/end widen the block's time range. `payload` is opaque.
+  // writer stays usable). start/end widen the block's time range. vcpp1 stores `payload` as
+  // opaque bytes; vcpp2 needs a serialized TracesData (several concatenated are fine: they are
+  // combined as model::combine_segments does) and refuses anything else with
+  // kInvalidArgument. kInvalidArgument for every call when options.format is unknown.
   Status add(const TraceId& id, std::string_view payload, uint64_t start_unix_nano,
              uint64_t end_unix_nano);
   // Writes the rest of data, then index and bloom shards, then meta.json — last, so the
@@ -44,13 +57,8 @@ class BlockWriter {
   Status finish(BlockMeta* out);
 
  private:
-  struct State;
-  Status cut_page();
-  Status write_rest();
-  void remove_partial();
-
-  backend::Backend& backend_;
-  std::unique_ptr<State> s_;
+  std::string format_;
+  std::unique_ptr<FormatWriter> impl_;  // null when the format is unknown
 };
 
 }  // namespace tempo::block

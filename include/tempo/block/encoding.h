@@ -1,0 +1,67 @@
+#pragma once
+// Block formats behind one interface, keyed by meta.json `format` (as Tempo's
+// VersionedEncoding). BlockWriter and BlockReader are the facades the rest of the code uses;
+// they pick an Encoding here. A new format is one more Encoding: blocks of the older ones stay
+// readable for as long as their Encoding is registered.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/backend/backend.h"
+#include "tempo/block/block_meta.h"
+#include "tempo/block/block_writer.h"
+#include "tempo/columnar/fetch.h"
+#include "tempo/model/trace_id.h"
+#include "tempo/util/status.h"
+
+namespace tempo::block {
+
+class BlockIo;
+
+// One format's half of BlockWriter (same contract as BlockWriter::add/finish).
+class FormatWriter {
+ public:
+  virtual ~FormatWriter() = default;
+  virtual Status add(const TraceId& id, std::string_view payload, uint64_t start_unix_nano,
+                     uint64_t end_unix_nano) = 0;
+  virtual Status finish(BlockMeta* out) = 0;
+};
+
+// One format's half of BlockReader (same contracts as BlockReader's methods). Must be
+// thread-safe; reads only through the BlockIo it was opened with.
+class FormatReader {
+ public:
+  virtual ~FormatReader() = default;
+  virtual Status find(const TraceId& id, std::string* payload, bool* found) = 0;
+  virtual Status scan_traces(
+      const std::function<Status(const TraceId&, std::string_view payload)>& fn) = 0;
+  virtual Status scan_spans(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
+                            const columnar::RowGroupFn& fn, columnar::ScanStats* stats) = 0;
+};
+
+class Encoding {
+ public:
+  virtual ~Encoding() = default;
+  // The meta.json `format` this encoding writes and reads, e.g. "vcpp2".
+  virtual std::string_view format() const = 0;
+  // The newest formatVersion of this format the build reads; it writes this one.
+  virtual int newest_version() const = 0;
+  // `backend` must outlive the writer.
+  virtual std::unique_ptr<FormatWriter> new_writer(backend::Backend& backend, std::string tenant,
+                                                   std::string block_id,
+                                                   const WriterOptions& options) const = 0;
+  // `io` must outlive the reader. `meta` has been validated (format and version match).
+  virtual Status open_reader(BlockIo& io, const BlockMeta& meta,
+                             std::unique_ptr<FormatReader>* out) const = 0;
+};
+
+// The encoding of `format`, or nullptr when this build does not know it.
+const Encoding* encoding_for(std::string_view format);
+// Every registered format, oldest first (for error messages and tests).
+std::vector<std::string_view> known_formats();
+
+}  // namespace tempo::block

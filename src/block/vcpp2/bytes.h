@@ -1,0 +1,116 @@
+#pragma once
+// Varint, zigzag and fixed-width primitives for vcpp2 chunks and index. The reader never
+// reads past its end: every get returns false instead, and callers turn that into
+// kCorruption.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace tempo::block::vcpp2 {
+
+inline uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string* out) : out_(out) {}
+  void varint(uint64_t v) {
+    char buf[10];
+    int n = 0;
+    while (v >= 0x80) {
+      buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    buf[n++] = static_cast<char>(v);
+    out_->append(buf, n);
+  }
+  void zz(int64_t v) { varint(zigzag(v)); }
+  void u8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
+  void fixed64(uint64_t v) {
+    char buf[8];
+    for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_->append(buf, 8);
+  }
+  void bytes(std::string_view b) { out_->append(b); }
+  void str(std::string_view s) {
+    varint(s.size());
+    bytes(s);
+  }
+
+ private:
+  std::string* out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in)
+      : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
+
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  bool done() const { return p_ == end_; }
+
+  bool varint(uint64_t* v) {
+    if (p_ < end_ && *p_ < 0x80) {  // the common one-byte case
+      *v = *p_++;
+      return true;
+    }
+    uint64_t r = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+      if (p_ == end_) return false;
+      const uint8_t b = *p_++;
+      r |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        *v = r;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool u32(uint32_t* v) {
+    uint64_t x;
+    if (!varint(&x) || x > 0xFFFFFFFFu) return false;
+    *v = static_cast<uint32_t>(x);
+    return true;
+  }
+  bool zz(int64_t* v) {
+    uint64_t x;
+    if (!varint(&x)) return false;
+    *v = unzigzag(x);
+    return true;
+  }
+  bool u8(uint8_t* v) {
+    if (p_ == end_) return false;
+    *v = *p_++;
+    return true;
+  }
+  bool fixed64(uint64_t* v) {
+    if (remaining() < 8) return false;
+    uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) r |= static_cast<uint64_t>(p_[i]) << (8 * i);
+    p_ += 8;
+    *v = r;
+    return true;
+  }
+  bool bytes(size_t n, std::string_view* out) {
+    if (remaining() < n) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+  bool str(std::string_view* out) {
+    uint64_t n;
+    return varint(&n) && bytes(n, out);
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+}  // namespace tempo::block::vcpp2

@@ -1,0 +1,171 @@
+#include "block/vcpp2/layout.h"
+
+#include <cstring>
+
+#include "block/vcpp2/bytes.h"
+#include "block/zstd_codec.h"
+#include "tempo/util/little_endian.h"
+
+namespace tempo::block::vcpp2 {
+namespace {
+
+using columnar::AttrKeyStats;
+using columnar::kAttrOwnerCount;
+using columnar::ValueType;
+
+constexpr uint8_t bit(ValueType t) { return static_cast<uint8_t>(1u << static_cast<int>(t)); }
+
+void put_chunk(ByteWriter& w, const ChunkRef& c) {
+  w.varint(c.offset);
+  w.varint(c.length);
+  w.varint(c.raw_length);
+}
+
+bool get_chunk(ByteReader& r, uint32_t group_length, ChunkRef* c) {
+  if (!r.u32(&c->offset) || !r.u32(&c->length) || !r.u32(&c->raw_length)) return false;
+  // Inside the group, and a plain size a frame of that length can hold (so decoding never
+  // allocates more than the stored bytes justify).
+  return uint64_t{c->offset} + c->length <= group_length &&
+         c->raw_length <= max_zstd_content(c->length);
+}
+
+double load_double(uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
+}
+uint64_t double_bits(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, 8);
+  return b;
+}
+
+// The smallest encoded group: two IDs and a dozen one-byte varints.
+constexpr size_t kMinGroupBytes = 32 + 10 + 3 * kFixedChunks + kAttrOwnerCount;
+
+}  // namespace
+
+std::string encode_index(const std::vector<RowGroup>& groups) {
+  std::string s;
+  s.append(kIndexMagic, 4);
+  le::append(s, kIndexVersion, 4);
+  ByteWriter w(&s);
+  w.varint(groups.size());
+  for (const auto& g : groups) {
+    w.bytes(g.first.view());
+    w.bytes(g.last.view());
+    w.varint(g.offset);
+    w.varint(g.length);
+    const auto& st = g.stats;
+    w.varint(st.traces);
+    w.varint(st.spans);
+    w.varint(st.start_min);
+    w.varint(st.end_max);
+    w.varint(st.duration_min);
+    w.varint(st.duration_max);
+    for (const auto& c : g.fixed) put_chunk(w, c);
+    for (int o = 0; o < kAttrOwnerCount; ++o) {
+      w.varint(st.attrs[o].size());
+      for (size_t i = 0; i < st.attrs[o].size(); ++i) {
+        const AttrKeyStats& k = st.attrs[o][i];
+        w.str(k.key);
+        w.u8(k.types);
+        if (k.types & bit(ValueType::kInt)) {
+          w.zz(k.int_min);
+          w.zz(k.int_max);
+        }
+        if (k.types & bit(ValueType::kDouble)) {
+          w.fixed64(double_bits(k.double_min));
+          w.fixed64(double_bits(k.double_max));
+        }
+        if (per_key_chunks(o)) put_chunk(w, g.attr_chunks[o][i]);
+      }
+      if (!per_key_chunks(o)) {
+        put_chunk(w, g.attr_chunks[o].empty() ? ChunkRef{} : g.attr_chunks[o][0]);
+      }
+    }
+  }
+  le::append(s, crc32_of(s), 4);
+  return s;
+}
+
+Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out) {
+  if (raw.size() < 12 || std::memcmp(raw.data(), kIndexMagic, 4) != 0) {
+    return Status::corruption("vcpp2 index has no valid header");
+  }
+  const uint32_t stored_crc = le::load32(raw.data() + raw.size() - 4);
+  if (stored_crc != crc32_of(raw.substr(0, raw.size() - 4))) {
+    return Status::corruption("vcpp2 index checksum mismatch");
+  }
+  if (le::load32(raw.data() + 4) != kIndexVersion) {
+    return Status::corruption("unsupported vcpp2 index version " +
+                              std::to_string(le::load32(raw.data() + 4)));
+  }
+  ByteReader r(raw.substr(8, raw.size() - 12));
+  auto bad = [](const std::string& what) { return Status::corruption("vcpp2 index: " + what); };
+  uint64_t n;
+  if (!r.varint(&n) || n > r.remaining() / kMinGroupBytes) return bad("bad row group count");
+  out->clear();
+  out->reserve(n);
+  uint64_t next_offset = 0;
+  for (uint64_t gi = 0; gi < n; ++gi) {
+    RowGroup g;
+    std::string_view first, last;
+    uint64_t offset, length;
+    auto& st = g.stats;
+    if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&length) ||
+        !r.u32(&st.traces) || !r.u32(&st.spans) || !r.varint(&st.start_min) ||
+        !r.varint(&st.end_max) || !r.varint(&st.duration_min) || !r.varint(&st.duration_max)) {
+      return bad("row group " + std::to_string(gi) + " is truncated");
+    }
+    std::memcpy(g.first.bytes.data(), first.data(), 16);
+    std::memcpy(g.last.bytes.data(), last.data(), 16);
+    if (offset != next_offset || length > 0xFFFFFFFFu || length > data_size - offset ||
+        st.traces == 0 || g.last < g.first || (!out->empty() && !(out->back().last < g.first))) {
+      return bad("row group " + std::to_string(gi) + " is out of order or out of range");
+    }
+    g.offset = offset;
+    g.length = static_cast<uint32_t>(length);
+    next_offset = offset + length;
+    for (auto& c : g.fixed) {
+      if (!get_chunk(r, g.length, &c)) return bad("row group " + std::to_string(gi) + " chunk");
+    }
+    for (int o = 0; o < kAttrOwnerCount; ++o) {
+      uint64_t keys;
+      // Every key takes at least three bytes (length, types, one chunk varint).
+      if (!r.varint(&keys) || keys > r.remaining() / 3) return bad("bad attribute key count");
+      st.attrs[o].resize(keys);
+      if (per_key_chunks(o)) g.attr_chunks[o].resize(keys);
+      for (uint64_t i = 0; i < keys; ++i) {
+        AttrKeyStats& k = st.attrs[o][i];
+        std::string_view key;
+        if (!r.str(&key) || !r.u8(&k.types)) return bad("attribute statistics are truncated");
+        k.key.assign(key);
+        if (i > 0 && !(st.attrs[o][i - 1].key < k.key)) return bad("attribute keys out of order");
+        if (k.types & bit(ValueType::kInt)) {
+          if (!r.zz(&k.int_min) || !r.zz(&k.int_max)) return bad("int range is truncated");
+        }
+        if (k.types & bit(ValueType::kDouble)) {
+          uint64_t lo, hi;
+          if (!r.fixed64(&lo) || !r.fixed64(&hi)) return bad("double range is truncated");
+          k.double_min = load_double(lo);
+          k.double_max = load_double(hi);
+        }
+        if (per_key_chunks(o) && !get_chunk(r, g.length, &g.attr_chunks[o][i])) {
+          return bad("attribute chunk out of range");
+        }
+      }
+      if (!per_key_chunks(o)) {
+        ChunkRef c;
+        if (!get_chunk(r, g.length, &c)) return bad("attribute chunk out of range");
+        if (c.length > 0) g.attr_chunks[o].push_back(c);
+      }
+    }
+    out->push_back(std::move(g));
+  }
+  if (!r.done()) return bad("trailing bytes");
+  if (next_offset != data_size) return bad("row groups do not cover data");
+  return Status::ok();
+}
+
+}  // namespace tempo::block::vcpp2

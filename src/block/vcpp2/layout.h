@@ -1,0 +1,80 @@
+#pragma once
+// vcpp2 index: what a reader knows about every row group before reading any of it — ID
+// range, statistics for the search engine's keep/skip decision, and where each column chunk
+// lies. docs/block_format.md describes the bytes; keep the two in step.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/columnar/fetch.h"
+#include "tempo/model/trace_id.h"
+#include "tempo/util/status.h"
+
+namespace tempo::block::vcpp2 {
+
+// The chunks every row group has, in this order at the start of the group (after them come
+// the attribute chunks; see layout_order()). The always-loaded columns of a scan come first
+// so they are one contiguous range.
+enum class Chunk : uint8_t {
+  kDict = 0,   // the group's StringPool
+  kStructure,  // child counts: resources per trace, scopes per resource, spans per scope,
+               // events and links per span
+  kTraceIds,   // 16 bytes each
+  kSpanIds,    // fixed 8 bytes each
+  kParents,    // parent as a row within the trace, or an explicit ID
+  kStart,      // zigzag deltas from the trace's first span start
+  kDuration,   // varints
+  kName,       // string ids
+  kKind,
+  kStatus,     // code, message
+  kSpanMisc,   // trace state, flags, dropped counts
+  kResources,  // schema url, dropped attribute count
+  kScopes,     // name, version, schema url, dropped attribute count
+  kEvents,     // time (delta from span start), name, dropped attribute count
+  kLinks,      // trace id, span id, trace state, flags, dropped attribute count
+  kBlobs,      // serialized AnyValues of array/kvlist/bytes attribute values
+};
+inline constexpr int kFixedChunks = 16;
+
+// Owner kinds whose attributes get one chunk per key (a condition on one key reads one
+// chunk); the others share one chunk per owner kind, as they are few and rarely queried.
+inline constexpr bool per_key_chunks(int owner) {
+  return owner == static_cast<int>(columnar::AttrOwner::kResource) ||
+         owner == static_cast<int>(columnar::AttrOwner::kSpan);
+}
+
+struct ChunkRef {
+  uint32_t offset = 0;      // from the start of the row group
+  uint32_t length = 0;      // compressed bytes (0: the chunk is absent)
+  uint32_t raw_length = 0;  // plain bytes
+};
+
+struct RowGroup {
+  TraceId first, last;
+  uint64_t offset = 0;  // of the group in `data`
+  uint32_t length = 0;
+  // Everything but `strings`, which comes from the kDict chunk.
+  columnar::RowGroupStats stats;
+  std::array<ChunkRef, kFixedChunks> fixed;
+  // Per-key owners: parallel to stats.attrs[owner] (one chunk per key). Shared owners: one
+  // entry (absent when the kind has no attributes in the group).
+  std::array<std::vector<ChunkRef>, columnar::kAttrOwnerCount> attr_chunks;
+
+  const ChunkRef& chunk(Chunk c) const { return fixed[static_cast<int>(c)]; }
+};
+
+inline constexpr char kIndexMagic[4] = {'T', 'I', 'X', '2'};
+inline constexpr uint32_t kIndexVersion = 1;
+
+// Plain index bytes: magic | version u32 | groups varint | group* | crc32 u32 (of all bytes
+// before it).
+std::string encode_index(const std::vector<RowGroup>& groups);
+// Checks the checksum, that every count and length fits the bytes present, that groups are
+// contiguous from offset 0 of `data` in ascending ID order, and that every chunk lies inside
+// its group. `data_size` is meta.json `size`.
+Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out);
+
+}  // namespace tempo::block::vcpp2

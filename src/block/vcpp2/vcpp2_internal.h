@@ -1,0 +1,12 @@
+#pragma once
+// Between the vcpp2 writer (which owns the Encoding) and reader.
+
+#include <memory>
+
+#include "tempo/block/encoding.h"
+
+namespace tempo::block::vcpp2 {
+
+std::unique_ptr<FormatReader> new_reader(BlockIo& io, const BlockMeta& meta);
+
+}  // namespace tempo::block::vcpp2
