@@ -147,7 +147,7 @@ Status Querier::collect_sources(std::string_view tenant, uint64_t start_ns, uint
     TEMPO_RETURN_IF_ERROR(s);
     ++metrics->total_blocks;
     metrics->total_block_bytes += meta.size;
-    out->push_back(block_span_source(std::move(reader)));
+    out->push_back(std::move(reader));  // a BlockReader is a SpanSource
   }
   metrics->total_jobs = static_cast<uint32_t>(out->size());
   return Status::ok();

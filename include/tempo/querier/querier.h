@@ -58,8 +58,6 @@ class Querier {
   Status collect_sources(std::string_view tenant, uint64_t start_ns, uint64_t end_ns,
                          std::vector<std::shared_ptr<columnar::SpanSource>>* out,
                          SearchMetrics* metrics);
-  static std::shared_ptr<columnar::SpanSource> block_span_source(
-      std::shared_ptr<block::BlockReader> reader);
 
   JobPool& pool();
 
