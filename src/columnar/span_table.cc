@@ -26,8 +26,9 @@ uint32_t StringPool::intern(std::string_view s) {
 
 std::optional<uint32_t> StringPool::find(std::string_view s) const {
   if (s.empty()) return 0;
-  // A decoded pool that is searched once per query is cheaper to scan than to index.
-  if (!indexed_ && strings_.size() <= 64) {
+  // A decoded pool is looked up a few times per query (its literals), so a scan beats
+  // building an index of every string it holds.
+  if (!indexed_) {
     for (uint32_t i = 1; i < strings_.size(); ++i) {
       if (strings_[i] == s) return i;
     }
