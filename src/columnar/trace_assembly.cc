@@ -26,8 +26,14 @@ struct AttrRef {
 std::vector<AttrRef> collect(const AttrTable& at, uint32_t lo, uint32_t hi) {
   std::vector<AttrRef> out;
   if (lo >= hi) return out;
-  for (uint32_t i = 0; i < at.size(); ++i) {
-    if (at.owner[i] >= lo && at.owner[i] < hi) out.push_back({at.owner[i], at.pos[i], i});
+  // Owners ascend within each key's run: binary-search each run for [lo, hi) instead of
+  // walking every attribute of the table.
+  for (const auto& run : at.keys) {
+    auto first = at.owner.begin() + run.begin, last = at.owner.begin() + run.end;
+    for (auto it = std::lower_bound(first, last, lo); it != last && *it < hi; ++it) {
+      auto i = static_cast<uint32_t>(it - at.owner.begin());
+      out.push_back({*it, at.pos[i], i});
+    }
   }
   std::sort(out.begin(), out.end(), [](const AttrRef& a, const AttrRef& b) {
     return a.owner != b.owner ? a.owner < b.owner : a.pos < b.pos;
