@@ -1,8 +1,11 @@
 #include "app/app.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <future>
 #include <thread>
 
@@ -17,6 +20,7 @@
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
+#include "tempo/frontend/streaming_querier.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -48,6 +52,7 @@ class App {
   struct HttpListener;
   HttpListener& http_listener(const std::string& host, int port, const std::string& what);
   Status start_http();
+  frontend::SearchLimits search_limits() const;
   void request_stop();
 
   config::Config cfg_;
@@ -58,6 +63,10 @@ class App {
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
   std::unique_ptr<frontend::Api> api_;
+  std::unique_ptr<frontend::StreamingQuerierService> streaming_querier_;
+  // The gRPC server on server.grpc_listen_port; with stream_over_http_enabled it also takes the
+  // HTTP/2 connections that arrive on the API port.
+  server::GrpcServer* query_grpc_ = nullptr;
   std::unique_ptr<receiver::OtlpGrpcReceiver> otlp_grpc_;
   std::unique_ptr<receiver::OtlpHttpReceiver> otlp_http_;
   std::unique_ptr<receiver::ZipkinReceiver> zipkin_;
@@ -183,6 +192,7 @@ Status App::start_http() {
   frontend::ApiOptions ao;
   ao.multitenancy_enabled = cfg_.multitenancy_enabled;
   ao.http_api_prefix = cfg_.http_api_prefix;
+  ao.search = search_limits();
   frontend::ApiHooks hooks;
   hooks.ready = [this] { return ready_.load(); };
   hooks.shutdown = [this] { request_stop(); };
@@ -222,6 +232,17 @@ Status App::start_http() {
     jaeger_http_->register_routes(http_listener(host, port, "jaeger_thrift_http").router);
   }
 
+  if (cfg_.stream_over_http_enabled) {
+    // Grafana dials gRPC at its data source URL's host:port (h2c), i.e. this port.
+    http_listeners_[0].options.http2_handoff = [this](int fd) {
+      if (query_grpc_) {
+        (void)query_grpc_->adopt_connection(fd);
+      } else {
+        ::close(fd);
+      }
+    };
+    http_listeners_[0].what += ",grpc_streaming";
+  }
   for (auto& l : http_listeners_) {
     auto srv = std::make_unique<server::HttpServer>(io_, *workers_, l.options, std::move(l.router));
     TEMPO_RETURN_IF_ERROR(srv->start());
@@ -280,7 +301,7 @@ Status App::start_grpc() {
     *out = &listeners.back();
     return Status::ok();
   };
-  listeners.reserve(3);
+  listeners.reserve(4);
   const bool mt = cfg_.multitenancy_enabled;
   const auto& rc = cfg_.distributor.receivers;
   Listener* l = nullptr;
@@ -313,17 +334,42 @@ Status App::start_grpc() {
           });
     });
   }
+  // The query frontend's streaming API lives on Tempo's own gRPC port.
+  streaming_querier_ =
+      std::make_unique<frontend::StreamingQuerierService>(*querier_, mt, search_limits());
+  const std::string& grpc_host = cfg_.server.grpc_listen_address;
+  TEMPO_RETURN_IF_ERROR(listener((grpc_host.empty() ? "0.0.0.0" : grpc_host) + ":" +
+                                     std::to_string(cfg_.server.grpc_listen_port),
+                                 "streaming_querier", &l));
+  auto* sq = streaming_querier_.get();
+  l->methods.push_back([sq](server::GrpcServer& srv) { srv.add_service(sq); });
+  const int query_port = l->options.port;
   for (auto& li : listeners) {
     auto srv = std::make_unique<server::GrpcServer>(li.options);
     // Compressed requests are inflated by our handlers, bounded by the listener's limit
     // (gRPC 1.51 core inflates whole messages before checking their size).
     for (auto& add : li.methods) add(*srv);
     TEMPO_RETURN_IF_ERROR(srv->start());
+    if (li.options.port == query_port) query_grpc_ = srv.get();
     log::info("grpc listening", {{"serves", li.what},
                                  {"addr", li.options.address + ":" + std::to_string(srv->port())}});
     grpc_servers_.push_back(std::move(srv));
   }
   return Status::ok();
+}
+
+frontend::SearchLimits App::search_limits() const {
+  const auto& c = cfg_.query_frontend.search;
+  auto u32 = [](int64_t v) {
+    return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, std::numeric_limits<uint32_t>::max()));
+  };
+  frontend::SearchLimits l;
+  l.default_result_limit = u32(c.default_result_limit);
+  l.max_result_limit = u32(c.max_result_limit);
+  l.default_spans_per_span_set = u32(c.default_spans_per_span_set);
+  l.max_spans_per_span_set = u32(c.max_spans_per_span_set);
+  l.max_duration = c.max_duration;
+  return l;
 }
 
 void App::request_stop() {

@@ -138,6 +138,17 @@ Status read_storage(const YamlReader& r, TraceStorageConfig* t) {
   return Status::ok();
 }
 
+Status read_query_frontend_search(const YamlReader& r, QueryFrontendSearchConfig* s) {
+  const std::string base = "query_frontend.search.";
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "default_result_limit", &s->default_result_limit));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_result_limit", &s->max_result_limit));
+  TEMPO_RETURN_IF_ERROR(
+      r.integer(base + "default_spans_per_span_set", &s->default_spans_per_span_set));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_spans_per_span_set", &s->max_spans_per_span_set));
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "max_duration", &s->max_duration));
+  return Status::ok();
+}
+
 // The legacy flat form and the scoped form (`defaults:`) name the same limits; both are read,
 // flat first, so the scoped spelling wins when a file carries both.
 Status read_overrides(const YamlReader& r, OverridesConfig* o) {
@@ -183,6 +194,7 @@ Status read_config(const YamlReader& r, Config* c) {
       r.integer("querier.max_concurrent_queries", &c->querier.max_concurrent_queries));
   TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_outstanding_per_tenant",
                                   &c->query_frontend.max_outstanding_per_tenant));
+  TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
   TEMPO_RETURN_IF_ERROR(
       r.boolean("usage_report.reporting_enabled", &c->usage_report.reporting_enabled));

@@ -797,13 +797,13 @@ query_frontend:
   rf1_after: known
   search:
     concurrent_jobs: known
-    default_result_limit: known
-    default_spans_per_span_set: known
+    default_result_limit: acted
+    default_spans_per_span_set: acted
     duration_slo: known
     ingester_shards: known
-    max_duration: known
-    max_result_limit: known
-    max_spans_per_span_set: known
+    max_duration: acted
+    max_result_limit: acted
+    max_spans_per_span_set: acted
     metadata_slo:
       duration_slo: known
       throughput_bytes_slo: known
@@ -846,7 +846,7 @@ server:
   create_new_traces: known
   graceful_shutdown_timeout: known
   grpc_collect_max_streams_by_conn: known
-  grpc_listen_address: known
+  grpc_listen_address: acted
   grpc_listen_conn_limit: known
   grpc_listen_network: known
   grpc_listen_port: acted
@@ -1007,7 +1007,7 @@ storage:
       search_encoding: known
       v2_encoding: known
       version: known
-stream_over_http_enabled: known
+stream_over_http_enabled: acted
 target: acted
 usage_report:
   backoff: *backoff

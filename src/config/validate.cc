@@ -60,6 +60,19 @@ Status validate(const Config& c) {
   if (t.block.bloom_filter_shard_size_bytes <= 0) {
     return bad("storage.trace.block.bloom_filter_shard_size_bytes must be positive");
   }
+  const auto& qs = c.query_frontend.search;
+  for (auto [name, v] : {std::pair{"default_result_limit", qs.default_result_limit},
+                         std::pair{"max_result_limit", qs.max_result_limit},
+                         std::pair{"default_spans_per_span_set", qs.default_spans_per_span_set},
+                         std::pair{"max_spans_per_span_set", qs.max_spans_per_span_set}}) {
+    if (v < 0 || v > 4294967295LL) {
+      return bad("query_frontend.search." + std::string(name) + " " + std::to_string(v) +
+                 " must be between 0 and 4294967295");
+    }
+  }
+  if (qs.max_duration < Duration::zero()) {
+    return bad("query_frontend.search.max_duration must not be negative");
+  }
   const auto& otlp = c.distributor.receivers.otlp;
   if (otlp.grpc.max_recv_msg_size_mib <= 0 || otlp.grpc.max_recv_msg_size_mib > 2047) {
     return bad("distributor.receivers.otlp.protocols.grpc.max_recv_msg_size_mib must be 1..2047");

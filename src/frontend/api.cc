@@ -52,6 +52,18 @@ void Api::register_routes(server::Router& router) {
              [this](const server::HttpRequest& r) { return trace_by_id(r, false); });
   router.add("GET", p + "/api/v2/traces/{traceID}", "api_v2_traces_traceid",
              [this](const server::HttpRequest& r) { return trace_by_id(r, true); });
+  router.add("GET", p + "/api/search", "api_search",
+             [this](const server::HttpRequest& r) { return search(r); });
+  router.add("GET", p + "/api/search/tags", "api_search_tags",
+             [this](const server::HttpRequest& r) { return search_tags(r, false); });
+  router.add("GET", p + "/api/v2/search/tags", "api_v2_search_tags",
+             [this](const server::HttpRequest& r) { return search_tags(r, true); });
+  // {tagName...}: a tag may contain '/' (k8s.io/name), as Tempo's {tagName:.*} allows.
+  router.add("GET", p + "/api/search/tag/{tagName...}/values", "api_search_tag_tagname_values",
+             [this](const server::HttpRequest& r) { return search_tag_values(r, false); });
+  router.add("GET", p + "/api/v2/search/tag/{tagName...}/values",
+             "api_v2_search_tag_tagname_values",
+             [this](const server::HttpRequest& r) { return search_tag_values(r, true); });
   router.add("GET", p + "/api/echo", "api_echo",
              [](const server::HttpRequest&) { return text(200, "echo"); });
   router.add("GET", p + "/api/status/buildinfo", "api_status_buildinfo",

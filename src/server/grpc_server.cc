@@ -1,5 +1,8 @@
 #include "tempo/server/grpc_server.h"
 
+#include <grpcpp/server_posix.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <charconv>
 
@@ -36,7 +39,18 @@ Status GrpcServer::start() {
   return Status::ok();
 }
 
+Status GrpcServer::adopt_connection(int fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!server_) {
+    ::close(fd);
+    return Status::unavailable("grpc server is not running");
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), fd);
+  return Status::ok();
+}
+
 void GrpcServer::stop(int deadline_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (!server_) return;
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
   server_->Wait();

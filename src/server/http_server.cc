@@ -1,10 +1,14 @@
 #include "tempo/server/http_server.h"
 
 #include <strings.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -101,23 +105,52 @@ void Router::add(std::string method, std::string pattern, std::string route_name
       Route{std::move(method), split_path(pattern), std::move(route_name), std::move(handler)});
 }
 
+namespace {
+
+bool is_param(const std::string& seg) {
+  return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+bool is_rest_param(const std::string& seg) {
+  return seg.size() >= 6 && seg.front() == '{' && seg.ends_with("...}");
+}
+
+// Matches `pattern` against the path segments. A "{name...}" segment takes one or more
+// segments, joined again with '/'; the segments after it must match the path's last ones.
+bool match_segments(const std::vector<std::string>& pattern, const std::vector<std::string>& segs,
+                    std::unordered_map<std::string, std::string>* params) {
+  size_t rest = pattern.size();
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (is_rest_param(pattern[i])) rest = i;
+  }
+  if (rest == pattern.size() ? segs.size() != pattern.size() : segs.size() < pattern.size()) {
+    return false;
+  }
+  const size_t extra = segs.size() - pattern.size();  // segments the rest parameter absorbs
+  for (size_t i = 0, j = 0; i < pattern.size(); ++i, ++j) {
+    const auto& p = pattern[i];
+    if (i == rest) {
+      std::string joined = segs[j];
+      for (size_t k = 0; k < extra; ++k) joined += "/" + segs[++j];
+      (*params)[p.substr(1, p.size() - 5)] = std::move(joined);
+    } else if (is_param(p)) {
+      (*params)[p.substr(1, p.size() - 2)] = segs[j];
+    } else if (p != segs[j]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Router::Match Router::match(HttpRequest& req) const {
   Match m;
   auto segs = split_path(req.path);
   std::string allow;
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
     std::unordered_map<std::string, std::string> params;
-    bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
-      const auto& p = r.segments[i];
-      if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
-        params[p.substr(1, p.size() - 2)] = segs[i];
-      } else if (p != segs[i]) {
-        ok = false;
-      }
-    }
-    if (!ok) continue;
+    if (!match_segments(r.segments, segs, &params)) continue;
     if (r.method != req.method && !(r.method == "GET" && req.method == "HEAD")) {
       if (allow.find(r.method) == std::string::npos) {
         if (!allow.empty()) allow += ", ";
@@ -162,7 +195,10 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), server_(std::move(server)) {}
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->server_->options.http2_handoff) return self->sniff();
+      self->read();
+    });
   }
 
   void close() {
@@ -174,6 +210,61 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The client preface every HTTP/2 connection starts with (RFC 9113 3.4). Its first three
+  // bytes, "PRI", begin no HTTP/1.1 request a client sends, so they are enough to decide.
+  static constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  static constexpr size_t kDecideBytes = 3;
+
+  // Waits for the first bytes (bounded by the read timeout), peeks at them and either hands the
+  // socket to http2_handoff or goes on as HTTP/1.1 with nothing consumed.
+  void sniff() {
+    sniff_timer_.emplace(stream_.get_executor());
+    sniff_timer_->expires_after(server_->options.read_timeout);
+    sniff_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->stream_.socket().close(ec);  // the pending wait ends with an error
+    });
+    wait_readable();
+  }
+
+  void wait_readable() {
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  self->on_readable(ec);
+                                });
+  }
+
+  void on_readable(beast::error_code ec) {
+    if (ec) return stop_sniffing(), shutdown();
+    char buf[kDecideBytes];
+    ssize_t n = ::recv(stream_.socket().native_handle(), buf, sizeof buf, MSG_PEEK);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return wait_readable();
+    }
+    if (n <= 0) return stop_sniffing(), shutdown();
+    std::string_view got(buf, static_cast<size_t>(n));
+    if (!kHttp2Preface.starts_with(got)) return stop_sniffing(), read();
+    if (got.size() < kDecideBytes) {
+      // "P" or "PR" so far: could still be POST/PUT/PATCH. Look again in a moment; the
+      // read-timeout timer still bounds the whole wait.
+      retry_timer_.emplace(stream_.get_executor());
+      retry_timer_->expires_after(std::chrono::milliseconds(5));
+      retry_timer_->async_wait([self = shared_from_this()](beast::error_code tec) {
+        if (tec) return;
+        self->wait_readable();
+      });
+      return;
+    }
+    stop_sniffing();
+    beast::error_code rec;
+    int fd = stream_.socket().release(rec);
+    if (rec) return shutdown();
+    server_->options.http2_handoff(fd);
+  }
+
+  void stop_sniffing() {
+    if (sniff_timer_) sniff_timer_->cancel();
+  }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
@@ -316,6 +407,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
   bool first_ = true;
+  std::optional<asio::steady_timer> sniff_timer_, retry_timer_;
 };
 
 void HttpServer::Impl::accept() {

@@ -24,6 +24,11 @@ TEST_CASE("defaults are Tempo 2.x's when keys are absent") {
   CHECK_FALSE(c.multitenancy_enabled);
   CHECK(c.http_api_prefix.empty());
   CHECK_FALSE(c.stream_over_http_enabled);
+  CHECK(c.query_frontend.search.default_result_limit == 20);
+  CHECK(c.query_frontend.search.max_result_limit == 262144);
+  CHECK(c.query_frontend.search.default_spans_per_span_set == 3);
+  CHECK(c.query_frontend.search.max_spans_per_span_set == 100);
+  CHECK(c.query_frontend.search.max_duration == 168h);
   CHECK(c.server.http_listen_address.empty());
   CHECK(c.server.http_listen_port == 3200);
   CHECK(c.server.grpc_listen_port == 9095);
@@ -329,7 +334,7 @@ TEST_CASE("integers take YAML and Go spellings") {
 
 TEST_CASE("known keys this build does not act on load with exactly one warning each") {
   auto c = must_load(
-      "query_frontend:\n  search:\n    duration_slo: 5s\n    max_duration: 0\n"
+      "query_frontend:\n  search:\n    duration_slo: 5s\n    concurrent_jobs: 10\n"
       "metrics_generator:\n  processor:\n    span_metrics: {}\n"
       "ingester:\n  trace_live_period: 1m\n  max_block_duration: 1m\n  lifecycler:\n"
       "    ring:\n      replication_factor: 1\n"
@@ -337,7 +342,7 @@ TEST_CASE("known keys this build does not act on load with exactly one warning e
       "server:\n  http_listen_port: 3200\n  grpc_server_keepalive_time: 1m\n"
       "  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
   const std::vector<std::string> want = {
-      "query_frontend.search.duration_slo", "query_frontend.search.max_duration",
+      "query_frontend.search.duration_slo", "query_frontend.search.concurrent_jobs",
       "metrics_generator.processor.span_metrics", "ingester.trace_live_period",
       "ingester.lifecycler", "memberlist", "server.grpc_server_keepalive_time",
       "server.http_tls_config"};

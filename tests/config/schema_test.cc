@@ -47,6 +47,10 @@ TEST_CASE("the schema knows Tempo's top-level blocks, 2.x and 3.x") {
 TEST_CASE("every key the server reads is marked acted, and its parents with it") {
   for (const char* key :
        {"target", "multitenancy_enabled", "auth_enabled", "http_api_prefix",
+        "stream_over_http_enabled", "server.grpc_listen_address",
+        "query_frontend.search.default_result_limit",
+        "query_frontend.search.max_result_limit", "query_frontend.search.default_spans_per_span_set",
+        "query_frontend.search.max_spans_per_span_set", "query_frontend.search.max_duration",
         "server.http_listen_address", "server.http_listen_port", "server.grpc_listen_port",
         "server.log_level", "server.log_format", "server.grpc_server_max_recv_msg_size",
         "server.grpc_server_max_send_msg_size", "server.http_server_read_timeout",
@@ -79,9 +83,10 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
-       {"metrics_generator", "query_frontend", "querier", "memberlist", "distributor.receivers.kafka",
-        "distributor.receivers.opencensus", "storage.trace.gcs",
-        "storage.trace.azure", "ingester.trace_live_period", "server.grpc_listen_address",
+       {"metrics_generator", "query_frontend.trace_by_id", "query_frontend.metrics",
+        "query_frontend.search.concurrent_jobs", "querier", "memberlist",
+        "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
+        "storage.trace.azure", "ingester.trace_live_period",
         "overrides.max_global_traces_per_user", "live_store.fail_on_high_lag"}) {
     INFO(key);
     const SchemaNode* n = find(key);

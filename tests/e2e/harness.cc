@@ -194,6 +194,7 @@ void TempoServer::write_config() {
   std::ofstream f(config_path_, std::ios::trunc);
   f << "multitenancy_enabled: " << (options_.multitenancy ? "true" : "false") << "\n"
     << "usage_report:\n  reporting_enabled: false\n"
+    << "stream_over_http_enabled: " << (options_.stream_over_http ? "true" : "false") << "\n"
     << "server:\n  http_listen_port: " << http_port_
     << "\n  grpc_listen_port: " << server_grpc_port_ << "\n  log_level: info\n"
     << "distributor:\n  receivers:\n    otlp:\n      protocols:\n"

@@ -44,6 +44,7 @@ struct ServerOptions {
   int64_t burst_size_bytes = 1000000000;
   int64_t max_bytes_per_trace = 5000000;  // overrides.defaults.global.max_bytes_per_trace
   int64_t max_traces_per_user = 0;        // overrides.defaults.ingestion.max_traces_per_user
+  bool stream_over_http = false;          // stream_over_http_enabled: gRPC also on the HTTP port
 };
 
 class TempoServer {
@@ -66,6 +67,7 @@ class TempoServer {
   int http_port() const { return http_port_; }
   int otlp_http_port() const { return otlp_http_port_; }
   int grpc_port() const { return grpc_port_; }
+  int server_grpc_port() const { return server_grpc_port_; }  // server.grpc_listen_port
   // With ServerOptions::zipkin_jaeger.
   int zipkin_port() const { return zipkin_port_; }
   int jaeger_grpc_port() const { return jaeger_grpc_port_; }

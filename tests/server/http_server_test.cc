@@ -131,3 +131,42 @@ TEST_CASE("http server serves concurrent clients") {
   for (auto& t : threads) t.join();
   CHECK(ok == 120);
 }
+
+TEST_CASE("router: a {name...} segment takes one or more segments, '/' included") {
+  server::Router r;
+  auto named = [](std::string name) {
+    return [name](const server::HttpRequest&) {
+      server::HttpResponse res;
+      res.body = name;
+      return res;
+    };
+  };
+  r.add("GET", "/api/v2/search/tag/{tagName...}/values", "values", named("values"));
+  r.add("GET", "/api/traces/{traceID}", "trace", named("trace"));
+  struct Case {
+    std::string path;
+    int status;
+    std::string tag;
+  };
+  const Case cases[] = {
+      {"/api/v2/search/tag/resource.service.name/values", 200, "resource.service.name"},
+      {"/api/v2/search/tag/span.k8s.io/name/values", 200, "span.k8s.io/name"},
+      {"/api/v2/search/tag/a/b/c/values", 200, "a/b/c"},
+      {"/api/v2/search/tag/values", 404, ""},
+      {"/api/v2/search/tag/x/valuez", 404, ""},
+      {"/api/traces/abc/def", 404, ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.path);
+    server::HttpRequest req;
+    req.method = "GET";
+    req.path = c.path;
+    auto m = r.match(req);
+    CHECK(m.status == c.status);
+    if (c.status == 200) {
+      REQUIRE(m.handler != nullptr);
+      CHECK(m.route_name == "values");
+      CHECK(req.path_params.at("tagName") == c.tag);
+    }
+  }
+}

@@ -127,8 +127,19 @@ struct QuerierConfig {
   int max_concurrent_queries = 20;
 };
 
+// query_frontend.search: how /api/search and the streaming Search treat limit, spss and the
+// time range. Tempo's defaults; 0 in a max_* key means unlimited.
+struct QueryFrontendSearchConfig {
+  int64_t default_result_limit = 20;
+  int64_t max_result_limit = 256 * 1024;
+  int64_t default_spans_per_span_set = 3;
+  int64_t max_spans_per_span_set = 100;
+  Duration max_duration = 168h;
+};
+
 struct QueryFrontendConfig {
   int max_outstanding_per_tenant = 2000;
+  QueryFrontendSearchConfig search;
 };
 
 // The defaults for every tenant. Tempo spells them two ways, both read here: the scoped form

@@ -1,11 +1,13 @@
 #pragma once
-// Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), readiness, build info,
-// metrics and the operational endpoints (/flush, /shutdown). Paths, parameters, status codes
+// Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), search and tag
+// autocomplete (v1 and v2), readiness, build info, metrics and the operational endpoints
+// (/flush, /shutdown). Paths, parameters, status codes
 // and bodies match Tempo's, so Grafana's Tempo data source works unchanged.
 
 #include <functional>
 #include <string>
 
+#include "tempo/frontend/search_limits.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/querier/querier.h"
 #include "tempo/server/http_server.h"
@@ -15,6 +17,7 @@ namespace tempo::frontend {
 struct ApiOptions {
   bool multitenancy_enabled = false;
   std::string http_api_prefix;  // prepended to /api/... paths, as Tempo's http_api_prefix
+  SearchLimits search;
 };
 
 struct ApiHooks {
@@ -30,6 +33,12 @@ class Api {
   void register_routes(server::Router& router);
 
   server::HttpResponse trace_by_id(const server::HttpRequest& req, bool v2);
+  // GET /api/search (src/frontend/search_handlers.cc).
+  server::HttpResponse search(const server::HttpRequest& req);
+  // GET /api/search/tags (v1) and /api/v2/search/tags.
+  server::HttpResponse search_tags(const server::HttpRequest& req, bool v2);
+  // GET /api/search/tag/{tagName}/values (v1) and /api/v2/search/tag/{tagName}/values.
+  server::HttpResponse search_tag_values(const server::HttpRequest& req, bool v2);
 
  private:
   ApiOptions options_;

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ class GrpcServer {
   }
   Status start();
   int port() const { return bound_port_; }
+  // Serves an already accepted connection (a connected TCP socket whose client speaks HTTP/2
+  // with prior knowledge, h2c) as if it had arrived on the server's own port; the server owns
+  // `fd` from then on. kUnavailable (and `fd` closed) when the server is not running.
+  Status adopt_connection(int fd);
   // Stops accepting, lets in-flight calls finish up to `deadline_ms`, then cancels them.
   void stop(int deadline_ms = 5000);
 
@@ -47,6 +52,7 @@ class GrpcServer {
   GrpcServerOptions options_;
   std::vector<grpc::Service*> services_;
   std::unique_ptr<BoundedService> bounded_ = std::make_unique<BoundedService>();
+  std::mutex mu_;  // adopt_connection runs on network threads while stop() may run
   std::unique_ptr<grpc::Server> server_;
   int bound_port_ = 0;
 };

@@ -50,7 +50,8 @@ struct HttpResponse {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Exact paths and "{param}" segments, method-aware: an unknown path answers 404, a known
+// Exact paths, "{param}" segments and at most one "{param...}" segment that takes one or more
+// segments (a value holding '/'), method-aware: an unknown path answers 404, a known
 // path with another method 405 with an Allow header.
 class Router {
  public:
@@ -81,6 +82,12 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds idle_timeout{120};
+  // When set, a connection that opens with the HTTP/2 client preface ("PRI * HTTP/2.0...",
+  // h2c with prior knowledge, as gRPC clients send) is handed over: the server peeks at the
+  // first bytes without consuming them, releases the socket and calls this with its fd, which
+  // the callee then owns. Everything else is served as HTTP/1.1. This is how gRPC shares the
+  // API port (Tempo's stream_over_http_enabled).
+  std::function<void(int fd)> http2_handoff;
 };
 
 class HttpServer {

@@ -1,0 +1,142 @@
+#include "tempo/frontend/streaming_querier.h"
+
+#include <chrono>
+
+#include "frontend/search_params.h"
+#include "frontend/search_queries.h"
+#include "tempo/distributor/distributor.h"
+#include "tempo/observability/metrics.h"
+
+namespace tempo::frontend {
+namespace {
+
+grpc::Status to_grpc(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return grpc::Status::OK;
+    case Status::Code::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, s.message());
+    case Status::Code::kUnauthenticated:
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, s.message());
+    case Status::Code::kResourceExhausted:
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, s.message());
+    case Status::Code::kUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
+    default:
+      return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
+  }
+}
+
+// tempo_request_duration_seconds as Tempo's gRPC instrumentation labels it.
+void observe(std::string_view method, const grpc::Status& s,
+             std::chrono::steady_clock::time_point start) {
+  static auto& f = metrics::histogram_family("tempo_request_duration_seconds",
+                                             "Time (in seconds) spent serving HTTP requests.");
+  const char* code = s.ok()                                          ? "success"
+                     : s.error_code() == grpc::StatusCode::CANCELLED ? "cancel"
+                                                                     : "error";
+  f.Add({{"method", "gRPC"},
+         {"route", "/tempopb.StreamingQuerier/" + std::string(method)},
+         {"status_code", code},
+         {"ws", "false"}},
+        metrics::request_duration_buckets())
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+std::string_view org_id(const grpc::ServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("x-scope-orgid");
+  return it == md.end() ? std::string_view()
+                        : std::string_view(it->second.data(), it->second.size());
+}
+
+// The shape of every call: tenant, parse, run, send the one complete message.
+template <typename Response, typename Parse, typename Run>
+grpc::Status serve(bool multitenancy, grpc::ServerContext* ctx, std::string_view method,
+                   std::string_view op, grpc::ServerWriter<Response>* writer, Parse parse,
+                   Run run) {
+  const auto start = std::chrono::steady_clock::now();
+  auto done = [&](grpc::Status s) {
+    observe(method, s, start);
+    return s;
+  };
+  std::string tenant;
+  Status s = distributor::resolve_tenant(multitenancy, org_id(ctx), &tenant);
+  if (!s.is_ok()) return done(to_grpc(s));
+  s = parse();
+  if (!s.is_ok()) {
+    count_query(tenant, op, false);
+    return done(to_grpc(s));
+  }
+  Response response;
+  s = run(tenant, &response);
+  if (!s.is_ok()) return done(to_grpc(s));
+  if (!writer->Write(response)) {
+    return done(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+  }
+  return done(grpc::Status::OK);
+}
+
+}  // namespace
+
+grpc::Status StreamingQuerierService::Search(grpc::ServerContext* ctx,
+                                             const tempopb::SearchRequest* req,
+                                             grpc::ServerWriter<tempopb::SearchResponse>* writer) {
+  querier::SearchRequest q;
+  return serve(
+      multitenancy_enabled_, ctx, "Search", kOpSearch, writer,
+      [&] { return parse_search_proto(*req, limits_, &q); },
+      [&](const std::string& tenant, tempopb::SearchResponse* out) {
+        return SearchQueries(querier_).search(tenant, q, out);
+      });
+}
+
+grpc::Status StreamingQuerierService::SearchTags(
+    grpc::ServerContext* ctx, const tempopb::SearchTagsRequest* req,
+    grpc::ServerWriter<tempopb::SearchTagsResponse>* writer) {
+  TagsParams p;
+  return serve(
+      multitenancy_enabled_, ctx, "SearchTags", kOpMetadata, writer,
+      [&] { return parse_tags_proto(*req, &p); },
+      [&](const std::string& tenant, tempopb::SearchTagsResponse* out) {
+        return SearchQueries(querier_).tags(tenant, p, out);
+      });
+}
+
+grpc::Status StreamingQuerierService::SearchTagsV2(
+    grpc::ServerContext* ctx, const tempopb::SearchTagsRequest* req,
+    grpc::ServerWriter<tempopb::SearchTagsV2Response>* writer) {
+  TagsParams p;
+  return serve(
+      multitenancy_enabled_, ctx, "SearchTagsV2", kOpMetadata, writer,
+      [&] { return parse_tags_proto(*req, &p); },
+      [&](const std::string& tenant, tempopb::SearchTagsV2Response* out) {
+        return SearchQueries(querier_).tags_v2(tenant, p, out);
+      });
+}
+
+grpc::Status StreamingQuerierService::SearchTagValues(
+    grpc::ServerContext* ctx, const tempopb::SearchTagValuesRequest* req,
+    grpc::ServerWriter<tempopb::SearchTagValuesResponse>* writer) {
+  querier::TagValuesRequest q;
+  return serve(
+      multitenancy_enabled_, ctx, "SearchTagValues", kOpMetadata, writer,
+      [&] { return parse_tag_values_proto(*req, false, &q); },
+      [&](const std::string& tenant, tempopb::SearchTagValuesResponse* out) {
+        return SearchQueries(querier_).tag_values(tenant, q, out);
+      });
+}
+
+grpc::Status StreamingQuerierService::SearchTagValuesV2(
+    grpc::ServerContext* ctx, const tempopb::SearchTagValuesRequest* req,
+    grpc::ServerWriter<tempopb::SearchTagValuesV2Response>* writer) {
+  querier::TagValuesRequest q;
+  return serve(
+      multitenancy_enabled_, ctx, "SearchTagValuesV2", kOpMetadata, writer,
+      [&] { return parse_tag_values_proto(*req, true, &q); },
+      [&](const std::string& tenant, tempopb::SearchTagValuesV2Response* out) {
+        return SearchQueries(querier_).tag_values_v2(tenant, q, out);
+      });
+}
+
+}  // namespace tempo::frontend
