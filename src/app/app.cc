@@ -142,6 +142,7 @@ Status App::start() {
   limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
   distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
+  querier_->set_search_timeout(cfg_.querier.search_query_timeout);
 
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.

@@ -192,6 +192,8 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(read_storage(r, &c->storage.trace));
   TEMPO_RETURN_IF_ERROR(
       r.integer("querier.max_concurrent_queries", &c->querier.max_concurrent_queries));
+  TEMPO_RETURN_IF_ERROR(
+      r.duration("querier.search.query_timeout", &c->querier.search_query_timeout));
   TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_outstanding_per_tenant",
                                   &c->query_frontend.max_outstanding_per_tenant));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));

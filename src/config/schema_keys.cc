@@ -758,7 +758,7 @@ querier:
     external_hedge_requests_up_to: known
     google_cloud_run: known
     prefer_self: known
-    query_timeout: known
+    query_timeout: acted
   secondary_ingester_ring: known
   shuffle_sharding_ingesters_enabled: known
   shuffle_sharding_ingesters_lookback_period: known

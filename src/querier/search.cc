@@ -153,6 +153,17 @@ Status Querier::collect_sources(std::string_view tenant, uint64_t start_ns, uint
   return Status::ok();
 }
 
+bool Querier::timed_out(std::chrono::steady_clock::time_point started) const {
+  return search_timeout_.count() > 0 && std::chrono::steady_clock::now() - started > search_timeout_;
+}
+
+Status Querier::timeout_status() const {
+  return Status::unavailable(
+      "search timed out after " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(search_timeout_).count()) +
+      "s (querier.search.query_timeout); narrow the time range or the query");
+}
+
 Status Querier::search(std::string_view tenant, const SearchRequest& req, SearchResult* out) {
   traceql::RootExpr root;
   TEMPO_RETURN_IF_ERROR(traceql::parse(req.query, &root));
@@ -167,6 +178,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
   std::set<TraceId> seen;
   std::atomic<bool> stop{false};
   Status first_error;
+  const auto started = std::chrono::steady_clock::now();
   const size_t limit = req.limit == 0 ? SIZE_MAX : req.limit;
   TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, [&](size_t i) {
     columnar::ScanStats stats;
@@ -175,6 +187,10 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
     Status s = sources[i]->scan(
         q->columns(), [&](const columnar::RowGroupStats& rs) { return q->may_match(rs); },
         [&](SpanTable& t) -> Status {
+          if (timed_out(started)) {
+            stop = true;
+            return timeout_status();
+          }
           matches.clear();
           rendered.clear();
           q->evaluate(t, req.start_ns, req.end_ns, &matches);

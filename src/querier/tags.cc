@@ -44,7 +44,9 @@ Status Querier::search_tags(std::string_view tenant, const TagsRequest& req, Tag
                                                    {TagScope::kInstrumentation, AttrOwner::kScope}};
   std::set<std::string> names[5];
   columnar::ColumnSet none;
+  const auto started = std::chrono::steady_clock::now();
   for (auto& src : sources) {
+    if (timed_out(started)) return timeout_status();
     columnar::ScanStats stats;
     // The filter sees every group's statistics and declines them all: only names are needed.
     TEMPO_RETURN_IF_ERROR(src->scan(
@@ -104,8 +106,10 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
   TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &metrics));
   std::set<TagValue> values;
   const size_t cap = req.limit ? std::min<size_t>(req.limit, kMaxTagValues) : kMaxTagValues;
+  const auto started = std::chrono::steady_clock::now();
   for (auto& src : sources) {
     if (values.size() >= cap) break;
+    if (timed_out(started)) return timeout_status();
     columnar::ScanStats stats;
     std::vector<traceql::TraceMatch> matches;
     traceql::AttributeReader reader(tag);

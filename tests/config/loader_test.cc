@@ -28,6 +28,7 @@ TEST_CASE("defaults are Tempo 2.x's when keys are absent") {
   CHECK(c.query_frontend.search.max_result_limit == 262144);
   CHECK(c.query_frontend.search.default_spans_per_span_set == 3);
   CHECK(c.query_frontend.search.max_spans_per_span_set == 100);
+  CHECK(c.querier.search_query_timeout == std::chrono::seconds(30));
   CHECK(c.query_frontend.search.max_duration == 168h);
   CHECK(c.server.http_listen_address.empty());
   CHECK(c.server.http_listen_port == 3200);
@@ -66,6 +67,12 @@ TEST_CASE("defaults are Tempo 2.x's when keys are absent") {
   CHECK(c.warnings.empty());
   CHECK(c.mapped.empty());
   CHECK(config::validate(c).is_ok());
+}
+
+TEST_CASE("querier.search.query_timeout is read") {
+  auto c = must_load("querier:\n  search:\n    query_timeout: 1m30s\n");
+  CHECK(c.querier.search_query_timeout == std::chrono::seconds(90));
+  CHECK(c.warnings.empty());
 }
 
 TEST_CASE("an empty file loads as all defaults") {

@@ -84,7 +84,7 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
        {"metrics_generator", "query_frontend.trace_by_id", "query_frontend.metrics",
-        "query_frontend.search.concurrent_jobs", "querier", "memberlist",
+        "query_frontend.search.concurrent_jobs", "querier.max_concurrent_queries", "memberlist",
         "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period",
         "overrides.max_global_traces_per_user", "live_store.fail_on_high_lag"}) {

@@ -177,3 +177,18 @@ TEST_CASE("search: limit, bad queries, tags and tag values") {
   for (const auto& v : vals.values) statuses.insert(v.value);
   CHECK(statuses == std::set<std::string>{"error", "ok", "unset"});
 }
+
+TEST_CASE("search: past querier.search.query_timeout a search fails with 503 and the reason") {
+  Fixture f;
+  f.push(engine_testing::dataset());
+  f.q->set_search_timeout(std::chrono::nanoseconds(1));
+  querier::SearchRequest req;
+  querier::SearchResult res;
+  Status s = f.q->search("t1", req, &res);
+  CHECK(s.is(Status::Code::kUnavailable));
+  CHECK(s.message().find("querier.search.query_timeout") != std::string::npos);
+  f.q->set_search_timeout(std::chrono::seconds(30));
+  res = {};
+  REQUIRE(f.q->search("t1", req, &res).is_ok());
+  CHECK(res.traces.size() == 3);
+}

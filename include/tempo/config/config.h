@@ -125,6 +125,9 @@ struct StorageConfig {
 
 struct QuerierConfig {
   int max_concurrent_queries = 20;
+  // querier.search.query_timeout: a search or tag lookup still running after this fails
+  // with 503 rather than holding its workers. 0 = no limit.
+  Duration search_query_timeout = std::chrono::seconds(30);
 };
 
 // query_frontend.search: how /api/search and the streaming Search treat limit, spss and the

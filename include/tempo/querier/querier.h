@@ -2,6 +2,7 @@
 // Finds traces by ID across everything that holds them: the ingester's WAL blocks and the
 // blocks in the backend. Pieces found in several places are combined and deduplicated.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,8 @@ class Querier {
   // `max_queued_jobs` wait, beyond which searches get kResourceExhausted.
   Querier(ingester::LiveReader& live, block::BlockList& blocks, size_t search_workers = 0,
           size_t max_queued_jobs = 10000);
+  // Searches and tag lookups running longer fail with kUnavailable; zero means no limit.
+  void set_search_timeout(std::chrono::nanoseconds t) { search_timeout_ = t; }
   ~Querier();
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
@@ -60,10 +63,13 @@ class Querier {
                          SearchMetrics* metrics);
 
   JobPool& pool();
+  bool timed_out(std::chrono::steady_clock::time_point started) const;
+  Status timeout_status() const;
 
   ingester::LiveReader& live_;
   block::BlockList& blocks_;
   const size_t search_workers_, max_queued_jobs_;
+  std::chrono::nanoseconds search_timeout_{0};
   std::once_flag pool_once_;
   std::unique_ptr<JobPool> pool_;  // started on first search
 };
