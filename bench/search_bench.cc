@@ -4,7 +4,10 @@
 // then runs each query ROUNDS times through the querier and prints the best and median
 // latency, the spans inspected per second and the process's peak RSS.
 //
-//   search_bench [--spans=1200000] [--block-spans=300000] [--rounds=3]
+//   search_bench [--spans=1200000] [--block-spans=300000] [--rounds=3] [--live]
+//
+// --live pushes the traces through a real ingester instead (WAL on disk, fsync off) and
+// searches them there, before any flush: the path that decodes the WAL on each query.
 //
 // No HTTP and no JSON: this measures storage and engine. Figures over HTTP come from
 // bench/run_search.sh against the real binary.
@@ -20,6 +23,7 @@
 #include "tempo/backend/backend.h"
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
+#include "tempo/ingester/ingester.h"
 #include "tempo/querier/querier.h"
 #include "testing/trace_gen.h"
 
@@ -51,11 +55,13 @@ long peak_rss_kb() {
 int main(int argc, char** argv) {
   uint64_t spans = 1200000, block_spans = 300000;
   int rounds = 3;
+  bool live_mode = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--spans=", 0) == 0) spans = std::stoull(a.substr(8));
     else if (a.rfind("--block-spans=", 0) == 0) block_spans = std::stoull(a.substr(14));
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
+    else if (a == "--live") live_mode = true;
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -72,7 +78,32 @@ int main(int argc, char** argv) {
   const uint64_t per_block = std::max<uint64_t>(1, block_spans / gen.spans_per_trace);
   auto t0 = std::chrono::steady_clock::now();
   uint64_t bytes = 0;
-  for (uint64_t first = 0; first < traces; first += per_block) {
+  std::unique_ptr<tempo::ingester::Ingester> ing;
+  if (live_mode) {
+    tempo::ingester::IngesterOptions o;
+    o.wal_path = (dir / "wal").string();
+    o.wal_sync = false;
+    o.max_block_bytes = UINT64_MAX;  // everything stays in the head block: the live path
+    ing = std::make_unique<tempo::ingester::Ingester>(o, *backend, [](const auto&) {});
+    if (!ing->start().is_ok()) return 1;
+    std::vector<tempo::model::TraceSegment> segs;
+    for (uint64_t n = 0; n < traces; ++n) {
+      auto g = tempo::testing::generate_trace(gen, n);
+      tempo::model::TraceSegment seg;
+      seg.id = g.id;
+      g.data.SerializeToString(&seg.bytes);
+      seg.start_unix_nano = gen.base_time_ns;
+      seg.end_unix_nano = gen.base_time_ns + 1;
+      bytes += seg.bytes.size();
+      segs.push_back(std::move(seg));
+      if (segs.size() == 100 || n + 1 == traces) {
+        tempo::ingester::Refused refused;
+        if (!ing->push("single-tenant", segs, &refused).is_ok()) return 1;
+        segs.clear();
+      }
+    }
+  }
+  for (uint64_t first = 0; !live_mode && first < traces; first += per_block) {
     std::vector<tempo::testing::GeneratedTrace> batch;
     for (uint64_t n = first; n < std::min(traces, first + per_block); ++n) {
       batch.push_back(tempo::testing::generate_trace(gen, n));
@@ -103,13 +134,16 @@ int main(int argc, char** argv) {
     blocks.add(meta);
   }
   double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("wrote %llu spans in %zu blocks: %.1f s, data %.1f MB (%.1f bytes/span)\n",
+  std::printf(live_mode ? "pushed %llu spans to the WAL (%zu blocks): %.1f s, %.1f MB of OTLP (%.1f bytes/span)\n"
+                        : "wrote %llu spans in %zu blocks: %.1f s, data %.1f MB (%.1f bytes/span)\n",
               static_cast<unsigned long long>(traces * gen.spans_per_trace),
               blocks.metas("single-tenant").size(), write_s, bytes / 1e6,
               static_cast<double>(bytes) / static_cast<double>(traces * gen.spans_per_trace));
 
-  NoLive live;
-  tempo::querier::Querier q(live, blocks);
+  NoLive no_live;
+  tempo::querier::Querier q(live_mode ? static_cast<tempo::ingester::LiveReader&>(*ing)
+                                      : static_cast<tempo::ingester::LiveReader&>(no_live),
+                            blocks);
   struct Query {
     const char* text;
     uint32_t limit;
@@ -150,6 +184,7 @@ int main(int argc, char** argv) {
                 last.traces.size(), rate);
   }
   std::printf("peak RSS %.1f MB\n", peak_rss_kb() / 1024.0);
+  if (ing) ing->stop();
   std::filesystem::remove_all(dir);
   return 0;
 }
