@@ -135,8 +135,8 @@ Result run(backend::Backend& backend, const Input& in, block::WriterOptions opts
     auto a = Clock::now();
     Status st = reader->scan(
         cols, keep,
-        [&](columnar::SpanTable& t) {
-          spans += t.span_count();
+        [&](const columnar::RowGroup& g) {
+          spans += g.table.span_count();
           return Status::ok();
         },
         nullptr);

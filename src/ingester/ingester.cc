@@ -42,7 +42,10 @@ constexpr std::chrono::seconds kMaxBackoff{30};
 }  // namespace
 
 Ingester::Ingester(IngesterOptions options, backend::Backend& backend, BlockFlushedFn on_flushed)
-    : options_(std::move(options)), backend_(backend), on_flushed_(std::move(on_flushed)) {}
+    : options_(std::move(options)),
+      live_budget_(std::make_shared<LiveCacheBudget>(options_.live_search_cache_bytes)),
+      backend_(backend),
+      on_flushed_(std::move(on_flushed)) {}
 
 Ingester::~Ingester() { stop(); }
 
@@ -137,7 +140,7 @@ Status Ingester::sources(std::string_view tenant,
                          std::vector<std::shared_ptr<columnar::SpanSource>>* out) {
   auto inst = instance(tenant, false);
   if (!inst) return Status::ok();
-  for (auto& b : inst->blocks()) out->push_back(std::make_shared<WalSpanSource>(std::move(b)));
+  for (auto& b : inst->blocks()) out->push_back(std::make_shared<WalSpanSource>(std::move(b), live_budget_));
   return Status::ok();
 }
 

@@ -75,6 +75,7 @@ void WalBlock::index(const TraceId& id, uint64_t offset, uint64_t start, uint64_
   if (e.offsets.empty() || start < e.start) e.start = start;
   if (end > e.end) e.end = end;
   e.offsets.push_back(offset);
+  appended_.push_back(id);
 }
 
 Status WalBlock::append(std::span<const model::TraceSegment> segments) {
@@ -98,13 +99,9 @@ Status WalBlock::append(std::span<const model::TraceSegment> segments) {
   std::vector<uint64_t> offsets;
   TEMPO_RETURN_IF_ERROR(writer_->append(records, &offsets));
   bytes_ = writer_->size();
-  std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& s = segments[i];
-    Entry& e = index_[s.id];
-    if (e.offsets.empty() || s.start_unix_nano < e.start) e.start = s.start_unix_nano;
-    if (s.end_unix_nano > e.end) e.end = s.end_unix_nano;
-    e.offsets.push_back(offsets[i]);
+    index(s.id, offsets[i], s.start_unix_nano, s.end_unix_nano);
   }
   return Status::ok();
 }
@@ -128,25 +125,34 @@ Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
   return Status::ok();
 }
 
-Status WalBlock::for_each_trace(
-    const std::function<Status(const TraceId&, std::string_view)>& fn) const {
-  std::vector<std::pair<TraceId, std::vector<uint64_t>>> entries;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    entries.reserve(index_.size());
-    for (const auto& kv : index_) entries.emplace_back(kv.first, kv.second.offsets);
-  }
-  std::string payload, trace;
-  for (const auto& [id, offsets] : entries) {
-    trace.clear();
-    for (uint64_t off : offsets) {
-      TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
-      if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
-      trace.append(payload, kRecordHeader, std::string::npos);
-    }
-    TEMPO_RETURN_IF_ERROR(fn(id, trace));
+size_t WalBlock::changed_since(size_t from, std::vector<TraceId>* ids) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (from < appended_.size()) ids->insert(ids->end(), appended_.begin() + from, appended_.end());
+  return appended_.size();
+}
+
+bool WalBlock::offsets_of(const TraceId& id, std::vector<uint64_t>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  *out = it->second.offsets;
+  return true;
+}
+
+Status WalBlock::read_trace(const std::vector<uint64_t>& offsets, std::string* out) const {
+  out->clear();
+  std::string payload;
+  for (uint64_t off : offsets) {
+    TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
+    if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+    out->append(payload, kRecordHeader, std::string::npos);
   }
   return Status::ok();
+}
+
+LiveTables& WalBlock::live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const {
+  std::call_once(live_once_, [&] { live_ = std::make_unique<LiveTables>(budget); });
+  return *live_;
 }
 
 Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptions& options,
@@ -177,6 +183,7 @@ Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptio
 }
 
 void WalBlock::seal() {
+  sealed_ = true;
   if (writer_) {
     Status s = writer_->close();
     if (!s.is_ok()) log::warn("closing sealed wal block", {{"path", path_}, {"err", s.to_string()}});

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ingester/live_tables.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block.h"
 #include "tempo/model/trace_id.h"
@@ -39,10 +40,17 @@ class WalBlock {
   Status append(std::span<const model::TraceSegment> segments);
   // Appends every stored piece of `id`, in append order.
   Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read) const;
-  // Calls fn for every trace held, with its pieces concatenated (a valid serialized
-  // TracesData that may repeat spans), in no particular order. Thread-safe; traces appended
-  // during the call may or may not be seen.
-  Status for_each_trace(const std::function<Status(const TraceId&, std::string_view)>& fn) const;
+  // Appends to `ids` the trace of every record indexed since the first `from` records, and
+  // returns how many records are indexed now. Thread-safe.
+  size_t changed_since(size_t from, std::vector<TraceId>* ids) const;
+  // The offsets of every record of `id`, in append order; false when the block lacks it.
+  bool offsets_of(const TraceId& id, std::vector<uint64_t>* out) const;
+  // The payloads of `offsets` concatenated: a valid serialized TracesData (it may repeat
+  // spans a client sent twice).
+  Status read_trace(const std::vector<uint64_t>& offsets, std::string* out) const;
+  // Search's cached columnar copy of this block (created on first use).
+  LiveTables& live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const;
+  bool sealed() const { return sealed_.load(); }
   // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
   Status write_block(backend::Backend& backend, const block::WriterOptions& options,
                      block::BlockMeta* meta) const;
@@ -74,8 +82,12 @@ class WalBlock {
   std::unique_ptr<wal::Writer> writer_;
   std::unique_ptr<wal::RandomReader> reader_;
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<bool> sealed_{false};
+  mutable std::once_flag live_once_;
+  mutable std::unique_ptr<LiveTables> live_;
   mutable std::mutex mu_;
   std::unordered_map<TraceId, Entry, TraceIdHash> index_;
+  std::vector<TraceId> appended_;  // trace of every record, in index order (for search's cache)
 };
 
 }  // namespace tempo::ingester

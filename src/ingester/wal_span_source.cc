@@ -1,47 +1,24 @@
 #include "ingester/wal_span_source.h"
 
-#include "tempo/columnar/otlp_columns.h"
-#include "tempo/model/trace_combine.h"
-
 namespace tempo::ingester {
 
 Status WalSpanSource::scan(const columnar::ColumnSet& /*cols*/,
                            const columnar::RowGroupFilter& keep, const columnar::RowGroupFn& fn,
                            columnar::ScanStats* stats) {
-  // Every column is built: decoding the protobuf dominates, and a table with all columns
-  // serves every query shape.
-  columnar::SpanTable table;
-  auto builder = std::make_unique<columnar::SpanTableBuilder>(&table);
-  uint64_t bytes = 0;
-  auto flush = [&]() -> Status {
-    builder->finish();
-    if (table.trace_count() == 0) return Status::ok();
+  // Cached tables hold every column: they serve every query shape.
+  std::vector<LiveTables::Group> groups;
+  TEMPO_RETURN_IF_ERROR(block_->live_tables(budget_).groups(*block_, block_->sealed(), &groups));
+  for (const auto& g : groups) {
     ++stats->row_groups;
-    stats->bytes_read += bytes;
-    bytes = 0;
-    columnar::RowGroupStats rs;
-    columnar::compute_stats(table, &rs);
-    if (!keep(rs)) {
+    if (!keep(*g.stats)) {
       ++stats->row_groups_skipped;
-    } else {
-      stats->spans_inspected += table.span_count();
-      stats->traces_inspected += table.trace_count();
-      TEMPO_RETURN_IF_ERROR(fn(table));
+      continue;
     }
-    builder = std::make_unique<columnar::SpanTableBuilder>(&table);
-    return Status::ok();
-  };
-  Status s = block_->for_each_trace([&](const TraceId& id, std::string_view payload) -> Status {
-    opentelemetry::proto::trace::v1::TracesData data;
-    Status st = model::combine_segments(payload, &data);
-    if (!st.is_ok()) return Status::ok();  // a record that does not parse is skipped, as on replay
-    bytes += payload.size();
-    builder->add_trace(id, data);
-    if (builder->spans() >= kRowGroupSpans) return flush();
-    return Status::ok();
-  });
-  TEMPO_RETURN_IF_ERROR(s);
-  return flush();
+    stats->spans_inspected += g.table->span_count();
+    stats->traces_inspected += g.table->trace_count();
+    TEMPO_RETURN_IF_ERROR(fn(columnar::RowGroup{*g.table, g.skip.get()}));
+  }
+  return Status::ok();
 }
 
 }  // namespace tempo::ingester

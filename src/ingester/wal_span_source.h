@@ -1,6 +1,7 @@
 #pragma once
-// A WAL block as a search source: its traces decoded from the WAL file and turned into
-// SpanTable row groups on each scan, so a span is searchable as soon as it is acknowledged.
+// A WAL block as a search source: its traces as SpanTable row groups, decoded from the WAL
+// file and kept by the block's LiveTables between searches, so a span is searchable as soon
+// as it is acknowledged and a search decodes only what arrived since the last one.
 
 #include <memory>
 
@@ -11,15 +12,14 @@ namespace tempo::ingester {
 
 class WalSpanSource : public columnar::SpanSource {
  public:
-  // Row groups are cut at about this many spans.
-  static constexpr size_t kRowGroupSpans = 8192;
-
-  explicit WalSpanSource(std::shared_ptr<const WalBlock> block) : block_(std::move(block)) {}
+  WalSpanSource(std::shared_ptr<const WalBlock> block, std::shared_ptr<LiveCacheBudget> budget)
+      : block_(std::move(block)), budget_(std::move(budget)) {}
   Status scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
               const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override;
 
  private:
   std::shared_ptr<const WalBlock> block_;
+  std::shared_ptr<LiveCacheBudget> budget_;
 };
 
 }  // namespace tempo::ingester

@@ -186,15 +186,27 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
     std::vector<SearchTrace> rendered;
     Status s = sources[i]->scan(
         q->columns(), [&](const columnar::RowGroupStats& rs) { return q->may_match(rs); },
-        [&](SpanTable& t) -> Status {
+        [&](const columnar::RowGroup& g) -> Status {
+          const SpanTable& t = g.table;
           if (timed_out(started)) {
             stop = true;
             return timeout_status();
           }
           matches.clear();
           rendered.clear();
-          q->evaluate(t, req.start_ns, req.end_ns, &matches);
+          q->evaluate(g, req.start_ns, req.end_ns, &matches);
           if (matches.empty()) return stop.load() ? kEnough : Status::ok();
+          {
+            // Render no more than could still make the cut: a group can match far more
+            // traces than the limit asks for.
+            std::lock_guard<std::mutex> lock(mu);
+            const size_t room = found.size() >= limit ? 0 : limit - found.size();
+            if (room == 0) {
+              stop = true;
+              return kEnough;
+            }
+            if (matches.size() > room) matches.resize(room);
+          }
           render(t, *q, req, matches, &rendered);
           std::lock_guard<std::mutex> lock(mu);
           for (auto& r : rendered) {

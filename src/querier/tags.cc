@@ -60,7 +60,7 @@ Status Querier::search_tags(std::string_view tenant, const TagsRequest& req, Tag
           }
           return false;
         },
-        [](SpanTable&) { return Status::ok(); }, &stats));
+        [](const columnar::RowGroup&) { return Status::ok(); }, &stats));
   }
   for (int i = 0; i < 5; ++i) {
     if (!wants(req.scope, scopes[i].first)) continue;
@@ -115,9 +115,10 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
     traceql::AttributeReader reader(tag);
     Status st = src->scan(
         q->columns(), [&](const columnar::RowGroupStats& rs) { return q->may_match(rs); },
-        [&](SpanTable& t) -> Status {
+        [&](const columnar::RowGroup& g) -> Status {
+          const SpanTable& t = g.table;
           matches.clear();
-          q->evaluate(t, req.start_ns, req.end_ns, &matches);
+          q->evaluate(g, req.start_ns, req.end_ns, &matches);
           reader.bind(t);
           for (const auto& m : matches) {
             for (const auto& ss : m.spansets) {

@@ -641,8 +641,9 @@ bool CompiledQuery::may_match(const columnar::RowGroupStats& stats) const {
   return els.empty() || element_may_match(els.front(), stats);
 }
 
-void CompiledQuery::evaluate(const SpanTable& table, uint64_t start_ns, uint64_t end_ns,
-                             std::vector<TraceMatch>* out) const {
+void CompiledQuery::evaluate(const columnar::RowGroup& group, uint64_t start_ns,
+                             uint64_t end_ns, std::vector<TraceMatch>* out) const {
+  const SpanTable& table = group.table;
   RowCtx ctx(table, impl_->shared);
   std::unordered_map<const SpansetFilter*, std::vector<uint8_t>> masks;
   const auto& els = impl_->root.pipeline.elements;
@@ -650,7 +651,7 @@ void CompiledQuery::evaluate(const SpanTable& table, uint64_t start_ns, uint64_t
       els.empty() ? nullptr : std::get_if<SpansetFilter>(&els.front().node);
   for (uint32_t t = 0; t < table.trace_count(); ++t) {
     const uint32_t b = table.traces.span_begin[t], e = table.traces.span_end[t];
-    if (b == e) continue;
+    if (b == e || group.skipped(t)) continue;
     if (start_ns && table.traces.end[t] < start_ns) continue;
     if (end_ns && table.traces.start[t] > end_ns) continue;
     TraceEval te{ctx, masks, b, e};

@@ -244,7 +244,8 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     size_t traces_seen = 0;
     REQUIRE(r->scan(
                  all, nullptr,
-                 [&](SpanTable& t) {
+                 [&](const columnar::RowGroup& g) {
+                   const SpanTable& t = g.table;
                    SpanTable want;
                    build(traces, t.traces.id, &want);
                    check_everything(t, want);
@@ -270,7 +271,8 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     cols.attr_keys[static_cast<int>(AttrOwner::kSpan)] = {"attr.s0", "no.such.key"};
     REQUIRE(r->scan(
                  cols, nullptr,
-                 [&](SpanTable& t) {
+                 [&](const columnar::RowGroup& g) {
+                   const SpanTable& t = g.table;
                    SpanTable want;
                    build(traces, t.traces.id, &want);
                    check_always_loaded(t, want);
@@ -299,7 +301,8 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
     cols.all_attrs[static_cast<int>(AttrOwner::kSpan)] = true;
     REQUIRE(r->scan(
                  cols, nullptr,
-                 [&](SpanTable& t) {
+                 [&](const columnar::RowGroup& g) {
+                   const SpanTable& t = g.table;
                    SpanTable want;
                    build(traces, t.traces.id, &want);
                    check_always_loaded(t, want);
@@ -334,7 +337,8 @@ TEST_CASE(
                [&](const columnar::RowGroupStats& st) {
                  return st.strings != nullptr;  // checked below against the loaded table
                },
-               [&](SpanTable& t) {
+               [&](const columnar::RowGroup& g) {
+                   const SpanTable& t = g.table;
                  group_ids.push_back(t.traces.id);
                  return Status::ok();
                },
@@ -370,7 +374,7 @@ TEST_CASE(
                  }
                  return false;
                },
-               [&](SpanTable&) { return Status::internal("skipped groups are not loaded"); },
+               [&](const columnar::RowGroup&) { return Status::internal("skipped groups are not loaded"); },
                nullptr)
               .is_ok());
   CHECK(g == meta.total_records);
@@ -384,7 +388,7 @@ TEST_CASE(
       r->scan(
            cols,
            [](const columnar::RowGroupStats& st) { return st.strings->find("absent").has_value(); },
-           [](SpanTable&) { return Status::internal("nothing matches"); }, &stats)
+           [](const columnar::RowGroup&) { return Status::internal("nothing matches"); }, &stats)
           .is_ok());
   CHECK(stats.row_groups == meta.total_records);
   CHECK(stats.row_groups_skipped == meta.total_records);
@@ -454,7 +458,8 @@ TEST_CASE("vcpp1 blocks stay readable by ID and as a span source") {
   size_t seen = 0;
   REQUIRE(r->scan(
                cols, nullptr,
-               [&](SpanTable& t) {
+               [&](const columnar::RowGroup& g) {
+                   const SpanTable& t = g.table;
                  SpanTable want;
                  build(traces, t.traces.id, &want);
                  check_everything(t, want);
@@ -469,7 +474,7 @@ TEST_CASE("vcpp1 blocks stay readable by ID and as a span source") {
   stats = {};
   REQUIRE(r->scan(
                cols, [](const columnar::RowGroupStats&) { return false; },
-               [](SpanTable&) { return Status::internal("skipped"); }, &stats)
+               [](const columnar::RowGroup&) { return Status::internal("skipped"); }, &stats)
               .is_ok());
   CHECK(stats.row_groups_skipped == meta.total_records);
 }
@@ -513,7 +518,7 @@ TEST_CASE("vcpp2: damaged or truncated objects are corruption, never a crash") {
     ColumnSet all;
     all.everything = true;
     Status s = r->scan(
-        all, nullptr, [](SpanTable&) { return Status::ok(); }, nullptr);
+        all, nullptr, [](const columnar::RowGroup&) { return Status::ok(); }, nullptr);
     if (c.object != "bloom-0") CHECK(s.is(Status::Code::kCorruption));
     size_t bad = 0;
     for (const auto& [id, data] : traces) {

@@ -58,8 +58,17 @@ void compute_stats(const SpanTable& t, RowGroupStats* out);
 
 // Decides from statistics whether to read a row group (true = read it).
 using RowGroupFilter = std::function<bool(const RowGroupStats&)>;
-// Receives each loaded row group; may move from the table. A non-ok status stops the scan.
-using RowGroupFn = std::function<Status(SpanTable&)>;
+// One loaded row group as a scan hands it over. `skip_traces`, when set, marks trace rows
+// the consumer must ignore: a cached live table may hold an older copy of a trace that has
+// grown since, and the current copy comes in another group of the same scan.
+struct RowGroup {
+  const SpanTable& table;
+  const std::vector<uint8_t>* skip_traces = nullptr;
+
+  bool skipped(uint32_t trace_row) const { return skip_traces && (*skip_traces)[trace_row]; }
+};
+// Receives each loaded row group. A non-ok status stops the scan.
+using RowGroupFn = std::function<Status(const RowGroup&)>;
 
 struct ScanStats {
   uint64_t row_groups = 0, row_groups_skipped = 0;

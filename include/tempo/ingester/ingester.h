@@ -35,6 +35,8 @@ struct IngesterOptions {
   uint64_t max_block_bytes = 500ULL << 20;
   std::chrono::nanoseconds max_block_duration = std::chrono::minutes(30);
   int concurrent_flushes = 2;
+  // Memory that search may keep of WAL blocks in columnar form between queries (all tenants).
+  int64_t live_search_cache_bytes = 512LL << 20;
   bool wal_sync = true;  // false only in tests and benchmarks
   // Tempo's per-tenant ingestion limits; 0 means none. A trace may grow by at most
   // max_bytes_per_trace (serialized OTLP) while it is live; a tenant may have at most
@@ -49,6 +51,7 @@ struct IngesterOptions {
 using BlockFlushedFn = std::function<void(const block::BlockMeta&)>;
 
 class TenantInstance;
+struct LiveCacheBudget;
 class WalBlock;
 
 class Ingester : public Pusher, public LiveReader {
@@ -86,6 +89,7 @@ class Ingester : public Pusher, public LiveReader {
   Status flush_one(const std::shared_ptr<WalBlock>& block, TenantInstance& owner);
 
   IngesterOptions options_;
+  std::shared_ptr<LiveCacheBudget> live_budget_;  // shared with the WAL blocks' caches
   backend::Backend& backend_;
   BlockFlushedFn on_flushed_;
 

@@ -69,6 +69,11 @@ class CompiledQuery {
   // Appends every matching trace of `table` whose time range overlaps [start_ns, end_ns]
   // (0 = unbounded), in row order.
   void evaluate(const columnar::SpanTable& table, uint64_t start_ns, uint64_t end_ns,
+                std::vector<TraceMatch>* out) const {
+    evaluate(columnar::RowGroup{table}, start_ns, end_ns, out);
+  }
+  // The same over a scan's row group: trace rows the group marks skipped are ignored.
+  void evaluate(const columnar::RowGroup& group, uint64_t start_ns, uint64_t end_ns,
                 std::vector<TraceMatch>* out) const;
   // Attributes a result span carries: those the filters read, then select()'s, each once.
   const std::vector<Attribute>& result_attributes() const;

@@ -89,7 +89,7 @@ class Reader final : public FormatReader {
       }
       stats->traces_inspected += table.trace_count();
       stats->spans_inspected += table.span_count();
-      TEMPO_RETURN_IF_ERROR(fn(table));
+      TEMPO_RETURN_IF_ERROR(fn(columnar::RowGroup{table}));
     }
     return Status::ok();
   }

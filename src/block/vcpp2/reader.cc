@@ -293,7 +293,7 @@ class Reader final : public FormatReader {
       TEMPO_RETURN_IF_ERROR(annotate(d.decode(g), g));
       stats->traces_inspected += d.table.trace_count();
       stats->spans_inspected += d.table.span_count();
-      TEMPO_RETURN_IF_ERROR(fn(d.table));
+      TEMPO_RETURN_IF_ERROR(fn(columnar::RowGroup{d.table}));
     }
     return Status::ok();
   }
