@@ -74,7 +74,8 @@ if [[ $(curl -s "localhost:$http_port/ready" || true) != ready ]]; then
 fi
 
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status"; }
-rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$pid/status"; }
+# RSS split into anonymous memory (heap) and file pages (mapped WAL/blocks, reclaimable).
+rss_mb() { awk '/VmRSS|RssAnon|RssFile/ {v[$1]=$2/1024} END {printf "%.1f (anon %.1f, file %.1f)", v["VmRSS:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$pid/status"; }
 # Resets VmHWM to the current RSS (Linux >= 4.0); says so when the kernel refuses.
 reset_hwm() { echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || echo "(could not reset VmHWM: peak includes earlier phases)"; }
 blocks() { find "$dir/blocks" -name meta.json 2>/dev/null | wc -l; }
@@ -97,6 +98,7 @@ echo "server RSS after ingest: $(rss_mb) MB, peak during ingest: $(hwm_mb) MB;" 
 echo "== search over live data (WAL, before /flush), start=$start end=$end"
 reset_hwm
 "${search[@]}"
+echo "server RSS after live searches: $(rss_mb) MB"
 
 echo "== flush"
 t0=$(date +%s.%N)
