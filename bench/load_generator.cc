@@ -1,16 +1,26 @@
 // Load generator: sends trace batches over OTLP/gRPC, OTLP/HTTP or Zipkin v2 JSON
 // (--target=zipkin, --endpoint=<host>:9411) and prints spans/s,
-// requests/s, payload MB/s, errors and the server's RSS. Requests are serialized once and only
-// their trace IDs are patched per request, so the generator's own CPU stays small and the
-// figures describe the server.
+// requests/s, payload MB/s, errors and the server's RSS.
+//
+// Two data shapes:
+//  - `--shape=ingest` (default): requests are serialized once and only their trace IDs are
+//    patched per request, so the generator's own CPU stays small and the figures describe the
+//    server.
+//  - `--shape=search`: the traces of tests/testing/trace_gen.h (8 services, 200 span names,
+//    10 spans/trace, 12 typed attributes/span, log-uniform durations), the shape real Tempo's
+//    search was measured with. Every request is whole traces, and trace n is sent by
+//    connection n mod C only, so the set sent is exactly traces 0..N-1, whatever C is. These
+//    are built per request, which costs the generator about as much CPU as protobuf encoding.
 //
 //   load_generator --target=grpc --endpoint=127.0.0.1:4317 --connections=4
 //                  --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration=30
 //                  --server-pid=$(pidof tempo)
+//   load_generator --shape=search --total-spans=1200000 --base-time=$(date +%s)
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,10 +36,12 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/server/http_client.h"
+#include "testing/trace_gen.h"
 
 namespace {
 
 struct Options {
+  std::string shape = "ingest";  // ingest | search
   std::string target = "grpc";
   std::string endpoint = "127.0.0.1:4317";
   int connections = 4;
@@ -40,6 +52,10 @@ struct Options {
   uint64_t total_spans = 0;  // 0 = run for `duration`
   int server_pid = 0;
   std::string ids_out;
+  // --shape=search: unix seconds at which trace 0 starts (trace n starts n ms later);
+  // 0 means now, so blocks are not past any retention the server applies.
+  uint64_t base_time_s = 0;
+  bool spans_per_trace_set = false, attributes_set = false;
 };
 
 bool flag(const std::string& arg, const char* name, std::string* value) {
@@ -53,7 +69,9 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i], v;
-    if (flag(a, "target", &v))
+    if (flag(a, "shape", &v))
+      o.shape = v;
+    else if (flag(a, "target", &v))
       o.target = v;
     else if (flag(a, "endpoint", &v))
       o.endpoint = v;
@@ -61,10 +79,14 @@ Options parse(int argc, char** argv) {
       o.connections = std::stoi(v);
     else if (flag(a, "batch-spans", &v))
       o.batch_spans = std::stoi(v);
-    else if (flag(a, "spans-per-trace", &v))
+    else if (flag(a, "spans-per-trace", &v)) {
       o.spans_per_trace = std::stoi(v);
-    else if (flag(a, "attributes", &v))
+      o.spans_per_trace_set = true;
+    } else if (flag(a, "attributes", &v)) {
       o.attributes = std::stoi(v);
+      o.attributes_set = true;
+    } else if (flag(a, "base-time", &v))
+      o.base_time_s = std::stoull(v);
     else if (flag(a, "duration", &v))
       o.duration = std::stod(v);
     else if (flag(a, "total-spans", &v))
@@ -77,6 +99,19 @@ Options parse(int argc, char** argv) {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       std::exit(2);
     }
+  }
+  if (o.shape == "search") {
+    if (o.target == "zipkin") {
+      std::fprintf(stderr, "--shape=search sends OTLP: use --target=grpc or --target=http\n");
+      std::exit(2);
+    }
+    // trace_gen's shape unless asked otherwise.
+    const tempo::testing::GenOptions defaults;
+    if (!o.spans_per_trace_set) o.spans_per_trace = defaults.spans_per_trace;
+    if (!o.attributes_set) o.attributes = defaults.attrs_per_span;
+  } else if (o.shape != "ingest") {
+    std::fprintf(stderr, "unknown --shape=%s (ingest or search)\n", o.shape.c_str());
+    std::exit(2);
   }
   return o;
 }
@@ -98,9 +133,10 @@ Template build_zipkin_template(const Options& o, int connection) {
     std::snprintf(m, sizeof m, "e79a5c11%08x%08x3b77c205", t, connection);
     markers.push_back(m);
   }
-  const uint64_t now_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                    std::chrono::system_clock::now().time_since_epoch())
-                                                    .count());
+  const uint64_t now_us =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
   std::string b = "[";
   for (int i = 0; i < o.batch_spans; ++i) {
     const int t = i / o.spans_per_trace;
@@ -112,10 +148,10 @@ Template build_zipkin_template(const Options& o, int connection) {
       b += ids;
     }
     b += ",\"name\":\"operation-" + std::to_string(i % 7) + "\",\"kind\":\"" +
-         (i % o.spans_per_trace == 0 ? "SERVER" : "CLIENT") + "\",\"timestamp\":" +
-         std::to_string(now_us + static_cast<uint64_t>(i)) + ",\"duration\":250" +
-         ",\"localEndpoint\":{\"serviceName\":\"loadgen-" + std::to_string(connection) +
-         "\"},\"tags\":{";
+         (i % o.spans_per_trace == 0 ? "SERVER" : "CLIENT") +
+         "\",\"timestamp\":" + std::to_string(now_us + static_cast<uint64_t>(i)) +
+         ",\"duration\":250" + ",\"localEndpoint\":{\"serviceName\":\"loadgen-" +
+         std::to_string(connection) + "\"},\"tags\":{";
     for (int a = 0; a < o.attributes; ++a) {
       b += std::string(a ? "," : "") + "\"attr." + std::to_string(a) + "\":\"value-" +
            std::to_string((i * 31 + a) % 100) + "\"";
@@ -198,6 +234,43 @@ Template build_template(const Options& o, int connection) {
   return tpl;
 }
 
+// --shape=search: whole traces of trace_gen's sequence for one connection, traces c, c+C,
+// c+2C, ... below `total_traces` (endless when 0), `per_request` of them per request.
+class SearchShapeSource {
+ public:
+  SearchShapeSource(const Options& o, int connection, uint64_t total_traces)
+      : next_(static_cast<uint64_t>(connection)),
+        stride_(static_cast<uint64_t>(o.connections)),
+        total_(total_traces),
+        per_request_(std::max(1, o.batch_spans / o.spans_per_trace)) {
+    gen_.spans_per_trace = o.spans_per_trace;
+    gen_.attrs_per_span = o.attributes;
+    gen_.base_time_ns = o.base_time_s * 1000000000ULL;
+  }
+
+  // The next request into *body (and its trace IDs, hex, one a line, into *id_lines when
+  // asked); false once this connection has sent its share.
+  bool next(std::string* body, uint64_t* spans, std::string* id_lines) {
+    body->clear();
+    *spans = 0;
+    for (int t = 0; t < per_request_ && (total_ == 0 || next_ < total_); ++t, next_ += stride_) {
+      tempo::testing::GeneratedTrace g = tempo::testing::generate_trace(gen_, next_);
+      // TracesData and ExportTraceServiceRequest both carry resource_spans as field 1, and
+      // concatenated protobuf messages parse as their merge: appending each trace's bytes
+      // builds the request without copying the spans into another message.
+      g.data.AppendToString(body);
+      *spans += static_cast<uint64_t>(gen_.spans_per_trace);
+      if (id_lines) *id_lines += g.id.hex() + "\n";
+    }
+    return *spans > 0;
+  }
+
+ private:
+  tempo::testing::GenOptions gen_;
+  uint64_t next_, stride_, total_;
+  int per_request_;
+};
+
 // A /proc/PID/status size field in MB; -1 when there is no --server-pid or no such field.
 double rss_mb(int pid, const char* field) {
   if (pid <= 0) return -1;
@@ -230,13 +303,33 @@ int main(int argc, char** argv) {
       o.total_spans ? (o.total_spans + o.batch_spans - 1) / o.batch_spans : 0;
   std::atomic<uint64_t> requests_started{0};
 
+  const bool search_shape = o.shape == "search";
+  if (search_shape && o.base_time_s == 0) {
+    o.base_time_s = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+  }
+  const uint64_t search_traces =
+      o.total_spans ? (o.total_spans + o.spans_per_trace - 1) / o.spans_per_trace : 0;
+  if (search_shape) {
+    std::printf("shape=search traces=%llu base_time=%llu spans_per_trace=%d attributes=%d\n",
+                static_cast<unsigned long long>(search_traces),
+                static_cast<unsigned long long>(o.base_time_s), o.spans_per_trace, o.attributes);
+  }
+
   std::vector<std::thread> workers;
   for (int w = 0; w < o.connections; ++w) {
     workers.emplace_back([&, w] {
-      Template tpl = build_template(o, w);
+      Template tpl;
+      std::unique_ptr<SearchShapeSource> source;
+      if (search_shape) {
+        source = std::make_unique<SearchShapeSource>(o, w, search_traces);
+      } else {
+        tpl = build_template(o, w);
+      }
       std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(w) << 32));
       std::string body = tpl.bytes;
-      std::string line;
+      uint64_t request_spans = static_cast<uint64_t>(o.batch_spans);
       std::shared_ptr<grpc::Channel> channel;
       std::unique_ptr<grpc::GenericStub> stub;
       std::unique_ptr<tempo::server::HttpClient> http;
@@ -249,10 +342,14 @@ int main(int argc, char** argv) {
         http = std::make_unique<tempo::server::HttpClient>(host, port);
       }
       while (!stop) {
-        if (requests_limit && requests_started.fetch_add(1) >= requests_limit) break;
-        // Fresh random trace IDs for this request.
         std::string id_lines;
-        for (int t = 0; t < traces_per_request; ++t) {
+        if (source) {
+          if (!source->next(&body, &request_spans, ids.is_open() ? &id_lines : nullptr)) break;
+        } else if (requests_limit && requests_started.fetch_add(1) >= requests_limit) {
+          break;
+        }
+        // Fresh random trace IDs for this request.
+        for (int t = 0; !source && t < traces_per_request; ++t) {
           uint64_t a = rng(), b = rng();
           if (tpl.hex_ids) {
             char hex[40];
@@ -301,7 +398,7 @@ int main(int argc, char** argv) {
           }
         }
         if (ok) {
-          c.spans += static_cast<uint64_t>(o.batch_spans);
+          c.spans += request_spans;
           c.requests++;
           c.bytes += body.size();
           if (ids.is_open()) {
@@ -344,11 +441,11 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   reporter.join();
   std::printf(
-      "summary target=%s connections=%d batch_spans=%d spans_per_trace=%d attributes=%d "
+      "summary shape=%s target=%s connections=%d batch_spans=%d spans_per_trace=%d attributes=%d "
       "seconds=%.1f spans=%llu spans/s=%.0f requests/s=%.0f MB/s=%.2f errors=%llu "
       "server_rss_mb=%.1f server_peak_rss_mb=%.1f\n",
-      o.target.c_str(), o.connections, o.batch_spans, o.spans_per_trace, o.attributes, secs,
-      static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
+      o.shape.c_str(), o.target.c_str(), o.connections, o.batch_spans, o.spans_per_trace,
+      o.attributes, secs, static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
       c.requests.load() / secs, c.bytes.load() / secs / 1e6,
       static_cast<unsigned long long>(c.errors.load()), rss_mb(o.server_pid, "VmRSS"),
       rss_mb(o.server_pid, "VmHWM"));
