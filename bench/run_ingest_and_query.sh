@@ -84,7 +84,7 @@ stop_server
 echo "== load ${spans} spans with their trace IDs, flush to blocks"
 start_server query
 "${load[@]}" --total-spans="$spans" --ids-out="$dir/ids.txt" --server-pid="$pid" | tail -1
-curl -sf "localhost:$http_port/flush" >/dev/null
+curl -sf -X POST "localhost:$http_port/flush" >/dev/null
 echo "blocks: $(find "$dir/query/blocks" -name meta.json | wc -l)," \
   "block bytes: $(du -sb "$dir/query/blocks" | cut -f1), traces: $(wc -l <"$dir/ids.txt")"
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -11,7 +12,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "app/flags.h"
 #include "tempo/backend/backend.h"
@@ -29,6 +29,7 @@
 #include "tempo/receiver/jaeger.h"
 #include "tempo/receiver/otlp_http.h"
 #include "tempo/receiver/zipkin.h"
+#include "tempo/server/executor.h"
 #include "tempo/server/grpc_server.h"
 #include "tempo/server/http_server.h"
 
@@ -74,11 +75,18 @@ class App {
   std::unique_ptr<receiver::JaegerGrpcReceiver> jaeger_grpc_;
 
   // Members are destroyed in reverse order, so everything below holds sockets or handlers
-  // of io_ or posts work to workers_, and must go first: the agents' UDP sockets and the
+  // of io_ or posts work to the executors, and must go first: the agents' UDP sockets and the
   // servers' acceptors deregister from io_'s reactor when destroyed, which would be a
   // use-after-free once io_ is gone.
   asio::io_context io_;
-  std::unique_ptr<asio::thread_pool> workers_;
+  // One bounded executor per kind of work, so a flood of one kind is refused (429/503, or a
+  // dropped datagram) instead of queueing in front of the others. /ready and /metrics run
+  // inline on the network threads and never wait for any of them.
+  std::unique_ptr<server::BoundedExecutor> ingest_;  // HTTP receivers
+  std::unique_ptr<server::BoundedExecutor> query_;   // API reads
+  std::unique_ptr<server::BoundedExecutor> admin_;   // /flush, /shutdown
+  std::unique_ptr<server::BoundedExecutor> udp_;     // Jaeger agent datagrams
+  std::shared_ptr<server::BodyBudget> body_budget_;  // shared by every HTTP listener
   std::vector<std::thread> io_threads_;
   std::vector<std::unique_ptr<receiver::JaegerAgentReceiver>> jaeger_agents_;
   std::vector<std::unique_ptr<server::GrpcServer>> grpc_servers_;
@@ -153,7 +161,14 @@ Status App::start() {
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
   retention_->start();
 
-  workers_ = std::make_unique<asio::thread_pool>(4);
+  ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);
+  query_ = std::make_unique<server::BoundedExecutor>("query", 4, 64);
+  admin_ = std::make_unique<server::BoundedExecutor>("admin", 2, 8);
+  udp_ = std::make_unique<server::BoundedExecutor>("udp", 2, 1024);
+  if (cfg_.server.http_max_request_bytes_in_flight > 0) {
+    body_budget_ = std::make_shared<server::BodyBudget>(
+        static_cast<uint64_t>(cfg_.server.http_max_request_bytes_in_flight));
+  }
   TEMPO_RETURN_IF_ERROR(start_http());
   TEMPO_RETURN_IF_ERROR(start_grpc());
 
@@ -194,6 +209,7 @@ Status App::start_http() {
   ao.multitenancy_enabled = cfg_.multitenancy_enabled;
   ao.http_api_prefix = cfg_.http_api_prefix;
   ao.search = search_limits();
+  ao.admin_endpoints = cfg_.server.admin_endpoints_enabled;
   frontend::ApiHooks hooks;
   hooks.ready = [this] { return ready_.load(); };
   hooks.shutdown = [this] { request_stop(); };
@@ -209,6 +225,7 @@ Status App::start_http() {
   api.options.read_timeout = secs(cfg_.server.http_server_read_timeout);
   api.options.write_timeout = secs(cfg_.server.http_server_write_timeout);
   api.options.idle_timeout = secs(cfg_.server.http_server_idle_timeout);
+  api.options.body_budget = body_budget_;  // the other listeners copy the API's options
   api_->register_routes(api.router);
 
   const bool mt = cfg_.multitenancy_enabled;
@@ -245,7 +262,9 @@ Status App::start_http() {
     http_listeners_[0].what += ",grpc_streaming";
   }
   for (auto& l : http_listeners_) {
-    auto srv = std::make_unique<server::HttpServer>(io_, *workers_, l.options, std::move(l.router));
+    auto srv = std::make_unique<server::HttpServer>(
+        io_, server::HttpExecutors{query_.get(), ingest_.get(), admin_.get()}, l.options,
+        std::move(l.router));
     TEMPO_RETURN_IF_ERROR(srv->start());
     log::info("http listening", {{"serves", l.what},
                                  {"addr", l.options.address + ":" + std::to_string(srv->port())}});
@@ -258,8 +277,8 @@ Status App::start_http() {
         std::tuple{&rc.jaeger_thrift_binary, model::ThriftProtocol::kBinary, "thrift_binary"}}) {
     if (!receiver->enabled) continue;
     TEMPO_RETURN_IF_ERROR(server::parse_endpoint(receiver->endpoint, &host, &port));
-    auto agent = std::make_unique<receiver::JaegerAgentReceiver>(io_, *workers_, *distributor_,
-                                                                 mt, protocol);
+    auto agent = std::make_unique<receiver::JaegerAgentReceiver>(io_, *udp_, *distributor_, mt,
+                                                                 protocol);
     TEMPO_RETURN_IF_ERROR(agent->start(host, port));
     log::info("jaeger agent udp listening",
               {{"transport", name}, {"addr", host + ":" + std::to_string(agent->port())}});
@@ -389,11 +408,37 @@ int App::wait_and_stop() {
   stop_requested_.get_future().wait();
   ready_ = false;
 
+  // Everything below is bounded by server.graceful_shutdown_timeout, whatever the backend
+  // does: past it the process exits. Nothing acknowledged is lost by that, since every
+  // accepted span is already in the WAL, which is replayed on start.
+  const auto timeout = cfg_.server.graceful_shutdown_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(done_mu);
+    if (done_cv.wait_until(lock, deadline, [&] { return done; })) return;
+    log::error("graceful shutdown did not finish within server.graceful_shutdown_timeout; "
+               "exiting now (unflushed data stays in the wal and is replayed on start)",
+               {{"timeout", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               timeout).count()) + "ms"}});
+    std::_Exit(1);
+  });
+  auto remaining_ms = [&] {
+    return static_cast<int>(std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(
+               deadline - std::chrono::steady_clock::now())
+               .count()));
+  };
+
   // Stop taking data first, then make everything accepted durable in blocks, then stop
   // answering queries.
-  for (auto& g : grpc_servers_) g->stop();
+  for (auto& g : grpc_servers_) g->stop(remaining_ms());
   for (auto& a : jaeger_agents_) a->stop();
   for (size_t i = 1; i < http_servers_.size(); ++i) http_servers_[i]->stop();
+  ingest_->stop();  // pushes already accepted finish before the flush
+  udp_->stop();
   int code = 0;
   Status s = ingester_->flush();
   if (!s.is_ok()) {
@@ -406,7 +451,14 @@ int App::wait_and_stop() {
   signals.cancel();
   io_.stop();
   for (auto& t : io_threads_) t.join();
-  workers_->join();
+  query_->stop();
+  admin_->stop();
+  {
+    std::lock_guard<std::mutex> lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  watchdog.join();
   log::info("Tempo stopped");
   return code;
 }

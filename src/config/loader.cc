@@ -88,6 +88,9 @@ Status read_server(const YamlReader& r, ServerConfig* s) {
   TEMPO_RETURN_IF_ERROR(r.duration("server.http_server_idle_timeout", &s->http_server_idle_timeout));
   TEMPO_RETURN_IF_ERROR(
       r.duration("server.graceful_shutdown_timeout", &s->graceful_shutdown_timeout));
+  TEMPO_RETURN_IF_ERROR(r.integer("server.http_max_request_bytes_in_flight",
+                                  &s->http_max_request_bytes_in_flight));
+  TEMPO_RETURN_IF_ERROR(r.boolean("server.admin_endpoints_enabled", &s->admin_endpoints_enabled));
   return Status::ok();
 }
 

@@ -10,7 +10,8 @@
 //           "unit" reports the whole map as one unsupported feature (one warning, not one per
 //           key inside), "acted" means the map's presence alone changes behaviour (receivers)
 // Blocks Tempo repeats verbatim in several places live once under .templates and are referred
-// to by YAML alias. schema.cc turns this text into the SchemaNode tree; a key added here is
+// to by YAML alias. Two keys under `server:` are this build's own, not Tempo's:
+// admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md). schema.cc turns this text into the SchemaNode tree; a key added here is
 // checked from then on, and the loader reads only the acted ones.
 
 #include "config/schema.h"
@@ -832,6 +833,7 @@ query_frontend:
     request_with_weights: known
     retry_with_weights: known
 server:
+  admin_endpoints_enabled: acted
   cluster_validation:
     additional_labels: known
     grpc:
@@ -844,7 +846,7 @@ server:
       soft_validation: known
     label: known
   create_new_traces: known
-  graceful_shutdown_timeout: known
+  graceful_shutdown_timeout: acted
   grpc_collect_max_streams_by_conn: known
   grpc_listen_address: acted
   grpc_listen_conn_limit: known
@@ -871,6 +873,7 @@ server:
   http_listen_network: known
   http_listen_port: acted
   http_log_closed_connections_without_response_enabled: known
+  http_max_request_bytes_in_flight: acted
   http_path_prefix: known
   http_server_idle_timeout: acted
   http_server_read_header_timeout: known

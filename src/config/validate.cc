@@ -80,6 +80,18 @@ Status validate(const Config& c) {
   if (otlp.http.max_request_body_size <= 0) {
     return bad("distributor.receivers.otlp.protocols.http.max_request_body_size must be positive");
   }
+  const int64_t budget = c.server.http_max_request_bytes_in_flight;
+  if (budget < 0) return bad("server.http_max_request_bytes_in_flight must not be negative");
+  if (budget > 0 && budget < otlp.http.max_request_body_size) {
+    return bad("server.http_max_request_bytes_in_flight (" + std::to_string(budget) +
+               ") must be at least distributor.receivers.otlp.protocols.http."
+               "max_request_body_size (" +
+               std::to_string(otlp.http.max_request_body_size) +
+               "), or no request of the largest allowed size could ever be read");
+  }
+  if (c.server.graceful_shutdown_timeout <= Duration::zero()) {
+    return bad("server.graceful_shutdown_timeout must be positive");
+  }
   const auto& i = c.ingester;
   if (i.max_block_bytes <= 0) return bad("ingester.max_block_bytes must be positive");
   if (i.max_block_duration <= Duration::zero()) {

@@ -104,12 +104,13 @@ Status Distributor::push(
     std::string_view tenant,
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
     size_t request_bytes, std::string_view receiver, std::string_view transport,
-    PushResult* out) {
+    PushResult* out, Charge charge) {
   auto start = std::chrono::steady_clock::now();
   const std::string tenant_s(tenant);
   const prometheus::Labels rl{{"receiver", std::string(receiver)},
                               {"transport", std::string(transport)}};
-  if (Status limited = limiter_->admit(tenant, request_bytes); !limited.is_ok()) {
+  Status limited = charge == Charge::kCharge ? limiter_->admit(tenant, request_bytes) : Status::ok();
+  if (!limited.is_ok()) {
     uint64_t spans = 0;
     for (const auto& rs : req.resource_spans())
       for (const auto& ss : rs.scope_spans()) spans += static_cast<uint64_t>(ss.spans_size());
@@ -181,6 +182,19 @@ Status Distributor::push(
   bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
   accepted_spans().Add(rl).Increment(static_cast<double>(out->accepted_spans));
   return Status::ok();
+}
+
+Status Distributor::admit(std::string_view tenant, size_t request_bytes,
+                          std::string_view receiver, std::string_view transport,
+                          const std::function<uint64_t()>& count_spans) {
+  Status limited = limiter_->admit(tenant, request_bytes);
+  if (limited.is_ok()) return limited;
+  const double spans = count_spans ? static_cast<double>(count_spans()) : 0;
+  discarded_spans().Add({{"reason", "rate_limited"}, {"tenant", std::string(tenant)}})
+      .Increment(spans);
+  refused_spans().Add({{"receiver", std::string(receiver)}, {"transport", std::string(transport)}})
+      .Increment(spans);
+  return limited;
 }
 
 }  // namespace tempo::distributor

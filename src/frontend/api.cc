@@ -64,8 +64,9 @@ void Api::register_routes(server::Router& router) {
   router.add("GET", p + "/api/v2/search/tag/{tagName...}/values",
              "api_v2_search_tag_tagname_values",
              [this](const server::HttpRequest& r) { return search_tag_values(r, true); });
-  router.add("GET", p + "/api/echo", "api_echo",
-             [](const server::HttpRequest&) { return text(200, "echo"); });
+  router.add(
+      "GET", p + "/api/echo", "api_echo",
+      [](const server::HttpRequest&) { return text(200, "echo"); }, server::Work::kInline);
   router.add("GET", p + "/api/status/buildinfo", "api_status_buildinfo",
              [](const server::HttpRequest&) {
                nlohmann::json j = {{"version", std::string(metrics::version())},
@@ -78,31 +79,38 @@ void Api::register_routes(server::Router& router) {
                res.content_type = "application/json";
                return res;
              });
-  router.add("GET", "/ready", "ready", [this](const server::HttpRequest&) {
-    if (hooks_.ready && !hooks_.ready()) return text(503, "Application is stopping");
-    return text(200, "ready");
-  });
-  router.add("GET", "/metrics", "metrics", [](const server::HttpRequest&) {
-    server::HttpResponse res = text(200, metrics::serialize_text());
-    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    return res;
-  });
+  router.add(
+      "GET", "/ready", "ready",
+      [this](const server::HttpRequest&) {
+        if (hooks_.ready && !hooks_.ready()) return text(503, "Application is stopping");
+        return text(200, "ready");
+      },
+      server::Work::kInline);
+  router.add(
+      "GET", "/metrics", "metrics",
+      [](const server::HttpRequest&) {
+        server::HttpResponse res = text(200, metrics::serialize_text());
+        res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return res;
+      },
+      server::Work::kInline);
+  if (!options_.admin_endpoints) return;
   auto flush = [this](const server::HttpRequest& r) {
     std::string tenant(r.query_param("tenant").value_or(""));
     Status s = ingester_.flush(tenant);
     if (!s.is_ok()) return text(500, s.message());
     return text(204, "");
   };
-  router.add("GET", "/flush", "flush", flush);
-  router.add("POST", "/flush", "flush", flush);
+  // POST only: a GET is something a crawler, a prefetching proxy or a stray link can send, and
+  // these change state (GET answers 405 with Allow: POST).
+  router.add("POST", "/flush", "flush", flush, server::Work::kAdmin);
   auto shutdown = [this](const server::HttpRequest&) {
     Status s = ingester_.flush();
     if (!s.is_ok()) return text(500, "error flushing: " + s.message());
     if (hooks_.shutdown) hooks_.shutdown();
     return text(200, "shutdown job acknowledged");
   };
-  router.add("GET", "/shutdown", "shutdown", shutdown);
-  router.add("POST", "/shutdown", "shutdown", shutdown);
+  router.add("POST", "/shutdown", "shutdown", shutdown, server::Work::kAdmin);
 }
 
 server::HttpResponse Api::trace_by_id(const server::HttpRequest& req, bool v2) {

@@ -4,6 +4,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <functional>
 #include <string_view>
 
 #include "tempo/distributor/distributor.h"
@@ -32,6 +33,16 @@ Status push_foreign(distributor::Distributor& distributor, bool multitenancy_ena
                     std::string_view org_id,
                     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
                     size_t request_bytes, std::string_view receiver, std::string_view transport);
+
+// Admission before work: resolves the tenant and charges `body` to its rate limit before
+// `decode` runs (`count_spans` counts the spans of a refused body without decoding it; may be
+// null), then pushes what `decode` produced, as push_foreign does.
+Status decode_and_push(
+    distributor::Distributor& distributor, bool multitenancy_enabled, std::string_view org_id,
+    std::string_view body, std::string_view receiver, std::string_view transport,
+    const std::function<uint64_t()>& count_spans,
+    const std::function<Status(opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest*)>&
+        decode);
 
 // The HTTP reply of a Zipkin or Jaeger HTTP receiver: 202 with no body on success, else the
 // status for the error (400, 401, 429 + Retry-After, 503, 500) with the message as text.

@@ -6,6 +6,7 @@
 
 #include "receiver/foreign_push.h"
 #include "tempo/observability/log.h"
+#include "tempo/observability/metrics.h"
 #include "tempo/receiver/jaeger.h"
 
 namespace tempo::receiver {
@@ -13,10 +14,26 @@ namespace tempo::receiver {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
+namespace {
+
+prometheus::Family<prometheus::Counter>& dropped_datagrams() {
+  static auto& f = metrics::counter_family(
+      "tempo_receiver_dropped_datagrams_total",
+      "Jaeger agent datagrams dropped unread because the UDP intake queue was full.");
+  return f;
+}
+
+}  // namespace
+
 struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, asio::thread_pool& w, distributor::Distributor& d, bool mt,
+  Impl(asio::io_context& io, server::BoundedExecutor& w, distributor::Distributor& d, bool mt,
        model::ThriftProtocol p)
-      : socket(io), workers(w), distributor(d), multitenancy(mt), protocol(p) {}
+      : socket(io), workers(w), distributor(d), multitenancy(mt), protocol(p),
+        dropped(dropped_datagrams().Add({{"transport", transport()}, {"reason", "queue_full"}})) {}
+
+  const char* transport() const {
+    return protocol == model::ThriftProtocol::kCompact ? "thrift_compact" : "thrift_binary";
+  }
 
   void receive() {
     socket.async_receive_from(
@@ -25,12 +42,19 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
           if (ec == asio::error::operation_aborted || !self->socket.is_open()) return;
           if (!ec) {
             // Decoding and the WAL write happen off the network thread; stop() waits for them.
+            // The intake queue is bounded: a flood beyond it is dropped here and counted (UDP
+            // has no back-pressure), instead of queueing without end in front of everything.
             self->inflight.fetch_add(1);
-            asio::post(self->workers, [self, datagram = std::string(self->buffer.data(), n)] {
+            bool queued = self->workers.try_post([self, datagram = std::string(self->buffer.data(), n)] {
               self->handle(datagram);
               std::lock_guard<std::mutex> lock(self->mu);
               if (self->inflight.fetch_sub(1) == 1) self->idle.notify_all();
             });
+            if (!queued) {
+              self->dropped.Increment();
+              std::lock_guard<std::mutex> lock(self->mu);
+              if (self->inflight.fetch_sub(1) == 1) self->idle.notify_all();
+            }
           }
           self->receive();
         });
@@ -41,13 +65,10 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
     // An exception escaping a worker of the shared pool would terminate the process, so one
     // datagram must never be able to throw past here; it is dropped and logged instead.
     try {
-      ConvertedRequest otlp;
-      s = model::jaeger_agent_datagram_to_otlp(datagram, protocol, otlp.get());
-      if (s.is_ok()) {
-        s = push_foreign(distributor, multitenancy, "", *otlp, datagram.size(), "jaeger",
-                         protocol == model::ThriftProtocol::kCompact ? "thrift_compact"
-                                                                     : "thrift_binary");
-      }
+      s = decode_and_push(distributor, multitenancy, "", datagram, "jaeger", transport(), nullptr,
+                          [&](auto* out) {
+                            return model::jaeger_agent_datagram_to_otlp(datagram, protocol, out);
+                          });
     } catch (const std::exception& e) {
       s = Status::internal(std::string("cannot handle datagram: ") + e.what());
     }
@@ -61,7 +82,7 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   udp::socket socket;
-  asio::thread_pool& workers;
+  server::BoundedExecutor& workers;
   distributor::Distributor& distributor;
   bool multitenancy;
   model::ThriftProtocol protocol;
@@ -70,9 +91,10 @@ struct JaegerAgentReceiver::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<int> inflight{0};
   std::mutex mu;
   std::condition_variable idle;
+  prometheus::Counter& dropped;
 };
 
-JaegerAgentReceiver::JaegerAgentReceiver(asio::io_context& io, asio::thread_pool& workers,
+JaegerAgentReceiver::JaegerAgentReceiver(asio::io_context& io, server::BoundedExecutor& workers,
                                          distributor::Distributor& distributor,
                                          bool multitenancy_enabled, model::ThriftProtocol protocol)
     : impl_(std::make_shared<Impl>(io, workers, distributor, multitenancy_enabled, protocol)) {}

@@ -5,7 +5,8 @@ namespace tempo::receiver {
 
 void JaegerThriftHttpReceiver::register_routes(server::Router& router) {
   router.add("POST", "/api/traces", "jaeger_api_traces",
-             [this](const server::HttpRequest& req) { return handle(req); });
+             [this](const server::HttpRequest& req) { return handle(req); },
+             server::Work::kIngest);
 }
 
 server::HttpResponse JaegerThriftHttpReceiver::handle(const server::HttpRequest& req) {
@@ -15,13 +16,11 @@ server::HttpResponse JaegerThriftHttpReceiver::handle(const server::HttpRequest&
         "unsupported content type \"" + ctype +
         "\"; send a thrift-binary jaeger batch as application/x-thrift"));
   }
-  ConvertedRequest otlp;
-  Status s = model::jaeger_thrift_batch_to_otlp(req.body, otlp.get());
-  if (s.is_ok()) {
-    s = push_foreign(distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), *otlp,
-                     req.body.size(), "jaeger", "thrift_http");
-  }
-  return foreign_http_reply(s);
+  // A refused Thrift batch is not counted in spans: that would take decoding it.
+  return foreign_http_reply(decode_and_push(
+      distributor_, multitenancy_enabled_, req.header("X-Scope-OrgID"), req.body, "jaeger",
+      "thrift_http", nullptr,
+      [&](auto* out) { return model::jaeger_thrift_batch_to_otlp(req.body, out); }));
 }
 
 }  // namespace tempo::receiver

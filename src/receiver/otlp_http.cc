@@ -2,6 +2,7 @@
 
 #include "tempo/model/otlp_json.h"
 #include "tempo/model/otlp_status.h"
+#include "tempo/model/span_count.h"
 
 namespace tempo::receiver {
 namespace {
@@ -28,8 +29,9 @@ server::HttpResponse error_response(OtlpEncoding enc, const Status& s) {
 }  // namespace
 
 void OtlpHttpReceiver::register_routes(server::Router& router) {
-  router.add("POST", "/v1/traces", "v1_traces",
-             [this](const server::HttpRequest& req) { return handle(req); });
+  router.add(
+      "POST", "/v1/traces", "v1_traces",
+      [this](const server::HttpRequest& req) { return handle(req); }, server::Work::kIngest);
 }
 
 server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
@@ -50,6 +52,14 @@ server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
   Status s = distributor::resolve_tenant(multitenancy_enabled_, req.header("X-Scope-OrgID"), &tenant);
   if (!s.is_ok()) return error_response(enc, s);
 
+  // Admission before work: decoding costs many times the body (JSON most), so a body over the
+  // tenant's rate limit is refused before it is decoded.
+  s = distributor_.admit(tenant, req.body.size(), "otlp", "http", [&] {
+    return enc == OtlpEncoding::kProtobuf ? model::count_otlp_proto_spans(req.body)
+                                          : model::count_otlp_json_spans(req.body);
+  });
+  if (!s.is_ok()) return error_response(enc, s);
+
   ExportTraceServiceRequest export_req;
   if (enc == OtlpEncoding::kProtobuf) {
     if (!export_req.ParseFromString(req.body)) {
@@ -65,7 +75,8 @@ server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
   }
 
   distributor::PushResult result;
-  s = distributor_.push(tenant, export_req, req.body.size(), "otlp", "http", &result);
+  s = distributor_.push(tenant, export_req, req.body.size(), "otlp", "http", &result,
+                        distributor::Charge::kAdmitted);
   if (!s.is_ok()) return error_response(enc, s);
   return reply(200,
                model::otlp_export_response_body(static_cast<int64_t>(result.rejected_spans),

@@ -26,6 +26,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+prometheus::Counter& budget_refusals() {
+  static auto& c = metrics::counter_family(
+                       "tempo_http_body_budget_refused_requests_total",
+                       "Requests refused unread because the request bytes in flight were at "
+                       "server.http_max_request_bytes_in_flight.")
+                       .Add({});
+  return c;
+}
+
 prometheus::Family<prometheus::Histogram>& request_duration() {
   static auto& f = metrics::histogram_family("tempo_request_duration_seconds",
                                              "Time (in seconds) spent serving HTTP requests.");
@@ -100,10 +109,20 @@ std::string HttpRequest::media_type() const {
 }
 
 void Router::add(std::string method, std::string pattern, std::string route_name,
-                 Handler handler) {
-  routes_.push_back(
-      Route{std::move(method), split_path(pattern), std::move(route_name), std::move(handler)});
+                 Handler handler, Work work) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(route_name),
+                          std::move(handler), work});
 }
+
+bool BodyBudget::try_acquire(uint64_t n) {
+  uint64_t cur = in_flight_.load();
+  do {
+    if (n > limit_ || cur > limit_ - n) return false;
+  } while (!in_flight_.compare_exchange_weak(cur, cur + n));
+  return true;
+}
+
+void BodyBudget::release(uint64_t n) { in_flight_.fetch_sub(n); }
 
 namespace {
 
@@ -160,6 +179,7 @@ Router::Match Router::match(HttpRequest& req) const {
     }
     req.path_params = std::move(params);
     m.handler = &r.handler;
+    m.work = r.work;
     m.route_name = r.name;
     return m;
   }
@@ -173,12 +193,18 @@ class Session;
 
 // Shared state of a server: the acceptor, the live sessions, and what handlers need.
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options, Router router)
-      : io(io), workers(workers), options(std::move(options)), router(std::move(router)),
+  Impl(asio::io_context& io, HttpExecutors executors, HttpServerOptions options, Router router)
+      : io(io), executors(executors), options(std::move(options)), router(std::move(router)),
         acceptor(asio::make_strand(io)) {}
 
+  BoundedExecutor& executor(Work w) const {
+    if (w == Work::kIngest && executors.ingest) return *executors.ingest;
+    if (w == Work::kAdmin && executors.admin) return *executors.admin;
+    return *executors.query;
+  }
+
   asio::io_context& io;
-  asio::thread_pool& workers;
+  HttpExecutors executors;
   HttpServerOptions options;
   Router router;
   tcp::acceptor acceptor;
@@ -269,43 +295,84 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
+    lease_.reset();
+    req_.reset();
     stream_.expires_after(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->on_header(ec);
+                            });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
-      return shutdown();
-    }
-    if (ec == http::error::body_limit) {
-      HttpResponse res;
-      res.status = 413;
-      res.body = "request body too large: limit is " +
-                 std::to_string(server_->options.max_body_bytes) + " bytes";
-      keep_alive_ = false;
-      return write(std::move(res), "other", "POST", std::chrono::steady_clock::now());
-    }
+  static bool is_disconnect(const beast::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+           ec == beast::error::timeout || ec == asio::error::connection_reset ||
+           ec == asio::error::eof;
+  }
+
+  void too_large() {
+    HttpResponse res;
+    res.status = 413;
+    res.body = "request body too large: limit is " +
+               std::to_string(server_->options.max_body_bytes) + " bytes";
+    refuse_unread(std::move(res));
+  }
+
+  // Answers without reading the rest of the request, then closes the connection.
+  void refuse_unread(HttpResponse res) {
+    keep_alive_ = false;
+    drain_ = true;
+    lease_.reset();
+    write(std::move(res), match_.route_name.empty() ? "other" : match_.route_name,
+          req_ ? req_->method : "", start_);
+  }
+
+  // 429 for ingest (clients back off and retry), 503 for everything else.
+  HttpResponse busy(std::string why) const {
+    HttpResponse res;
+    res.status = match_.work == Work::kIngest ? 429 : 503;
+    res.body = std::move(why);
+    res.headers.emplace_back("Retry-After", "5");
+    return res;
+  }
+
+  BodyBudget* budget() const { return server_->options.body_budget.get(); }
+
+  // Charges `n` more bytes to the shared budget; false, taking nothing, when it is spent.
+  bool charge(uint64_t n) {
+    if (!budget() || n == 0) return true;
+    if (!budget()->try_acquire(n)) return false;
+    if (!lease_) lease_ = std::make_shared<Lease>(server_->options.body_budget);
+    lease_->bytes += n;
+    return true;
+  }
+
+  std::string budget_text() const {
+    return "too many request bytes in flight (server.http_max_request_bytes_in_flight is " +
+           std::to_string(budget()->limit()) + " bytes); retry later";
+  }
+
+  void on_header(beast::error_code ec) {
+    if (is_disconnect(ec)) return shutdown();
+    start_ = std::chrono::steady_clock::now();
+    match_ = Router::Match{};
+    if (ec == http::error::body_limit) return too_large();  // from its Content-Length
     if (ec) {
       HttpResponse res;
       res.status = 400;
       res.body = "malformed HTTP request: " + ec.message();
-      keep_alive_ = false;
-      return write(std::move(res), "other", "", std::chrono::steady_clock::now());
+      return refuse_unread(std::move(res));
     }
     first_ = false;
-    auto start = std::chrono::steady_clock::now();
-    auto msg = parser_->release();
+    const auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
-    auto req = std::make_shared<HttpRequest>();
-    req->method = std::string(msg.method_string());
-    req->target = std::string(msg.target());
-    std::string_view target = req->target;
+    req_ = std::make_shared<HttpRequest>();
+    HttpRequest& req = *req_;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    std::string_view target = req.target;
     size_t q = target.find('?');
-    req->path = url_decode(target.substr(0, q), false);
+    req.path = url_decode(target.substr(0, q), false);
     if (q != std::string_view::npos) {
       std::string_view qs = target.substr(q + 1);
       while (!qs.empty()) {
@@ -313,18 +380,59 @@ class Session : public std::enable_shared_from_this<Session> {
         std::string_view kv = qs.substr(0, amp);
         if (!kv.empty()) {
           size_t eq = kv.find('=');
-          req->query.emplace_back(url_decode(kv.substr(0, eq), true),
-                                  eq == std::string_view::npos ? "" : url_decode(kv.substr(eq + 1), true));
+          req.query.emplace_back(url_decode(kv.substr(0, eq), true),
+                                 eq == std::string_view::npos ? "" : url_decode(kv.substr(eq + 1), true));
         }
         if (amp == std::string_view::npos) break;
         qs.remove_prefix(amp + 1);
       }
     }
-    for (const auto& f : msg) req->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     beast::error_code rec;
     auto ep = stream_.socket().remote_endpoint(rec);
-    if (!rec) req->remote_address = ep.address().to_string();
+    if (!rec) req.remote_address = ep.address().to_string();
+    match_ = server_->router.match(req);
 
+    // Admission: a body announced by Content-Length is paid for before a byte of it is read.
+    if (auto len = parser_->content_length(); len && *len > 0 && !charge(*len)) {
+      budget_refusals().Increment();
+      return refuse_unread(busy(budget_text()));
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) return on_body();
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->on_body_some(ec);
+                          });
+  }
+
+  void on_body_some(beast::error_code ec) {
+    if (is_disconnect(ec)) return shutdown();
+    if (ec == http::error::body_limit) return too_large();
+    if (ec) {
+      HttpResponse res;
+      res.status = 400;
+      res.body = "malformed HTTP request: " + ec.message();
+      return refuse_unread(std::move(res));
+    }
+    if (budget() && !parser_->content_length()) {
+      // Chunked: pay as the body grows, a MiB ahead.
+      const uint64_t have = parser_->get().body().size();
+      const uint64_t paid = lease_ ? lease_->bytes : 0;
+      if (have > paid && !charge(std::max<uint64_t>(have - paid, 1 << 20))) {
+        budget_refusals().Increment();
+        return refuse_unread(busy(budget_text()));
+      }
+    }
+    read_body();
+  }
+
+  void on_body() {
+    auto msg = parser_->release();
+    auto req = req_;
     std::string encoding = req->header("Content-Encoding");
     if (!encoding.empty() && encoding != "identity") {
       Status s = decompress(encoding, msg.body(), server_->options.max_body_bytes, &req->body);
@@ -334,41 +442,77 @@ class Session : public std::enable_shared_from_this<Session> {
                      : s.is(Status::Code::kNotFound)        ? 415
                                                             : 400;
         res.body = s.message();
-        return write(std::move(res), "other", req->method, start);
+        lease_.reset();
+        return write(std::move(res), "other", req->method, start_);
+      }
+      // The inflated body is held until the handler returns; the compressed one is freed now.
+      const uint64_t compressed = msg.body().size();
+      if (!charge(req->body.size())) {
+        budget_refusals().Increment();
+        lease_.reset();
+        return write(busy(budget_text()), match_.route_name, req->method, start_);
+      }
+      std::string().swap(msg.body());
+      if (lease_ && lease_->bytes >= compressed && compressed > 0) {
+        budget()->release(compressed);
+        lease_->bytes -= compressed;
       }
     } else {
       req->body = std::move(msg.body());
     }
 
-    auto m = server_->router.match(*req);
-    if (!m.handler) {
+    if (!match_.handler) {
       HttpResponse res;
-      res.status = m.status;
-      if (m.status == 404) {
+      res.status = match_.status;
+      if (match_.status == 404) {
         res.body = "404 page not found\n";
       } else {
-        res.body = std::to_string(m.status) + " method not allowed, supported: [" + m.allow + "]";
-        res.headers.emplace_back("Allow", m.allow);
+        res.body = std::to_string(match_.status) + " method not allowed, supported: [" +
+                   match_.allow + "]";
+        res.headers.emplace_back("Allow", match_.allow);
       }
-      return write(std::move(res), "other", req->method, start);
+      lease_.reset();
+      return write(std::move(res), "other", req->method, start_);
     }
-    // Run the handler on the worker pool; come back to this connection's strand to reply.
-    asio::post(server_->workers, [self = shared_from_this(), req, handler = m.handler,
-                                  route = m.route_name, start] {
-      HttpResponse res;
-      try {
-        res = (*handler)(*req);
-      } catch (const std::exception& e) {
-        log::error("http handler threw", {{"route", route}, {"err", e.what()}});
-        res = HttpResponse{};
-        res.status = 500;
-        res.body = std::string("internal error: ") + e.what();
-      }
+    const Handler* handler = match_.handler;
+    const std::string route = match_.route_name;
+    const auto start = start_;
+    if (match_.work == Work::kInline) {
+      HttpResponse res = run_handler(*handler, *req, route);
+      lease_.reset();
+      return write(std::move(res), route, req->method, start);
+    }
+    // Run the handler on its executor; come back to this connection's strand to reply. The
+    // lease travels with the request and is returned once the handler is done with the body.
+    BoundedExecutor& ex = server_->executor(match_.work);
+    bool queued = ex.try_post([self = shared_from_this(), req, handler, route, start,
+                               lease = std::move(lease_)]() mutable {
+      HttpResponse res = run_handler(*handler, *req, route);
+      req->body = std::string();
+      lease.reset();
       asio::post(self->stream_.get_executor(),
                  [self, res = std::move(res), route, method = req->method, start]() mutable {
                    self->write(std::move(res), route, method, start);
                  });
     });
+    lease_.reset();
+    if (!queued) {
+      write(busy("server busy: too many " + ex.name() + " requests queued; retry later"), route,
+            req->method, start);
+    }
+  }
+
+  static HttpResponse run_handler(const Handler& handler, const HttpRequest& req,
+                                  const std::string& route) {
+    try {
+      return handler(req);
+    } catch (const std::exception& e) {
+      log::error("http handler threw", {{"route", route}, {"err", e.what()}});
+      HttpResponse res;
+      res.status = 500;
+      res.body = std::string("internal error: ") + e.what();
+      return res;
+    }
   }
 
   void write(HttpResponse res, const std::string& route, const std::string& method,
@@ -391,6 +535,7 @@ class Session : public std::enable_shared_from_this<Session> {
         .Observe(secs);
     stream_.expires_after(server_->options.write_timeout);
     http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+      if (!ec && self->drain_) return self->drain();
       if (ec || !self->keep_alive_ || self->server_->stopped) return self->shutdown();
       self->read();
     });
@@ -401,10 +546,44 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // After a refusal sent before the body was read: closing now, with the body still arriving,
+  // would reset the connection and could destroy the reply before the client reads it. So
+  // read and discard (into a fixed buffer) until the client closes, for two seconds at most.
+  void drain() {
+    shutdown();
+    drain_buf_ = std::make_unique<std::array<char, 16 * 1024>>();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_some();
+  }
+
+  void drain_some() {
+    stream_.async_read_some(asio::buffer(*drain_buf_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->stream_.close();
+                              self->drain_some();
+                            });
+  }
+
+  // Bytes of a request charged to the budget, given back when the last holder lets go.
+  struct Lease {
+    explicit Lease(std::shared_ptr<BodyBudget> b) : budget(std::move(b)) {}
+    ~Lease() {
+      if (bytes) budget->release(bytes);
+    }
+    std::shared_ptr<BodyBudget> budget;
+    uint64_t bytes = 0;
+  };
+
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::Impl> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpRequest> req_;
+  Router::Match match_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::shared_ptr<Lease> lease_;
+  std::unique_ptr<std::array<char, 16 * 1024>> drain_buf_;
+  bool drain_ = false;
   bool keep_alive_ = true;
   bool first_ = true;
   std::optional<asio::steady_timer> sniff_timer_, retry_timer_;
@@ -427,9 +606,9 @@ void HttpServer::Impl::accept() {
   });
 }
 
-HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options,
+HttpServer::HttpServer(asio::io_context& io, HttpExecutors executors, HttpServerOptions options,
                        Router router)
-    : impl_(std::make_shared<Impl>(io, workers, std::move(options), std::move(router))) {}
+    : impl_(std::make_shared<Impl>(io, executors, std::move(options), std::move(router))) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -49,7 +49,7 @@ TEST_CASE("trace-by-ID errors and not-found answers match Tempo") {
     INFO("with data " << with_data);
     if (with_data) {
       REQUIRE(s.export_grpc(make_request({random_trace_hex()}, 2)).ok());
-      REQUIRE(s.get("/flush").status == 204);
+      REQUIRE(s.post("/flush").status == 204);
       REQUIRE(s.export_grpc(make_request({random_trace_hex()}, 2)).ok());
     }
     CHECK(s.get("/api/traces/" + unknown).status == 404);

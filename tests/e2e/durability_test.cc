@@ -119,7 +119,7 @@ TEST_CASE("/flush writes blocks and empties the WAL and data stays readable acro
     REQUIRE(s.export_grpc(sent.back().second).ok());
   }
   CHECK(regular_files(s.wal_dir()) > 0);
-  auto res = s.get("/flush");
+  auto res = s.post("/flush");
   CHECK(res.status == 204);
   CHECK(regular_files(s.wal_dir()) == 0);
   auto metas = block_metas(s.blocks_dir());
@@ -189,7 +189,7 @@ TEST_CASE("retention deletes flushed blocks whose spans are older than block_ret
   s.start();
   const std::string id = random_trace_hex();
   REQUIRE(s.export_grpc(make_request({id}, 2)).ok());
-  CHECK(s.get("/flush").status == 204);
+  CHECK(s.post("/flush").status == 204);
   // The block is written, then the next retention pass removes it: from queries and disk.
   // Wait for the pass to finish (its log line comes after the delete), then look.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -197,6 +197,7 @@ void TempoServer::write_config() {
     << "stream_over_http_enabled: " << (options_.stream_over_http ? "true" : "false") << "\n"
     << "server:\n  http_listen_port: " << http_port_
     << "\n  grpc_listen_port: " << server_grpc_port_ << "\n  log_level: info\n"
+    << options_.server_extra
     << "distributor:\n  receivers:\n    otlp:\n      protocols:\n"
     << "        grpc:\n          endpoint: 127.0.0.1:" << grpc_port_ << "\n"
     << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n";
@@ -329,6 +330,16 @@ server::ClientResponse TempoServer::get(const std::string& target,
   server::ClientResponse res;
   Status s = c.get(target, &res, headers);
   INFO("GET " << target << ": " << s.to_string());
+  REQUIRE(s.is_ok());
+  return res;
+}
+
+server::ClientResponse TempoServer::post(const std::string& target,
+                                         const server::HeaderList& headers) {
+  server::HttpClient c("127.0.0.1", static_cast<uint16_t>(http_port_));
+  server::ClientResponse res;
+  Status s = c.request("POST", target, "", headers, &res);
+  INFO("POST " << target << ": " << s.to_string());
   REQUIRE(s.is_ok());
   return res;
 }

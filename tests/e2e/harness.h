@@ -45,6 +45,7 @@ struct ServerOptions {
   int64_t max_bytes_per_trace = 5000000;  // overrides.defaults.global.max_bytes_per_trace
   int64_t max_traces_per_user = 0;        // overrides.defaults.ingestion.max_traces_per_user
   bool stream_over_http = false;          // stream_over_http_enabled: gRPC also on the HTTP port
+  std::string server_extra;  // extra YAML lines under `server:` (indented by 2)
 };
 
 class TempoServer {
@@ -85,6 +86,9 @@ class TempoServer {
                                      const server::HeaderList& headers = {});
   // GET on the HTTP API port; REQUIREs a transport success.
   server::ClientResponse get(const std::string& target, const server::HeaderList& headers = {});
+  // POST with an empty body on the HTTP API port (/flush, /shutdown); REQUIREs a transport
+  // success.
+  server::ClientResponse post(const std::string& target, const server::HeaderList& headers = {});
 
  private:
   void pick_ports();

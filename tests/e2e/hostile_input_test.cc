@@ -272,7 +272,7 @@ TEST_CASE("times that wrap are refused, absurd OTLP ranges are clamped in block 
   const auto before = std::chrono::system_clock::now();
   REQUIRE(s.export_grpc(req).ok());
   REQUIRE(s.get("/api/traces/" + oid).status == 200);
-  REQUIRE(s.get("/flush").status == 204);
+  REQUIRE(s.post("/flush").status == 204);
   auto metas = files_under(s.blocks_dir(), "meta.json");
   REQUIRE(metas.size() == 1);
   std::ifstream f(metas[0]);

@@ -146,7 +146,7 @@ TEST_CASE("a trace sent in three batches comes back merged, a resent span once")
   }
 
   // Still merged once part of it is in a block and part in the live head block.
-  REQUIRE(s.get("/flush").status == 204);
+  REQUIRE(s.post("/flush").status == 204);
   auto late = make_request({id}, 1, "late");
   late.mutable_resource_spans(0)
       ->mutable_scope_spans(0)
@@ -170,7 +170,7 @@ TEST_CASE("short trace IDs are left-padded and start/end narrow the blocks read"
   // Live data first, then the same through a block.
   for (bool flushed : {false, true}) {
     INFO("flushed " << flushed);
-    if (flushed) REQUIRE(s.get("/flush").status == 204);
+    if (flushed) REQUIRE(s.post("/flush").status == 204);
     for (const char* short_id : {"abcdef", "0abcdef", "00000000000000000000000000abcdef"}) {
       INFO(short_id);
       auto res = s.get(std::string("/api/traces/") + short_id);

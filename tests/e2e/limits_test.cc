@@ -80,7 +80,7 @@ TEST_CASE("/shutdown flushes and stops the process") {
   s.start();
   std::string id = random_trace_hex();
   REQUIRE(s.export_grpc(make_request({id}, 2)).ok());
-  auto res = s.get("/shutdown");
+  auto res = s.post("/shutdown");
   CHECK(res.status == 200);
   CHECK(res.body == "shutdown job acknowledged");
   CHECK(s.stop() == 0);  // already exiting; stop() reaps it

@@ -43,7 +43,7 @@ TEST_CASE("s3 backend: flushed blocks live in the bucket and survive restart and
     sent.emplace_back(id, make_request({id}, 3));
     REQUIRE(s.export_grpc(sent.back().second).ok());
   }
-  CHECK(s.get("/flush").status == 204);
+  CHECK(s.post("/flush").status == 204);
   CHECK(s3_block_count(s3, "single-tenant") == 1);
   for (auto& [id, req] : sent) require_trace(s, req, id);
 
@@ -51,7 +51,7 @@ TEST_CASE("s3 backend: flushed blocks live in the bucket and survive restart and
   std::string late = random_trace_hex();
   auto late_req = make_request({late}, 2);
   REQUIRE(s.export_grpc(late_req).ok());
-  CHECK(s.get("/flush").status == 204);
+  CHECK(s.post("/flush").status == 204);
   CHECK(s3_block_count(s3, "single-tenant") == 2);
   std::string unflushed = random_trace_hex();
   auto unflushed_req = make_request({unflushed}, 2);
@@ -81,7 +81,7 @@ TEST_CASE("s3 backend: retention deletes old blocks from the bucket") {
   s.start();
   const std::string id = random_trace_hex();
   REQUIRE(s.export_grpc(make_request({id}, 1)).ok());
-  CHECK(s.get("/flush").status == 204);
+  CHECK(s.post("/flush").status == 204);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (s3_block_count(s3, "single-tenant") > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -227,7 +227,7 @@ TEST_CASE("search data: TraceQL search over HTTP finds the sent traces as Grafan
   const std::string q = "{ resource.service.name = \"search-e2e-svc\" }";
   for (bool flushed : {false, true}) {
     INFO("after flush " << flushed);
-    if (flushed) REQUIRE(s.get("/flush").status == 204);
+    if (flushed) REQUIRE(s.post("/flush").status == 204);
     auto res = s.get("/api/search?q=" + url_encode(q) + "&limit=20&spss=2" + kRange);
     REQUIRE(res.status == 200);
     CHECK(res.header("Content-Type") == "application/json");

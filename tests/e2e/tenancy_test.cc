@@ -45,7 +45,7 @@ TEST_CASE("multitenancy: 401 without org id, isolation between tenants") {
   require_same_spans(rb, b, parse_v1_json(other.body));
 
   // Blocks are per tenant, and isolation holds for them too.
-  REQUIRE(s.get("/flush").status == 204);
+  REQUIRE(s.post("/flush").status == 204);
   CHECK(std::filesystem::exists(s.blocks_dir() + "/tenant-a"));
   CHECK(std::filesystem::exists(s.blocks_dir() + "/tenant-b"));
   CHECK(s.get("/api/traces/" + a, {{"X-Scope-OrgID", "tenant-b"}}).status == 404);

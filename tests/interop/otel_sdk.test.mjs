@@ -127,7 +127,7 @@ test('OTLP HTTP JSON exporter', async () => {
 
 test('traces survive a flush into a block', async () => {
   const sent = await sendTrace(new GrpcExporter({ url: `http://127.0.0.1:${ports.grpc}` }), 'js-flushed');
-  const flush = await fetch(`http://127.0.0.1:${ports.http}/flush`);
+  const flush = await fetch(`http://127.0.0.1:${ports.http}/flush`, { method: 'POST' });
   assert.equal(flush.status, 204);
   await readBack(sent, 'js-flushed');
 });

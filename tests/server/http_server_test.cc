@@ -4,7 +4,6 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "tempo/server/http_client.h"
 #include "tempo/server/http_server.h"
@@ -18,7 +17,7 @@ namespace {
 // A server on a free loopback port with a few routes, running for the test's lifetime.
 struct TestServer {
   asio::io_context io;
-  asio::thread_pool workers{2};
+  server::BoundedExecutor workers{"test", 2, 64};
   std::unique_ptr<server::HttpServer> srv;
   std::thread io_thread;
   std::atomic<std::thread::id> handler_thread;
@@ -44,7 +43,8 @@ struct TestServer {
     server::HttpServerOptions o;
     o.address = "127.0.0.1";
     o.max_body_bytes = 1 << 20;
-    srv = std::make_unique<server::HttpServer>(io, workers, o, std::move(r));
+    srv = std::make_unique<server::HttpServer>(io, server::HttpExecutors{&workers}, o,
+                                               std::move(r));
     REQUIRE(srv->start().is_ok());
     io_thread = std::thread([this] {
       auto guard = asio::make_work_guard(io);
@@ -55,7 +55,7 @@ struct TestServer {
     srv->stop();
     io.stop();
     io_thread.join();
-    workers.join();
+    workers.stop();
   }
 };
 

@@ -32,6 +32,12 @@ struct ServerConfig {
   Duration http_server_write_timeout = 30s;
   Duration http_server_idle_timeout = 120s;
   Duration graceful_shutdown_timeout = 30s;
+  // This build's own keys (not Tempo's):
+  // Request-body bytes held in memory at once across every HTTP listener; beyond it requests
+  // are refused unread with 429/503 + Retry-After. 0 = no limit.
+  int64_t http_max_request_bytes_in_flight = 64 << 20;
+  // Serve POST /flush and POST /shutdown on the HTTP API port.
+  bool admin_endpoints_enabled = true;
 };
 
 struct OtlpGrpcProtocol {

@@ -4,6 +4,7 @@
 // beyond the receiver/transport names it counts under.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ struct DistributorLimits {
 
 class RateLimiter;
 
+// Whether push() charges the request to the tenant's rate limit, or admit() already did.
+enum class Charge { kCharge, kAdmitted };
+
 class Distributor {
  public:
   explicit Distributor(ingester::Pusher& pusher, DistributorLimits limits = {});
@@ -39,7 +43,16 @@ class Distributor {
   Status push(std::string_view tenant,
               const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
               size_t request_bytes, std::string_view receiver, std::string_view transport,
-              PushResult* out);
+              PushResult* out, Charge charge = Charge::kCharge);
+
+  // Admission before work: charges `request_bytes` (the body as received, after
+  // Content-Encoding) to the tenant's rate limit before the request is decoded, so a request
+  // over the limit costs no decoding. When refused (kResourceExhausted, RATE_LIMITED: ...),
+  // `count_spans` is asked how many spans the body holds, as cheaply as it can (0 when it
+  // cannot tell), and those are counted as discarded (reason "rate_limited"). An admitted
+  // request goes on to push(..., Charge::kAdmitted).
+  Status admit(std::string_view tenant, size_t request_bytes, std::string_view receiver,
+               std::string_view transport, const std::function<uint64_t()>& count_spans);
 
  private:
   ingester::Pusher& pusher_;

@@ -2,7 +2,9 @@
 // Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), search and tag
 // autocomplete (v1 and v2), readiness, build info, metrics and the operational endpoints
 // (/flush, /shutdown). Paths, parameters, status codes
-// and bodies match Tempo's, so Grafana's Tempo data source works unchanged.
+// and bodies match Tempo's, so Grafana's Tempo data source works unchanged. /ready and
+// /metrics run inline on the network threads (cheap, never blocking), /flush and /shutdown
+// on the admin executor and only on POST (Tempo also takes GET), the rest on the query one.
 
 #include <functional>
 #include <string>
@@ -18,6 +20,8 @@ struct ApiOptions {
   bool multitenancy_enabled = false;
   std::string http_api_prefix;  // prepended to /api/... paths, as Tempo's http_api_prefix
   SearchLimits search;
+  // POST /flush and POST /shutdown (server.admin_endpoints_enabled); absent (404) when false.
+  bool admin_endpoints = true;
 };
 
 struct ApiHooks {

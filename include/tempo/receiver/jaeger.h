@@ -10,11 +10,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "jaeger/api_v2/collector.grpc.pb.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/model/jaeger.h"
+#include "tempo/server/executor.h"
 #include "tempo/server/http_server.h"
 
 namespace tempo::receiver {
@@ -46,11 +46,12 @@ class JaegerGrpcReceiver final : public jaeger::api_v2::CollectorService::Servic
 };
 
 // One UDP port of the Jaeger agent. Datagrams are read on the io_context and decoded and
-// stored on the worker pool. UDP carries no tenant header: with multitenancy on, batches are
+// stored on `workers`, a bounded executor: when its queue is full a datagram is dropped and
+// counted in tempo_receiver_dropped_datagrams_total{transport,reason="queue_full"}. UDP carries no tenant header: with multitenancy on, batches are
 // dropped with a logged error.
 class JaegerAgentReceiver {
  public:
-  JaegerAgentReceiver(boost::asio::io_context& io, boost::asio::thread_pool& workers,
+  JaegerAgentReceiver(boost::asio::io_context& io, server::BoundedExecutor& workers,
                       distributor::Distributor& distributor, bool multitenancy_enabled,
                       model::ThriftProtocol protocol);
   ~JaegerAgentReceiver();

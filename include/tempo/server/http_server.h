@@ -1,9 +1,15 @@
 #pragma once
 // The HTTP/1.1 server (Boost.Beast) behind Tempo's API port and the OTLP/HTTP receiver.
-// Network I/O runs on the app's io_context; handlers run on a worker pool, never on the
-// network threads, so a slow handler (a WAL sync, a block read) does not stall other
-// connections.
+// Network I/O runs on the app's io_context; handlers run on bounded executors chosen per route
+// (ingest, queries, admin), never on the network threads, so a slow handler (a WAL sync, a
+// block read, a flush) does not stall other connections or other kinds of work.
+//
+// Admission happens before work: a route is matched as soon as the headers are in, a body
+// larger than the limit is refused from its Content-Length, and every body held in memory
+// is charged to a byte budget shared by all servers (HttpServerOptions::body_budget); over
+// it the request is answered 429 (ingest) or 503 with Retry-After without reading the body.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,11 +23,19 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 
+#include "tempo/server/executor.h"
 #include "tempo/util/status.h"
 
 namespace tempo::server {
+
+// Which executor runs a route's handler.
+enum class Work {
+  kQuery,   // API reads (the default)
+  kIngest,  // receivers; a full queue answers 429 so clients back off
+  kAdmin,   // /flush, /shutdown: never queued behind ingest or queries
+  kInline,  // cheap and never blocking (/ready, /metrics): runs on the network thread
+};
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -55,10 +69,12 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 // path with another method 405 with an Allow header.
 class Router {
  public:
-  void add(std::string method, std::string pattern, std::string route_name, Handler handler);
+  void add(std::string method, std::string pattern, std::string route_name, Handler handler,
+           Work work = Work::kQuery);
   // Fills path_params and returns the route, or sets *status to 404/405 (and *allow).
   struct Match {
     const Handler* handler = nullptr;
+    Work work = Work::kQuery;
     std::string route_name;
     int status = 200;
     std::string allow;
@@ -71,8 +87,33 @@ class Router {
     std::vector<std::string> segments;
     std::string name;
     Handler handler;
+    Work work;
   };
   std::vector<Route> routes_;
+};
+
+// The bytes of request bodies (as received, and again once decompressed) held in memory at
+// once, across every server that shares it. A body holds its share from its headers until its
+// handler returns.
+class BodyBudget {
+ public:
+  explicit BodyBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
+  // False, taking nothing, when `n` more bytes would exceed the limit.
+  bool try_acquire(uint64_t n);
+  void release(uint64_t n);
+  uint64_t in_flight() const { return in_flight_.load(); }
+  uint64_t limit() const { return limit_; }
+
+ private:
+  const uint64_t limit_;
+  std::atomic<uint64_t> in_flight_{0};
+};
+
+// The executors handlers run on; ingest and admin fall back to `query` when null.
+struct HttpExecutors {
+  BoundedExecutor* query = nullptr;
+  BoundedExecutor* ingest = nullptr;
+  BoundedExecutor* admin = nullptr;
 };
 
 struct HttpServerOptions {
@@ -88,12 +129,14 @@ struct HttpServerOptions {
   // the callee then owns. Everything else is served as HTTP/1.1. This is how gRPC shares the
   // API port (Tempo's stream_over_http_enabled).
   std::function<void(int fd)> http2_handoff;
+  // Shared by the app's servers; null means bodies are bounded only by max_body_bytes.
+  std::shared_ptr<BodyBudget> body_budget;
 };
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers,
-             HttpServerOptions options, Router router);
+  HttpServer(boost::asio::io_context& io, HttpExecutors executors, HttpServerOptions options,
+             Router router);
   ~HttpServer();
 
   // Binds and listens; kIOError naming address:port when the bind fails.
