@@ -280,7 +280,7 @@ TEST_CASE("admission: bodies over the in-flight byte budget get 429 unread, RSS 
 
 // Before: one shared pool of 4 threads with an unbounded queue ran every datagram and every
 // HTTP handler; 100k datagrams in 4.5 s left /ready unanswered for 28.8 s.
-TEST_CASE("executors: /ready answers within 1 s during a UDP flood; excess datagrams are counted") {
+TEST_CASE("executors: /ready answers within 1 s during a UDP flood, and excess datagrams are counted") {
   TempoServer s({.zipkin_jaeger = true});
   s.start();
   const std::string datagram = compact_datagram(random_trace_hex());
@@ -366,7 +366,7 @@ TEST_CASE("executors: /ready answers within 1 s during a flood of large HTTP ing
 // The block store cannot take the block (its tenant directory is a file), so a flush waits on
 // retries for minutes. Before: four such /flush calls held all four shared workers and
 // stopped the whole HTTP API, and SIGTERM then waited for the flush (~300 s).
-TEST_CASE("a hung /flush blocks neither /ready nor trace-by-ID; SIGTERM exits within graceful_shutdown_timeout") {
+TEST_CASE("a hung /flush blocks neither /ready nor trace-by-ID, and SIGTERM exits within graceful_shutdown_timeout") {
   ServerOptions o;
   o.server_extra = "  graceful_shutdown_timeout: 3s\n";
   TempoServer s(o);
