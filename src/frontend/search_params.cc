@@ -1,5 +1,7 @@
 #include "frontend/search_params.h"
 
+#include "tempo/traceql/parser.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -175,107 +177,12 @@ Status check_durations(const RawSearch& raw) {
   return Status::ok();
 }
 
-// Go's unicode.IsSpace for the ASCII range, plus the characters that end a TraceQL attribute.
-bool is_attribute_char(char c) {
-  switch (c) {
-    case ' ':
-    case '\t':
-    case '\n':
-    case '\v':
-    case '\f':
-    case '\r':
-    case '{':
-    case '}':
-    case '(':
-    case ')':
-    case '=':
-    case '~':
-    case '!':
-    case '<':
-    case '>':
-    case '&':
-    case '|':
-    case '^':
-    case ',':
-      return false;
-    default:
-      return true;
-  }
-}
-
-// Identifiers that name an intrinsic rather than an attribute (Tempo's enum_attributes.go).
-constexpr std::array<std::string_view, 31> kIntrinsics = {
-    "duration",
-    "name",
-    "status",
-    "statusMessage",
-    "kind",
-    "rootServiceName",
-    "rootName",
-    "traceDuration",
-    "event:name",
-    "event:timeSinceStart",
-    "link:spanID",
-    "link:traceID",
-    "instrumentation:name",
-    "instrumentation:version",
-    "trace:id",
-    "span:id",
-    "span:parentID",
-    "span:status",
-    "span:statusMessage",
-    "span:duration",
-    "span:name",
-    "span:kind",
-    "trace:rootName",
-    "trace:rootService",
-    "trace:duration",
-    "span:childCount",
-    "traceStartTime",
-    "spanStartTime",
-    "nestedSetLeft",
-    "nestedSetRight",
-    "nestedSetParent",
-};
-
-// A TraceQL identifier as Tempo's ParseIdentifier accepts it: an intrinsic, or an attribute
-// with an optional parent. and a scope (".", "span.", "resource.", ...) followed by a name,
-// plain or double-quoted.
-bool valid_identifier(std::string_view s) {
-  if (std::find(kIntrinsics.begin(), kIntrinsics.end(), s) != kIntrinsics.end()) return true;
-  if (s.starts_with("parent.")) s.remove_prefix(6);  // keeps the '.' for the unscoped form
-  bool scoped = false;
-  for (std::string_view scope :
-       {".", "span.", "resource.", "event.", "link.", "instrumentation."}) {
-    if (s.starts_with(scope)) {
-      s.remove_prefix(scope.size());
-      scoped = true;
-      break;
-    }
-  }
-  if (!scoped || s.empty()) return false;
-  if (s.front() == '"') {
-    bool escaped = false;
-    for (size_t i = 1; i < s.size(); ++i) {
-      if (escaped) {
-        escaped = false;
-      } else if (s[i] == '\\') {
-        escaped = true;
-      } else if (s[i] == '"') {
-        return i == s.size() - 1 && i > 1;
-      }
-    }
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](char c) { return is_attribute_char(c) && c != '"'; });
-}
-
 Status tag_name_check(std::string_view tag_name, bool v2) {
   if (tag_name.empty()) return Status::invalid_argument("please provide a non-empty tagName");
-  if (v2 && !valid_identifier(tag_name)) {
-    return Status::invalid_argument("please provide a valid tagName: failed to parse identifier " +
-                                    std::string(tag_name) +
-                                    ": not a TraceQL attribute or intrinsic");
+  traceql::Attribute attr;
+  if (v2) {
+    Status s = traceql::parse_identifier(tag_name, &attr);
+    if (!s.is_ok()) return Status::invalid_argument("please provide a valid tagName: " + s.message());
   }
   return Status::ok();
 }
@@ -319,53 +226,11 @@ Status tag_range(uint32_t start, uint32_t end, uint64_t* start_ns, uint64_t* end
 }  // namespace
 
 std::string traceql_string(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return traceql::to_string(traceql::Static::string(std::string(s)));
 }
 
-std::string traceql_attribute_name(std::string_view name) {
-  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return is_attribute_char(c) && c != '"';
-  });
-  if (plain) return std::string(name);
-  // Inside a quoted identifier only \ and " are special (Tempo's attributeIdentEscaper).
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
+std::string unscoped_attribute(std::string_view name) {
+  return traceql::to_string(traceql::Attribute::scoped(traceql::AttributeScope::kNone, std::string(name)));
 }
 
 // go-logfmt's decoder, which Tempo runs over the tags parameter: key=value pairs separated by
@@ -509,7 +374,7 @@ std::string legacy_traceql(const std::map<std::string, std::string>& tags, uint3
                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       conds.push_back(".http.status_code = " + v);
     } else {
-      conds.push_back("." + traceql_attribute_name(k) + " = " + traceql_string(v));
+      conds.push_back(unscoped_attribute(k) + " = " + traceql_string(v));
     }
   }
   if (min_duration_ms)
@@ -616,7 +481,7 @@ Status parse_tag_values_params(std::string_view tag_name, const QueryParams& par
                                querier::TagValuesRequest* out) {
   TEMPO_RETURN_IF_ERROR(tag_name_check(tag_name, v2));
   querier::TagValuesRequest req;
-  req.tag = v2 ? std::string(tag_name) : "." + traceql_attribute_name(tag_name);
+  req.tag = v2 ? std::string(tag_name) : unscoped_attribute(tag_name);
   req.query = std::string(get(params, "q").value_or(""));
   uint32_t start = 0, end = 0;
   TEMPO_RETURN_IF_ERROR(seconds_param(params, "start", &start));
@@ -633,7 +498,7 @@ Status parse_tag_values_proto(const tempopb::SearchTagValuesRequest& r, bool v2,
                               querier::TagValuesRequest* out) {
   TEMPO_RETURN_IF_ERROR(tag_name_check(r.tagname(), v2));
   querier::TagValuesRequest req;
-  req.tag = v2 ? r.tagname() : "." + traceql_attribute_name(r.tagname());
+  req.tag = v2 ? r.tagname() : unscoped_attribute(r.tagname());
   req.query = r.query();
   TEMPO_RETURN_IF_ERROR(tag_range(r.start(), r.end(), &req.start_ns, &req.end_ns));
   req.limit = r.maxtagvalues();

@@ -65,9 +65,9 @@ Status parse_logfmt_tags(std::string_view text, std::map<std::string, std::strin
 std::string legacy_traceql(const std::map<std::string, std::string>& tags, uint32_t min_duration_ms,
                            uint32_t max_duration_ms);
 
-// A string as a TraceQL double-quoted literal, and an attribute name as TraceQL spells it after
-// its scope (quoted when it holds a character that ends an unquoted name), as Tempo prints them.
+// A string as a TraceQL double-quoted literal, and `.name` as TraceQL spells an unscoped
+// attribute (quoted when the name needs it); both from the TraceQL printer.
 std::string traceql_string(std::string_view s);
-std::string traceql_attribute_name(std::string_view name);
+std::string unscoped_attribute(std::string_view name);
 
 }  // namespace tempo::frontend

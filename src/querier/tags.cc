@@ -16,16 +16,6 @@ using columnar::SpanTable;
 
 namespace {
 
-// Tempo's intrinsic tag names, as /api/v2/search/tags lists them.
-const char* const kIntrinsics[] = {
-    "duration",          "event:name",    "event:timeSinceStart", "instrumentation:name",
-    "instrumentation:version", "kind",    "link:spanID",          "link:traceID",
-    "name",              "rootName",      "rootServiceName",      "span:duration",
-    "span:id",           "span:kind",     "span:name",            "span:parentID",
-    "span:status",       "span:statusMessage", "status",          "statusMessage",
-    "trace:duration",    "trace:id",      "trace:rootName",       "trace:rootService",
-    "traceDuration"};
-
 // Bounds what one autocomplete request may collect, whatever the data holds.
 constexpr size_t kMaxTagValues = 10000;
 
@@ -68,27 +58,14 @@ Status Querier::search_tags(std::string_view tenant, const TagsRequest& req, Tag
     if (req.limit && v.size() > req.limit) v.resize(req.limit);
     out->scopes.emplace_back(scopes[i].first, std::move(v));
   }
-  if (wants(req.scope, TagScope::kIntrinsic)) {
-    out->scopes.emplace_back(TagScope::kIntrinsic,
-                             std::vector<std::string>(std::begin(kIntrinsics), std::end(kIntrinsics)));
-  }
+  // Intrinsics are not stored data: the frontend lists them, as Tempo's does.
   return Status::ok();
 }
 
 Status Querier::search_tag_values(std::string_view tenant, const TagValuesRequest& req,
                                   TagValuesResult* out) {
-  // The tag as TraceQL reads it: `{ <tag> != nil }` both parses the name with TraceQL's
-  // rules and gives a filter that keeps only spans having it.
-  traceql::RootExpr tag_root;
-  Status s = traceql::parse_syntax("{ " + req.tag + " != nil }", &tag_root);
-  if (!s.is_ok()) return Status::invalid_argument("invalid tag name \"" + req.tag + "\"");
-  const auto* filter = std::get_if<traceql::SpansetFilter>(&tag_root.pipeline.elements.front().node);
-  const traceql::Attribute* attr = nullptr;
-  if (filter) {
-    if (const auto* u = filter->expr.as_unary()) attr = u->expr->as_attribute();
-  }
-  if (!attr) return Status::invalid_argument("invalid tag name \"" + req.tag + "\"");
-  const traceql::Attribute tag = *attr;
+  traceql::Attribute tag;
+  TEMPO_RETURN_IF_ERROR(traceql::parse_identifier(req.tag, &tag));
 
   std::string qtext = req.query.empty() ? "{}" : req.query;
   traceql::RootExpr root;

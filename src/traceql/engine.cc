@@ -178,15 +178,6 @@ bool range_may_hold(double lo, double hi, Op op, double x) {
   }
 }
 
-Op mirror_op(Op op) {
-  switch (op) {
-    case Op::kGreater: return Op::kLess;
-    case Op::kGreaterEqual: return Op::kLessEqual;
-    case Op::kLess: return Op::kGreater;
-    case Op::kLessEqual: return Op::kGreaterEqual;
-    default: return op;
-  }
-}
 
 bool key_may_hold(const columnar::RowGroupStats& st, const columnar::AttrKeyStats* ks, Op op,
                   const Static& lit) {
@@ -239,7 +230,7 @@ bool expr_may_match(const FieldExpr& e, const columnar::RowGroupStats& st) {
   if (!a && b->rhs->as_attribute() && b->lhs->as_static()) {
     a = b->rhs->as_attribute();
     lit = b->lhs->as_static();
-    op = mirror_op(op);
+    op = mirror(op);
   }
   if (!a || !lit || op == Op::kRegex || op == Op::kNotRegex) {
     // A regex still needs the key to exist.

@@ -60,7 +60,30 @@ void eval_mask(const RowCtx& c, const FieldExpr& e, std::vector<uint8_t>* out);
 bool compare(const Value& a, Op op, const Value& b, const RE2* regex);
 Value arithmetic(const Value& a, Op op, const Value& b);
 bool truthy(const Value& v);
-bool ordered_compare(int64_t a, Op op, int64_t b);
+// The operator that gives the same answer with the operands swapped (`1 < x` is `x > 1`).
+inline Op mirror(Op op) {
+  switch (op) {
+    case Op::kGreater: return Op::kLess;
+    case Op::kGreaterEqual: return Op::kLessEqual;
+    case Op::kLess: return Op::kGreater;
+    case Op::kLessEqual: return Op::kGreaterEqual;
+    default: return op;
+  }
+}
+
+// `a op b` for a comparison operator (false for any other).
+template <typename T>
+bool ordered(T a, Op op, T b) {
+  switch (op) {
+    case Op::kEqual: return a == b;
+    case Op::kNotEqual: return a != b;
+    case Op::kGreater: return a > b;
+    case Op::kGreaterEqual: return a >= b;
+    case Op::kLess: return a < b;
+    case Op::kLessEqual: return a <= b;
+    default: return false;
+  }
+}
 
 // Whether an expression reads event- or link-level values.
 bool reads_events(const FieldExpr& e);

@@ -320,27 +320,7 @@ bool is_comparison(Op op) {
   }
 }
 
-Op mirror(Op op) {
-  switch (op) {
-    case Op::kGreater: return Op::kLess;
-    case Op::kGreaterEqual: return Op::kLessEqual;
-    case Op::kLess: return Op::kGreater;
-    case Op::kLessEqual: return Op::kGreaterEqual;
-    default: return op;
-  }
-}
 
-bool ordered_double(double a, Op op, double b) {
-  switch (op) {
-    case Op::kEqual: return a == b;
-    case Op::kNotEqual: return a != b;
-    case Op::kGreater: return a > b;
-    case Op::kGreaterEqual: return a >= b;
-    case Op::kLess: return a < b;
-    case Op::kLessEqual: return a <= b;
-    default: return false;
-  }
-}
 
 // Per-string-id results of one comparison against a literal: each distinct string of the
 // group is compared once, however many spans carry it.
@@ -380,15 +360,15 @@ void attr_rows_mask(const SpanTable& t, const AttrTable& at, const std::vector<u
         if (lit.is_numeric()) {
           const auto v = static_cast<int64_t>(at.value[r]);
           (*out)[o] = lit.type == Value::Type::kFloat
-                          ? ordered_double(static_cast<double>(v), op, lit.f)
-                          : ordered_compare(v, op, lit.i);
+                          ? ordered(static_cast<double>(v), op, lit.f)
+                          : ordered(v, op, lit.i);
         }
         break;
       case ValueType::kDouble:
         if (lit.is_numeric()) {
           double v;
           std::memcpy(&v, &at.value[r], 8);
-          (*out)[o] = ordered_double(v, op, lit.as_double());
+          (*out)[o] = ordered(v, op, lit.as_double());
         }
         break;
       default:
@@ -425,7 +405,7 @@ bool fast_compare(const RowCtx& c, const Attribute& a, Op op, const Value& lit, 
         if (lit.type == Value::Type::kFloat) return false;
         const int64_t x = lit.i;
         for (size_t s = 0; s < ns; ++s) {
-          (*out)[s] = ordered_compare(static_cast<int64_t>(sp.duration[s]), op, x);
+          (*out)[s] = ordered(static_cast<int64_t>(sp.duration[s]), op, x);
         }
         return true;
       }
@@ -495,17 +475,6 @@ bool fast_compare(const RowCtx& c, const Attribute& a, Op op, const Value& lit, 
 
 }  // namespace
 
-bool ordered_compare(int64_t a, Op op, int64_t b) {
-  switch (op) {
-    case Op::kEqual: return a == b;
-    case Op::kNotEqual: return a != b;
-    case Op::kGreater: return a > b;
-    case Op::kGreaterEqual: return a >= b;
-    case Op::kLess: return a < b;
-    case Op::kLessEqual: return a <= b;
-    default: return false;
-  }
-}
 
 void eval_mask(const RowCtx& c, const FieldExpr& e, std::vector<uint8_t>* out) {
   const size_t ns = c.t.span_count();

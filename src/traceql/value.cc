@@ -91,29 +91,7 @@ Value from_any(const opentelemetry::proto::common::v1::AnyValue& a) {
   return v;
 }
 
-bool ordered(double a, Op op, double b) {
-  switch (op) {
-    case Op::kEqual: return a == b;
-    case Op::kNotEqual: return a != b;
-    case Op::kGreater: return a > b;
-    case Op::kGreaterEqual: return a >= b;
-    case Op::kLess: return a < b;
-    case Op::kLessEqual: return a <= b;
-    default: return false;
-  }
-}
 
-bool ordered_int(int64_t a, Op op, int64_t b) {
-  switch (op) {
-    case Op::kEqual: return a == b;
-    case Op::kNotEqual: return a != b;
-    case Op::kGreater: return a > b;
-    case Op::kGreaterEqual: return a >= b;
-    case Op::kLess: return a < b;
-    case Op::kLessEqual: return a <= b;
-    default: return false;
-  }
-}
 
 }  // namespace
 
@@ -140,7 +118,7 @@ bool compare(const Value& a, Op op, const Value& b, const RE2* regex) {
     return negated ? !any_match : any_match;
   }
   if (a.is_numeric() && b.is_numeric()) {
-    if (a.type != T::kFloat && b.type != T::kFloat) return ordered_int(a.i, op, b.i);
+    if (a.type != T::kFloat && b.type != T::kFloat) return ordered(a.i, op, b.i);
     return ordered(a.as_double(), op, b.as_double());
   }
   if (a.type != b.type) return false;

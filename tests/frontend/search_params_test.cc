@@ -321,12 +321,12 @@ TEST_CASE("TraceQL literals and attribute names are quoted as Tempo prints them"
   CHECK(traceql_string("plain") == "\"plain\"");
   CHECK(traceql_string("a\"b\\c") == "\"a\\\"b\\\\c\"");
   CHECK(traceql_string("l1\nl2\t\x01") == "\"l1\\nl2\\t\\x01\"");
-  CHECK(traceql_attribute_name("http.method") == "http.method");
-  CHECK(traceql_attribute_name("k8s.io/name") == "k8s.io/name");
-  CHECK(traceql_attribute_name("with space") == "\"with space\"");
-  CHECK(traceql_attribute_name("a{b}") == "\"a{b}\"");
-  CHECK(traceql_attribute_name("q\"uote") == "\"q\\\"uote\"");
-  CHECK(traceql_attribute_name("") == "\"\"");
+  CHECK(unscoped_attribute("http.method") == ".http.method");
+  CHECK(unscoped_attribute("k8s.io/name") == ".k8s.io/name");
+  CHECK(unscoped_attribute("with space") == ".\"with space\"");
+  CHECK(unscoped_attribute("a{b}") == ".\"a{b}\"");
+  CHECK(unscoped_attribute("q\"uote") == ".\"q\\\"uote\"");
+  CHECK(unscoped_attribute("") == ".\"\"");
   std::map<std::string, std::string> tags;
   REQUIRE(parse_logfmt_tags("a=\"\\u00e9\\n\" b=", &tags).is_ok());
   CHECK(tags.at("a") == "\xc3\xa9\n");

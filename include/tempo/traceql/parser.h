@@ -37,3 +37,13 @@ Status validate(const RootExpr& root);
 std::vector<Attribute> referenced_attributes(const RootExpr& root);
 
 }  // namespace tempo::traceql
+
+namespace tempo::traceql {
+
+// One attribute or intrinsic as written in a query (`span.http.method`, `.foo`,
+// `resource."a b"`, `name`, `span:id`), as Tempo's ParseIdentifier reads tag names.
+// kInvalidArgument when `s` is anything else (including text that would parse as more than
+// one identifier).
+Status parse_identifier(std::string_view s, Attribute* out);
+
+}  // namespace tempo::traceql
