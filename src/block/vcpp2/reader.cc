@@ -1,5 +1,6 @@
 // vcpp2 reader. By ID: bloom shard, index, then the one row group that can hold the ID in a
-// single ranged read, decoded whole and the trace assembled back into OTLP. Scan: per row
+// single ranged read, from which only the trace's rows are decoded (TraceSlicer) and
+// assembled back into OTLP. Scan: per row
 // group, the dictionary chunk alone first (so the engine can skip the group having read
 // nothing else), then the chunks the column set needs, fetched with as few ranged reads as
 // coalescing allows.
@@ -12,6 +13,7 @@
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
 #include "block/vcpp2/layout.h"
+#include "block/vcpp2/trace_slice.h"
 #include "block/vcpp2/vcpp2_internal.h"
 #include "block/zstd_codec.h"
 #include "tempo/columnar/otlp_columns.h"
@@ -208,13 +210,20 @@ struct Decoder {
     return decode_chunk(Chunk::kDict, raw, g, &table);
   }
 
-  // Reads and decodes a whole group for assembling traces (by ID, whole-trace scans).
+  // Reads and decodes a whole group for assembling every trace of it (whole-trace scans).
   Status load_all(BlockIo& io, const RowGroup& g) {
     TEMPO_RETURN_IF_ERROR(bytes.read_all(io, g));
     select_everything(g, &sel);
     TEMPO_RETURN_IF_ERROR(decode_dict(g));
     return decode(g, /*derive=*/false);
   }
+};
+
+// Per-thread buffers of a by-ID lookup.
+struct Lookup {
+  std::string group;
+  TraceSlicer slicer;
+  SpanTable table;
 };
 
 class Reader final : public FormatReader {
@@ -227,12 +236,15 @@ class Reader final : public FormatReader {
     auto it = std::lower_bound(index->begin(), index->end(), id,
                                [](const RowGroup& g, const TraceId& v) { return g.last < v; });
     if (it == index->end() || id < it->first) return Status::ok();
-    thread_local Decoder d;
-    TEMPO_RETURN_IF_ERROR(annotate(d.load_all(io_, *it), *it));
-    const auto& ids = d.table.traces.id;
-    auto row = std::lower_bound(ids.begin(), ids.end(), id);
-    if (row == ids.end() || *row != id) return Status::ok();
-    columnar::assemble_trace(d.table, static_cast<uint32_t>(row - ids.begin()), &trace_scratch());
+    // Only the trace's rows are decoded: the group is read whole (one ranged read) but
+    // other traces' rows are skipped in each chunk.
+    thread_local Lookup l;
+    TEMPO_RETURN_IF_ERROR(
+        io_.read_range(format::kDataObject, it->offset, it->length, &l.group));
+    bool hit = false;
+    TEMPO_RETURN_IF_ERROR(annotate(l.slicer.slice(*it, l.group, id, &l.table, &hit), *it));
+    if (!hit) return Status::ok();
+    columnar::assemble_trace(l.table, 0, &trace_scratch());
     if (!trace_scratch().SerializeToString(payload)) {
       return Status::internal("serializing trace " + id.hex());
     }
