@@ -104,7 +104,8 @@ class ByteReader {
     while (n >= 8 && remaining() >= 8) {
       uint64_t w;
       std::memcpy(&w, p_, 8);
-      n -= static_cast<uint64_t>(__builtin_popcountll(~w & 0x8080808080808080ULL));
+      // One per ending byte, summed by multiplication (no popcount instruction is assumed).
+      n -= (((~w & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56;
       p_ += 8;
     }
     while (n > 0) {
