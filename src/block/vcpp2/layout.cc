@@ -172,6 +172,47 @@ Status parse_group(ByteReader& r, uint64_t gi, uint64_t offset_wanted, uint64_t 
   return Status::ok();
 }
 
+// As parse_group, but only the fields that find a group (its IDs, place and trace count)
+// are kept; chunks and statistics are skipped (decode_group checks them for the one group a
+// lookup reads).
+Status skip_group(ByteReader& r, uint64_t gi, uint64_t offset_wanted, uint64_t data_size,
+                  GroupEntry* e, uint32_t* length, uint32_t* traces) {
+  std::string_view first, last;
+  uint64_t offset, len;
+  // After the trace count: spans, start min, end max, duration min/max, then the fixed chunks.
+  constexpr uint64_t kSkipped = 5 + 3 * kFixedChunks;
+  if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&len) ||
+      !r.u32(traces) || !r.skip_varints(kSkipped)) {
+    return bad_index("row group " + std::to_string(gi) + " is truncated");
+  }
+  std::memcpy(e->first.bytes.data(), first.data(), 16);
+  std::memcpy(e->last.bytes.data(), last.data(), 16);
+  if (offset != offset_wanted || len > 0xFFFFFFFFu || len > data_size - offset || *traces == 0 ||
+      e->last < e->first) {
+    return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
+  }
+  e->offset = offset;
+  *length = static_cast<uint32_t>(len);
+  for (int o = 0; o < kAttrOwnerCount; ++o) {
+    uint64_t keys;
+    if (!r.varint(&keys) || keys > r.remaining() / 3) return bad_index("bad attribute key count");
+    for (uint64_t i = 0; i < keys; ++i) {
+      std::string_view key;
+      uint8_t types;
+      if (!r.str(&key) || !r.u8(&types)) return bad_index("attribute statistics are truncated");
+      if ((types & bit(ValueType::kInt)) && !r.skip_varints(2)) {
+        return bad_index("int range is truncated");
+      }
+      if ((types & bit(ValueType::kDouble)) && !r.skip(16)) {
+        return bad_index("double range is truncated");
+      }
+      if (per_key_chunks(o) && !r.skip_varints(3)) return bad_index("attribute chunk truncated");
+    }
+    if (!per_key_chunks(o) && !r.skip_varints(3)) return bad_index("attribute chunk truncated");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out) {
@@ -203,17 +244,18 @@ Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<Group
   out->clear();
   out->reserve(n);
   *traces = 0;
-  RowGroup g;  // reused from entry to entry: walking the index allocates next to nothing
   uint64_t next_offset = 0;
   for (uint64_t gi = 0; gi < n; ++gi) {
-    const auto at = static_cast<uint32_t>(raw.size() - 4 - r.remaining());
-    TEMPO_RETURN_IF_ERROR(parse_group(r, gi, next_offset, data_size, &g));
-    if (!out->empty() && !(out->back().last < g.first)) {
+    GroupEntry e;
+    e.at = static_cast<uint32_t>(raw.size() - 4 - r.remaining());
+    uint32_t length, group_traces;
+    TEMPO_RETURN_IF_ERROR(skip_group(r, gi, next_offset, data_size, &e, &length, &group_traces));
+    if (!out->empty() && !(out->back().last < e.first)) {
       return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
     }
-    next_offset = g.offset + g.length;
-    *traces += g.stats.traces;
-    out->push_back({g.first, g.last, g.offset, at});
+    next_offset = e.offset + length;
+    *traces += group_traces;
+    out->push_back(e);
   }
   if (!r.done()) return bad_index("trailing bytes");
   if (next_offset != data_size) return bad_index("row groups do not cover data");

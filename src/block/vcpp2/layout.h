@@ -84,8 +84,9 @@ struct GroupEntry {
   uint64_t offset = 0;  // of the group in `data`
   uint32_t at = 0;      // of its entry in the plain index
 };
-// Checks everything decode_index checks and lists the groups' entries; *traces is the sum of
-// their trace counts.
+// Checks the checksum and that groups tile `data` in ascending ID order, as decode_index does,
+// and lists the groups' entries, skipping their statistics and chunks (decode_group checks
+// those); *traces is the sum of their trace counts.
 Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
                      uint64_t* traces);
 // The entry `e` (from locate_groups over the same `raw`) into *out, reusing its vectors.
