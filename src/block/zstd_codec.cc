@@ -26,6 +26,14 @@ ZstdDecompressor::ZstdDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
 Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
                                     std::string* out) {
+  std::string_view got;
+  TEMPO_RETURN_IF_ERROR(decompress_into(in, expected_size, out, &got));
+  out->resize(expected_size);
+  return Status::ok();
+}
+
+Status ZstdDecompressor::decompress_into(std::string_view in, size_t expected_size,
+                                         std::string* buf, std::string_view* out) {
   if (!ctx_) return Status::internal("zstd: no decompression context");
   unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
@@ -39,10 +47,11 @@ Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
     return Status::corruption("zstd frame holds " + std::to_string(size) + " bytes, expected " +
                               std::to_string(expected_size));
   }
-  out->resize(expected_size);
-  size_t n = ZSTD_decompressDCtx(ctx_.get(), out->data(), out->size(), in.data(), in.size());
+  if (buf->size() < expected_size) buf->resize(expected_size);
+  size_t n = ZSTD_decompressDCtx(ctx_.get(), buf->data(), expected_size, in.data(), in.size());
   if (ZSTD_isError(n)) return Status::corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != expected_size) return Status::corruption("zstd frame is shorter than its header says");
+  *out = std::string_view(buf->data(), expected_size);
   return Status::ok();
 }
 

@@ -36,6 +36,10 @@ class ZstdDecompressor {
   // allocate an arbitrary amount. kCorruption on any mismatch or decode error.
   // Sizes that no valid frame of `in.size()` bytes can hold are refused before allocating.
   Status decompress(std::string_view in, size_t expected_size, std::string* out);
+  // As decompress, into `*buf`, which only ever grows: reusing it for frames of different
+  // sizes costs no zero-filling. *out is the content, valid until *buf changes.
+  Status decompress_into(std::string_view in, size_t expected_size, std::string* buf,
+                         std::string_view* out);
   // As decompress, with the size taken from the frame header (still bounded as above).
   Status decompress_frame(std::string_view in, std::string* out);
 

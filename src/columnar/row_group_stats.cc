@@ -24,9 +24,10 @@ void compute_stats(const SpanTable& t, RowGroupStats* out) {
     uint64_t smin = UINT64_MAX, emax = 0, dmin = UINT64_MAX, dmax = 0;
     for (size_t i = 0; i < sp.start.size(); ++i) {
       smin = std::min(smin, sp.start[i]);
-      emax = std::max(emax, sp.start[i] + sp.duration[i]);
-      dmin = std::min(dmin, sp.duration[i]);
-      dmax = std::max(dmax, sp.duration[i]);
+      const uint64_t d = effective_duration(sp.duration[i]);
+      emax = std::max(emax, sp.start[i] + d);
+      dmin = std::min(dmin, d);
+      dmax = std::max(dmax, d);
     }
     if (smin != UINT64_MAX) {
       out->start_min = smin;

@@ -129,7 +129,7 @@ void SpanTable::derive() {
       uint64_t lo = UINT64_MAX, hi = 0;
       for (uint32_t s = traces.span_begin[t]; s < traces.span_end[t]; ++s) {
         lo = std::min(lo, sp.start[s]);
-        hi = std::max(hi, sp.start[s] + sp.duration[s]);
+        hi = std::max(hi, sp.start[s] + effective_duration(sp.duration[s]));
       }
       traces.start[t] = lo == UINT64_MAX ? 0 : lo;
       traces.end[t] = hi;

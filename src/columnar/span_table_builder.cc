@@ -107,9 +107,8 @@ void SpanTableBuilder::add_trace(const TraceId& id, const TracesData& data) {
         sp.trace_state.push_back(t.strings.intern(s.trace_state()));
         sp.flags.push_back(s.flags());
         sp.start.push_back(s.start_time_unix_nano());
-        sp.duration.push_back(s.end_time_unix_nano() > s.start_time_unix_nano()
-                                  ? s.end_time_unix_nano() - s.start_time_unix_nano()
-                                  : 0);
+        // Wrapping: trace by ID gives back the stored end even when it is before the start.
+        sp.duration.push_back(s.end_time_unix_nano() - s.start_time_unix_nano());
         sp.dropped_attributes.push_back(s.dropped_attributes_count());
         sp.dropped_events.push_back(s.dropped_events_count());
         sp.dropped_links.push_back(s.dropped_links_count());

@@ -84,7 +84,7 @@ void render(const SpanTable& t, const traceql::CompiledQuery& q, const SearchReq
         sp.span_id = span_hex(t.spans.id[s]);
         sp.name = std::string(t.strings.get(t.spans.name[s]));
         sp.start_unix_nano = t.spans.start[s];
-        sp.duration_nanos = t.spans.duration[s];
+        sp.duration_nanos = columnar::effective_duration(t.spans.duration[s]);
         for (size_t ai = 0; ai < readers.size(); ++ai) {
           const auto& a = q.result_attributes()[ai];
           traceql::Value v = readers[ai].read(s);

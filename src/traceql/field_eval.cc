@@ -100,7 +100,9 @@ Value intrinsic(const SpanTable& t, Intrinsic in, const Cursor& cur) {
       return loaded(sp.status_code) ? num(Value::Type::kStatus, status_of(sp.status_code[s])) : Value{};
     case Intrinsic::kStatusMessage:
       return loaded(sp.status_message) ? str(t, sp.status_message[s]) : Value{};
-    case Intrinsic::kDuration: return num(Value::Type::kDuration, static_cast<int64_t>(sp.duration[s]));
+    case Intrinsic::kDuration:
+      return num(Value::Type::kDuration,
+                 static_cast<int64_t>(columnar::effective_duration(sp.duration[s])));
     case Intrinsic::kKind: return loaded(sp.kind) ? num(Value::Type::kKind, sp.kind[s]) : Value{};
     case Intrinsic::kSpanId: return span_id_value(sp.id[s]);
     case Intrinsic::kParentId: return sp.parent_id[s] ? span_id_value(sp.parent_id[s]) : Value{};
@@ -405,7 +407,8 @@ bool fast_compare(const RowCtx& c, const Attribute& a, Op op, const Value& lit, 
         if (lit.type == Value::Type::kFloat) return false;
         const int64_t x = lit.i;
         for (size_t s = 0; s < ns; ++s) {
-          (*out)[s] = ordered(static_cast<int64_t>(sp.duration[s]), op, x);
+          const auto d = static_cast<int64_t>(columnar::effective_duration(sp.duration[s]));
+          (*out)[s] = ordered(d, op, x);
         }
         return true;
       }

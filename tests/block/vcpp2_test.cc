@@ -36,7 +36,8 @@ bool same(const TracesData& a, const TracesData& b) {
   return eq;
 }
 
-// A trace whose spans reference a parent outside the trace and themselves.
+// A trace whose spans reference a parent outside the trace and themselves, and one span that
+// ends before it starts.
 TracesData orphan_trace(const std::string& tid) {
   TracesData d;
   auto* ss = d.add_resource_spans()->add_scope_spans();
@@ -53,6 +54,12 @@ TracesData orphan_trace(const std::string& tid) {
   b->set_parent_span_id(b->span_id());  // itself
   b->set_start_time_unix_nano(10);      // earlier than the first span
   b->set_end_time_unix_nano(20);
+  auto* c = ss->add_spans();
+  c->set_trace_id(tid);
+  c->set_span_id(std::string(8, '\x33'));
+  c->set_name("ends before it starts");  // comes back as stored, not with duration 0
+  c->set_start_time_unix_nano(7000);
+  c->set_end_time_unix_nano(6500);
   return d;
 }
 

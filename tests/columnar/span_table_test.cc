@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tempo/columnar/fetch.h"
 #include "tempo/columnar/otlp_columns.h"
 #include "testing/rich_trace.h"
 #include "testing/trace_gen.h"
@@ -129,4 +130,31 @@ TEST_CASE("a parent cycle still gives every span a nested-set range") {
   CHECK(t.spans.nested_right[0] > t.spans.nested_left[0]);
   CHECK(t.spans.nested_right[1] > t.spans.nested_left[1]);
   CHECK(t.traces.root[0] == kNoRow);
+}
+
+TEST_CASE("a span that ends before it starts keeps its end; search sees duration 0") {
+  std::string tid(16, '\x07');
+  TraceId id;
+  REQUIRE(TraceId::from_bytes(tid, &id).is_ok());
+  TracesData in;
+  auto* sp = in.add_resource_spans()->add_scope_spans()->add_spans();
+  sp->set_trace_id(tid);
+  sp->set_span_id(std::string(8, '\x01'));
+  sp->set_start_time_unix_nano(7000);
+  sp->set_end_time_unix_nano(6500);
+  SpanTable t;
+  SpanTableBuilder b(&t);
+  b.add_trace(id, in);
+  b.finish();
+  TracesData out;
+  assemble_trace(t, 0, &out);
+  CHECK(same(in, out));
+  CHECK(effective_duration(t.spans.duration[0]) == 0);
+  CHECK(t.traces.start[0] == 7000);
+  CHECK(t.traces.end[0] == 7000);
+  RowGroupStats st;
+  compute_stats(t, &st);
+  CHECK(st.duration_min == 0);
+  CHECK(st.duration_max == 0);
+  CHECK(st.end_max == 7000);
 }

@@ -96,6 +96,12 @@ struct AttrTable {
   const KeyRun* run(uint32_t key) const;
 };
 
+// A stored span duration as search sees it: a span that ends before it starts (duration
+// above INT64_MAX, wrapped) lasts 0 ns.
+inline uint64_t effective_duration(uint64_t stored) {
+  return stored > static_cast<uint64_t>(INT64_MAX) ? 0 : stored;
+}
+
 struct SpanTable {
   StringPool strings;
   // Serialized AnyValue of array, kvlist and bytes attribute values.
@@ -136,7 +142,9 @@ struct SpanTable {
     std::vector<uint32_t> trace_state;
     std::vector<uint32_t> flags;
     std::vector<uint64_t> start;          // unix ns
-    std::vector<uint64_t> duration;       // ns (end - start, 0 if end < start)
+    // end - start in ns, wrapping when a span ends before it starts, so start + duration is
+    // always the stored end; read it through effective_duration().
+    std::vector<uint64_t> duration;
     std::vector<uint32_t> dropped_attributes, dropped_events, dropped_links;
     // Derived (see derive()).
     std::vector<uint32_t> trace;          // trace row

@@ -97,6 +97,34 @@ class ByteReader {
     *v = r;
     return true;
   }
+  // Skips n varints without decoding them (a by-ID lookup passes over other traces' rows).
+  bool skip_varints(uint64_t n) {
+    // Eight bytes at a time while they cannot hold more than the varints left: each byte
+    // with its top bit clear ends one.
+    while (n >= 8 && remaining() >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p_, 8);
+      // One per ending byte, summed by multiplication (no popcount instruction is assumed).
+      n -= (((~w & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56;
+      p_ += 8;
+    }
+    while (n > 0) {
+      if (p_ == end_) return false;
+      n -= *p_++ < 0x80;
+    }
+    return true;
+  }
+  // The next eight bytes, little-endian, without consuming them (remaining() >= 8).
+  uint64_t peek8() const {
+    uint64_t w;
+    std::memcpy(&w, p_, 8);
+    return w;
+  }
+  bool skip(size_t n) {
+    if (remaining() < n) return false;
+    p_ += n;
+    return true;
+  }
   bool bytes(size_t n, std::string_view* out) {
     if (remaining() < n) return false;
     *out = std::string_view(reinterpret_cast<const char*>(p_), n);

@@ -89,7 +89,12 @@ std::string encode_index(const std::vector<RowGroup>& groups) {
   return s;
 }
 
-Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out) {
+namespace {
+
+Status bad_index(const std::string& what) { return Status::corruption("vcpp2 index: " + what); }
+
+// Checks the header and checksum; leaves *groups at the first group entry, *n the count.
+Status open_index(std::string_view raw, ByteReader* groups, uint64_t* n) {
   if (raw.size() < 12 || std::memcmp(raw.data(), kIndexMagic, 4) != 0) {
     return Status::corruption("vcpp2 index has no valid header");
   }
@@ -101,71 +106,167 @@ Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGro
     return Status::corruption("unsupported vcpp2 index version " +
                               std::to_string(le::load32(raw.data() + 4)));
   }
-  ByteReader r(raw.substr(8, raw.size() - 12));
-  auto bad = [](const std::string& what) { return Status::corruption("vcpp2 index: " + what); };
+  *groups = ByteReader(raw.substr(8, raw.size() - 12));
+  if (!groups->varint(n) || *n > groups->remaining() / kMinGroupBytes) {
+    return bad_index("bad row group count");
+  }
+  return Status::ok();
+}
+
+// One group entry into *g, reusing its vectors and strings. Checks that the group starts at
+// `offset_wanted` of `data` and lies inside it, and that every chunk lies inside the group.
+Status parse_group(ByteReader& r, uint64_t gi, uint64_t offset_wanted, uint64_t data_size,
+                   RowGroup* g) {
+  std::string_view first, last;
+  uint64_t offset, length;
+  auto& st = g->stats;
+  if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&length) ||
+      !r.u32(&st.traces) || !r.u32(&st.spans) || !r.varint(&st.start_min) ||
+      !r.varint(&st.end_max) || !r.varint(&st.duration_min) || !r.varint(&st.duration_max)) {
+    return bad_index("row group " + std::to_string(gi) + " is truncated");
+  }
+  std::memcpy(g->first.bytes.data(), first.data(), 16);
+  std::memcpy(g->last.bytes.data(), last.data(), 16);
+  if (offset != offset_wanted || length > 0xFFFFFFFFu || length > data_size - offset ||
+      st.traces == 0 || g->last < g->first) {
+    return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
+  }
+  g->offset = offset;
+  g->length = static_cast<uint32_t>(length);
+  for (auto& c : g->fixed) {
+    if (!get_chunk(r, g->length, &c)) return bad_index("row group " + std::to_string(gi) + " chunk");
+  }
+  for (int o = 0; o < kAttrOwnerCount; ++o) {
+    uint64_t keys;
+    // Every key takes at least three bytes (length, types, one chunk varint).
+    if (!r.varint(&keys) || keys > r.remaining() / 3) return bad_index("bad attribute key count");
+    st.attrs[o].resize(keys);
+    g->attr_chunks[o].resize(per_key_chunks(o) ? keys : 0);
+    for (uint64_t i = 0; i < keys; ++i) {
+      AttrKeyStats& k = st.attrs[o][i];
+      std::string_view key;
+      if (!r.str(&key) || !r.u8(&k.types)) return bad_index("attribute statistics are truncated");
+      k.key.assign(key);
+      if (i > 0 && !(st.attrs[o][i - 1].key < k.key)) {
+        return bad_index("attribute keys out of order");
+      }
+      if (k.types & bit(ValueType::kInt)) {
+        if (!r.zz(&k.int_min) || !r.zz(&k.int_max)) return bad_index("int range is truncated");
+      }
+      if (k.types & bit(ValueType::kDouble)) {
+        uint64_t lo, hi;
+        if (!r.fixed64(&lo) || !r.fixed64(&hi)) return bad_index("double range is truncated");
+        k.double_min = load_double(lo);
+        k.double_max = load_double(hi);
+      }
+      if (per_key_chunks(o) && !get_chunk(r, g->length, &g->attr_chunks[o][i])) {
+        return bad_index("attribute chunk out of range");
+      }
+    }
+    if (!per_key_chunks(o)) {
+      ChunkRef c;
+      if (!get_chunk(r, g->length, &c)) return bad_index("attribute chunk out of range");
+      if (c.length > 0) g->attr_chunks[o].push_back(c);
+    }
+  }
+  return Status::ok();
+}
+
+// As parse_group, but only the fields that find a group (its IDs, place and trace count)
+// are kept; chunks and statistics are skipped (decode_group checks them for the one group a
+// lookup reads).
+Status skip_group(ByteReader& r, uint64_t gi, uint64_t offset_wanted, uint64_t data_size,
+                  GroupEntry* e, uint32_t* length, uint32_t* traces) {
+  std::string_view first, last;
+  uint64_t offset, len;
+  // After the trace count: spans, start min, end max, duration min/max, then the fixed chunks.
+  constexpr uint64_t kSkipped = 5 + 3 * kFixedChunks;
+  if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&len) ||
+      !r.u32(traces) || !r.skip_varints(kSkipped)) {
+    return bad_index("row group " + std::to_string(gi) + " is truncated");
+  }
+  std::memcpy(e->first.bytes.data(), first.data(), 16);
+  std::memcpy(e->last.bytes.data(), last.data(), 16);
+  if (offset != offset_wanted || len > 0xFFFFFFFFu || len > data_size - offset || *traces == 0 ||
+      e->last < e->first) {
+    return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
+  }
+  e->offset = offset;
+  *length = static_cast<uint32_t>(len);
+  for (int o = 0; o < kAttrOwnerCount; ++o) {
+    uint64_t keys;
+    if (!r.varint(&keys) || keys > r.remaining() / 3) return bad_index("bad attribute key count");
+    for (uint64_t i = 0; i < keys; ++i) {
+      std::string_view key;
+      uint8_t types;
+      if (!r.str(&key) || !r.u8(&types)) return bad_index("attribute statistics are truncated");
+      if ((types & bit(ValueType::kInt)) && !r.skip_varints(2)) {
+        return bad_index("int range is truncated");
+      }
+      if ((types & bit(ValueType::kDouble)) && !r.skip(16)) {
+        return bad_index("double range is truncated");
+      }
+      if (per_key_chunks(o) && !r.skip_varints(3)) return bad_index("attribute chunk truncated");
+    }
+    if (!per_key_chunks(o) && !r.skip_varints(3)) return bad_index("attribute chunk truncated");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out) {
+  ByteReader r(raw);
   uint64_t n;
-  if (!r.varint(&n) || n > r.remaining() / kMinGroupBytes) return bad("bad row group count");
+  TEMPO_RETURN_IF_ERROR(open_index(raw, &r, &n));
   out->clear();
   out->reserve(n);
   uint64_t next_offset = 0;
   for (uint64_t gi = 0; gi < n; ++gi) {
     RowGroup g;
-    std::string_view first, last;
-    uint64_t offset, length;
-    auto& st = g.stats;
-    if (!r.bytes(16, &first) || !r.bytes(16, &last) || !r.varint(&offset) || !r.varint(&length) ||
-        !r.u32(&st.traces) || !r.u32(&st.spans) || !r.varint(&st.start_min) ||
-        !r.varint(&st.end_max) || !r.varint(&st.duration_min) || !r.varint(&st.duration_max)) {
-      return bad("row group " + std::to_string(gi) + " is truncated");
+    TEMPO_RETURN_IF_ERROR(parse_group(r, gi, next_offset, data_size, &g));
+    if (!out->empty() && !(out->back().last < g.first)) {
+      return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
     }
-    std::memcpy(g.first.bytes.data(), first.data(), 16);
-    std::memcpy(g.last.bytes.data(), last.data(), 16);
-    if (offset != next_offset || length > 0xFFFFFFFFu || length > data_size - offset ||
-        st.traces == 0 || g.last < g.first || (!out->empty() && !(out->back().last < g.first))) {
-      return bad("row group " + std::to_string(gi) + " is out of order or out of range");
-    }
-    g.offset = offset;
-    g.length = static_cast<uint32_t>(length);
-    next_offset = offset + length;
-    for (auto& c : g.fixed) {
-      if (!get_chunk(r, g.length, &c)) return bad("row group " + std::to_string(gi) + " chunk");
-    }
-    for (int o = 0; o < kAttrOwnerCount; ++o) {
-      uint64_t keys;
-      // Every key takes at least three bytes (length, types, one chunk varint).
-      if (!r.varint(&keys) || keys > r.remaining() / 3) return bad("bad attribute key count");
-      st.attrs[o].resize(keys);
-      if (per_key_chunks(o)) g.attr_chunks[o].resize(keys);
-      for (uint64_t i = 0; i < keys; ++i) {
-        AttrKeyStats& k = st.attrs[o][i];
-        std::string_view key;
-        if (!r.str(&key) || !r.u8(&k.types)) return bad("attribute statistics are truncated");
-        k.key.assign(key);
-        if (i > 0 && !(st.attrs[o][i - 1].key < k.key)) return bad("attribute keys out of order");
-        if (k.types & bit(ValueType::kInt)) {
-          if (!r.zz(&k.int_min) || !r.zz(&k.int_max)) return bad("int range is truncated");
-        }
-        if (k.types & bit(ValueType::kDouble)) {
-          uint64_t lo, hi;
-          if (!r.fixed64(&lo) || !r.fixed64(&hi)) return bad("double range is truncated");
-          k.double_min = load_double(lo);
-          k.double_max = load_double(hi);
-        }
-        if (per_key_chunks(o) && !get_chunk(r, g.length, &g.attr_chunks[o][i])) {
-          return bad("attribute chunk out of range");
-        }
-      }
-      if (!per_key_chunks(o)) {
-        ChunkRef c;
-        if (!get_chunk(r, g.length, &c)) return bad("attribute chunk out of range");
-        if (c.length > 0) g.attr_chunks[o].push_back(c);
-      }
-    }
+    next_offset = g.offset + g.length;
     out->push_back(std::move(g));
   }
-  if (!r.done()) return bad("trailing bytes");
-  if (next_offset != data_size) return bad("row groups do not cover data");
+  if (!r.done()) return bad_index("trailing bytes");
+  if (next_offset != data_size) return bad_index("row groups do not cover data");
   return Status::ok();
+}
+
+Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
+                     uint64_t* traces) {
+  ByteReader r(raw);
+  uint64_t n;
+  TEMPO_RETURN_IF_ERROR(open_index(raw, &r, &n));
+  out->clear();
+  out->reserve(n);
+  *traces = 0;
+  uint64_t next_offset = 0;
+  for (uint64_t gi = 0; gi < n; ++gi) {
+    GroupEntry e;
+    e.at = static_cast<uint32_t>(raw.size() - 4 - r.remaining());
+    uint32_t length, group_traces;
+    TEMPO_RETURN_IF_ERROR(skip_group(r, gi, next_offset, data_size, &e, &length, &group_traces));
+    if (!out->empty() && !(out->back().last < e.first)) {
+      return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
+    }
+    next_offset = e.offset + length;
+    *traces += group_traces;
+    out->push_back(e);
+  }
+  if (!r.done()) return bad_index("trailing bytes");
+  if (next_offset != data_size) return bad_index("row groups do not cover data");
+  return Status::ok();
+}
+
+Status decode_group(std::string_view raw, const GroupEntry& e, uint64_t data_size,
+                    RowGroup* out) {
+  if (raw.size() < 4 || e.at > raw.size() - 4) return bad_index("group entry out of range");
+  ByteReader r(raw.substr(e.at, raw.size() - 4 - e.at));
+  return parse_group(r, 0, e.offset, data_size, out);
 }
 
 }  // namespace tempo::block::vcpp2

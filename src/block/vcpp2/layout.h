@@ -77,4 +77,19 @@ std::string encode_index(const std::vector<RowGroup>& groups);
 // its group. `data_size` is meta.json `size`.
 Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGroup>* out);
 
+// Where one group's entry is in the plain index. A lookup by ID needs the entry of one group,
+// not every group's statistics decoded into vectors and strings of their own.
+struct GroupEntry {
+  TraceId first, last;
+  uint64_t offset = 0;  // of the group in `data`
+  uint32_t at = 0;      // of its entry in the plain index
+};
+// Checks the checksum and that groups tile `data` in ascending ID order, as decode_index does,
+// and lists the groups' entries, skipping their statistics and chunks (decode_group checks
+// those); *traces is the sum of their trace counts.
+Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
+                     uint64_t* traces);
+// The entry `e` (from locate_groups over the same `raw`) into *out, reusing its vectors.
+Status decode_group(std::string_view raw, const GroupEntry& e, uint64_t data_size, RowGroup* out);
+
 }  // namespace tempo::block::vcpp2

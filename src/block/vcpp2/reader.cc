@@ -1,5 +1,6 @@
 // vcpp2 reader. By ID: bloom shard, index, then the one row group that can hold the ID in a
-// single ranged read, decoded whole and the trace assembled back into OTLP. Scan: per row
+// single ranged read, from which only the trace's rows are decoded (TraceSlicer) and
+// assembled back into OTLP. Scan: per row
 // group, the dictionary chunk alone first (so the engine can skip the group having read
 // nothing else), then the chunks the column set needs, fetched with as few ranged reads as
 // coalescing allows.
@@ -12,6 +13,7 @@
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
 #include "block/vcpp2/layout.h"
+#include "block/vcpp2/trace_slice.h"
 #include "block/vcpp2/vcpp2_internal.h"
 #include "block/zstd_codec.h"
 #include "tempo/columnar/otlp_columns.h"
@@ -208,7 +210,7 @@ struct Decoder {
     return decode_chunk(Chunk::kDict, raw, g, &table);
   }
 
-  // Reads and decodes a whole group for assembling traces (by ID, whole-trace scans).
+  // Reads and decodes a whole group for assembling every trace of it (whole-trace scans).
   Status load_all(BlockIo& io, const RowGroup& g) {
     TEMPO_RETURN_IF_ERROR(bytes.read_all(io, g));
     select_everything(g, &sel);
@@ -217,22 +219,35 @@ struct Decoder {
   }
 };
 
+// Per-thread buffers of a by-ID lookup.
+struct Lookup {
+  RowGroup entry;  // the index entry of the group read
+  std::string group;
+  TraceSlicer slicer;
+  SpanTable table;
+};
+
 class Reader final : public FormatReader {
  public:
   Reader(BlockIo& io, const BlockMeta& meta) : io_(io), meta_(meta) {}
 
   Status find(const TraceId& id, std::string* payload, bool* found) override {
-    std::shared_ptr<const Index> index;
-    TEMPO_RETURN_IF_ERROR(load_index(&index));
-    auto it = std::lower_bound(index->begin(), index->end(), id,
-                               [](const RowGroup& g, const TraceId& v) { return g.last < v; });
-    if (it == index->end() || id < it->first) return Status::ok();
-    thread_local Decoder d;
-    TEMPO_RETURN_IF_ERROR(annotate(d.load_all(io_, *it), *it));
-    const auto& ids = d.table.traces.id;
-    auto row = std::lower_bound(ids.begin(), ids.end(), id);
-    if (row == ids.end() || *row != id) return Status::ok();
-    columnar::assemble_trace(d.table, static_cast<uint32_t>(row - ids.begin()), &trace_scratch());
+    std::shared_ptr<const Locator> loc;
+    TEMPO_RETURN_IF_ERROR(load_locator(&loc));
+    auto e = std::lower_bound(loc->groups.begin(), loc->groups.end(), id,
+                              [](const GroupEntry& g, const TraceId& v) { return g.last < v; });
+    if (e == loc->groups.end() || id < e->first) return Status::ok();
+    thread_local Lookup l;
+    Status s = decode_group(loc->raw, *e, meta_.size, &l.entry);
+    if (!s.is_ok()) return Status::corruption(io_.key(format::kIndexObject) + ": " + s.message());
+    const RowGroup& g = l.entry;
+    // Only the trace's rows are decoded: the group is read whole (one ranged read) but
+    // other traces' rows are skipped in each chunk.
+    TEMPO_RETURN_IF_ERROR(io_.read_range(format::kDataObject, g.offset, g.length, &l.group));
+    bool hit = false;
+    TEMPO_RETURN_IF_ERROR(annotate(l.slicer.slice(g, l.group, id, &l.table, &hit), g));
+    if (!hit) return Status::ok();
+    columnar::assemble_trace(l.table, 0, &trace_scratch());
     if (!trace_scratch().SerializeToString(payload)) {
       return Status::internal("serializing trace " + id.hex());
     }
@@ -320,13 +335,11 @@ class Reader final : public FormatReader {
       }
     }
     // Read outside the lock; two first lookups may both read it, the second result is dropped.
-    std::string compressed, raw;
-    TEMPO_RETURN_IF_ERROR(io_.read_whole(format::kIndexObject, &compressed));
+    std::string raw;
+    TEMPO_RETURN_IF_ERROR(io_.read_whole(format::kIndexObject, &raw));
     const std::string key = io_.key(format::kIndexObject);
-    Status s = thread_local_decompressor().decompress_frame(compressed, &raw);
-    if (!s.is_ok()) return Status::corruption(key + ": " + s.message());
     auto groups = std::make_shared<Index>();
-    s = decode_index(raw, meta_.size, groups.get());
+    Status s = decode_index(raw, meta_.size, groups.get());
     if (!s.is_ok()) return Status::corruption(key + ": " + s.message());
     uint64_t traces = 0;
     for (const auto& g : *groups) traces += g.stats.traces;
@@ -339,10 +352,40 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
+  // The plain index and where each group's entry is in it: lookups by ID decode the entry of
+  // the one group they read, so a cold lookup does not pay for every group's statistics.
+  struct Locator {
+    std::string raw;
+    std::vector<GroupEntry> groups;
+  };
+  Status load_locator(std::shared_ptr<const Locator>* out) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (locator_) {
+        *out = locator_;
+        return Status::ok();
+      }
+    }
+    auto loc = std::make_shared<Locator>();
+    TEMPO_RETURN_IF_ERROR(io_.read_whole(format::kIndexObject, &loc->raw));
+    const std::string key = io_.key(format::kIndexObject);
+    uint64_t traces = 0;
+    Status s = locate_groups(loc->raw, meta_.size, &loc->groups, &traces);
+    if (!s.is_ok()) return Status::corruption(key + ": " + s.message());
+    if (traces != meta_.total_objects || loc->groups.size() != meta_.total_records) {
+      return Status::corruption(key + " does not match meta.json");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!locator_) locator_ = std::move(loc);
+    *out = locator_;
+    return Status::ok();
+  }
+
   BlockIo& io_;
   const BlockMeta& meta_;
   mutable std::mutex mu_;
   std::shared_ptr<const Index> index_;
+  std::shared_ptr<const Locator> locator_;
 };
 
 }  // namespace

@@ -165,9 +165,10 @@ class Writer final : public FormatWriter {
     meta_.size = offset_;
     meta_.total_records = static_cast<uint32_t>(groups_.size());
 
-    TEMPO_RETURN_IF_ERROR(zstd_.compress(encode_index(groups_), &compressed_));
+    // Plain: a cold lookup reads it whole, and its CRC already guards it (zstd would save
+    // ~0.1 byte per span and cost the lookup a decompression).
     written_.push_back(dir_ + std::string(format::kIndexObject));
-    TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), compressed_));
+    TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), encode_index(groups_)));
 
     TEMPO_RETURN_IF_ERROR(
         write_bloom_shards(backend_, dir_, ids_, options_, &written_, &meta_.bloom_shards));
