@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds into build/ (the server lands at build/tempo).
+# Configures and builds into build/ (the server lands at build/tempo): everything, or only
+# the targets named in TARGETS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -7,4 +8,5 @@ build_type=${BUILD_TYPE:-RelWithDebInfo}
 if [ ! -f build/build.ninja ]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
 fi
-cmake --build build -j "${JOBS:-$(nproc)}"
+# TARGETS (space-separated) builds only those, e.g. TARGETS=tempo for the container image.
+cmake --build build -j "${JOBS:-$(nproc)}" ${TARGETS:+--target $TARGETS}
