@@ -188,7 +188,7 @@ bool key_may_hold(const columnar::RowGroupStats& st, const columnar::AttrKeyStat
   switch (lit.type) {
     case StaticType::kString:
       if (!has(VT::kString)) return false;
-      if (op == Op::kEqual) return st.strings && st.strings->find(lit.s).has_value();
+      if (op == Op::kEqual) return st.may_contain_string(lit.s);
       return true;
     case StaticType::kInt:
     case StaticType::kFloat:
@@ -245,7 +245,7 @@ bool expr_may_match(const FieldExpr& e, const columnar::RowGroupStats& st) {
       case Intrinsic::kName:
       case Intrinsic::kStatusMessage:
         if (op == Op::kEqual && lit->type == StaticType::kString) {
-          return st.strings && st.strings->find(lit->s).has_value();
+          return st.may_contain_string(lit->s);
         }
         return true;
       case Intrinsic::kDuration:

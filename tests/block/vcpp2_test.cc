@@ -342,6 +342,7 @@ TEST_CASE(
   REQUIRE(r->scan(
                none,
                [&](const columnar::RowGroupStats& st) {
+                 if (st.whole_block) return true;
                  return st.strings != nullptr;  // checked below against the loaded table
                },
                [&](const columnar::RowGroup& g) {
@@ -356,6 +357,7 @@ TEST_CASE(
   REQUIRE(r->scan(
                none,
                [&](const columnar::RowGroupStats& st) {
+                 if (st.whole_block) return true;
                  SpanTable t;
                  build(traces, group_ids[g++], &t);
                  columnar::RowGroupStats want;
@@ -394,7 +396,9 @@ TEST_CASE(
   REQUIRE(
       r->scan(
            cols,
-           [](const columnar::RowGroupStats& st) { return st.strings->find("absent").has_value(); },
+           [](const columnar::RowGroupStats& st) {
+             return st.whole_block || st.strings->find("absent").has_value();
+           },
            [](const columnar::RowGroup&) { return Status::internal("nothing matches"); }, &stats)
           .is_ok());
   CHECK(stats.row_groups == meta.total_records);
@@ -410,6 +414,30 @@ TEST_CASE(
   }
   CHECK(stats.bytes_read == read);
   CHECK(read * 5 < meta.size);  // dictionaries are a small part of the data
+
+  // The same literal through the block's string filter: the whole block is skipped without
+  // reading anything (the filter object was read once, with the block statistics, above).
+  REQUIRE(std::find(meta.columns.begin(), meta.columns.end(), "strings-bloom") != meta.columns.end());
+  rec.clear();
+  stats = {};
+  REQUIRE(r->scan(
+               cols, [](const columnar::RowGroupStats& st) { return st.may_contain_string("absent"); },
+               [](const columnar::RowGroup&) { return Status::internal("nothing matches"); }, &stats)
+              .is_ok());
+  CHECK(stats.row_groups_skipped == meta.total_records);
+  CHECK(rec.requests().empty());
+  // A string the block holds is not ruled out.
+  REQUIRE_FALSE(traces.empty());
+  size_t loaded = 0;
+  REQUIRE(r->scan(
+               cols, [](const columnar::RowGroupStats& st) { return st.may_contain_string("service.name"); },
+               [&](const columnar::RowGroup&) {
+                 ++loaded;
+                 return Status::ok();
+               },
+               &stats)
+              .is_ok());
+  CHECK(loaded == meta.total_records);
 }
 
 TEST_CASE("vcpp2: a cold lookup reads one bloom shard, the index and one row group") {

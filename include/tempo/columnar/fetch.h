@@ -40,8 +40,11 @@ struct AttrKeyStats {
   double double_min = 0, double_max = 0;   // over kDouble values
 };
 
-// What the engine may consult before a row group's columns are read.
+// What the engine may consult before a row group's columns are read. A source may first show
+// the statistics of a whole block (`whole_block`, no `strings`, maybe `may_hold_string`): a
+// filter that declines those skips every group of the block.
 struct RowGroupStats {
+  bool whole_block = false;
   uint32_t traces = 0, spans = 0;
   uint64_t start_min = 0, end_max = 0;           // span times (unix ns)
   uint64_t duration_min = 0, duration_max = 0;   // span durations (ns)
@@ -49,8 +52,16 @@ struct RowGroupStats {
   // that is not here cannot be equal to anything in the group.
   const StringPool* strings = nullptr;
   std::array<std::vector<AttrKeyStats>, kAttrOwnerCount> attrs;  // sorted by key
+  // When `strings` is not given (statistics of a whole block): a filter that may answer
+  // "certainly absent" for a string literal.
+  std::function<bool(std::string_view)> may_hold_string;
 
   const AttrKeyStats* attr(AttrOwner owner, std::string_view key) const;
+  // False only when no string of the group (or block) equals `s`.
+  bool may_contain_string(std::string_view s) const {
+    if (strings) return strings->find(s).has_value();
+    return !may_hold_string || may_hold_string(s);
+  }
 };
 
 // Statistics of a complete table (writers store these; live sources compute them on the fly).

@@ -6,6 +6,8 @@
 // coalescing allows.
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
 #include "block/vcpp2/layout.h"
+#include "block/vcpp2/string_filter.h"
 #include "block/vcpp2/trace_slice.h"
 #include "block/vcpp2/vcpp2_internal.h"
 #include "block/zstd_codec.h"
@@ -277,6 +280,17 @@ class Reader final : public FormatReader {
                     const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
+    if (keep) {
+      // The whole block first: a literal its string filter rules out, or a key or range no
+      // group has, skips every group without reading one dictionary.
+      std::shared_ptr<const columnar::RowGroupStats> whole;
+      TEMPO_RETURN_IF_ERROR(block_stats(*index, &whole));
+      if (!keep(*whole)) {
+        stats->row_groups += index->size();
+        stats->row_groups_skipped += index->size();
+        return Status::ok();
+      }
+    }
     Decoder d;
     columnar::RowGroupStats rg;
     for (const auto& g : *index) {
@@ -381,9 +395,69 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
+  // Statistics of the whole block (the union of its groups'), with the block's string filter
+  // when it has one. Built on first use and kept.
+  Status block_stats(const Index& index, std::shared_ptr<const columnar::RowGroupStats>* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (block_stats_) {
+      *out = block_stats_;
+      return Status::ok();
+    }
+    auto st = std::make_shared<columnar::RowGroupStats>();
+    st->whole_block = true;
+    std::array<std::map<std::string, columnar::AttrKeyStats>, kAttrOwnerCount> keys;
+    bool first = true;
+    for (const auto& g : index) {
+      const auto& s = g.stats;
+      st->traces += s.traces;
+      st->spans += s.spans;
+      st->start_min = first ? s.start_min : std::min(st->start_min, s.start_min);
+      st->end_max = std::max(st->end_max, s.end_max);
+      st->duration_min = first ? s.duration_min : std::min(st->duration_min, s.duration_min);
+      st->duration_max = std::max(st->duration_max, s.duration_max);
+      first = false;
+      for (int o = 0; o < kAttrOwnerCount; ++o) {
+        for (const auto& k : s.attrs[o]) {
+          auto [it, fresh] = keys[o].try_emplace(k.key, k);
+          if (fresh) continue;
+          columnar::AttrKeyStats& u = it->second;
+          const uint8_t had = u.types;
+          u.types |= k.types;
+          const auto int_bit = uint8_t(1u << static_cast<int>(ValueType::kInt));
+          const auto dbl_bit = uint8_t(1u << static_cast<int>(ValueType::kDouble));
+          if (k.types & int_bit) {
+            u.int_min = (had & int_bit) ? std::min(u.int_min, k.int_min) : k.int_min;
+            u.int_max = (had & int_bit) ? std::max(u.int_max, k.int_max) : k.int_max;
+          }
+          if (k.types & dbl_bit) {
+            u.double_min = (had & dbl_bit) ? std::min(u.double_min, k.double_min) : k.double_min;
+            u.double_max = (had & dbl_bit) ? std::max(u.double_max, k.double_max) : k.double_max;
+          }
+        }
+      }
+    }
+    for (int o = 0; o < kAttrOwnerCount; ++o) {
+      for (auto& [name, k] : keys[o]) st->attrs[o].push_back(std::move(k));  // map: sorted
+    }
+    if (std::find(meta_.columns.begin(), meta_.columns.end(), kStringFilterObject) !=
+        meta_.columns.end()) {
+      std::string raw;
+      TEMPO_RETURN_IF_ERROR(io_.read_whole(kStringFilterObject, &raw));
+      auto filter = std::make_shared<BloomFilter>();
+      TEMPO_RETURN_IF_ERROR(BloomFilter::decode(raw, filter.get()));
+      st->may_hold_string = [filter](std::string_view s) {
+        return filter->may_contain(string_filter_key(s));
+      };
+    }
+    block_stats_ = st;
+    *out = st;
+    return Status::ok();
+  }
+
   BlockIo& io_;
   const BlockMeta& meta_;
   mutable std::mutex mu_;
+  std::shared_ptr<const columnar::RowGroupStats> block_stats_;
   std::shared_ptr<const Index> index_;
   std::shared_ptr<const Locator> locator_;
 };

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "block/block_format.h"
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
 #include "block/vcpp2/layout.h"
+#include "block/vcpp2/string_filter.h"
 #include "block/vcpp2/vcpp2.h"
 #include "block/vcpp2/vcpp2_internal.h"
 #include "block/zstd_codec.h"
@@ -112,6 +114,13 @@ class Writer final : public FormatWriter {
     g.offset = offset_;
     columnar::compute_stats(t, &g.stats);
     g.stats.strings = nullptr;
+    if (!too_many_strings_) {
+      for (const auto& str : t.strings.strings()) block_strings_.insert(str);
+      if (block_strings_.size() > kMaxFilteredStrings) {
+        too_many_strings_ = true;
+        block_strings_ = {};
+      }
+    }
     group_.clear();
     // Layout: the fixed chunks in Chunk order, with the (few, small) resource attribute
     // chunks right after kName so the columns every scan loads are nearly contiguous; then
@@ -173,6 +182,14 @@ class Writer final : public FormatWriter {
     TEMPO_RETURN_IF_ERROR(
         write_bloom_shards(backend_, dir_, ids_, options_, &written_, &meta_.bloom_shards));
     ids_ = {};
+    if (!too_many_strings_ && !block_strings_.empty()) {
+      BloomFilter filter(block_strings_.size(), kStringFilterFalsePositive);
+      for (const auto& str : block_strings_) filter.add(string_filter_key(str));
+      block_strings_ = {};
+      written_.push_back(dir_ + std::string(kStringFilterObject));
+      TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), filter.encode()));
+      meta_.columns.emplace_back(kStringFilterObject);
+    }
     // meta.json last: until it exists, readers do not see the block.
     return backend_.write(dir_ + std::string(format::kMetaObject), meta_.to_json());
   }
@@ -198,6 +215,8 @@ class Writer final : public FormatWriter {
   columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
   std::string raw_, compressed_, group_;               // reused across chunks and groups
+  std::unordered_set<std::string> block_strings_;      // for the block's string filter
+  bool too_many_strings_ = false;
   uint64_t offset_ = 0;                                // bytes of data written
   std::vector<RowGroup> groups_;
   TraceId last_;
