@@ -5,6 +5,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 build_type=${BUILD_TYPE:-RelWithDebInfo}
+# ccache keys on paths relative to the checkout, so a clone in another folder (CI) reuses the
+# cache of this one.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
 if [ ! -f build/build.ninja ]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
 fi
