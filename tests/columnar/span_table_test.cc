@@ -132,7 +132,7 @@ TEST_CASE("a parent cycle still gives every span a nested-set range") {
   CHECK(t.traces.root[0] == kNoRow);
 }
 
-TEST_CASE("a span that ends before it starts keeps its end; search sees duration 0") {
+TEST_CASE("a span that ends before it starts keeps its end, and search sees duration 0") {
   std::string tid(16, '\x07');
   TraceId id;
   REQUIRE(TraceId::from_bytes(tid, &id).is_ok());
