@@ -1,5 +1,7 @@
 #include "ingester/live_tables.h"
 
+#include <thread>
+
 #include "ingester/wal_block.h"
 #include "tempo/columnar/otlp_columns.h"
 #include "tempo/model/trace_combine.h"
@@ -120,32 +122,64 @@ Status LiveTables::groups(const WalBlock& block, bool sealed, std::vector<Group>
   }
   drop_mostly_dead_chunks();
 
-  std::shared_ptr<SpanTable> fresh;
-  if (!pending_.empty()) {
-    fresh = std::make_shared<SpanTable>();
-    TEMPO_RETURN_IF_ERROR(build(block, pending_, fresh.get()));
+  // Pending traces become kept chunks of kChunkTraces each (so building one never holds more
+  // than a chunk's worth of decoding state) while the budget allows; the remainder, and
+  // anything past the budget, is decoded for this search only.
+  std::vector<std::shared_ptr<SpanTable>> unkept;
+  std::vector<std::unordered_set<TraceId, TraceIdHash>> batches(1);
+  for (const auto& id : pending_) {
+    if (batches.back().size() == kChunkTraces) batches.emplace_back();
+    batches.back().insert(id);
   }
-  const int64_t fresh_bytes = fresh ? approx_bytes(*fresh) : 0;
-  // Keep the pending traces as a chunk once they fill one (or the block takes no more
-  // appends) and the budget allows.
-  if (fresh && (pending_.size() >= kChunkTraces || sealed) &&
-      budget_->used.load() + fresh_bytes <= budget_->limit) {
+  // Decoding dominates a first search over a large WAL block: batches are built on every core.
+  std::vector<std::shared_ptr<SpanTable>> built(batches.size());
+  std::vector<Status> results(batches.size());
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < batches.size();) {
+        built[i] = std::make_shared<SpanTable>();
+        results[i] = build(block, batches[i], built[i].get());
+      }
+    };
+    const size_t threads =
+        std::min<size_t>(batches.size(), std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  for (const auto& st : results) TEMPO_RETURN_IF_ERROR(st);
+  for (size_t i = 0; i < built.size(); ++i) {
+    auto& table = built[i];
+    if (table->trace_count() == 0) continue;
+    // A full batch is kept; so is the last partial one of a sealed block (no more appends).
+    const bool may_keep = batches[i].size() == kChunkTraces || sealed;
+    const int64_t bytes = approx_bytes(*table);
+    if (!may_keep || budget_->used.load() + bytes > budget_->limit) {
+      unkept.push_back(std::move(table));
+      continue;
+    }
     Chunk c;
-    c.table = fresh;
-    c.dead = std::make_shared<const std::vector<uint8_t>>(fresh->trace_count(), 0);
-    c.bytes = fresh_bytes;
-    c.stats = stats_of(fresh);
-    budget_->used += fresh_bytes;
+    c.table = table;
+    c.dead = std::make_shared<const std::vector<uint8_t>>(table->trace_count(), 0);
+    c.bytes = bytes;
+    c.stats = stats_of(table);
+    budget_->used += bytes;
     const auto ci = static_cast<uint32_t>(chunks_.size());
-    for (uint32_t r = 0; r < fresh->trace_count(); ++r) where_[fresh->traces.id[r]] = {ci, r};
+    for (uint32_t r = 0; r < table->trace_count(); ++r) where_[table->traces.id[r]] = {ci, r};
     chunks_.push_back(std::move(c));
-    pending_.clear();
-    fresh.reset();
   }
+  // What is still pending: the unkept remainder (kept chunks are now in where_).
+  std::unordered_set<TraceId, TraceIdHash> still;
+  for (const auto& t : unkept) {
+    for (const auto& id : t->traces.id) still.insert(id);
+  }
+  pending_ = std::move(still);
   for (const auto& ch : chunks_) {
     out->push_back(Group{ch.table, ch.dead_rows ? ch.dead : nullptr, ch.stats});
   }
-  if (fresh && fresh->trace_count() > 0) out->push_back(Group{fresh, nullptr, stats_of(fresh)});
+  for (auto& t : unkept) out->push_back(Group{t, nullptr, stats_of(t)});
   return Status::ok();
 }
 

@@ -32,7 +32,7 @@ struct LiveCacheBudget {
 
 class LiveTables {
  public:
-  // Pending traces become a kept chunk at this many (about a block row group of spans).
+  // Pending traces become kept chunks of this many (about a block row group of spans).
   static constexpr size_t kChunkTraces = 256;
 
   struct Group {

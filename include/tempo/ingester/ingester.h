@@ -36,7 +36,7 @@ struct IngesterOptions {
   std::chrono::nanoseconds max_block_duration = std::chrono::minutes(30);
   int concurrent_flushes = 2;
   // Memory that search may keep of WAL blocks in columnar form between queries (all tenants).
-  int64_t live_search_cache_bytes = 512LL << 20;
+  int64_t live_search_cache_bytes = 1LL << 30;
   bool wal_sync = true;  // false only in tests and benchmarks
   // Tempo's per-tenant ingestion limits; 0 means none. A trace may grow by at most
   // max_bytes_per_trace (serialized OTLP) while it is live; a tenant may have at most
