@@ -376,6 +376,15 @@ RunResult run_tempo(const std::string& args) {
   return r;
 }
 
+long proc_status_kib(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
 std::string random_trace_hex() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[33];

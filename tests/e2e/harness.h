@@ -117,6 +117,10 @@ std::string random_trace_hex();
 // while the server deletes files underneath: vanished entries are skipped, never thrown.
 std::vector<std::string> files_under(const std::string& dir, const std::string& name = "");
 
+// A size line of /proc/<pid>/status in KiB (VmRSS, VmHWM: the peak, RssAnon: heap and other
+// anonymous memory), or -1 when the process or the line is missing.
+long proc_status_kib(pid_t pid, const std::string& field);
+
 // Runs the binary to completion with `args` (shell words); stdout and stderr together.
 struct RunResult {
   int code = -1;

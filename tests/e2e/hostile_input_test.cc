@@ -26,16 +26,6 @@ namespace {
 
 std::string unhex(std::string_view h) { return hex_to_bytes(std::string(h)); }
 
-// A status line of the server process, in KiB: VmHWM is its peak resident set.
-long proc_status_kib(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
 void send_udp(int port, const std::string& datagram) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);

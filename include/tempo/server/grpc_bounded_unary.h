@@ -9,6 +9,7 @@
 // compressed bytes reach Deserialize below, which inflates them through tempo::decompress
 // with the limit as its output bound.
 
+#include <grpc/byte_buffer.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/method_handler.h>
 
@@ -45,10 +46,15 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
     grpc::internal::UnaryRunHandlerHelper(param, &response, status);
   }
 
-  // Called by the server with the message as received; `req` stays owned by the server.
+  // Called by the server with the message as received. `req` becomes ours: the server drops
+  // its pointer before this call (gRPC's own handlers destroy it in GenericDeserialize), so
+  // it is destroyed here on every path, or each request's bytes leak.
   void* Deserialize(grpc_call*, grpc_byte_buffer* req, grpc::Status* status, void**) override {
     std::string bytes;
-    *status = read_request_bytes(req, max_bytes_, &bytes);
+    {
+      const std::unique_ptr<grpc_byte_buffer, ByteBufferDestroy> received(req);
+      *status = read_request_bytes(req, max_bytes_, &bytes);
+    }
     if (!status->ok()) return nullptr;
     auto request = std::make_unique<Request>();
     if (!request->ParseFromString(bytes)) {
@@ -59,6 +65,9 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
   }
 
  private:
+  struct ByteBufferDestroy {
+    void operator()(grpc_byte_buffer* b) const { grpc_byte_buffer_destroy(b); }
+  };
   Fn fn_;
   size_t max_bytes_;
 };
