@@ -8,6 +8,7 @@
 #include "ingester/wal_block.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/util/memory.h"
 
 namespace tempo::ingester {
 namespace {
@@ -218,6 +219,17 @@ void Ingester::flush_loop() {
     ++in_flight_;
     lock.unlock();
     Status s = flush_one(job.block, *job.owner);
+    if (s.is_ok()) {
+      // Usually the last reference: the block's WAL index and live-search tables go with it.
+      // Their pages go back to the system before /flush returns; glibc would keep them
+      // (after live searches over 1.2M spans and their flush: 109 MB of heap kept, 2 MB used).
+      job.block.reset();
+      auto t0 = std::chrono::steady_clock::now();
+      release_free_memory();
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      log::debug("released free memory after a flush", {{"seconds", secs}});
+    }
     lock.lock();
     --in_flight_;
     if (!s.is_ok()) {
