@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <set>
+#include <unordered_map>
 
 #include "querier/job_pool.h"
 #include "tempo/observability/log.h"
@@ -124,7 +124,27 @@ void merge_into(SearchTrace& dst, SearchTrace&& src) {
     dst.root_service_name = std::move(src.root_service_name);
     dst.root_trace_name = std::move(src.root_trace_name);
   }
-  for (auto& s : src.spansets) dst.spansets.push_back(std::move(s));
+  // The same spans found in two places (a retried send both flushed and still in the WAL, or
+  // a block read while its WAL block is still listed) are one spanset, not two.
+  auto same = [](const SearchSpanset& a, const SearchSpanset& b) {
+    if (a.matched != b.matched || a.spans.size() != b.spans.size() ||
+        a.attributes.size() != b.attributes.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.spans.size(); ++i) {
+      if (a.spans[i].span_id != b.spans[i].span_id) return false;
+    }
+    for (size_t i = 0; i < a.attributes.size(); ++i) {
+      if (a.attributes[i].SerializeAsString() != b.attributes[i].SerializeAsString()) return false;
+    }
+    return true;
+  };
+  const size_t had = dst.spansets.size();
+  for (auto& s : src.spansets) {
+    bool dup = false;
+    for (size_t i = 0; i < had && !dup; ++i) dup = same(dst.spansets[i], s);
+    if (!dup) dst.spansets.push_back(std::move(s));
+  }
 }
 
 }  // namespace
@@ -175,7 +195,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
 
   std::mutex mu;
   std::vector<SearchTrace> found;
-  std::set<TraceId> seen;
+  std::unordered_map<TraceId, size_t, TraceIdHash> index_of;  // trace -> its place in found
   std::atomic<bool> stop{false};
   Status first_error;
   const auto started = std::chrono::steady_clock::now();
@@ -210,15 +230,11 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
           render(t, *q, req, matches, &rendered);
           std::lock_guard<std::mutex> lock(mu);
           for (auto& r : rendered) {
-            if (seen.insert(r.id).second) {
+            auto [it, fresh] = index_of.try_emplace(r.id, found.size());
+            if (fresh) {
               found.push_back(std::move(r));
             } else {
-              for (auto& f : found) {
-                if (f.id == r.id) {
-                  merge_into(f, std::move(r));
-                  break;
-                }
-              }
+              merge_into(found[it->second], std::move(r));
             }
           }
           if (found.size() >= limit) {

@@ -52,6 +52,22 @@ struct Fixture {
     REQUIRE(ing->push("t1", segs, &refused).is_ok());
   }
 
+  // trace letter -> (spansets, spans matched in all of them): what merging must not inflate.
+  std::map<std::string, std::pair<size_t, uint32_t>> shape(const std::string& query) {
+    querier::SearchRequest req;
+    req.query = query;
+    req.spans_per_spanset = 100;
+    querier::SearchResult res;
+    REQUIRE(q->search("t1", req, &res).is_ok());
+    std::map<std::string, std::pair<size_t, uint32_t>> out;
+    for (const auto& t : res.traces) {
+      auto& [sets, matched] = out[engine_testing::letter_of(t.id)];
+      sets += t.spansets.size();
+      for (const auto& ss : t.spansets) matched += ss.matched;
+    }
+    return out;
+  }
+
   Answer search(const std::string& query, uint32_t limit = 20) {
     querier::SearchRequest req;
     req.query = query;
@@ -98,7 +114,11 @@ TEST_CASE("search answers the same from the WAL, from blocks, and from both") {
   auto data = engine_testing::dataset();
   f.push(data);
   std::map<std::string, Answer> live;
-  for (const char* query : kQueries) live[query] = f.search(query);
+  std::map<std::string, std::map<std::string, std::pair<size_t, uint32_t>>> live_shape;
+  for (const char* query : kQueries) {
+    live[query] = f.search(query);
+    live_shape[query] = f.shape(query);
+  }
   // Spot-check the live answers themselves (the engine tests cover the rest).
   CHECK(live["{ name = \"SELECT\" }"] == Answer{{"A", {"SELECT"}}});
   CHECK(live["{ status = error }"] == Answer{{"A", {"SELECT"}}, {"B", {"charge"}}});
@@ -110,6 +130,7 @@ TEST_CASE("search answers the same from the WAL, from blocks, and from both") {
   for (const char* query : kQueries) {
     INFO("from blocks: " << query);
     CHECK(f.search(query) == live[query]);
+    CHECK(f.shape(query) == live_shape[query]);
   }
 
   // The same traces again in the WAL: results merge per trace, nothing doubles.
@@ -117,6 +138,8 @@ TEST_CASE("search answers the same from the WAL, from blocks, and from both") {
   for (const char* query : kQueries) {
     INFO("from WAL and blocks: " << query);
     CHECK(f.search(query) == live[query]);
+    // The same spans found in both places come back once, not as a second spanset.
+    CHECK(f.shape(query) == live_shape[query]);
   }
 }
 
