@@ -59,6 +59,31 @@ class Encoding {
                              std::unique_ptr<FormatReader>* out) const = 0;
 };
 
+// The Encoding of a format whose writer is a `W(backend, tenant, block_id, options)` and whose
+// reader `open` makes: what every format so far needs, written once.
+template <class W, std::unique_ptr<FormatReader> (*open)(BlockIo&, const BlockMeta&)>
+class EncodingOf final : public Encoding {
+ public:
+  EncodingOf(std::string_view format, int newest_version)
+      : format_(format), newest_version_(newest_version) {}
+  std::string_view format() const override { return format_; }
+  int newest_version() const override { return newest_version_; }
+  std::unique_ptr<FormatWriter> new_writer(backend::Backend& backend, std::string tenant,
+                                           std::string block_id,
+                                           const WriterOptions& options) const override {
+    return std::make_unique<W>(backend, std::move(tenant), std::move(block_id), options);
+  }
+  Status open_reader(BlockIo& io, const BlockMeta& meta,
+                     std::unique_ptr<FormatReader>* out) const override {
+    *out = open(io, meta);
+    return Status::ok();
+  }
+
+ private:
+  std::string_view format_;
+  int newest_version_;
+};
+
 // The encoding of `format`, or nullptr when this build does not know it.
 const Encoding* encoding_for(std::string_view format);
 // Every registered format, oldest first (for error messages and tests).

@@ -140,26 +140,11 @@ class Writer final : public FormatWriter {
   std::vector<std::string> written_;  // objects written so far, removed if finish fails
 };
 
-class Vcpp1 final : public Encoding {
- public:
-  std::string_view format() const override { return kFormatV1; }
-  int newest_version() const override { return kFormatVersion; }
-  std::unique_ptr<FormatWriter> new_writer(backend::Backend& backend, std::string tenant,
-                                           std::string block_id,
-                                           const WriterOptions& options) const override {
-    return std::make_unique<Writer>(backend, std::move(tenant), std::move(block_id), options);
-  }
-  Status open_reader(BlockIo& io, const BlockMeta& meta,
-                     std::unique_ptr<FormatReader>* out) const override {
-    *out = new_reader(io, meta);
-    return Status::ok();
-  }
-};
 
 }  // namespace
 
 const Encoding& encoding() {
-  static const Vcpp1 e;
+  static const EncodingOf<Writer, new_reader> e(kFormatV1, kFormatVersion);
   return e;
 }
 
