@@ -141,10 +141,11 @@ bool WalBlock::offsets_of(const TraceId& id, std::vector<uint64_t>* out) const {
 
 Status WalBlock::read_trace(const std::vector<uint64_t>& offsets, std::string* out) const {
   out->clear();
-  std::string payload;
+  thread_local std::string payload;  // reused: flushes and search builds read every record
   for (uint64_t off : offsets) {
     TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
     if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+    // Serialized TracesData messages concatenate into one valid TracesData.
     out->append(payload, kRecordHeader, std::string::npos);
   }
   return Status::ok();
@@ -168,15 +169,9 @@ Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptio
   block::WriterOptions wo = options;
   wo.expected_traces = entries.size();
   block::BlockWriter writer(backend, tenant_, id_, wo);
-  std::string payload, trace;
+  std::string trace;
   for (const auto& [id, e] : entries) {
-    trace.clear();
-    for (uint64_t off : e.offsets) {
-      TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
-      if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
-      // Serialized TracesData messages concatenate into one valid TracesData.
-      trace.append(payload, kRecordHeader, std::string::npos);
-    }
+    TEMPO_RETURN_IF_ERROR(read_trace(e.offsets, &trace));
     TEMPO_RETURN_IF_ERROR(writer.add(id, trace, e.start, e.end));
   }
   return writer.finish(meta);
