@@ -151,6 +151,10 @@ Status App::start() {
   distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
   querier_->set_search_timeout(cfg_.querier.search_query_timeout);
+  querier_->set_target_bytes_per_job(
+      static_cast<uint64_t>(cfg_.query_frontend.search.target_bytes_per_job));
+  querier_->set_max_bytes_per_tag_values(
+      static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
 
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
@@ -389,6 +393,8 @@ frontend::SearchLimits App::search_limits() const {
   l.default_spans_per_span_set = u32(c.default_spans_per_span_set);
   l.max_spans_per_span_set = u32(c.max_spans_per_span_set);
   l.max_duration = c.max_duration;
+  l.max_query_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_query_expression_size_bytes);
+  l.max_packet_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_grpc_streaming_packet_size);
   return l;
 }
 

@@ -149,6 +149,7 @@ Status read_query_frontend_search(const YamlReader& r, QueryFrontendSearchConfig
       r.integer(base + "default_spans_per_span_set", &s->default_spans_per_span_set));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_spans_per_span_set", &s->max_spans_per_span_set));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "max_duration", &s->max_duration));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "target_bytes_per_job", &s->target_bytes_per_job));
   return Status::ok();
 }
 
@@ -161,6 +162,8 @@ Status read_overrides(const YamlReader& r, OverridesConfig* o) {
       r.integer("overrides.ingestion_burst_size_bytes", &o->ingestion_burst_size_bytes));
   TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_traces_per_user", &o->max_traces_per_user));
   TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_trace", &o->max_bytes_per_trace));
+  TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_tag_values_query",
+                                  &o->max_bytes_per_tag_values_query));
   TEMPO_RETURN_IF_ERROR(r.model_duration("overrides.block_retention", &o->block_retention));
   TEMPO_RETURN_IF_ERROR(
       r.strings("overrides.metrics_generator_processors", &o->metrics_generator_processors));
@@ -172,6 +175,8 @@ Status read_overrides(const YamlReader& r, OverridesConfig* o) {
       r.integer(d + "ingestion.burst_size_bytes", &o->ingestion_burst_size_bytes));
   TEMPO_RETURN_IF_ERROR(r.integer(d + "ingestion.max_traces_per_user", &o->max_traces_per_user));
   TEMPO_RETURN_IF_ERROR(r.integer(d + "global.max_bytes_per_trace", &o->max_bytes_per_trace));
+  TEMPO_RETURN_IF_ERROR(r.integer(d + "read.max_bytes_per_tag_values_query",
+                                  &o->max_bytes_per_tag_values_query));
   TEMPO_RETURN_IF_ERROR(r.model_duration(d + "compaction.block_retention", &o->block_retention));
   TEMPO_RETURN_IF_ERROR(
       r.strings(d + "metrics_generator.processors", &o->metrics_generator_processors));
@@ -199,6 +204,10 @@ Status read_config(const YamlReader& r, Config* c) {
       r.duration("querier.search.query_timeout", &c->querier.search_query_timeout));
   TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_outstanding_per_tenant",
                                   &c->query_frontend.max_outstanding_per_tenant));
+  TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_query_expression_size_bytes",
+                                  &c->query_frontend.max_query_expression_size_bytes));
+  TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_grpc_streaming_packet_size",
+                                  &c->query_frontend.max_grpc_streaming_packet_size));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
   TEMPO_RETURN_IF_ERROR(

@@ -640,7 +640,7 @@ overrides:
       engine_bytes_tracking: known
       left_pad_trace_ids: known
       max_blocks_per_tag_values_query: known
-      max_bytes_per_tag_values_query: known
+      max_bytes_per_tag_values_query: acted
       max_condition_groups_per_tag_query: known
       max_metrics_duration: known
       max_search_duration: known
@@ -662,7 +662,7 @@ overrides:
   ingestion_tenant_shard_size: known
   left_pad_trace_ids: known
   max_blocks_per_tag_values_query: known
-  max_bytes_per_tag_values_query: known
+  max_bytes_per_tag_values_query: acted
   max_bytes_per_trace: acted
   max_condition_groups_per_tag_query: known
   max_global_traces_per_user: known
@@ -773,9 +773,9 @@ query_frontend:
   api_timeout: known
   log_query_request_headers: known
   max_batch_size: known
-  max_grpc_streaming_packet_size: known
+  max_grpc_streaming_packet_size: acted
   max_outstanding_per_tenant: known
-  max_query_expression_size_bytes: known
+  max_query_expression_size_bytes: acted
   max_retries: known
   mcp_server:
     enabled: known
@@ -811,7 +811,7 @@ query_frontend:
     most_recent_shards: known
     query_backend_after: known
     query_ingesters_until: known
-    target_bytes_per_job: known
+    target_bytes_per_job: acted
     throughput_bytes_slo: known
     timeout: known
   skip_ast_transformations: known

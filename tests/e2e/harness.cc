@@ -225,6 +225,7 @@ void TempoServer::write_config() {
       << "\n      insecure: true\n      access_key: ${TEST_S3_KEY}\n      secret_key: ${TEST_S3_KEY}\n";
   }
   f << "    wal:\n      path: " << wal_dir_ << "\n";
+  f << options_.top_extra;
 }
 
 void TempoServer::start() {

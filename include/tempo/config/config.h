@@ -144,10 +144,20 @@ struct QueryFrontendSearchConfig {
   int64_t default_spans_per_span_set = 3;
   int64_t max_spans_per_span_set = 100;
   Duration max_duration = 168h;
+  // Bytes of block per search job: a larger block is searched as several jobs over shares of
+  // its row groups. Tempo's default is 100 MiB of vParquet; this format holds ~2.6x the spans
+  // per byte, and a job here is a local scan rather than a network round trip, so the default
+  // is smaller: one 1.2M-span block becomes ~8 jobs and keeps every core busy. 0: a job per
+  // block.
+  int64_t target_bytes_per_job = 8 << 20;
 };
 
 struct QueryFrontendConfig {
   int max_outstanding_per_tenant = 2000;
+  // A TraceQL query (q) longer than this is refused with 400 before it is parsed.
+  int64_t max_query_expression_size_bytes = 128 * 1024;
+  // A streamed search or tag reply larger than this is split into several messages.
+  int64_t max_grpc_streaming_packet_size = 1 << 20;
   QueryFrontendSearchConfig search;
 };
 
@@ -163,6 +173,9 @@ struct OverridesConfig {
   // limit is off unless set: Tempo's default would refuse ~1000 new traces/s per tenant.
   int64_t max_traces_per_user = 0;
   int64_t max_bytes_per_trace = 5000000;
+  // read.max_bytes_per_tag_values_query: a tag-values lookup stops collecting once its
+  // values reach this many bytes (0 = no limit).
+  int64_t max_bytes_per_tag_values_query = 1000000;
   Duration block_retention = 0s;  // 0: the compactor's block_retention applies
   std::vector<std::string> metrics_generator_processors;
 };
