@@ -334,11 +334,10 @@ Status App::start_grpc() {
     TEMPO_RETURN_IF_ERROR(listener(rc.otlp.grpc.endpoint, "otlp_grpc", &l));
     auto* r = otlp_grpc_.get();
     l->methods.push_back([r](server::GrpcServer& srv) {
-      srv.add_bounded_unary<opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest,
-                            opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
+      srv.add_bounded_unary<opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
           "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
-            return r->Export(ctx, req, rsp);
+          [r](grpc::ServerContext* ctx, std::string_view req, auto* rsp) {
+            return r->export_bytes(ctx, req, rsp);
           });
     });
     const int server_port = cfg_.server.grpc_listen_port;
@@ -351,10 +350,10 @@ Status App::start_grpc() {
     TEMPO_RETURN_IF_ERROR(listener(rc.jaeger_grpc.endpoint, "jaeger_grpc", &l));
     auto* r = jaeger_grpc_.get();
     l->methods.push_back([r](server::GrpcServer& srv) {
-      srv.add_bounded_unary<jaeger::api_v2::PostSpansRequest, jaeger::api_v2::PostSpansResponse>(
+      srv.add_bounded_unary<jaeger::api_v2::PostSpansResponse>(
           "/jaeger.api_v2.CollectorService/PostSpans",
-          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
-            return r->PostSpans(ctx, req, rsp);
+          [r](grpc::ServerContext* ctx, std::string_view req, auto*) {
+            return r->post_spans_bytes(ctx, req);
           });
     });
   }

@@ -29,15 +29,16 @@ class GrpcServer {
 
   // Services must outlive the server. Call before start().
   void add_service(grpc::Service* service) { services_.push_back(service); }
-  // A unary method at `path` ("/package.Service/Method") whose request is decoded here, so a
-  // compressed one cannot inflate past max_recv_msg_size (see grpc_bounded_unary.h). With
-  // any such method, the server's core no longer decompresses messages. Call before start().
-  template <class Request, class Response>
+  // A unary method at `path` ("/package.Service/Method") whose request bytes are inflated
+  // here, so a compressed one cannot inflate past max_recv_msg_size, and handed to `fn` to
+  // decode (see grpc_bounded_unary.h). With any such method, the server's core no longer
+  // decompresses messages. Call before start().
+  template <class Response>
   void add_bounded_unary(
       std::string path,
-      std::function<grpc::Status(grpc::ServerContext*, const Request*, Response*)> fn) {
-    bounded_->add<Request, Response>(std::move(path), std::move(fn),
-                                     static_cast<size_t>(options_.max_recv_msg_size));
+      std::function<grpc::Status(grpc::ServerContext*, std::string_view request, Response*)> fn) {
+    bounded_->add<Response>(std::move(path), std::move(fn),
+                            static_cast<size_t>(options_.max_recv_msg_size));
   }
   Status start();
   int port() const { return bound_port_; }
