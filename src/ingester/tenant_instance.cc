@@ -97,16 +97,27 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
 
   uint64_t bytes = 0;
   for (const auto& s : segments) bytes += s.bytes.size();
+  Status s;
   for (;;) {
     {
       std::shared_lock<std::shared_mutex> lock(head_mu_);
       if (head_) {
-        TEMPO_RETURN_IF_ERROR(head_->append(segments));
+        s = head_->append(segments);
         break;
       }
     }
     std::unique_lock<std::shared_mutex> lock(head_mu_);
-    if (!head_) TEMPO_RETURN_IF_ERROR(WalBlock::create(dir(), tenant_, options_.wal_sync, &head_));
+    if (!head_) {
+      s = WalBlock::create(*options_.env, dir(), tenant_, options_.wal_sync, &head_);
+      if (!s.is_ok()) break;
+    }
+  }
+  if (!s.is_ok()) {
+    // Nothing of this push is acknowledged. A disk that is full or failing is a condition to
+    // retry after (503 with Retry-After at the receivers), not a bad request.
+    if (!s.is(Status::Code::kIOError)) return s;
+    return Status::unavailable("storing spans in the wal of tenant " + tenant_ + ": " +
+                               s.message());
   }
   bytes_received_family().Add({{"tenant", tenant_}}).Increment(static_cast<double>(bytes));
   return Status::ok();
