@@ -50,6 +50,7 @@ Ingester::~Ingester() { stop(); }
 Status Ingester::start() {
   Env& env = *options_.env;
   TEMPO_RETURN_IF_ERROR(env.create_dirs(options_.wal_path));
+  if (options_.wal_sync) TEMPO_RETURN_IF_ERROR(env.sync_dir(dir_of(options_.wal_path)));
 
   // Every WAL block on disk was either the head or waiting to be flushed when the process
   // stopped: replay each and queue it to become a backend block. A directory that cannot be

@@ -30,6 +30,8 @@ WalBlock::WalBlock(Env& env, std::string id, std::string tenant, std::string pat
 Status WalBlock::create(Env& env, const std::string& tenant_dir, std::string tenant, bool sync,
                         std::shared_ptr<WalBlock>* out) {
   TEMPO_RETURN_IF_ERROR(env.create_dirs(tenant_dir));
+  // The tenant directory may be new: its entry must be as durable as the file inside it.
+  if (sync) TEMPO_RETURN_IF_ERROR(env.sync_dir(dir_of(tenant_dir)));
   std::string id = block::new_block_id();
   std::shared_ptr<WalBlock> b(
       new WalBlock(env, id, std::move(tenant), tenant_dir + "/" + id + ".wal"));

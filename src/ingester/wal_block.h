@@ -29,8 +29,8 @@ class WalBlock {
  public:
   static constexpr size_t kRecordHeader = 32;
 
-  // Creates a new, empty head block with a fresh block ID under `tenant_dir`. `env` must
-  // outlive the block.
+  // Creates a new, empty head block with a fresh block ID under `tenant_dir`. With `sync`, the
+  // file and the directories leading to it are durable on return. `env` must outlive the block.
   static Status create(Env& env, const std::string& tenant_dir, std::string tenant, bool sync,
                        std::shared_ptr<WalBlock>* out);
   // Rebuilds a block from an existing WAL file (torn tails are truncated by the WAL).

@@ -194,11 +194,18 @@ Status Writer::open(const std::string& path, const WriterOptions& options,
                     std::unique_ptr<Writer>* out) {
   std::unique_ptr<File> f;
   TEMPO_RETURN_IF_ERROR(options.env->open(path, Env::OpenMode::kReadWrite, &f));
+  uint64_t before = 0;
+  TEMPO_RETURN_IF_ERROR(f->size(&before));
   ReplayStats stats;
   TEMPO_RETURN_IF_ERROR(scan(*f, nullptr, &stats));
   uint64_t end = 0;
   TEMPO_RETURN_IF_ERROR(f->size(&end));
-  if (options.sync) TEMPO_RETURN_IF_ERROR(f->sync());
+  if (options.sync) {
+    TEMPO_RETURN_IF_ERROR(f->sync());
+    // A new file's directory entry must be durable before anything in it is acknowledged:
+    // fdatasync covers the file's data and size, not the name that leads to it.
+    if (before < kFileHeaderSize) TEMPO_RETURN_IF_ERROR(options.env->sync_dir(dir_of(path)));
+  }
   out->reset(new Writer(path, std::move(f), end, options));
   return Status::ok();
 }

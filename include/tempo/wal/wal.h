@@ -35,7 +35,7 @@ class Writer {
  public:
   // Opens (creating if needed) the segment at `path` for appending. An existing file is first
   // scanned and any torn or corrupt tail truncated, so appends continue after the last good
-  // record.
+  // record. With options.sync, a new file's header and directory entry are durable on return.
   static Status open(const std::string& path, const WriterOptions& options,
                      std::unique_ptr<Writer>* out);
   ~Writer();
