@@ -134,7 +134,13 @@ std::vector<std::shared_ptr<TenantInstance>> Ingester::instances() {
 Status Ingester::push(std::string_view tenant, std::span<const model::TraceSegment> segments,
                       Refused* refused) {
   if (segments.empty()) return Status::ok();
-  return instance(tenant, true)->push(segments, refused);
+  auto inst = instance(tenant, true);
+  Status s = inst->push(segments, refused);
+  // A head whose WAL no longer takes appends is sealed now, so the next push gets a new file.
+  if (!s.is_ok()) {
+    if (auto cut = inst->cut_if_due(false)) enqueue(cut, inst);
+  }
+  return s;
 }
 
 Status Ingester::find(std::string_view tenant, const TraceId& id,

@@ -142,8 +142,21 @@ std::vector<std::shared_ptr<WalBlock>> TenantInstance::blocks() {
 
 std::shared_ptr<WalBlock> TenantInstance::cut_if_due(bool force) {
   std::unique_lock<std::shared_mutex> lock(head_mu_);
-  if (!head_ || head_->empty()) return nullptr;
-  bool due = force || head_->bytes() >= options_.max_block_bytes ||
+  if (!head_) return nullptr;
+  const bool broken = head_->broken();
+  if (head_->empty()) {
+    // A head whose very first append failed holds nothing acknowledged: start afresh.
+    if (broken) {
+      std::shared_ptr<WalBlock> dead = std::move(head_);
+      head_.reset();
+      Status rm = dead->remove_file();
+      if (!rm.is_ok()) log::warn("removing a failed empty wal block", {{"err", rm.to_string()}});
+    }
+    return nullptr;
+  }
+  // A broken head (its WAL failed to sync) is sealed at once: its acknowledged records are
+  // intact and get flushed like any others, and the next push starts a new file.
+  bool due = force || broken || head_->bytes() >= options_.max_block_bytes ||
              std::chrono::steady_clock::now() - head_->created() >= options_.max_block_duration;
   if (!due) return nullptr;
   std::shared_ptr<WalBlock> cut = std::move(head_);

@@ -209,6 +209,8 @@ Status WalBlock::remove_file() {
   return env_.remove_file(path_);
 }
 
+bool WalBlock::broken() const { return writer_ && writer_->broken(); }
+
 size_t WalBlock::trace_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return index_.size();

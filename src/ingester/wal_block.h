@@ -52,6 +52,10 @@ class WalBlock {
   // Search's cached columnar copy of this block (created on first use).
   LiveTables& live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const;
   bool sealed() const { return sealed_.load(); }
+  // True when the head's WAL writer refuses appends after a failed sync: the block must be
+  // sealed and a new head started (its acknowledged records are intact). Call only where
+  // append() and seal() cannot run at the same time (the tenant's head lock).
+  bool broken() const;
   // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
   Status write_block(backend::Backend& backend, const block::WriterOptions& options,
                      block::BlockMeta* meta) const;

@@ -210,13 +210,16 @@ Status Writer::open(const std::string& path, const WriterOptions& options,
   return Status::ok();
 }
 
-Status Writer::write_and_sync(uint64_t base) {
+Status Writer::write_and_sync(uint64_t base, bool* poisoned) {
   TEMPO_RETURN_IF_ERROR(write_full(*file_, base, buffer_));
   if (!options_.sync) return Status::ok();
   auto t0 = std::chrono::steady_clock::now();
   Status s = file_->sync();
   fsync_duration().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // After a failed fdatasync Linux may mark the unwritten pages clean, so a later sync can
+  // succeed without the data ever reaching the disk: nothing more goes into this file.
+  if (!s.is_ok()) *poisoned = true;
   return s;
 }
 
@@ -233,6 +236,7 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
   self.offsets = offsets;
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status::io_error("wal " + path_ + " is closed");
+  if (!broken_status_.is_ok()) return broken_status_;
   queue_.push_back(&self);
   while (!self.done && queue_.front() != &self) self.cv.wait(lock);
   if (self.done) return self.status;
@@ -240,7 +244,9 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
   // This thread leads: it writes and syncs for everyone queued now (group commit).
   std::vector<Pending*> group(queue_.begin(), queue_.end());
   Status s;
-  {
+  if (!broken_status_.is_ok()) {
+    s = broken_status_;
+  } else {
     buffer_.clear();
     uint64_t base = size_.load();
     for (Pending* p : group) {
@@ -256,7 +262,8 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
       }
     }
     lock.unlock();
-    s = write_and_sync(base);
+    bool poisoned = false;
+    s = write_and_sync(base, &poisoned);
     if (!s.is_ok()) {
       // Cut back whatever part of the group reached the file so the log stays well formed.
       // Writes go to explicit offsets, so even if this fails the next group lands at `base`.
@@ -264,6 +271,7 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
       if (!t.is_ok()) {
         log::error("cannot cut back a failed wal append",
                    {{"path", path_}, {"err", t.to_string()}});
+        poisoned = true;
       }
       if (options_.sync) (void)file_->sync();  // best effort: the cut need not be durable
     } else {
@@ -272,6 +280,11 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
       bytes_written().Increment(static_cast<double>(buffer_.size()));
     }
     lock.lock();
+    if (poisoned) {
+      broken_status_ = Status::io_error("wal " + path_ + " takes no more appends after: " +
+                                        s.message());
+      broken_ = true;
+    }
   }
   for (Pending* p : group) {
     queue_.pop_front();

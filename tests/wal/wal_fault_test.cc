@@ -57,6 +57,7 @@ TEST_CASE("wal fault: ENOSPC on a write refuses that append only, and the writer
   Status s = append_one(*w, record(1));
   CHECK(s.is(Status::Code::kIOError));
   CHECK(s.message() == "write " + path + ": No space left on device");
+  CHECK_FALSE(w->broken());
   REQUIRE(append_one(*w, record(2)).is_ok());  // the disk has room again
   w.reset();
   env.restart(FaultEnv::Loss::kUnsynced);
@@ -84,6 +85,26 @@ TEST_CASE("wal fault: short writes are completed, a short write then ENOSPC is c
   CHECK(replay_all(env, path, &stats) == std::vector<std::string>{record(0), record(2)});
   CHECK(stats.truncated_bytes == 0);
   CHECK(stats.skipped_corrupt == 0);
+}
+
+TEST_CASE("wal fault: EIO on fdatasync refuses the append and every later one") {
+  testing::TempDir dir;
+  FaultEnv env;
+  const std::string path = dir.sub("a.wal");
+  auto w = open_writer(env, path);
+  REQUIRE(append_one(*w, record(0)).is_ok());
+  env.inject(Fault(Op::kSync).with_errno(EIO));
+  Status s = append_one(*w, record(1));
+  CHECK(s.message() == "fdatasync " + path + ": Input/output error");
+  CHECK(w->broken());
+  // The fault is gone, but the kernel may have dropped the pages it failed to write: the
+  // file takes no more appends (the ingester moves to a new one).
+  Status later = append_one(*w, record(2));
+  CHECK(later.is(Status::Code::kIOError));
+  CHECK(later.message().find("takes no more appends after: fdatasync") != std::string::npos);
+  w.reset();
+  env.restart(FaultEnv::Loss::kUnsynced);
+  CHECK(replay_all(env, path) == std::vector<std::string>{record(0)});
 }
 
 TEST_CASE(

@@ -42,9 +42,14 @@ class Writer {
 
   // Appends all `records` in order and returns once they are durable. Thread-safe. `offsets`
   // (optional) receives each record's offset, for RandomReader::read(). On error none of the
-  // records is acknowledged and the file is cut back to its previous size.
+  // records is acknowledged and the file is cut back to its previous size. A failed write
+  // (ENOSPC, EIO) leaves the writer usable; after a failed fdatasync (or a failed cut-back) the
+  // kernel may have dropped pages it reported written, so every later append fails too and the
+  // caller must move to a new segment (see broken()).
   Status append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets);
 
+  // True once an append has left the file in a state no later append may build on.
+  bool broken() const { return broken_.load(); }
   uint64_t size() const { return size_.load(); }
   const std::string& path() const { return path_; }
   uint64_t sync_count() const { return syncs_.load(); }
@@ -53,12 +58,14 @@ class Writer {
  private:
   struct Pending;
   Writer(std::string path, std::unique_ptr<File> file, uint64_t size, WriterOptions options);
-  Status write_and_sync(uint64_t base);
+  Status write_and_sync(uint64_t base, bool* poisoned);
 
   std::string path_;
   std::unique_ptr<File> file_;
   WriterOptions options_;
   std::atomic<uint64_t> size_;
+  std::atomic<bool> broken_{false};
+  Status broken_status_;  // guarded by mu_
   std::atomic<uint64_t> syncs_{0};
   std::mutex mu_;
   std::deque<Pending*> queue_;
