@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -59,9 +60,20 @@ Input generate(int n) {
   return in;
 }
 
+// Figures over a block that cannot be opened would mean nothing: stop.
+void open_reader(backend::Backend& backend, const block::BlockMeta& meta,
+                 std::unique_ptr<block::BlockReader>* reader) {
+  Status s = block::BlockReader::open_with_meta(backend, meta, reader);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "open block: %s\n", s.to_string().c_str());
+    std::exit(1);
+  }
+}
+
 uint64_t object_bytes(backend::Backend& b, const block::BlockMeta& m) {
   std::vector<std::string> names;
-  (void)b.list(m.tenant_id + "/" + m.block_id + "/", &names);
+  Status s = b.list(m.tenant_id + "/" + m.block_id + "/", &names);
+  if (!s.is_ok()) std::fprintf(stderr, "list: %s\n", s.to_string().c_str());
   uint64_t total = 0;
   for (const auto& n : names) {
     std::string data;
@@ -118,11 +130,11 @@ Result run(backend::Backend& backend, const Input& in, block::WriterOptions opts
   std::vector<double> cold, warm;
   for (int i = 0; i < lookups / 4; ++i) {
     std::unique_ptr<block::BlockReader> reader;
-    (void)block::BlockReader::open_with_meta(backend, meta, &reader);
+    open_reader(backend, meta, &reader);
     cold.push_back(lookup(*reader));
   }
   std::unique_ptr<block::BlockReader> reader;
-  (void)block::BlockReader::open_with_meta(backend, meta, &reader);
+  open_reader(backend, meta, &reader);
   for (int i = 0; i < 20; ++i) lookup(*reader);
   for (int i = 0; i < lookups; ++i) warm.push_back(lookup(*reader));
   r.cold_p50 = pct(cold, 0.5);

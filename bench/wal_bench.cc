@@ -59,7 +59,8 @@ void run_case(const std::string& dir, bool sync, int threads, size_t record_size
       sync ? 1 : 0, threads, record_size, batch, n / secs,
       n * static_cast<double>(record_size) / secs / 1e6,
       n / batch / static_cast<double>(std::max<uint64_t>(1, w->sync_count())));
-  (void)w->close();
+  s = w->close();
+  if (!s.is_ok()) std::fprintf(stderr, "close: %s\n", s.to_string().c_str());
   std::filesystem::remove(path);
 }
 

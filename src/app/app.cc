@@ -258,7 +258,8 @@ Status App::start_http() {
     // Grafana dials gRPC at its data source URL's host:port (h2c), i.e. this port.
     http_listeners_[0].options.http2_handoff = [this](int fd) {
       if (query_grpc_) {
-        (void)query_grpc_->adopt_connection(fd);
+        Status s = query_grpc_->adopt_connection(fd);  // closes fd on failure
+        if (!s.is_ok()) log::warn("streaming grpc connection refused", {{"err", s.to_string()}});
       } else {
         ::close(fd);
       }

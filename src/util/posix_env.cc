@@ -25,7 +25,9 @@ Status errno_status(std::string_view what, const std::string& path, int err) {
 class PosixFile final : public File {
  public:
   PosixFile(std::string path, int fd) : File(std::move(path)), fd_(fd) {}
-  ~PosixFile() override { (void)close(); }
+  ~PosixFile() override {
+    ignore_error(close(), "a destructor has no one to tell; callers that care call close()");
+  }
 
   Status read(uint64_t offset, size_t n, char* buf, size_t* got) const override {
     size_t done = 0;

@@ -188,7 +188,9 @@ struct Writer::Pending {
 Writer::Writer(std::string path, std::unique_ptr<File> file, uint64_t size, WriterOptions options)
     : path_(std::move(path)), file_(std::move(file)), options_(options), size_(size) {}
 
-Writer::~Writer() { (void)close(); }
+Writer::~Writer() {
+  ignore_error(close(), "a destructor has no one to tell; callers that care call close()");
+}
 
 Status Writer::open(const std::string& path, const WriterOptions& options,
                     std::unique_ptr<Writer>* out) {
@@ -273,7 +275,9 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
                    {{"path", path_}, {"err", t.to_string()}});
         poisoned = true;
       }
-      if (options_.sync) (void)file_->sync();  // best effort: the cut need not be durable
+      if (options_.sync) {
+        ignore_error(file_->sync(), "the cut need not be durable: a torn tail is cut on replay");
+      }
     } else {
       size_ = base + buffer_.size();
       syncs_++;
