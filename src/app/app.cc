@@ -280,13 +280,8 @@ Status App::start_http() {
   }
 
   if (cfg_.stream_over_http_enabled) {
-    if (http_listeners_[0].tls.enabled) {
-      // validate() refuses this already; the handoff peeks at plaintext bytes and hands over
-      // a raw socket, which a TLS connection cannot be.
-      return Status::invalid_argument(
-          "stream_over_http_enabled cannot be combined with TLS on the API port");
-    }
-    // Grafana dials gRPC at its data source URL's host:port (h2c), i.e. this port.
+    // Grafana dials gRPC at its data source URL's host:port (h2c, or h2 negotiated by ALPN
+    // when the port has TLS), i.e. this port.
     http_listeners_[0].options.http2_handoff = [this](int fd) {
       if (query_grpc_) {
         (void)query_grpc_->adopt_connection(fd);

@@ -41,14 +41,6 @@ Status validate(const Config& c) {
     return bad("storage.trace.s3.bucket must be set for the s3 backend");
   }
   if (t.wal.path.empty()) return bad("storage.trace.wal.path must be set");
-  if (c.stream_over_http_enabled && c.server.http_tls.enabled) {
-    // The gRPC streaming API shares the API port by taking over h2c connections as raw
-    // sockets; a TLS connection would need ALPN and a decrypting relay, which this build lacks.
-    return bad(
-        "stream_over_http_enabled: true cannot be combined with server.http_tls_config in "
-        "this build; query the streaming API on server.grpc_listen_port (with "
-        "server.grpc_tls_config) or turn stream_over_http_enabled off");
-  }
   for (auto [name, port] : {std::pair{"server.http_listen_port", c.server.http_listen_port},
                             std::pair{"server.grpc_listen_port", c.server.grpc_listen_port}}) {
     if (port < 0 || port > 65535) {

@@ -7,6 +7,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -277,8 +279,76 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                 log::debug("tls handshake failed", {{"err", ec.message()}});
                                 return self->tcp_layer().close();
                               }
+                              if (self->server_->options.http2_handoff && self->alpn_h2()) {
+                                return self->relay();
+                              }
                               self->read();
                             });
+  }
+
+  bool alpn_h2() {
+    const unsigned char* proto = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(stream_.native_handle(), &proto, &len);
+    return std::string_view(reinterpret_cast<const char*>(proto), proto ? len : 0) == "h2";
+  }
+
+  // The client negotiated HTTP/2 (ALPN "h2": a gRPC client): the decrypted bytes are relayed
+  // through a socket pair whose other end is handed over as a plaintext h2c connection. Each
+  // direction reads again only once its last write is done, so the relay holds two buffers and
+  // passes the peers' flow control through. No deadline: gRPC streams are long-lived and the
+  // gRPC server's own keepalive governs them.
+  void relay() {
+    int fds[2];
+    // Non-blocking, as gRPC expects of an adopted fd (a blocking one stalls its reads).
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0) {
+      return tcp_layer().close();
+    }
+    beast::error_code ec;
+    local_.emplace(stream_.get_executor());
+    local_->assign(asio::local::stream_protocol(), fds[0], ec);
+    if (ec) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return tcp_layer().close();
+    }
+    tcp_layer().expires_never();
+    up_ = std::make_unique<std::array<char, 16 * 1024>>();
+    down_ = std::make_unique<std::array<char, 16 * 1024>>();
+    server_->options.http2_handoff(fds[1]);
+    relay_up();
+    relay_down();
+  }
+
+  void relay_up() {
+    stream_.async_read_some(asio::buffer(*up_), [self = shared_from_this()](beast::error_code ec,
+                                                                              size_t n) {
+      if (ec) return self->end_relay();
+      asio::async_write(*self->local_, asio::buffer(self->up_->data(), n),
+                        [self](beast::error_code wec, size_t) {
+                          if (wec) return self->end_relay();
+                          self->relay_up();
+                        });
+    });
+  }
+
+  void relay_down() {
+    local_->async_read_some(asio::buffer(*down_), [self = shared_from_this()](
+                                                      beast::error_code ec, size_t n) {
+      if (ec) return self->end_relay();
+      asio::async_write(self->stream_, asio::buffer(self->down_->data(), n),
+                        [self](beast::error_code wec, size_t) {
+                          if (wec) return self->end_relay();
+                          self->relay_down();
+                        });
+    });
+  }
+
+  void end_relay() {
+    beast::error_code ec;
+    if (local_) local_->close(ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().close();
   }
 
   // The client preface every HTTP/2 connection starts with (RFC 9113 3.4). Its first three
@@ -647,6 +717,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool keep_alive_ = true;
   bool first_ = true;
   bool tls_closing_ = false;
+  // The relay of an HTTP/2-over-TLS connection handed to http2_handoff.
+  std::optional<asio::local::stream_protocol::socket> local_;
+  std::unique_ptr<std::array<char, 16 * 1024>> up_, down_;
   std::optional<asio::steady_timer> sniff_timer_, retry_timer_;
 };
 
@@ -679,10 +752,30 @@ HttpServer::HttpServer(asio::io_context& io, HttpExecutors executors, HttpServer
 
 HttpServer::~HttpServer() { stop(); }
 
+namespace {
+
+// ALPN with a handoff: HTTP/1.1 when the client offers it (curl and browsers offer both and are
+// served here), "h2" only for clients that offer nothing else (gRPC), whose connections are
+// relayed to http2_handoff. No common protocol: the handshake goes on without ALPN.
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+  static constexpr unsigned char kPreferred[] = "\x08http/1.1\x02h2";
+  unsigned char* selected = nullptr;
+  unsigned char selected_len = 0;
+  if (SSL_select_next_proto(&selected, &selected_len, kPreferred, sizeof kPreferred - 1, in,
+                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  *outlen = selected_len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace
+
 Status HttpServer::start() {
   if (impl_->options.tls && impl_->options.http2_handoff) {
-    return Status::invalid_argument(
-        "an HTTP server cannot both serve TLS and hand HTTP/2 connections over");
+    SSL_CTX_set_alpn_select_cb(impl_->options.tls->native_handle(), select_alpn, nullptr);
   }
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);

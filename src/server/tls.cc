@@ -53,6 +53,9 @@ Status make_http_tls_context(const config::TlsConfig& tls, std::shared_ptr<ssl::
                        ssl::context::single_dh_use,
                    ec);
   SSL_CTX* native = ctx->native_handle();
+  // A client could otherwise make the server redo the costly half of a TLS 1.2 handshake as
+  // often as it likes on one connection.
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
   if (!ec && (SSL_CTX_set_min_proto_version(native, openssl_version(tls.min_version)) != 1 ||
               SSL_CTX_set_max_proto_version(native, openssl_version(tls.max_version)) != 1)) {
     return Status::invalid_argument(tls.key_path + ": OpenSSL refuses the TLS version range");

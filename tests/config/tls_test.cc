@@ -161,14 +161,3 @@ TEST_CASE("TLS settings that cannot be applied are config errors naming the key"
     CHECK(s.message().find(c.want) != std::string::npos);
   }
 }
-
-TEST_CASE("validate refuses stream_over_http with TLS on the API port") {
-  Certs certs;
-  auto c = must_load(std::string(kStorage) + "stream_over_http_enabled: true\nserver:\n" +
-                     "  http_tls_config:\n    cert_file: " + certs.cert +
-                     "\n    key_file: " + certs.key + "\n");
-  Status s = validate(c);
-  REQUIRE_FALSE(s.is_ok());
-  CHECK(s.message().find("stream_over_http_enabled: true cannot be combined with "
-                         "server.http_tls_config") != std::string::npos);
-}

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "tempopb/tempo.grpc.pb.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -271,6 +273,85 @@ TEST_CASE("OTLP/gRPC over TLS without client certificates, on its own port") {
   require_same_spans(req, id, parse_v1_json(got.body));
 }
 
+TEST_CASE("stream_over_http with TLS: gRPC clients negotiating h2 reach the streaming API") {
+  Pki pki;
+  TempDir work;
+  ServerOptions o;
+  o.stream_over_http = true;
+  o.shared_grpc_port = false;
+  o.server_extra = "  http_tls_config:\n    cert_file: " + pki.server_cert +
+                   "\n    key_file: " + pki.server_key +
+                   "\n    client_auth_type: RequireAndVerifyClientCert\n" +
+                   "    client_ca_file: " + pki.ca + "\n";
+  const std::string with_cert =
+      "--cacert " + pki.ca + " --cert " + pki.client_cert + " --key " + pki.client_key + " ";
+  o.ready_probe = [&](int port) {
+    auto r = curl(work, with_cert + https(port, "/ready"));
+    return r.status == 200 && r.body == "ready";
+  };
+  TempoServer s(o);
+  s.start();
+  std::string id = random_trace_hex();
+  auto req = make_request({id}, 2, "tls-stream");
+  REQUIRE(s.export_grpc(req).ok());
+
+  // Tag values over the streaming API on the API port: the gRPC client offers only ALPN h2.
+  auto values = [&](bool client_cert, std::vector<std::string>* got) {
+    auto stub = tempopb::StreamingQuerier::NewStub(tls_channel(s.http_port(), pki, client_cert));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    tempopb::SearchTagValuesRequest r;
+    r.set_tagname("resource.service.name");
+    auto reader = stub->SearchTagValuesV2(&ctx, r);
+    tempopb::SearchTagValuesV2Response resp;
+    while (reader->Read(&resp)) {
+      for (const auto& v : resp.tagvalues()) got->push_back(v.value());
+    }
+    return reader->Finish();
+  };
+  std::vector<std::string> got;
+  auto st = values(true, &got);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  CHECK(std::find(got.begin(), got.end(), "tls-stream") != got.end());
+
+  // The streaming service's own validation answers, so the call got through to it.
+  auto stub = tempopb::StreamingQuerier::NewStub(tls_channel(s.http_port(), pki, true));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  tempopb::SearchRequest bad;
+  bad.set_query("{}");
+  bad.set_spansperspanset(1000);
+  auto reader = stub->Search(&ctx, bad);
+  tempopb::SearchResponse ignored;
+  while (reader->Read(&ignored)) {
+  }
+  auto bst = reader->Finish();
+  CHECK(bst.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bst.error_message() == "spans per span set exceeds 100. received 1000");
+
+  // mTLS holds for the relayed gRPC too, and plaintext h2c is not taken on a TLS port.
+  std::vector<std::string> none;
+  CHECK_FALSE(values(false, &none).ok());
+  CHECK(none.empty());
+  auto plain = tempopb::StreamingQuerier::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(s.http_port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext pctx;
+  pctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto preader = plain->Search(&pctx, bad);
+  while (preader->Read(&ignored)) {
+  }
+  CHECK_FALSE(preader->Finish().ok());
+
+  // HTTP/1.1 clients (curl offers h2 and http/1.1) are still served on the same port.
+  auto ready = curl(work, with_cert + https(s.http_port(), "/ready"));
+  CHECK(ready.status == 200);
+  CHECK(ready.body == "ready");
+  auto trace = curl(work, with_cert + https(s.http_port(), "/api/traces/" + id));
+  REQUIRE(trace.status == 200);
+  require_same_spans(req, id, parse_v1_json(trace.body));
+}
+
 TEST_CASE("a TLS handshake that never completes is dropped after the read timeout") {
   Pki pki;
   TempDir work;
@@ -376,11 +457,6 @@ TEST_CASE("bad TLS settings stop the start with an error naming the key") {
        "",
        "",
        {"server.tls_min_version", "is not one of VersionTLS10"}},
-      {"  http_tls_config:\n" + cert + key,
-       "",
-       "",
-       "stream_over_http_enabled: true\n",
-       {"stream_over_http_enabled", "server.http_tls_config"}},
       {"",
        "",
        tls_block("          ", pki.server_cert, pki.server_key) +

@@ -137,7 +137,9 @@ struct HttpServerOptions {
   std::shared_ptr<BodyBudget> body_budget;
   // When set, every connection is TLS (make_http_tls_context in tls.h): the handshake must
   // finish within read_timeout, and only then is a request read, under the same limits as in
-  // plaintext. Cannot be combined with http2_handoff (start() refuses it).
+  // plaintext. With http2_handoff too, a client that negotiates ALPN "h2" and not "http/1.1"
+  // (a gRPC client) is relayed, decrypted, to http2_handoff through a socket pair; start()
+  // installs the ALPN callback on the context, which must not be shared with another server.
   std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
