@@ -223,6 +223,12 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(r.str("http_api_prefix", &c->http_api_prefix));
   TEMPO_RETURN_IF_ERROR(r.boolean("stream_over_http_enabled", &c->stream_over_http_enabled));
   TEMPO_RETURN_IF_ERROR(read_server(r, &c->server));
+  if (r.present("server.tls_min_version") && !c->server.http_tls.enabled &&
+      !c->server.grpc_tls.enabled) {
+    c->warnings.push_back(
+        "config key \"server.tls_min_version\" has no effect: neither server.http_tls_config "
+        "nor server.grpc_tls_config sets a certificate");
+  }
   TEMPO_RETURN_IF_ERROR(read_otlp(r, &c->distributor.receivers.otlp));
   TEMPO_RETURN_IF_ERROR(read_other_receivers(r, &c->distributor.receivers));
   TEMPO_RETURN_IF_ERROR(

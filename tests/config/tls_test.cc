@@ -161,3 +161,11 @@ TEST_CASE("TLS settings that cannot be applied are config errors naming the key"
     CHECK(s.message().find(c.want) != std::string::npos);
   }
 }
+
+TEST_CASE("server.tls_min_version without a server TLS block loads with a warning") {
+  auto c = must_load(std::string(kStorage) + "server:\n  tls_min_version: VersionTLS12\n");
+  CHECK(warning_for(c, "server.tls_min_version") ==
+        "config key \"server.tls_min_version\" has no effect: neither server.http_tls_config nor "
+        "server.grpc_tls_config sets a certificate");
+  CHECK_FALSE(c.server.http_tls.enabled);
+}
