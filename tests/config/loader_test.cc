@@ -366,12 +366,12 @@ TEST_CASE("known keys this build does not act on load with exactly one warning e
       "    ring:\n      replication_factor: 1\n"
       "memberlist:\n"
       "server:\n  http_listen_port: 3200\n  grpc_server_keepalive_time: 1m\n"
-      "  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
+      "internal_server:\n  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
   const std::vector<std::string> want = {
       "query_frontend.search.duration_slo", "query_frontend.search.concurrent_jobs",
       "metrics_generator.processor.span_metrics", "ingester.trace_live_period",
       "ingester.lifecycler", "memberlist", "server.grpc_server_keepalive_time",
-      "server.http_tls_config"};
+      "internal_server.http_tls_config"};
   for (const auto& key : want) {
     INFO(key);
     CHECK(warning_for(c, key) ==

@@ -111,7 +111,7 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
       {"metrics_generator.storage.remote_write", Kind::kList},
       {"metrics_generator.storage.remote_write.[]", Kind::kAny},
       {"storage.trace.s3.tags", Kind::kAny},
-      {"server.http_tls_config", Kind::kAny},
+      {"distributor.receivers.opencensus.tls", Kind::kAny},
       {"ingester.lifecycler", Kind::kAny},
       {"distributor.receivers.otlp.protocols.grpc", Kind::kOpenMap},
       {"distributor.receivers.zipkin", Kind::kOpenMap},

@@ -20,6 +20,8 @@ struct GrpcServerOptions {
   int port = 0;  // 0 picks a free port
   int max_recv_msg_size = 4 << 20;
   int max_send_msg_size = 16 << 20;
+  // TLS (make_grpc_tls_credentials in tls.h); null serves plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
 };
 
 class GrpcServer {
@@ -43,8 +45,9 @@ class GrpcServer {
   Status start();
   int port() const { return bound_port_; }
   // Serves an already accepted connection (a connected TCP socket whose client speaks HTTP/2
-  // with prior knowledge, h2c) as if it had arrived on the server's own port; the server owns
-  // `fd` from then on. kUnavailable (and `fd` closed) when the server is not running.
+  // with prior knowledge, h2c) as if it had arrived on the server's own port, but in plaintext
+  // whatever the port's credentials (the port it arrived on decides); the server owns `fd`
+  // from then on. kUnavailable (and `fd` closed) when the server is not running.
   Status adopt_connection(int fd);
   // Stops accepting, lets in-flight calls finish up to `deadline_ms`, then cancels them.
   void stop(int deadline_ms = 5000);
