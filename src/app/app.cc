@@ -255,6 +255,8 @@ Status App::start_http() {
   api.options.write_timeout = secs(cfg_.server.http_server_write_timeout);
   api.options.idle_timeout = secs(cfg_.server.http_server_idle_timeout);
   api.options.body_budget = body_budget_;  // the other listeners copy the API's options
+  api.options.max_connections =
+      static_cast<size_t>(std::max<int64_t>(0, cfg_.server.http_listen_conn_limit));
   api_->register_routes(api.router);
 
   const bool mt = cfg_.multitenancy_enabled;
@@ -360,6 +362,8 @@ Status App::start_grpc() {
     l.options.port = port;
     l.options.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
     l.options.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
+    l.options.max_concurrent_streams =
+        static_cast<int>(cfg_.server.grpc_server_max_concurrent_streams);
     l.what = what;
     l.tls = tls;
     listeners.push_back(std::move(l));

@@ -106,6 +106,10 @@ Status read_server(const YamlReader& r, ServerConfig* s) {
       r.integer("server.grpc_server_max_recv_msg_size", &s->grpc_server_max_recv_msg_size));
   TEMPO_RETURN_IF_ERROR(
       r.integer("server.grpc_server_max_send_msg_size", &s->grpc_server_max_send_msg_size));
+  TEMPO_RETURN_IF_ERROR(r.integer("server.grpc_server_max_concurrent_streams",
+                                  &s->grpc_server_max_concurrent_streams));
+  TEMPO_RETURN_IF_ERROR(r.integer("server.http_listen_conn_limit", &s->http_listen_conn_limit));
+  TEMPO_RETURN_IF_ERROR(r.integer("server.grpc_listen_conn_limit", &s->grpc_listen_conn_limit));
   TEMPO_RETURN_IF_ERROR(r.duration("server.http_server_read_timeout", &s->http_server_read_timeout));
   TEMPO_RETURN_IF_ERROR(
       r.duration("server.http_server_write_timeout", &s->http_server_write_timeout));

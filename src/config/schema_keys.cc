@@ -851,12 +851,12 @@ server:
   graceful_shutdown_timeout: acted
   grpc_collect_max_streams_by_conn: known
   grpc_listen_address: acted
-  grpc_listen_conn_limit: known
+  grpc_listen_conn_limit: acted
   grpc_listen_network: known
   grpc_listen_port: acted
   grpc_server_keepalive_time: known
   grpc_server_keepalive_timeout: known
-  grpc_server_max_concurrent_streams: known
+  grpc_server_max_concurrent_streams: acted
   grpc_server_max_connection_age: known
   grpc_server_max_connection_age_grace: known
   grpc_server_max_connection_idle: known
@@ -871,7 +871,7 @@ server:
   grpc_server_write_buffer_size: known
   grpc_tls_config: acted
   http_listen_address: acted
-  http_listen_conn_limit: known
+  http_listen_conn_limit: acted
   http_listen_network: known
   http_listen_port: acted
   http_log_closed_connections_without_response_enabled: known

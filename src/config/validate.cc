@@ -92,6 +92,15 @@ Status validate(const Config& c) {
   }
   const int64_t budget = c.server.http_max_request_bytes_in_flight;
   if (budget < 0) return bad("server.http_max_request_bytes_in_flight must not be negative");
+  if (c.server.grpc_listen_conn_limit > 0) {
+    return bad("server.grpc_listen_conn_limit is not supported: gRPC 1.51 cannot cap connections; "
+               "remove it (server.grpc_server_max_concurrent_streams bounds the calls of one "
+               "connection, and every gRPC port has a bounded thread pool)");
+  }
+  if (c.server.grpc_server_max_concurrent_streams < 0 ||
+      c.server.grpc_server_max_concurrent_streams > 2147483647) {
+    return bad("server.grpc_server_max_concurrent_streams must be between 0 and 2147483647");
+  }
   if (budget > 0 && budget < otlp.http.max_request_body_size) {
     return bad("server.http_max_request_bytes_in_flight (" + std::to_string(budget) +
                ") must be at least distributor.receivers.otlp.protocols.http."

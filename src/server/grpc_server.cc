@@ -1,5 +1,6 @@
 #include "tempo/server/grpc_server.h"
 
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_posix.h>
 #include <unistd.h>
 
@@ -26,6 +27,14 @@ Status GrpcServer::start() {
   // Without SO_REUSEPORT a second process on the same port fails loudly instead of
   // silently sharing traffic with a stale instance.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options_.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  }
+  if (options_.max_threads > 0) {
+    grpc::ResourceQuota quota("grpc:" + std::to_string(options_.port));
+    quota.SetMaxThreads(options_.max_threads);
+    builder.SetResourceQuota(quota);
+  }
   for (auto* s : services_) builder.RegisterService(s);
   if (!bounded_->empty()) {
     builder.RegisterService(bounded_.get());

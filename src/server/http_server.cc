@@ -197,6 +197,8 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void close() = 0;
+  // The connection's place under options.max_connections, given back when the session ends.
+  std::shared_ptr<void> slot;
 };
 
 // Shared state of a server: the acceptor, the live sessions, and what handlers need.
@@ -219,8 +221,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::mutex sessions_mu;
   std::vector<std::weak_ptr<SessionBase>> sessions;
   std::atomic<bool> stopped{false};
+  // Open connections, and whether accepting waits for one to close (options.max_connections);
+  // accept_paused is only touched on the acceptor's strand.
+  std::atomic<size_t> connections{0};
+  bool accept_paused = false;
 
   void accept();
+  void release_connection();
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -728,7 +735,14 @@ void HttpServer::Impl::accept() {
                                                    beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
     if (!ec) {
+      self->connections.fetch_add(1);
       auto add = [&](auto session) {
+        // A null pointer with a deleter: runs when the session, and with it the connection,
+        // is gone.
+        session->slot = std::shared_ptr<void>(
+            nullptr, [w = std::weak_ptr<Impl>(self)](void*) {
+              if (auto s = w.lock()) s->release_connection();
+            });
         {
           std::lock_guard<std::mutex> lock(self->sessions_mu);
           std::erase_if(self->sessions, [](const auto& w) { return w.expired(); });
@@ -742,7 +756,36 @@ void HttpServer::Impl::accept() {
         add(std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self));
       }
     }
+    if (ec && ec != asio::error::operation_aborted) {
+      // Out of file descriptors (EMFILE) or memory: accepting again at once would spin a core
+      // on the same error. Retry shortly; waiting clients stay in the kernel's queue.
+      auto timer = std::make_shared<asio::steady_timer>(self->acceptor.get_executor(),
+                                                        std::chrono::milliseconds(100));
+      timer->async_wait([self, timer](beast::error_code) {
+        if (!self->stopped) self->accept();
+      });
+      return;
+    }
+    // At the cap, stop accepting: further clients wait in the kernel's accept queue (as Go's
+    // LimitListener makes them) until a connection closes.
+    const size_t cap = self->options.max_connections;
+    if (cap != 0 && self->connections.load() >= cap) {
+      self->accept_paused = true;
+      return;
+    }
     self->accept();
+  });
+}
+
+void HttpServer::Impl::release_connection() {
+  connections.fetch_sub(1);
+  if (options.max_connections == 0) return;
+  asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+    if (self->accept_paused && !self->stopped &&
+        self->connections.load() < self->options.max_connections) {
+      self->accept_paused = false;
+      self->accept();
+    }
   });
 }
 

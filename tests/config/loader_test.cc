@@ -94,6 +94,18 @@ TEST_CASE("query_frontend job size, query size, packet size and tag-values bytes
   CHECK(legacy.overrides.max_bytes_per_tag_values_query == 5000);
 }
 
+TEST_CASE("server connection and stream limits are read with dskit's defaults") {
+  auto d = must_load("");
+  CHECK(d.server.http_listen_conn_limit == 0);
+  CHECK(d.server.grpc_listen_conn_limit == 0);
+  CHECK(d.server.grpc_server_max_concurrent_streams == 100);
+  auto c = must_load(
+      "server:\n  http_listen_conn_limit: 50\n  grpc_server_max_concurrent_streams: 7\n");
+  CHECK(c.server.http_listen_conn_limit == 50);
+  CHECK(c.server.grpc_server_max_concurrent_streams == 7);
+  CHECK(c.warnings.empty());
+}
+
 TEST_CASE("an empty file loads as all defaults") {
   for (const char* text : {"", "# only a comment\n", "---\n"}) {
     auto c = must_load(text);

@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -22,7 +27,7 @@ struct TestServer {
   std::thread io_thread;
   std::atomic<std::thread::id> handler_thread;
 
-  TestServer() {
+  explicit TestServer(size_t max_connections = 0) {
     server::Router r;
     r.add("GET", "/api/traces/{traceID}", "api_traces_traceid", [this](const server::HttpRequest& q) {
       handler_thread = std::this_thread::get_id();
@@ -43,6 +48,7 @@ struct TestServer {
     server::HttpServerOptions o;
     o.address = "127.0.0.1";
     o.max_body_bytes = 1 << 20;
+    o.max_connections = max_connections;
     srv = std::make_unique<server::HttpServer>(io, server::HttpExecutors{&workers}, o,
                                                std::move(r));
     REQUIRE(srv->start().is_ok());
@@ -130,6 +136,46 @@ TEST_CASE("http server serves concurrent clients") {
   }
   for (auto& t : threads) t.join();
   CHECK(ok == 120);
+}
+
+namespace {
+
+// A connected, idle TCP client: holds one of the server's connections until destroyed.
+struct IdleConnection {
+  int fd = -1;
+  explicit IdleConnection(uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~IdleConnection() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("http server: past max_connections new clients wait until a connection closes") {
+  TestServer ts(2);
+  const uint16_t port = ts.srv->port();
+  IdleConnection a(port), b(port);
+  // Both are accepted (a request on a third connection would otherwise be served at once);
+  // give the server a moment to take them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto third = std::async(std::launch::async, [port] {
+    server::HttpClient c("127.0.0.1", port, std::chrono::seconds(20));
+    server::ClientResponse res;
+    return c.get("/api/traces/7", &res).is_ok() && res.status == 200 ? res.body : std::string();
+  });
+  CHECK(third.wait_for(std::chrono::milliseconds(700)) == std::future_status::timeout);
+  a.close();  // a slot frees: the waiting client is accepted and served
+  REQUIRE(third.wait_for(std::chrono::seconds(15)) == std::future_status::ready);
+  CHECK(third.get().rfind("id=7 ", 0) == 0);
 }
 
 TEST_CASE("router: a {name...} segment takes one or more segments, '/' included") {

@@ -59,6 +59,14 @@ struct ServerConfig {
   std::string log_format = "logfmt";
   int64_t grpc_server_max_recv_msg_size = 16 << 20;
   int64_t grpc_server_max_send_msg_size = 16 << 20;
+  // Streams (calls) one client connection may have open at once, on every gRPC port.
+  int64_t grpc_server_max_concurrent_streams = 100;
+  // Simultaneous connections to each HTTP port; beyond it new connections wait in the
+  // kernel's accept queue until one closes. 0 = no limit (Tempo's default).
+  int64_t http_listen_conn_limit = 0;  // <= 0: no limit, as in Tempo
+  // Tempo's cap on gRPC connections. gRPC 1.51 (Debian 12) cannot cap connections, so a
+  // positive value stops the start rather than being ignored.
+  int64_t grpc_listen_conn_limit = 0;
   Duration http_server_read_timeout = 30s;
   Duration http_server_write_timeout = 30s;
   Duration http_server_idle_timeout = 120s;

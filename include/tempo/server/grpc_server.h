@@ -22,6 +22,13 @@ struct GrpcServerOptions {
   int max_send_msg_size = 16 << 20;
   // TLS (make_grpc_tls_credentials in tls.h); null serves plaintext.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS);
+  // 0 = gRPC's default (unlimited).
+  int max_concurrent_streams = 100;
+  // Threads the server may use for calls, all connections together: the synchronous server
+  // otherwise starts one per call in flight without end. Past it new calls wait for a thread
+  // or fail with RESOURCE_EXHAUSTED. 0 = unlimited.
+  int max_threads = 64;
 };
 
 class GrpcServer {

@@ -124,6 +124,9 @@ struct HttpServerOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;  // 0 picks a free port
   size_t max_body_bytes = 20 << 20;
+  // Connections open at once (server.http_listen_conn_limit); at the cap the server stops
+  // accepting until one closes, so new clients wait in the kernel's queue. 0 = no limit.
+  size_t max_connections = 0;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds idle_timeout{120};
