@@ -1,18 +1,18 @@
 // Jaeger Thrift (collector HTTP body and agent UDP datagrams) to OTLP. Decoding is
 // Apache Thrift's generated code; this file only maps fields (see tempo/model/jaeger.h).
 
-#include <thrift/TConfiguration.h>
-#include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/protocol/TCompactProtocol.h>
-#include <thrift/transport/TBufferTransports.h>
+#include <thrift/Thrift.h>
+#include <thrift/protocol/TProtocolException.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <memory>
 
 #include "Agent.h"
 #include "jaeger_types.h"
 #include "model/foreign_span.h"
+#include "model/thrift_protocol.h"
 #include "tempo/model/jaeger.h"
 
 namespace tempo::model {
@@ -20,19 +20,49 @@ namespace {
 
 namespace jt = tempo::jaeger_thrift;
 using apache::thrift::TException;
-using apache::thrift::transport::TMemoryBuffer;
 
-ForeignTag to_tag(const jt::Tag& t) {
-  ForeignTag out;
-  out.key = t.key;
-  switch (t.vType) {
-    case jt::TagType::STRING: out.str = t.vStr; break;
-    case jt::TagType::DOUBLE: out.type = ForeignTag::Type::kDouble; out.d = t.vDouble; break;
-    case jt::TagType::BOOL: out.type = ForeignTag::Type::kBool; out.b = t.vBool; break;
-    case jt::TagType::LONG: out.type = ForeignTag::Type::kInt; out.i = t.vLong; break;
-    case jt::TagType::BINARY: out.type = ForeignTag::Type::kBytes; out.str = t.vBinary; break;
+// The value of an enum field as it came off the wire. The generated code stores whatever i32
+// was sent (58 for a TagType), and reading a value outside the enum's range as the enum is
+// undefined behaviour (UBSan: "load of value 58, which is not a valid value for type
+// 'TagType::type'"), so the field is read as the integer it holds.
+template <typename Enum>
+int32_t wire_value(const Enum& e) {
+  static_assert(sizeof(Enum) == sizeof(int32_t));
+  int32_t v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
+// An unknown tag type is refused rather than stored as an empty string.
+Status to_tag(const jt::Tag& t, ForeignTag* out) {
+  out->key = t.key;
+  switch (const int32_t type = wire_value(t.vType)) {
+    case jt::TagType::STRING: out->str = t.vStr; break;
+    case jt::TagType::DOUBLE: out->type = ForeignTag::Type::kDouble; out->d = t.vDouble; break;
+    case jt::TagType::BOOL: out->type = ForeignTag::Type::kBool; out->b = t.vBool; break;
+    case jt::TagType::LONG: out->type = ForeignTag::Type::kInt; out->i = t.vLong; break;
+    case jt::TagType::BINARY: out->type = ForeignTag::Type::kBytes; out->str = t.vBinary; break;
+    default:
+      return Status::invalid_argument("tag \"" + t.key + "\" has unknown type " +
+                                      std::to_string(type));
   }
-  return out;
+  return Status::ok();
+}
+
+Status add_tag(const jt::Tag& t, std::string_view where, std::vector<ForeignTag>* out) {
+  Status s = to_tag(t, &out->emplace_back());
+  if (!s.is_ok()) return Status::invalid_argument(std::string(where) + ": " + s.message());
+  return Status::ok();
+}
+
+Status add_tags(const std::vector<jt::Tag>& tags, std::string_view where,
+                std::vector<ForeignTag>* out) {
+  for (const auto& t : tags) TEMPO_RETURN_IF_ERROR(add_tag(t, where, out));
+  return Status::ok();
+}
+
+bool is_child_of(const jt::SpanRef& r) {
+  return wire_value(r.refType) == jt::SpanRefType::CHILD_OF;
 }
 
 std::string trace_id_bytes(int64_t high, int64_t low) {
@@ -43,7 +73,7 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
   OtlpAssembler assembler(out);
   ForeignResource resource;
   resource.service_name = batch.process.serviceName;
-  for (const auto& t : batch.process.tags) resource.tags.push_back(to_tag(t));
+  TEMPO_RETURN_IF_ERROR(add_tags(batch.process.tags, "jaeger process", &resource.tags));
   assembler.begin_resource(resource);
 
   for (size_t i = 0; i < batch.spans.size(); ++i) {
@@ -59,7 +89,7 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
     const jt::SpanRef* parent_ref = nullptr;
     if (parent == 0) {
       for (const auto& r : s.references) {
-        if (r.refType == jt::SpanRefType::CHILD_OF && r.traceIdHigh == s.traceIdHigh &&
+        if (is_child_of(r) && r.traceIdHigh == s.traceIdHigh &&
             r.traceIdLow == s.traceIdLow) {
           parent_ref = &r;
           parent = r.spanId;
@@ -69,7 +99,7 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
     }
     if (parent != 0) span.parent_span_id = id_bytes(static_cast<uint64_t>(parent));
     for (const auto& r : s.references) {
-      if (&r == parent_ref || (r.refType == jt::SpanRefType::CHILD_OF && r.spanId == parent &&
+      if (&r == parent_ref || (is_child_of(r) && r.spanId == parent &&
                                r.traceIdHigh == s.traceIdHigh && r.traceIdLow == s.traceIdLow)) {
         continue;
       }
@@ -83,7 +113,8 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
     if (!st.is_ok()) {
       return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
     }
-    for (const auto& t : s.tags) span.tags.push_back(to_tag(t));
+    const std::string where = "jaeger span " + std::to_string(i);
+    TEMPO_RETURN_IF_ERROR(add_tags(s.tags, where, &span.tags));
     for (const auto& log : s.logs) {
       ForeignEvent e;
       st = micros_to_nanos(static_cast<uint64_t>(std::max<int64_t>(log.timestamp, 0)),
@@ -92,10 +123,10 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
         return Status::invalid_argument("jaeger span " + std::to_string(i) + ": " + st.message());
       }
       for (const auto& f : log.fields) {
-        if (f.key == "event" && f.vType == jt::TagType::STRING && e.name.empty()) {
+        if (f.key == "event" && wire_value(f.vType) == jt::TagType::STRING && e.name.empty()) {
           e.name = f.vStr;
         } else {
-          e.attributes.push_back(to_tag(f));
+          TEMPO_RETURN_IF_ERROR(add_tag(f, where, &e.attributes));
         }
       }
       span.events.push_back(std::move(e));
@@ -107,50 +138,6 @@ Status convert_into(const jt::Batch& batch, ExportTraceServiceRequest* out) {
 
 Status convert(const jt::Batch& batch, ExportTraceServiceRequest* out) {
   return build_in_place(out, [&] { return convert_into(batch, out); });
-}
-
-// Every list in jaeger.thrift holds structs with at least two required fields (Tag: key and
-// vType is the smallest), which take at least 5 bytes on the wire in either protocol.
-constexpr size_t kMinListElementBytes = 5;
-
-// The lengths a Thrift message states are bounded by the bytes actually received, so a
-// datagram or body that claims a 2 GiB string or list is refused before anything is
-// allocated for it: a string cannot be longer than the input, a list cannot hold more
-// elements than fit in it, and the transport's max message size (TConfiguration) refuses
-// any read past the input. Without these, Thrift sizes std::string/std::vector from the
-// claimed length first (std::bad_alloc, or 2 GiB touched for a 13-byte body).
-struct ThriftLimits {
-  explicit ThriftLimits(std::string_view bytes)
-      : string_limit(clamp(bytes.size())),
-        container_limit(clamp(bytes.size() / kMinListElementBytes)),
-        config(std::make_shared<apache::thrift::TConfiguration>(string_limit)) {}
-  // At least 1: Thrift reads a limit of 0 as "unlimited".
-  static int32_t clamp(size_t n) {
-    return static_cast<int32_t>(std::clamp<size_t>(n, 1, INT32_MAX));
-  }
-  int32_t string_limit;
-  int32_t container_limit;
-  std::shared_ptr<apache::thrift::TConfiguration> config;
-};
-
-std::shared_ptr<TMemoryBuffer> observe(std::string_view bytes, const ThriftLimits& limits) {
-  // OBSERVE reads the caller's bytes in place; Thrift only ever reads through it here.
-  return std::make_shared<TMemoryBuffer>(
-      reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
-      static_cast<uint32_t>(bytes.size()), TMemoryBuffer::OBSERVE, limits.config);
-}
-
-std::unique_ptr<apache::thrift::protocol::TProtocol> bounded_protocol(std::string_view bytes,
-                                                                      ThriftProtocol protocol) {
-  const ThriftLimits limits(bytes);
-  auto buffer = observe(bytes, limits);
-  if (protocol == ThriftProtocol::kCompact) {
-    return std::make_unique<apache::thrift::protocol::TCompactProtocol>(
-        buffer, limits.string_limit, limits.container_limit);
-  }
-  return std::make_unique<apache::thrift::protocol::TBinaryProtocol>(
-      buffer, limits.string_limit, limits.container_limit, /*strict_read=*/false,
-      /*strict_write=*/true);
 }
 
 // A message Thrift could not decode. SIZE_LIMIT and MaxMessageSize mean a stated length is

@@ -93,7 +93,7 @@ std::string now_rfc3339() {
   return buf;
 }
 
-std::string caller_of(const std::source_location& loc) {
+std::string caller_of(const SourceLocation& loc) {
   std::string_view file = loc.file_name();
   if (auto slash = file.rfind('/'); slash != std::string_view::npos) file = file.substr(slash + 1);
   return std::string(file) + ":" + std::to_string(loc.line());
@@ -142,7 +142,7 @@ std::string format_logfmt(Level level, std::string_view ts, std::string_view cal
 }
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields,
-           const std::source_location& loc) {
+           const SourceLocation& loc) {
   std::string ts = now_rfc3339();
   std::string caller = caller_of(loc);
   std::string line;

@@ -203,7 +203,7 @@ TEST_CASE("admission: large OTLP JSON bodies at once are refused before decoding
   CHECK(refused >= 2);
   INFO("RSS before " << rss_before / 1024 << " MiB, peak " << peak / 1024 << " MiB");
   // One decode (~340 MB) and the bodies in flight; four decodes at once were ~1.5 GB.
-  CHECK(peak < 800 * 1024);
+  if (memory_bounds_apply()) CHECK(peak < 800 * 1024);
   // The refused spans were counted without decoding them.
   CHECK_THAT(s.get("/metrics").body,
              Catch::Contains("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"}"));
@@ -262,7 +262,7 @@ TEST_CASE("admission: bodies over the in-flight byte budget get 429 unread, RSS 
   CHECK(s.get("/ready").status == 200);
   const long peak = proc_status_kib(s.pid(), "VmHWM");
   INFO("RSS before " << rss_before / 1024 << " MiB, peak " << peak / 1024 << " MiB");
-  CHECK(peak - rss_before < 150 * 1024);
+  if (memory_bounds_apply()) CHECK(peak - rss_before < 150 * 1024);
   for (int fd : fds) ::close(fd);
   // The budget comes back when those connections go: a small trace is accepted again.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -170,7 +170,7 @@ TEST_CASE("gRPC: a gzip bomb to OTLP and Jaeger gRPC is refused within the recei
   const long peak = proc_status_kib(s.pid(), "VmHWM");
   INFO("server peak RSS " << peak / 1024 << " MiB");
   CHECK(peak > 0);
-  CHECK(peak < 300 * 1024);
+  if (memory_bounds_apply()) CHECK(peak < 300 * 1024);
 
   // Compressed requests within the limit still work, both through this path and gRPC's.
   const std::string id = random_trace_hex();
@@ -214,7 +214,7 @@ TEST_CASE("jaeger agent: list-size bombs on 6831 and 6832 are dropped, the serve
   CHECK(drops() == 2);
   CHECK(s.log().find("exceeds the bytes received") != std::string::npos);
   require_still_serving(s);
-  CHECK(proc_status_kib(s.pid(), "VmHWM") - rss_before < 64 * 1024);
+  if (memory_bounds_apply()) CHECK(proc_status_kib(s.pid(), "VmHWM") - rss_before < 64 * 1024);
   CHECK(s.stop() == 0);
 }
 
@@ -232,7 +232,7 @@ TEST_CASE("jaeger thrift HTTP: length bombs get 400 and cost no memory") {
     CHECK_THAT(res.body, Catch::Contains("cannot decode jaeger thrift batch") &&
                              Catch::Contains("exceeds the bytes received"));
   }
-  CHECK(proc_status_kib(s.pid(), "VmHWM") - rss_before < 64 * 1024);
+  if (memory_bounds_apply()) CHECK(proc_status_kib(s.pid(), "VmHWM") - rss_before < 64 * 1024);
   require_still_serving(s);
 }
 

@@ -205,6 +205,33 @@ TEST_CASE("jaeger thrift: zero IDs and garbage are rejected") {
   CHECK(out.resource_spans_size() == 0);
 }
 
+// A TagType outside the enum once became an empty string tag (and reading it as the enum was
+// undefined behaviour, found by fuzz/jaeger_thrift_http). Now the batch is refused, naming it.
+TEST_CASE("jaeger thrift: a tag of unknown type is refused, naming the span and the tag") {
+  const auto unknown = static_cast<jt::TagType::type>(58);
+  ExportTraceServiceRequest out;
+  jt::Batch b = sample_batch();
+  b.spans[1].tags[1].vType = unknown;
+  auto s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK(s.is(tempo::Status::Code::kInvalidArgument));
+  CHECK(s.message() == "jaeger span 1: tag \"error\" has unknown type 58");
+  CHECK(out.resource_spans_size() == 0);
+
+  b = sample_batch();
+  b.process.tags[0].vType = unknown;
+  s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK(s.message() == "jaeger process: tag \"hostname\" has unknown type 58");
+
+  b = sample_batch();
+  b.spans[1].logs[0].fields[1].vType = unknown;
+  s = tempo::model::jaeger_thrift_batch_to_otlp(
+      encode_batch<apache::thrift::protocol::TBinaryProtocol>(b), &out);
+  CHECK(s.message() == "jaeger span 1: tag \"attempt\" has unknown type 58");
+  CHECK(out.resource_spans_size() == 0);
+}
+
 TEST_CASE("jaeger proto: CHILD_OF reference is the parent, per-span process is its own resource") {
   jaeger::api_v2::Batch batch;
   batch.mutable_process()->set_service_name("api");

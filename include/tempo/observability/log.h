@@ -11,6 +11,24 @@
 
 namespace tempo::log {
 
+// Where a log call is, for caller=. std::source_location where the library has it; libstdc++
+// 12 offers it only to compilers with __builtin_source_location, which clang 14 (the fuzzing
+// build, scripts/fuzz.sh) lacks, so there the same two fields come from the older builtins.
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+struct SourceLocation {
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          uint_least32_t line = __builtin_LINE()) noexcept {
+    return SourceLocation{file, line};
+  }
+  constexpr const char* file_name() const noexcept { return file; }
+  constexpr uint_least32_t line() const noexcept { return line_number; }
+  const char* file = "";
+  uint_least32_t line_number = 0;
+};
+#endif
+
 enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 enum class Format { kLogfmt, kJson };
 
@@ -36,22 +54,22 @@ void set_format(Format format);
 bool enabled(Level level);
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields,
-           const std::source_location& loc);
+           const SourceLocation& loc);
 
 inline void debug(std::string_view msg, std::initializer_list<Field> fields = {},
-                  const std::source_location& loc = std::source_location::current()) {
+                  const SourceLocation& loc = SourceLocation::current()) {
   if (enabled(Level::kDebug)) write(Level::kDebug, msg, fields, loc);
 }
 inline void info(std::string_view msg, std::initializer_list<Field> fields = {},
-                 const std::source_location& loc = std::source_location::current()) {
+                 const SourceLocation& loc = SourceLocation::current()) {
   if (enabled(Level::kInfo)) write(Level::kInfo, msg, fields, loc);
 }
 inline void warn(std::string_view msg, std::initializer_list<Field> fields = {},
-                 const std::source_location& loc = std::source_location::current()) {
+                 const SourceLocation& loc = SourceLocation::current()) {
   if (enabled(Level::kWarn)) write(Level::kWarn, msg, fields, loc);
 }
 inline void error(std::string_view msg, std::initializer_list<Field> fields = {},
-                  const std::source_location& loc = std::source_location::current()) {
+                  const SourceLocation& loc = SourceLocation::current()) {
   if (enabled(Level::kError)) write(Level::kError, msg, fields, loc);
 }
 

@@ -264,9 +264,11 @@ struct ScalarExpr {
   std::variant<Aggregate, Static, ScalarOp, Pipeline> node;
 
   ScalarExpr() = default;
-  ScalarExpr(Aggregate a) : node(std::move(a)) {}
-  ScalarExpr(Static s) : node(std::move(s)) {}
-  ScalarExpr(ScalarOp o) : node(std::move(o)) {}
+  // Defined below PipelineElement: constructing the variant instantiates Pipeline's
+  // destructor, which needs PipelineElement complete (GCC defers this, clang does not).
+  ScalarExpr(Aggregate a);
+  ScalarExpr(Static s);
+  ScalarExpr(ScalarOp o);
   ScalarExpr(Pipeline p);
 };
 
@@ -314,6 +316,10 @@ struct PipelineElement {
   PipelineElement(Pipeline v) : node(std::move(v)) {}
   PipelineElement(Aggregate v) : node(std::move(v)) {}
 };
+
+inline ScalarExpr::ScalarExpr(Aggregate a) : node(std::move(a)) {}
+inline ScalarExpr::ScalarExpr(Static s) : node(std::move(s)) {}
+inline ScalarExpr::ScalarExpr(ScalarOp o) : node(std::move(o)) {}
 
 // ---------------------------------------------------------------------------------------------
 // TraceQL metrics (`{ } | rate() by (x) | topk(10)`). Parsed and validated here; evaluated by

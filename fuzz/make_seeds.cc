@@ -1,0 +1,212 @@
+// Writes the binary seed corpora under fuzz/corpus/ (run once; the output is committed):
+// requests built the way the unit tests build theirs (tests/model/*_test.cc), encoded with the
+// real protobuf and Thrift libraries, so each fuzzer starts from inputs its decoder accepts.
+// The text seeds come from fuzz/seeds.py. Usage: fuzz_make_seeds <fuzz/corpus folder>.
+
+#include <snappy.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "Agent.h"
+#include "jaeger/api_v2/collector.pb.h"
+#include "jaeger_types.h"
+#include "model/testing.h"
+#include "tempo/util/compression.h"
+#include "zipkin/proto3/zipkin.pb.h"
+
+namespace {
+
+namespace jt = tempo::jaeger_thrift;
+using apache::thrift::transport::TMemoryBuffer;
+
+std::filesystem::path g_root;
+
+void write(const std::string& target, const std::string& name, const std::string& bytes) {
+  const auto dir = g_root / target;
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / name, std::ios::binary) << bytes;
+}
+
+opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp_sample() {
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+  const std::string tid = tempo::model_testing::bytes_of({0x5b, 0x8e, 0xff, 0xf7}, 16);
+  auto* root = tempo::model_testing::add_span(req, 0, tid, 1, "checkout");
+  root->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+  auto* a = root->add_attributes();
+  a->set_key("http.status_code");
+  a->mutable_value()->set_int_value(200);
+  auto* child = tempo::model_testing::add_span(req, 1, tid, 2, "SELECT");
+  child->set_parent_span_id(root->span_id());
+  child->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  auto* ev = child->add_events();
+  ev->set_name("retry");
+  ev->set_time_unix_nano(1500);
+  auto* link = child->add_links();
+  link->set_trace_id(tid);
+  link->set_span_id(root->span_id());
+  auto* arr = child->add_attributes();
+  arr->set_key("tags");
+  arr->mutable_value()->mutable_array_value()->add_values()->set_string_value("a");
+  return req;
+}
+
+jt::Tag tag(const std::string& key, const std::string& v) {
+  jt::Tag t;
+  t.key = key;
+  t.vType = jt::TagType::STRING;
+  t.__set_vStr(v);
+  return t;
+}
+
+jt::Batch jaeger_sample() {
+  jt::Batch b;
+  b.process.serviceName = "inventory";
+  b.process.__set_tags({tag("hostname", "node-1")});
+  jt::Span root;
+  root.traceIdHigh = 0x0102030405060708;
+  root.traceIdLow = 0x1122334455667788;
+  root.spanId = 0x11;
+  root.operationName = "GET /stock";
+  root.flags = 1;
+  root.startTime = 1700000000000000;
+  root.duration = 1500;
+  root.__set_tags({tag("span.kind", "server")});
+  jt::Span child = root;
+  child.spanId = 0x22;
+  child.parentSpanId = 0x11;
+  child.operationName = "SELECT";
+  jt::Tag n;
+  n.key = "db.rows";
+  n.vType = jt::TagType::LONG;
+  n.__set_vLong(3);
+  child.__set_tags({tag("span.kind", "client"), n});
+  jt::Log log;
+  log.timestamp = 1700000000000150;
+  log.fields = {tag("event", "retry")};
+  child.__set_logs({log});
+  jt::SpanRef ref;
+  ref.refType = jt::SpanRefType::FOLLOWS_FROM;
+  ref.traceIdLow = 0x99;
+  ref.spanId = 0x77;
+  child.__set_references({ref});
+  b.spans = {root, child};
+  return b;
+}
+
+template <typename Protocol>
+std::string thrift_batch(const jt::Batch& b) {
+  auto buf = std::make_shared<TMemoryBuffer>();
+  Protocol proto(buf);
+  b.write(&proto);
+  return buf->getBufferAsString();
+}
+
+template <typename Protocol>
+std::string emit_batch(const jt::Batch& b) {
+  auto buf = std::make_shared<TMemoryBuffer>();
+  Protocol proto(buf);
+  proto.writeMessageBegin("emitBatch", apache::thrift::protocol::T_ONEWAY, 1);
+  jt::Agent_emitBatch_pargs args;
+  args.batch = &b;
+  args.write(&proto);
+  proto.writeMessageEnd();
+  return buf->getBufferAsString();
+}
+
+jaeger::api_v2::PostSpansRequest jaeger_proto_sample() {
+  jaeger::api_v2::PostSpansRequest req;
+  auto* batch = req.mutable_batch();
+  batch->mutable_process()->set_service_name("api");
+  auto* s = batch->add_spans();
+  s->set_trace_id(
+      std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16));
+  s->set_span_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x02", 8));
+  s->set_operation_name("GET /");
+  s->mutable_start_time()->set_seconds(1700000000);
+  s->mutable_duration()->set_nanos(5000);
+  auto* ref = s->add_references();
+  ref->set_trace_id(s->trace_id());
+  ref->set_span_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x01", 8));
+  auto* kv = s->add_tags();
+  kv->set_key("span.kind");
+  kv->set_v_str("server");
+  auto* other = batch->add_spans();
+  *other = *s;
+  other->set_span_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x03", 8));
+  other->mutable_process()->set_service_name("worker");
+  return req;
+}
+
+zipkin::proto3::ListOfSpans zipkin_sample() {
+  zipkin::proto3::ListOfSpans list;
+  auto* s = list.add_spans();
+  s->set_trace_id(std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  s->set_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x09", 8));
+  s->set_parent_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x01", 8));
+  s->set_kind(zipkin::proto3::Span::CONSUMER);
+  s->set_name("consume");
+  s->set_timestamp(5);
+  s->set_duration(7);
+  s->mutable_local_endpoint()->set_service_name("worker");
+  s->mutable_local_endpoint()->set_ipv4(std::string("\x7f\x00\x00\x01", 4));
+  s->mutable_remote_endpoint()->set_service_name("kafka");
+  s->mutable_remote_endpoint()->set_ipv6(std::string(15, '\0') + "\x01");
+  s->mutable_remote_endpoint()->set_port(9092);
+  (*s->mutable_tags())["topic"] = "orders";
+  (*s->mutable_tags())["error"] = "";
+  auto* a = s->add_annotations();
+  a->set_timestamp(6);
+  a->set_value("polled");
+  return list;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <fuzz/corpus folder>\n", argv[0]);
+    return 2;
+  }
+  g_root = argv[1];
+  const std::string otlp = otlp_sample().SerializeAsString();
+  write("otlp_proto", "two_resources", otlp);
+  write("otlp_proto", "empty", "");
+  write("zipkin_proto", "consumer", zipkin_sample().SerializeAsString());
+  const jt::Batch batch = jaeger_sample();
+  write("jaeger_thrift_http", "batch",
+        thrift_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
+  write("jaeger_agent_binary", "emit_batch",
+        emit_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
+  write("jaeger_agent_compact", "emit_batch",
+        emit_batch<apache::thrift::protocol::TCompactProtocol>(batch));
+  write("jaeger_proto", "two_processes", jaeger_proto_sample().SerializeAsString());
+
+  // decompress: the first byte picks the encoding in the order fuzz/decompress.cc lists them.
+  const std::string body = otlp;
+  std::string gz;
+  if (!tempo::gzip_compress(body, &gz).is_ok()) return 1;
+  write("decompress", "gzip", std::string(1, '\0') + gz);
+  std::string z(compressBound(body.size()), '\0');
+  uLongf zlen = z.size();
+  compress2(reinterpret_cast<Bytef*>(z.data()), &zlen, reinterpret_cast<const Bytef*>(body.data()),
+            body.size(), 6);
+  z.resize(zlen);
+  write("decompress", "deflate", std::string(1, '\1') + z);
+  write("decompress", "zlib", std::string(1, '\2') + z);
+  std::string zs(ZSTD_compressBound(body.size()), '\0');
+  zs.resize(ZSTD_compress(zs.data(), zs.size(), body.data(), body.size(), 3));
+  write("decompress", "zstd", std::string(1, '\3') + zs);
+  std::string sn;
+  snappy::Compress(body.data(), body.size(), &sn);
+  write("decompress", "snappy", std::string(1, '\4') + sn);
+  write("decompress", "identity", std::string(1, '\5') + body);
+  return 0;
+}

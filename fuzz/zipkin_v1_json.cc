@@ -1,0 +1,20 @@
+// Zipkin v1 JSON: the body of POST /api/v1/spans, as receiver::ZipkinReceiver counts its
+// spans, converts and pushes it.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "ingest.h"
+#include "tempo/model/span_count.h"
+#include "tempo/model/zipkin.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  if (body.size() > tempo::fuzz::max_http_body()) return -1;
+  (void)tempo::model::count_zipkin_json_spans(body);
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+  if (!tempo::model::zipkin_v1_json_to_otlp(body, &req).is_ok()) return 0;
+  tempo::fuzz::push(req, body.size());
+  return 0;
+}
