@@ -8,6 +8,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
+# Objects carry debug info, for which ccache would also hash the working directory: a clone in
+# another folder (CI) would then miss every object. Paths in the debug info may then name the
+# folder that filled the cache; nothing else differs.
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 if [ ! -f build/proto/libtempo_proto.a ] || [ ! -f build/thrift/libtempo_thrift.a ]; then
   cmake --build build -j "${JOBS:-$(nproc)}" --target tempo_proto tempo_thrift
