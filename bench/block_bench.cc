@@ -3,9 +3,10 @@
 // Data: tests/testing/trace_gen.h (8 services, 200 names, 10 spans/trace, 12 attrs/span).
 //
 //   block_bench [--traces=20000] [--lookups=2000] [--rounds=5] [--group-spans=2000] [--sweep]
-//               [--formats=vcpp1,vcpp2] [--no-scan]
+//               [--frame-spans=256] [--frame-min-bytes=4096] [--formats=vcpp1,vcpp2] [--no-scan]
 //
 // --sweep also writes vcpp2 with several row-group sizes and prints the trade-off.
+// --frame-spans/--frame-min-bytes set how vcpp2 cuts large span chunks into frames (0: never).
 // --formats picks the blocks written; --no-scan measures lookups only (for profiling).
 
 #include <algorithm>
@@ -188,6 +189,8 @@ void print(const Result& r, bool scanned) {
 int main(int argc, char** argv) {
   int traces = 20000, lookups = 2000, rounds = 5;
   size_t group_spans = block::WriterOptions{}.row_group_spans;
+  size_t frame_spans = block::WriterOptions{}.frame_spans;
+  size_t frame_min_bytes = block::WriterOptions{}.frame_min_bytes;
   bool sweep = false, scan = true;
   std::string formats = "vcpp1,vcpp2";
   for (int i = 1; i < argc; ++i) {
@@ -200,6 +203,10 @@ int main(int argc, char** argv) {
       rounds = std::max(1, std::stoi(a.substr(9)));
     else if (a.rfind("--group-spans=", 0) == 0)
       group_spans = std::stoul(a.substr(14));
+    else if (a.rfind("--frame-spans=", 0) == 0)
+      frame_spans = std::stoul(a.substr(14));
+    else if (a.rfind("--frame-min-bytes=", 0) == 0)
+      frame_min_bytes = std::stoul(a.substr(18));
     else if (a.rfind("--formats=", 0) == 0)
       formats = a.substr(10);
     else if (a == "--sweep")
@@ -233,6 +240,8 @@ int main(int argc, char** argv) {
   if (wanted("vcpp2")) {
     block::WriterOptions v2;
     v2.row_group_spans = group_spans;
+    v2.frame_spans = frame_spans;
+    v2.frame_min_bytes = frame_min_bytes;
     blocks.push_back(write_block(*backend, in, v2, "vcpp2/" + std::to_string(group_spans)));
     if (sweep) {
       for (size_t g : {500, 1000, 4000, 8000, 16000}) {

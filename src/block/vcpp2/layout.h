@@ -66,6 +66,10 @@ struct RowGroup {
   const ChunkRef& chunk(Chunk c) const { return fixed[static_cast<int>(c)]; }
 };
 
+// meta.json formatVersion of the vcpp2 blocks this build writes; it reads 1 and 2.
+// 1: every chunk one zstd frame. 2: large span chunks may be framed (chunk_frames.h).
+inline constexpr int kVcpp2Version = 2;
+
 inline constexpr char kIndexMagic[4] = {'T', 'I', 'X', '2'};
 inline constexpr uint32_t kIndexVersion = 1;
 
