@@ -3,11 +3,13 @@
 // Data: tests/testing/trace_gen.h (8 services, 200 names, 10 spans/trace, 12 attrs/span).
 //
 //   block_bench [--traces=20000] [--lookups=2000] [--rounds=5] [--group-spans=2000] [--sweep]
-//               [--frame-spans=256] [--frame-min-bytes=4096] [--formats=vcpp1,vcpp2] [--no-scan]
+//               [--frame-spans=700] [--frame-min-bytes=8192] [--formats=vcpp1,vcpp2] [--no-scan]
+//               [--with-unframed]
 //
 // --sweep also writes vcpp2 with several row-group sizes and prints the trade-off.
 // --frame-spans/--frame-min-bytes set how vcpp2 cuts large span chunks into frames (0: never).
-// --formats picks the blocks written; --no-scan measures lookups only (for profiling).
+// --formats picks the blocks written; --no-scan measures lookups only (for profiling);
+// --with-unframed also writes vcpp2 without frames (the formatVersion 1 layout) to compare.
 
 #include <algorithm>
 #include <chrono>
@@ -143,7 +145,7 @@ double lookup(block::BlockReader& reader, const TraceId& id,
   for (const auto& id : ids) r->warm.push_back(lookup(reader, id, &parsed));
 }
 
-void scans(backend::Backend& backend, const Input& in, Result* r) {
+[[gnu::noinline]] void scans(backend::Backend& backend, const Input& in, Result* r) {
   std::unique_ptr<block::BlockReader> reader;
   (void)block::BlockReader::open_with_meta(backend, r->meta, &reader);
   auto scan = [&](const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep) {
@@ -191,7 +193,7 @@ int main(int argc, char** argv) {
   size_t group_spans = block::WriterOptions{}.row_group_spans;
   size_t frame_spans = block::WriterOptions{}.frame_spans;
   size_t frame_min_bytes = block::WriterOptions{}.frame_min_bytes;
-  bool sweep = false, scan = true;
+  bool sweep = false, scan = true, with_unframed = false;
   std::string formats = "vcpp1,vcpp2";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -213,6 +215,8 @@ int main(int argc, char** argv) {
       sweep = true;
     else if (a == "--no-scan")
       scan = false;
+    else if (a == "--with-unframed")
+      with_unframed = true;
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -243,6 +247,11 @@ int main(int argc, char** argv) {
     v2.frame_spans = frame_spans;
     v2.frame_min_bytes = frame_min_bytes;
     blocks.push_back(write_block(*backend, in, v2, "vcpp2/" + std::to_string(group_spans)));
+    if (with_unframed) {  // the same without frames: formatVersion 1's bytes
+      block::WriterOptions flat = v2;
+      flat.frame_spans = 0;
+      blocks.push_back(write_block(*backend, in, flat, "vcpp2/unframed"));
+    }
     if (sweep) {
       for (size_t g : {500, 1000, 4000, 8000, 16000}) {
         v2.row_group_spans = g;
