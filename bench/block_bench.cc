@@ -284,11 +284,11 @@ int main(int argc, char** argv) {
     for (auto& r : blocks) scans(*backend, in, &r);
   }
 
-  std::printf("%-16s %7s %7s %10s %8s %8s %8s %8s %8s", "format", "data", "all", "write",
-              "cold50", "cold99", "warm50", "warm99", "cold rd");
+  std::printf("%-16s %7s %7s %10s %8s %8s %8s %8s %8s", "format", "data", "all", "write", "cold50",
+              "cold99", "warm50", "warm99", "cold rd");
   if (scan) std::printf(" %10s %10s %10s", "scan all", "scan 1key", "skip");
-  std::printf("\n%-16s %7s %7s %10s %8s %8s %8s %8s %8s", "", "B/span", "B/span", "kspans/s",
-              "ms", "ms", "ms", "ms", "KiB");
+  std::printf("\n%-16s %7s %7s %10s %8s %8s %8s %8s %8s", "", "B/span", "B/span", "kspans/s", "ms",
+              "ms", "ms", "ms", "KiB");
   if (scan) std::printf(" %10s %10s %10s", "Mspans/s", "Mspans/s", "Mspans/s");
   std::printf("\n");
   for (const auto& r : blocks) print(r, scan);

@@ -222,8 +222,10 @@ TEST_CASE("vcpp2: every trace comes back by ID and by scan exactly as written") 
   const Traces traces = sample_traces();
   const int layout = GENERATE(0, 1, 2);  // default options, every chunk framed, none framed
   INFO("layout " << layout);
-  const block::BlockMeta meta =
-      write(*backend, traces, layout == 0 ? v2() : layout == 1 ? framed() : unframed());
+  const block::BlockMeta meta = write(*backend, traces,
+                                      layout == 0   ? v2()
+                                      : layout == 1 ? framed()
+                                                    : unframed());
   if (layout > 0) CHECK(has_frames(*backend, meta) == (layout == 1));
   CHECK(meta.format == "vcpp2");
   CHECK(meta.total_objects == traces.size());
@@ -607,7 +609,8 @@ TEST_CASE("vcpp2: damaged or truncated objects are corruption, never a crash") {
     }
     // Lookups check the index's group table and the entry they read, not the checksum of the
     // whole index: a flip in that alone only a scan sees.
-    const bool whole_crc_only = c.object == "index" && c.what == Case::kFlip && at + 4 >= bytes.size();
+    const bool whole_crc_only =
+        c.object == "index" && c.what == Case::kFlip && at + 4 >= bytes.size();
     if (!whole_crc_only) CHECK(bad > 0);
     REQUIRE(backend->write("t/blk/" + c.object, pristine[c.object]).is_ok());
   }

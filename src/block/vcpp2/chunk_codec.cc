@@ -574,7 +574,8 @@ Status decode_attrs(int owner, bool shared, std::string_view raw, SpanTable* t) 
     }
     // A further run of a per-key chunk continues the first: same key, owners past its last.
     const bool more = !shared && k > 0;
-    if (more && (at.keys.back().key != key || n == 0 || at.keys.back().end == at.keys.back().begin)) {
+    if (more &&
+        (at.keys.back().key != key || n == 0 || at.keys.back().end == at.keys.back().begin)) {
       return bad("frames of different keys, or empty");
     }
     if (!more && !at.keys.empty() && at.keys.back().key >= key) return bad("keys out of order");

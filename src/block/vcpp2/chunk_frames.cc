@@ -85,8 +85,8 @@ Status inflate_chunk(std::string_view chunk, const ChunkRef& ref, std::string* b
   if (buf->size() < ref.raw_length) buf->resize(ref.raw_length);
   size_t at = 0;
   for (const auto& f : frames) {
-    TEMPO_RETURN_IF_ERROR(z.decompress_to(chunk.substr(f.offset, f.length), f.raw_length,
-                                          buf->data() + at));
+    TEMPO_RETURN_IF_ERROR(
+        z.decompress_to(chunk.substr(f.offset, f.length), f.raw_length, buf->data() + at));
     at += f.raw_length;
   }
   *out = std::string_view(buf->data(), ref.raw_length);

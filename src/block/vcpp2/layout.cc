@@ -141,8 +141,8 @@ Status open_index(std::string_view raw, ByteReader* groups, uint64_t* n) {
     return bad_index("bad row group count");
   }
   // Version 2: the group table and its checksum come before the entries.
-  if (version == 2 && (*n > groups->remaining() / kTableRecord ||
-                       !groups->skip(kTableRecord * *n + 4))) {
+  if (version == 2 &&
+      (*n > groups->remaining() / kTableRecord || !groups->skip(kTableRecord * *n + 4))) {
     return bad_index("group table is truncated");
   }
   return Status::ok();

@@ -172,7 +172,7 @@ class GroupBytes {
 // Per-scan (or per-thread, for lookups) buffers, reused from one row group to the next.
 struct Decoder {
   GroupBytes bytes;
-  std::string raw_buf;    // only grows
+  std::string raw_buf;   // only grows
   std::string_view raw;  // the chunk just inflated, in raw_buf
   Selection sel;
   std::vector<ChunkRef> want;

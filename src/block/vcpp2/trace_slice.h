@@ -42,8 +42,7 @@ class TraceSlicer {
   // Into raw_: the frame of chunk `c` (of `rows` rows) that holds row `row`, or the whole
   // chunk if it is not framed (*f then spans every row). *present is false when no frame
   // holds it (an attribute chunk whose key the trace's part of the group lacks).
-  Status inflate_rows(const ChunkRef &c, uint32_t row, uint32_t rows, ChunkFrame *f,
-                      bool *present);
+  Status inflate_rows(const ChunkRef &c, uint32_t row, uint32_t rows, ChunkFrame *f, bool *present);
   Status load_dict(const RowGroup &g);
   Status slice_spans(const RowGroup &g, uint32_t trace, columnar::SpanTable *out);
   Status slice_events_links(const RowGroup &g, columnar::SpanTable *out);
