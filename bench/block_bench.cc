@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -64,9 +65,20 @@ Input generate(int n) {
   return in;
 }
 
+// Figures over a block that cannot be opened would mean nothing: stop.
+void open_reader(backend::Backend& backend, const block::BlockMeta& meta,
+                 std::unique_ptr<block::BlockReader>* reader) {
+  Status s = block::BlockReader::open_with_meta(backend, meta, reader);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "open block: %s\n", s.to_string().c_str());
+    std::exit(1);
+  }
+}
+
 uint64_t object_bytes(backend::Backend& b, const block::BlockMeta& m) {
   std::vector<std::string> names;
-  (void)b.list(m.tenant_id + "/" + m.block_id + "/", &names);
+  Status s = b.list(m.tenant_id + "/" + m.block_id + "/", &names);
+  if (!s.is_ok()) std::fprintf(stderr, "list: %s\n", s.to_string().c_str());
   uint64_t total = 0;
   for (const auto& n : names) {
     std::string data;
@@ -133,7 +145,7 @@ double lookup(block::BlockReader& reader, const TraceId& id,
   opentelemetry::proto::trace::v1::TracesData parsed;
   for (const auto& id : ids) {
     std::unique_ptr<block::BlockReader> reader;
-    (void)block::BlockReader::open_with_meta(backend, r->meta, &reader);
+    open_reader(backend, r->meta, &reader);
     r->cold.push_back(lookup(*reader, id, &parsed));
     r->cold_bytes += reader->stats().bytes_read;
   }
@@ -147,7 +159,7 @@ double lookup(block::BlockReader& reader, const TraceId& id,
 
 [[gnu::noinline]] void scans(backend::Backend& backend, const Input& in, Result* r) {
   std::unique_ptr<block::BlockReader> reader;
-  (void)block::BlockReader::open_with_meta(backend, r->meta, &reader);
+  open_reader(backend, r->meta, &reader);
   auto scan = [&](const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep) {
     uint64_t spans = 0;
     auto a = Clock::now();
@@ -264,7 +276,7 @@ int main(int argc, char** argv) {
   // every block, so a busy spell of a shared machine hits every format alike.
   std::vector<std::unique_ptr<block::BlockReader>> warm_readers(blocks.size());
   for (size_t b = 0; b < blocks.size(); ++b) {
-    (void)block::BlockReader::open_with_meta(*backend, blocks[b].meta, &warm_readers[b]);
+    open_reader(*backend, blocks[b].meta, &warm_readers[b]);
     opentelemetry::proto::trace::v1::TracesData parsed;
     for (int i = 0; i < 20; ++i) lookup(*warm_readers[b], in.ids[i * 997 % in.ids.size()], &parsed);
   }

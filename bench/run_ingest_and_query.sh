@@ -15,56 +15,19 @@ build=${BUILD_DIR:-$here/build}
 http_port=${HTTP_PORT:-13200}
 grpc_port=${GRPC_PORT:-14317}
 zipkin_port=${ZIPKIN_PORT:-19411}
+grpc_server_port=${GRPC_SERVER_PORT:-19095}
 dir=$(mktemp -d)
-pid=
-stop_server() {
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=
-  fi
-}
-trap 'stop_server; rm -rf "$dir"' EXIT
+source "$here/bench/tempo_server.sh"
+trap 'tempo_stop; rm -rf "$dir"' EXIT
 
 # start_server NAME: a fresh tempo on $dir/NAME; sets $pid.
 start_server() {
-  local d=$dir/$1
-  mkdir -p "$d"
-  cat >"$d/tempo.yaml" <<YAML
-server:
-  http_listen_port: $http_port
-  grpc_listen_port: $grpc_port
-  log_level: warn
-distributor:
-  receivers:
-    otlp:
+  tempo_start "$dir/$1" "    otlp:
       protocols:
         grpc:
           endpoint: 127.0.0.1:$grpc_port
     zipkin:
-      endpoint: 127.0.0.1:$zipkin_port
-overrides:
-  defaults:
-    ingestion:            # Tempo's default 15 MB/s per tenant would cap the benchmark
-      rate_limit_bytes: 1000000000
-      burst_size_bytes: 1000000000
-storage:
-  trace:
-    backend: local
-    local:
-      path: $d/blocks
-    wal:
-      path: $d/wal
-YAML
-  "$build/tempo" -config.file="$d/tempo.yaml" 2>"$d/tempo.log" &
-  pid=$!
-  for _ in $(seq 200); do
-    [[ $(curl -s "localhost:$http_port/ready" || true) == ready ]] && return 0
-    sleep 0.1
-  done
-  echo "tempo did not become ready:" >&2
-  cat "$d/tempo.log" >&2
-  exit 1
+      endpoint: 127.0.0.1:$zipkin_port"
 }
 
 load=("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_port --connections=4
@@ -73,13 +36,13 @@ load=("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_por
 echo "== ingest: ${secs}s of OTLP/gRPC, 4 connections, 100 spans/request, 10 spans/trace, 8 attributes/span"
 start_server ingest
 "${load[@]}" --duration="$secs" --server-pid="$pid" | tail -1
-stop_server
+tempo_stop
 
 echo "== ingest: ${secs}s of Zipkin v2 JSON over HTTP, same shape"
 start_server zipkin
 "$build/bench/load_generator" --target=zipkin --endpoint=127.0.0.1:$zipkin_port --connections=4 \
   --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration="$secs" --server-pid="$pid" | tail -1
-stop_server
+tempo_stop
 
 echo "== load ${spans} spans with their trace IDs, flush to blocks"
 start_server query

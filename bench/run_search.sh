@@ -21,57 +21,14 @@ http_port=${HTTP_PORT:-13200}
 grpc_port=${GRPC_PORT:-14317}
 grpc_server_port=${GRPC_SERVER_PORT:-19095}
 dir=$(mktemp -d)
-pid=
-stop_server() {
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=
-  fi
-}
-trap 'stop_server; rm -rf "$dir"' EXIT
-
-cat >"$dir/tempo.yaml" <<YAML
-server:
-  http_listen_port: $http_port
-  grpc_listen_port: $grpc_server_port
-  log_level: warn
-distributor:
-  receivers:
-    otlp:
+source "$here/bench/tempo_server.sh"
+trap 'tempo_stop; rm -rf "$dir"' EXIT
+tempo_start "$dir" "    otlp:
       protocols:
         grpc:
-          endpoint: 127.0.0.1:$grpc_port
-overrides:
-  defaults:
-    ingestion:            # Tempo's 15 MB/s per tenant would cap the load
-      rate_limit_bytes: 2000000000
-      burst_size_bytes: 2000000000
-      max_traces_per_user: 0
-    global:
-      max_bytes_per_trace: 0
-query_frontend:
+          endpoint: 127.0.0.1:$grpc_port" "query_frontend:
   search:
-    max_duration: 0s      # the range covers the whole load, however long it ran
-storage:
-  trace:
-    backend: local
-    local:
-      path: $dir/blocks
-    wal:
-      path: $dir/wal
-YAML
-"$build/tempo" -config.file="$dir/tempo.yaml" 2>"$dir/tempo.log" &
-pid=$!
-for _ in $(seq 200); do
-  [[ $(curl -s "localhost:$http_port/ready" || true) == ready ]] && break
-  sleep 0.1
-done
-if [[ $(curl -s "localhost:$http_port/ready" || true) != ready ]]; then
-  echo "tempo did not become ready:" >&2
-  cat "$dir/tempo.log" >&2
-  exit 1
-fi
+    max_duration: 0s      # the range covers the whole load, however long it ran"
 
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status"; }
 # RSS split into anonymous memory (heap) and file pages (mapped WAL/blocks, reclaimable).

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
+  openssl                           # tests: throwaway CA and certificates for the TLS tests
   libboost-dev                      # Asio + Beast (header-only)
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   nlohmann-json3-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev

@@ -32,6 +32,7 @@
 #include "tempo/server/executor.h"
 #include "tempo/server/grpc_server.h"
 #include "tempo/server/http_server.h"
+#include "tempo/server/tls.h"
 
 namespace tempo::app {
 namespace {
@@ -51,7 +52,9 @@ class App {
  private:
   Status start_grpc();
   struct HttpListener;
-  HttpListener& http_listener(const std::string& host, int port, const std::string& what);
+  // The listener on `port` (created on first use); endpoints sharing a port must agree on TLS.
+  Status http_listener(const std::string& host, int port, const std::string& what,
+                       const config::TlsConfig& tls, HttpListener** out);
   Status start_http();
   frontend::SearchLimits search_limits() const;
   void request_stop();
@@ -151,6 +154,10 @@ Status App::start() {
   distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
   querier_->set_search_timeout(cfg_.querier.search_query_timeout);
+  querier_->set_target_bytes_per_job(
+      static_cast<uint64_t>(cfg_.query_frontend.search.target_bytes_per_job));
+  querier_->set_max_bytes_per_tag_values(
+      static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
 
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
@@ -186,13 +193,31 @@ struct App::HttpListener {
   std::string what;  // for the log line
   server::HttpServerOptions options;
   server::Router router;
+  config::TlsConfig tls;
 };
 
-App::HttpListener& App::http_listener(const std::string& host, int port, const std::string& what) {
+// One port serves one way: a receiver's `tls` that differs from another endpoint's on the same
+// port could only be honoured for one of them, so the start is refused.
+static Status tls_conflict(int port, const std::string& first, const config::TlsConfig& a,
+                           const std::string& second, const config::TlsConfig& b) {
+  if (a.same_as(b)) return Status::ok();
+  auto name = [](const std::string& what, const config::TlsConfig& t) {
+    return what + " (" + (t.enabled ? t.key_path : std::string("no tls")) + ")";
+  };
+  return Status::invalid_argument("port " + std::to_string(port) + " is shared by " +
+                                  name(first, a) + " and " + name(second, b) +
+                                  " with different TLS settings; give them the same tls block "
+                                  "or separate ports");
+}
+
+Status App::http_listener(const std::string& host, int port, const std::string& what,
+                          const config::TlsConfig& tls, HttpListener** out) {
   for (auto& l : http_listeners_) {
     if (l.options.port == port) {
+      TEMPO_RETURN_IF_ERROR(tls_conflict(port, l.what, l.tls, what, tls));
       l.what += "," + what;
-      return l;
+      *out = &l;
+      return Status::ok();
     }
   }
   HttpListener l;
@@ -200,8 +225,10 @@ App::HttpListener& App::http_listener(const std::string& host, int port, const s
   l.options = http_listeners_.empty() ? server::HttpServerOptions{} : http_listeners_[0].options;
   l.options.address = host;
   l.options.port = static_cast<uint16_t>(port);
+  l.tls = tls;
   http_listeners_.push_back(std::move(l));
-  return http_listeners_.back();
+  *out = &http_listeners_.back();
+  return Status::ok();
 }
 
 Status App::start_http() {
@@ -216,9 +243,11 @@ Status App::start_http() {
   api_ = std::make_unique<frontend::Api>(ao, *querier_, *ingester_, hooks);
 
   // The API server comes first: the others take its timeouts.
-  auto& api = http_listener(cfg_.server.http_listen_address.empty() ? "0.0.0.0"
-                                                                    : cfg_.server.http_listen_address,
-                            cfg_.server.http_listen_port, "api");
+  HttpListener* api_listener = nullptr;
+  TEMPO_RETURN_IF_ERROR(http_listener(
+      cfg_.server.http_listen_address.empty() ? "0.0.0.0" : cfg_.server.http_listen_address,
+      cfg_.server.http_listen_port, "api", cfg_.server.http_tls, &api_listener));
+  auto& api = *api_listener;
   auto secs = [](config::Duration d) {
     return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(d));
   };
@@ -232,34 +261,46 @@ Status App::start_http() {
   const auto& rc = cfg_.distributor.receivers;
   std::string host;
   int port = 0;
+  HttpListener* l = nullptr;
   if (rc.otlp.enabled && rc.otlp.http.enabled) {
     TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.otlp.http.endpoint, &host, &port));
     otlp_http_ = std::make_unique<receiver::OtlpHttpReceiver>(*distributor_, mt);
-    auto& l = http_listener(host, port, "otlp_http");
-    otlp_http_->register_routes(l.router);
-    l.options.max_body_bytes = static_cast<size_t>(rc.otlp.http.max_request_body_size);
+    TEMPO_RETURN_IF_ERROR(http_listener(host, port, "otlp_http", rc.otlp.http.tls, &l));
+    otlp_http_->register_routes(l->router);
+    l->options.max_body_bytes = static_cast<size_t>(rc.otlp.http.max_request_body_size);
   }
   if (rc.zipkin.enabled) {
     TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.zipkin.endpoint, &host, &port));
     zipkin_ = std::make_unique<receiver::ZipkinReceiver>(*distributor_, mt);
-    zipkin_->register_routes(http_listener(host, port, "zipkin").router);
+    TEMPO_RETURN_IF_ERROR(http_listener(host, port, "zipkin", rc.zipkin.tls, &l));
+    zipkin_->register_routes(l->router);
   }
   if (rc.jaeger_thrift_http.enabled) {
     TEMPO_RETURN_IF_ERROR(server::parse_endpoint(rc.jaeger_thrift_http.endpoint, &host, &port));
     jaeger_http_ = std::make_unique<receiver::JaegerThriftHttpReceiver>(*distributor_, mt);
-    jaeger_http_->register_routes(http_listener(host, port, "jaeger_thrift_http").router);
+    TEMPO_RETURN_IF_ERROR(
+        http_listener(host, port, "jaeger_thrift_http", rc.jaeger_thrift_http.tls, &l));
+    jaeger_http_->register_routes(l->router);
   }
 
   if (cfg_.stream_over_http_enabled) {
-    // Grafana dials gRPC at its data source URL's host:port (h2c), i.e. this port.
+    // Grafana dials gRPC at its data source URL's host:port (h2c, or h2 negotiated by ALPN
+    // when the port has TLS), i.e. this port.
     http_listeners_[0].options.http2_handoff = [this](int fd) {
       if (query_grpc_) {
-        (void)query_grpc_->adopt_connection(fd);
+        Status s = query_grpc_->adopt_connection(fd);  // closes fd on failure
+        if (!s.is_ok()) log::warn("streaming grpc connection refused", {{"err", s.to_string()}});
       } else {
         ::close(fd);
       }
     };
     http_listeners_[0].what += ",grpc_streaming";
+  }
+  // Every TLS context is built before any port listens.
+  for (auto& li : http_listeners_) {
+    if (li.tls.enabled) {
+      TEMPO_RETURN_IF_ERROR(server::make_http_tls_context(li.tls, &li.options.tls));
+    }
   }
   for (auto& l : http_listeners_) {
     auto srv = std::make_unique<server::HttpServer>(
@@ -267,7 +308,8 @@ Status App::start_http() {
         std::move(l.router));
     TEMPO_RETURN_IF_ERROR(srv->start());
     log::info("http listening", {{"serves", l.what},
-                                 {"addr", l.options.address + ":" + std::to_string(srv->port())}});
+                                 {"addr", l.options.address + ":" + std::to_string(srv->port())},
+                                 {"tls", l.tls.enabled ? "true" : "false"}});
     http_servers_.push_back(std::move(srv));
   }
   http_listeners_.clear();
@@ -296,15 +338,17 @@ Status App::start_grpc() {
     // Registers the receivers' methods once the listener's limits are final.
     std::vector<std::function<void(server::GrpcServer&)>> methods;
     std::string what;
+    config::TlsConfig tls;
   };
   std::vector<Listener> listeners;
   auto listener = [&](const std::string& endpoint, const std::string& what,
-                      Listener** out) -> Status {
+                      const config::TlsConfig& tls, Listener** out) -> Status {
     std::string host;
     int port = 0;
     TEMPO_RETURN_IF_ERROR(server::parse_endpoint(endpoint, &host, &port));
     for (auto& l : listeners) {
       if (l.options.port == port) {
+        TEMPO_RETURN_IF_ERROR(tls_conflict(port, l.what, l.tls, what, tls));
         l.what += "," + what;
         l.options.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
         *out = &l;
@@ -317,6 +361,7 @@ Status App::start_grpc() {
     l.options.max_recv_msg_size = static_cast<int>(cfg_.server.grpc_server_max_recv_msg_size);
     l.options.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
     l.what = what;
+    l.tls = tls;
     listeners.push_back(std::move(l));
     *out = &listeners.back();
     return Status::ok();
@@ -327,14 +372,13 @@ Status App::start_grpc() {
   Listener* l = nullptr;
   if (rc.otlp.enabled && rc.otlp.grpc.enabled) {
     otlp_grpc_ = std::make_unique<receiver::OtlpGrpcReceiver>(*distributor_, mt);
-    TEMPO_RETURN_IF_ERROR(listener(rc.otlp.grpc.endpoint, "otlp_grpc", &l));
+    TEMPO_RETURN_IF_ERROR(listener(rc.otlp.grpc.endpoint, "otlp_grpc", rc.otlp.grpc.tls, &l));
     auto* r = otlp_grpc_.get();
     l->methods.push_back([r](server::GrpcServer& srv) {
-      srv.add_bounded_unary<opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest,
-                            opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
+      srv.add_bounded_unary<opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
           "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
-            return r->Export(ctx, req, rsp);
+          [r](grpc::ServerContext* ctx, std::string_view req, auto* rsp) {
+            return r->export_bytes(ctx, req, rsp);
           });
     });
     const int server_port = cfg_.server.grpc_listen_port;
@@ -344,13 +388,13 @@ Status App::start_grpc() {
   }
   if (rc.jaeger_grpc.enabled) {
     jaeger_grpc_ = std::make_unique<receiver::JaegerGrpcReceiver>(*distributor_, mt);
-    TEMPO_RETURN_IF_ERROR(listener(rc.jaeger_grpc.endpoint, "jaeger_grpc", &l));
+    TEMPO_RETURN_IF_ERROR(listener(rc.jaeger_grpc.endpoint, "jaeger_grpc", rc.jaeger_grpc.tls, &l));
     auto* r = jaeger_grpc_.get();
     l->methods.push_back([r](server::GrpcServer& srv) {
-      srv.add_bounded_unary<jaeger::api_v2::PostSpansRequest, jaeger::api_v2::PostSpansResponse>(
+      srv.add_bounded_unary<jaeger::api_v2::PostSpansResponse>(
           "/jaeger.api_v2.CollectorService/PostSpans",
-          [r](grpc::ServerContext* ctx, const auto* req, auto* rsp) {
-            return r->PostSpans(ctx, req, rsp);
+          [r](grpc::ServerContext* ctx, std::string_view req, auto*) {
+            return r->post_spans_bytes(ctx, req);
           });
     });
   }
@@ -360,10 +404,13 @@ Status App::start_grpc() {
   const std::string& grpc_host = cfg_.server.grpc_listen_address;
   TEMPO_RETURN_IF_ERROR(listener((grpc_host.empty() ? "0.0.0.0" : grpc_host) + ":" +
                                      std::to_string(cfg_.server.grpc_listen_port),
-                                 "streaming_querier", &l));
+                                 "streaming_querier", cfg_.server.grpc_tls, &l));
   auto* sq = streaming_querier_.get();
   l->methods.push_back([sq](server::GrpcServer& srv) { srv.add_service(sq); });
   const int query_port = l->options.port;
+  for (auto& li : listeners) {
+    if (li.tls.enabled) li.options.credentials = server::make_grpc_tls_credentials(li.tls);
+  }
   for (auto& li : listeners) {
     auto srv = std::make_unique<server::GrpcServer>(li.options);
     // Compressed requests are inflated by our handlers, bounded by the listener's limit
@@ -372,7 +419,8 @@ Status App::start_grpc() {
     TEMPO_RETURN_IF_ERROR(srv->start());
     if (li.options.port == query_port) query_grpc_ = srv.get();
     log::info("grpc listening", {{"serves", li.what},
-                                 {"addr", li.options.address + ":" + std::to_string(srv->port())}});
+                                 {"addr", li.options.address + ":" + std::to_string(srv->port())},
+                                 {"tls", li.tls.enabled ? "true" : "false"}});
     grpc_servers_.push_back(std::move(srv));
   }
   return Status::ok();
@@ -389,6 +437,8 @@ frontend::SearchLimits App::search_limits() const {
   l.default_spans_per_span_set = u32(c.default_spans_per_span_set);
   l.max_spans_per_span_set = u32(c.max_spans_per_span_set);
   l.max_duration = c.max_duration;
+  l.max_query_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_query_expression_size_bytes);
+  l.max_packet_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_grpc_streaming_packet_size);
   return l;
 }
 

@@ -350,7 +350,8 @@ class S3Writer final : public ObjectWriter {
 
   void abort() {
     Response r;
-    (void)b_.request("DELETE", b_.object_path(key_), {{"uploadId", upload_id_}}, {}, {}, &r);
+    ignore_error(b_.request("DELETE", b_.object_path(key_), {{"uploadId", upload_id_}}, {}, {}, &r),
+                 "best effort: the upload already failed, and that is the error reported");
     upload_id_.clear();
   }
 

@@ -53,8 +53,14 @@ Status BlockReader::scan(const std::function<Status(const TraceId&, std::string_
 
 Status BlockReader::scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
                          const columnar::RowGroupFn& fn, columnar::ScanStats* stats) {
+  return scan(cols, keep, fn, columnar::ScanPart{}, stats);
+}
+
+Status BlockReader::scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
+                         const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
+                         columnar::ScanStats* stats) {
   columnar::ScanStats local;
-  return impl_->scan_spans(cols, keep, fn, stats ? stats : &local);
+  return impl_->scan_spans(cols, keep, fn, part, stats ? stats : &local);
 }
 
 BlockReader::ReadStats BlockReader::stats() const {

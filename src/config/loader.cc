@@ -7,6 +7,7 @@
 #include "config/dialect.h"
 #include "config/key_check.h"
 #include "config/schema.h"
+#include "config/tls.h"
 #include "config/yaml_reader.h"
 #include "tempo/config/config.h"
 
@@ -29,28 +30,39 @@ Status read_otlp(const YamlReader& r, OtlpReceiverConfig* otlp) {
   TEMPO_RETURN_IF_ERROR(r.str(base + ".protocols.http.endpoint", &otlp->http.endpoint));
   TEMPO_RETURN_IF_ERROR(r.integer(base + ".protocols.http.max_request_body_size",
                                   &otlp->http.max_request_body_size));
+  if (otlp->grpc.enabled) {
+    TEMPO_RETURN_IF_ERROR(
+        read_receiver_tls(r, base + ".protocols.grpc.tls", true, &otlp->grpc.tls));
+  }
+  if (otlp->http.enabled) {
+    TEMPO_RETURN_IF_ERROR(
+        read_receiver_tls(r, base + ".protocols.http.tls", false, &otlp->http.tls));
+  }
   return Status::ok();
 }
 
 // The Zipkin and Jaeger receivers (run by the app) and those this build only recognises
 // (opencensus, kafka: warned about): presence and endpoint.
 Status read_other_receivers(const YamlReader& r, ReceiversConfig* rc) {
+  enum class Transport { kHttp, kGrpc, kUdp, kNotRun };
   struct Other {
     const char* path;
     OtherReceiver* out;
     const char* default_endpoint;
+    Transport transport;
   };
   const Other others[] = {
-      {"distributor.receivers.zipkin", &rc->zipkin, "localhost:9411"},
-      {"distributor.receivers.jaeger.protocols.grpc", &rc->jaeger_grpc, "localhost:14250"},
+      {"distributor.receivers.zipkin", &rc->zipkin, "localhost:9411", Transport::kHttp},
+      {"distributor.receivers.jaeger.protocols.grpc", &rc->jaeger_grpc, "localhost:14250",
+       Transport::kGrpc},
       {"distributor.receivers.jaeger.protocols.thrift_http", &rc->jaeger_thrift_http,
-       "localhost:14268"},
+       "localhost:14268", Transport::kHttp},
       {"distributor.receivers.jaeger.protocols.thrift_compact", &rc->jaeger_thrift_compact,
-       "localhost:6831"},
+       "localhost:6831", Transport::kUdp},
       {"distributor.receivers.jaeger.protocols.thrift_binary", &rc->jaeger_thrift_binary,
-       "localhost:6832"},
-      {"distributor.receivers.opencensus", &rc->opencensus, "localhost:55678"},
-      {"distributor.receivers.kafka", &rc->kafka, ""},
+       "localhost:6832", Transport::kUdp},
+      {"distributor.receivers.opencensus", &rc->opencensus, "localhost:55678", Transport::kNotRun},
+      {"distributor.receivers.kafka", &rc->kafka, "", Transport::kNotRun},
   };
   // As the OpenTelemetry Collector does: a jaeger receiver must name what it listens to.
   if (r.present("distributor.receivers.jaeger") &&
@@ -67,6 +79,18 @@ Status read_other_receivers(const YamlReader& r, ReceiversConfig* rc) {
     o.out->enabled = true;
     o.out->endpoint = o.default_endpoint;
     TEMPO_RETURN_IF_ERROR(r.str(std::string(o.path) + ".endpoint", &o.out->endpoint));
+    const std::string tls = std::string(o.path) + ".tls";
+    if (o.transport == Transport::kUdp) {
+      YAML::Node n = r.at(tls);
+      if (n.IsDefined() && !n.IsNull()) {
+        return Status::invalid_argument(line_of(n) + ": config key \"" + tls +
+                                        "\" cannot be applied: this receiver takes UDP "
+                                        "datagrams, which TLS does not cover; remove it");
+      }
+    } else if (o.transport != Transport::kNotRun) {
+      TEMPO_RETURN_IF_ERROR(
+          read_receiver_tls(r, tls, o.transport == Transport::kGrpc, &o.out->tls));
+    }
   }
   return Status::ok();
 }
@@ -91,6 +115,19 @@ Status read_server(const YamlReader& r, ServerConfig* s) {
   TEMPO_RETURN_IF_ERROR(r.integer("server.http_max_request_bytes_in_flight",
                                   &s->http_max_request_bytes_in_flight));
   TEMPO_RETURN_IF_ERROR(r.boolean("server.admin_endpoints_enabled", &s->admin_endpoints_enabled));
+  std::string ciphers, min_version;
+  TEMPO_RETURN_IF_ERROR(r.str("server.tls_cipher_suites", &ciphers));
+  if (!ciphers.empty()) {
+    return Status::invalid_argument(
+        "config key \"server.tls_cipher_suites\" is not supported by this build (OpenSSL's and "
+        "gRPC's default suites apply); remove it rather than run with other ciphers than "
+        "configured");
+  }
+  TEMPO_RETURN_IF_ERROR(r.str("server.tls_min_version", &min_version));
+  TEMPO_RETURN_IF_ERROR(
+      read_server_tls(r, "server.http_tls_config", min_version, false, &s->http_tls));
+  TEMPO_RETURN_IF_ERROR(
+      read_server_tls(r, "server.grpc_tls_config", min_version, true, &s->grpc_tls));
   return Status::ok();
 }
 
@@ -149,6 +186,7 @@ Status read_query_frontend_search(const YamlReader& r, QueryFrontendSearchConfig
       r.integer(base + "default_spans_per_span_set", &s->default_spans_per_span_set));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_spans_per_span_set", &s->max_spans_per_span_set));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "max_duration", &s->max_duration));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "target_bytes_per_job", &s->target_bytes_per_job));
   return Status::ok();
 }
 
@@ -161,6 +199,8 @@ Status read_overrides(const YamlReader& r, OverridesConfig* o) {
       r.integer("overrides.ingestion_burst_size_bytes", &o->ingestion_burst_size_bytes));
   TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_traces_per_user", &o->max_traces_per_user));
   TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_trace", &o->max_bytes_per_trace));
+  TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_tag_values_query",
+                                  &o->max_bytes_per_tag_values_query));
   TEMPO_RETURN_IF_ERROR(r.model_duration("overrides.block_retention", &o->block_retention));
   TEMPO_RETURN_IF_ERROR(
       r.strings("overrides.metrics_generator_processors", &o->metrics_generator_processors));
@@ -172,6 +212,8 @@ Status read_overrides(const YamlReader& r, OverridesConfig* o) {
       r.integer(d + "ingestion.burst_size_bytes", &o->ingestion_burst_size_bytes));
   TEMPO_RETURN_IF_ERROR(r.integer(d + "ingestion.max_traces_per_user", &o->max_traces_per_user));
   TEMPO_RETURN_IF_ERROR(r.integer(d + "global.max_bytes_per_trace", &o->max_bytes_per_trace));
+  TEMPO_RETURN_IF_ERROR(r.integer(d + "read.max_bytes_per_tag_values_query",
+                                  &o->max_bytes_per_tag_values_query));
   TEMPO_RETURN_IF_ERROR(r.model_duration(d + "compaction.block_retention", &o->block_retention));
   TEMPO_RETURN_IF_ERROR(
       r.strings(d + "metrics_generator.processors", &o->metrics_generator_processors));
@@ -186,6 +228,12 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(r.str("http_api_prefix", &c->http_api_prefix));
   TEMPO_RETURN_IF_ERROR(r.boolean("stream_over_http_enabled", &c->stream_over_http_enabled));
   TEMPO_RETURN_IF_ERROR(read_server(r, &c->server));
+  if (r.present("server.tls_min_version") && !c->server.http_tls.enabled &&
+      !c->server.grpc_tls.enabled) {
+    c->warnings.push_back(
+        "config key \"server.tls_min_version\" has no effect: neither server.http_tls_config "
+        "nor server.grpc_tls_config sets a certificate");
+  }
   TEMPO_RETURN_IF_ERROR(read_otlp(r, &c->distributor.receivers.otlp));
   TEMPO_RETURN_IF_ERROR(read_other_receivers(r, &c->distributor.receivers));
   TEMPO_RETURN_IF_ERROR(
@@ -199,6 +247,10 @@ Status read_config(const YamlReader& r, Config* c) {
       r.duration("querier.search.query_timeout", &c->querier.search_query_timeout));
   TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_outstanding_per_tenant",
                                   &c->query_frontend.max_outstanding_per_tenant));
+  TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_query_expression_size_bytes",
+                                  &c->query_frontend.max_query_expression_size_bytes));
+  TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_grpc_streaming_packet_size",
+                                  &c->query_frontend.max_grpc_streaming_packet_size));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
   TEMPO_RETURN_IF_ERROR(

@@ -4,7 +4,9 @@
 //   known   a key Tempo knows; this build accepts it and warns that it has no effect
 //   acted   a key this build reads and acts on
 //   any     a key whose value is accepted unchecked (free-form maps such as external_labels,
-//           or blocks too wide to enumerate: rings, TLS, Prometheus remote_write items)
+//           or blocks too wide to enumerate: rings, Prometheus remote_write items)
+// The TLS blocks the build serves with (server.*_tls_config, the receivers' `tls`) are acted
+// leaves whose keys src/config/tls.cc checks itself: a TLS key it cannot apply stops the start.
 //   [x]     a list whose items are x
 //   .flags  on a map: "open" accepts keys beyond the listed ones (collector receiver settings),
 //           "unit" reports the whole map as one unsupported feature (one warning, not one per
@@ -224,19 +226,19 @@ distributor:
         grpc:
           .flags: open acted
           endpoint: acted
-          tls: any
+          tls: acted
         thrift_binary:
           .flags: open acted
           endpoint: acted
-          tls: any
+          tls: acted
         thrift_compact:
           .flags: open acted
           endpoint: acted
-          tls: any
+          tls: acted
         thrift_http:
           .flags: open acted
           endpoint: acted
-          tls: any
+          tls: acted
     kafka:
       .flags: open unit
     opencensus:
@@ -256,7 +258,7 @@ distributor:
           max_concurrent_streams: known
           max_recv_msg_size_mib: acted
           read_buffer_size: known
-          tls: any
+          tls: acted
           transport: known
           write_buffer_size: known
         http:
@@ -270,13 +272,13 @@ distributor:
           max_request_body_size: acted
           metrics_url_path: known
           response_headers: any
-          tls: any
+          tls: acted
           traces_url_path: known
     zipkin:
       .flags: open acted
       endpoint: acted
       parse_string_tags: known
-      tls: any
+      tls: acted
   retry_after_on_resource_exhausted: known
   ring: any
   usage:
@@ -342,7 +344,7 @@ internal_server:
   grpc_server_recv_buffer_pools_enabled: known
   grpc_server_stats_tracking_enabled: known
   grpc_server_write_buffer_size: known
-  grpc_tls_config: any
+  grpc_tls_config: known
   http_listen_address: known
   http_listen_conn_limit: known
   http_listen_network: known
@@ -353,7 +355,7 @@ internal_server:
   http_server_read_header_timeout: known
   http_server_read_timeout: known
   http_server_write_timeout: known
-  http_tls_config: any
+  http_tls_config: known
   log_format: known
   log_level: known
   log_request_at_info_level_enabled: known
@@ -640,7 +642,7 @@ overrides:
       engine_bytes_tracking: known
       left_pad_trace_ids: known
       max_blocks_per_tag_values_query: known
-      max_bytes_per_tag_values_query: known
+      max_bytes_per_tag_values_query: acted
       max_condition_groups_per_tag_query: known
       max_metrics_duration: known
       max_search_duration: known
@@ -662,7 +664,7 @@ overrides:
   ingestion_tenant_shard_size: known
   left_pad_trace_ids: known
   max_blocks_per_tag_values_query: known
-  max_bytes_per_tag_values_query: known
+  max_bytes_per_tag_values_query: acted
   max_bytes_per_trace: acted
   max_condition_groups_per_tag_query: known
   max_global_traces_per_user: known
@@ -773,9 +775,9 @@ query_frontend:
   api_timeout: known
   log_query_request_headers: known
   max_batch_size: known
-  max_grpc_streaming_packet_size: known
+  max_grpc_streaming_packet_size: acted
   max_outstanding_per_tenant: known
-  max_query_expression_size_bytes: known
+  max_query_expression_size_bytes: acted
   max_retries: known
   mcp_server:
     enabled: known
@@ -811,7 +813,7 @@ query_frontend:
     most_recent_shards: known
     query_backend_after: known
     query_ingesters_until: known
-    target_bytes_per_job: known
+    target_bytes_per_job: acted
     throughput_bytes_slo: known
     timeout: known
   skip_ast_transformations: known
@@ -867,7 +869,7 @@ server:
   grpc_server_recv_buffer_pools_enabled: known
   grpc_server_stats_tracking_enabled: known
   grpc_server_write_buffer_size: known
-  grpc_tls_config: any
+  grpc_tls_config: acted
   http_listen_address: acted
   http_listen_conn_limit: known
   http_listen_network: known
@@ -879,7 +881,7 @@ server:
   http_server_read_header_timeout: known
   http_server_read_timeout: acted
   http_server_write_timeout: acted
-  http_tls_config: any
+  http_tls_config: acted
   log_format: acted
   log_level: acted
   log_request_at_info_level_enabled: known
@@ -892,8 +894,8 @@ server:
   proxy_protocol_enabled: known
   register_instrumentation: known
   report_grpc_codes_in_instrumentation_label_enabled: known
-  tls_cipher_suites: known
-  tls_min_version: known
+  tls_cipher_suites: acted
+  tls_min_version: acted
   trace_request_exclude_headers_list: known
   trace_request_headers: known
 shutdown_delay: known

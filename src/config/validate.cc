@@ -70,6 +70,16 @@ Status validate(const Config& c) {
                  " must be between 0 and 4294967295");
     }
   }
+  for (auto [name, v] :
+       {std::pair{"query_frontend.search.target_bytes_per_job", qs.target_bytes_per_job},
+        std::pair{"query_frontend.max_query_expression_size_bytes",
+                  c.query_frontend.max_query_expression_size_bytes},
+        std::pair{"query_frontend.max_grpc_streaming_packet_size",
+                  c.query_frontend.max_grpc_streaming_packet_size},
+        std::pair{"overrides max_bytes_per_tag_values_query",
+                  c.overrides.max_bytes_per_tag_values_query}}) {
+    if (v < 0) return bad(std::string(name) + " must not be negative");
+  }
   if (qs.max_duration < Duration::zero()) {
     return bad("query_frontend.search.max_duration must not be negative");
   }

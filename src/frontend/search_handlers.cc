@@ -99,7 +99,10 @@ server::HttpResponse Api::search_tag_values(const server::HttpRequest& req, bool
   querier::TagValuesRequest q;
   auto it = req.path_params.find("tagName");
   const std::string tag = it == req.path_params.end() ? "" : it->second;
-  auto parse = [&] { return parse_tag_values_params(tag, req.query, v2, &q); };
+  auto parse = [&] {
+    TEMPO_RETURN_IF_ERROR(parse_tag_values_params(tag, req.query, v2, &q));
+    return check_query_size(q.query, options_.search);
+  };
   if (v2) {
     return serve<tempopb::SearchTagValuesV2Response>(
         options_.multitenancy_enabled, req, kOpMetadata, parse,

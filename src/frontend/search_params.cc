@@ -140,6 +140,7 @@ Status start_before_end(uint32_t start, uint32_t end) {
 // spss, then the legacy form becomes TraceQL.
 Status finish_search(const RawSearch& raw, const SearchLimits& limits,
                      querier::SearchRequest* out) {
+  TEMPO_RETURN_IF_ERROR(check_query_size(raw.query, limits));
   querier::SearchRequest req;
   req.limit = raw.limit;
   if (req.limit == 0) {
@@ -388,6 +389,15 @@ std::string legacy_traceql(const std::map<std::string, std::string>& tags, uint3
     q += conds[i];
   }
   return q + "}";
+}
+
+Status check_query_size(std::string_view query, const SearchLimits& limits) {
+  if (limits.max_query_bytes == 0 || query.size() <= limits.max_query_bytes) return Status::ok();
+  return Status::invalid_argument(
+      "TraceQL expression exceeds the configured maximum size of " +
+      std::to_string(limits.max_query_bytes) +
+      " bytes (query_frontend.max_query_expression_size_bytes), reduce the query expression "
+      "size or contact your system administrator");
 }
 
 Status parse_search_params(const QueryParams& params, const SearchLimits& limits,

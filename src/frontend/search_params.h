@@ -40,6 +40,10 @@ Status parse_search_params(const QueryParams& params, const SearchLimits& limits
 Status parse_search_proto(const tempopb::SearchRequest& req, const SearchLimits& limits,
                           querier::SearchRequest* out);
 
+// 400 for a TraceQL query longer than limits.max_query_bytes (Tempo's message), before any
+// parsing; every door that takes a query (search, tag values) checks it.
+Status check_query_size(std::string_view query, const SearchLimits& limits);
+
 // The tag requests keep what the querier does not model (the scope "trace" has no attributes).
 struct TagsParams {
   querier::TagsRequest request;

@@ -42,6 +42,49 @@ Status SearchQueries::search(std::string_view tenant, const querier::SearchReque
   return finish(tenant, kOpSearch, "search", std::move(s));
 }
 
+Status SearchQueries::search_streaming(
+    std::string_view tenant, const querier::SearchRequest& req, uint64_t max_packet_bytes,
+    const std::function<Status(const tempopb::SearchResponse&)>& send) {
+  querier::SearchProgress progress;
+  progress.update = [&](std::vector<querier::SearchTrace> changed,
+                        const querier::SearchMetrics& so_far) {
+    querier::SearchResult partial;
+    partial.traces = std::move(changed);
+    partial.metrics = so_far;
+    tempopb::SearchResponse msg;
+    to_proto(partial, &msg);
+    for (const auto& part : segment(msg, max_packet_bytes)) TEMPO_RETURN_IF_ERROR(send(part));
+    return Status::ok();
+  };
+  querier::SearchResult result;
+  return finish(tenant, kOpSearch, "search", querier_.search(tenant, req, &result, &progress));
+}
+
+std::vector<tempopb::SearchResponse> segment(const tempopb::SearchResponse& msg,
+                                             uint64_t max_bytes) {
+  std::vector<tempopb::SearchResponse> out;
+  if (max_bytes == 0) {
+    out.push_back(msg);
+    return out;
+  }
+  uint64_t size = 0;
+  auto start = [&] {
+    out.emplace_back();
+    *out.back().mutable_metrics() = msg.metrics();
+    size = out.back().ByteSizeLong();
+  };
+  start();
+  for (const auto& t : msg.traces()) {
+    // Field tag and length prefix of the entry, besides its own bytes.
+    const uint64_t entry = t.ByteSizeLong() + 6;
+    // At least one trace per message, however large.
+    if (out.back().traces_size() > 0 && size + entry > max_bytes) start();
+    *out.back().add_traces() = t;
+    size += entry;
+  }
+  return out;
+}
+
 Status SearchQueries::tags(std::string_view tenant, const TagsParams& params,
                            tempopb::SearchTagsResponse* out) {
   querier::TagsResult result;

@@ -82,13 +82,31 @@ grpc::Status serve(bool multitenancy, grpc::ServerContext* ctx, std::string_view
 grpc::Status StreamingQuerierService::Search(grpc::ServerContext* ctx,
                                              const tempopb::SearchRequest* req,
                                              grpc::ServerWriter<tempopb::SearchResponse>* writer) {
+  const auto start = std::chrono::steady_clock::now();
+  auto done = [&](grpc::Status s) {
+    observe("Search", s, start);
+    return s;
+  };
+  std::string tenant;
+  Status s = distributor::resolve_tenant(multitenancy_enabled_, org_id(ctx), &tenant);
+  if (!s.is_ok()) return done(to_grpc(s));
   querier::SearchRequest q;
-  return serve(
-      multitenancy_enabled_, ctx, "Search", kOpSearch, writer,
-      [&] { return parse_search_proto(*req, limits_, &q); },
-      [&](const std::string& tenant, tempopb::SearchResponse* out) {
-        return SearchQueries(querier_).search(tenant, q, out);
+  s = parse_search_proto(*req, limits_, &q);
+  if (!s.is_ok()) {
+    count_query(tenant, kOpSearch, false);
+    return done(to_grpc(s));
+  }
+  bool gone = false;
+  s = SearchQueries(querier_).search_streaming(
+      tenant, q, limits_.max_packet_bytes, [&](const tempopb::SearchResponse& msg) {
+        if (ctx->IsCancelled() || !writer->Write(msg)) {
+          gone = true;
+          return Status::unavailable("client went away");
+        }
+        return Status::ok();
       });
+  if (gone) return done(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+  return done(to_grpc(s));
 }
 
 grpc::Status StreamingQuerierService::SearchTags(
@@ -121,7 +139,10 @@ grpc::Status StreamingQuerierService::SearchTagValues(
   querier::TagValuesRequest q;
   return serve(
       multitenancy_enabled_, ctx, "SearchTagValues", kOpMetadata, writer,
-      [&] { return parse_tag_values_proto(*req, false, &q); },
+      [&] {
+        TEMPO_RETURN_IF_ERROR(parse_tag_values_proto(*req, false, &q));
+        return check_query_size(q.query, limits_);
+      },
       [&](const std::string& tenant, tempopb::SearchTagValuesResponse* out) {
         return SearchQueries(querier_).tag_values(tenant, q, out);
       });
@@ -133,7 +154,10 @@ grpc::Status StreamingQuerierService::SearchTagValuesV2(
   querier::TagValuesRequest q;
   return serve(
       multitenancy_enabled_, ctx, "SearchTagValuesV2", kOpMetadata, writer,
-      [&] { return parse_tag_values_proto(*req, true, &q); },
+      [&] {
+        TEMPO_RETURN_IF_ERROR(parse_tag_values_proto(*req, true, &q));
+        return check_query_size(q.query, limits_);
+      },
       [&](const std::string& tenant, tempopb::SearchTagValuesV2Response* out) {
         return SearchQueries(querier_).tag_values_v2(tenant, q, out);
       });

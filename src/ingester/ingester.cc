@@ -1,7 +1,6 @@
 #include "tempo/ingester/ingester.h"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "ingester/tenant_instance.h"
 #include "ingester/wal_span_source.h"
@@ -12,8 +11,6 @@
 
 namespace tempo::ingester {
 namespace {
-
-namespace fs = std::filesystem;
 
 prometheus::Family<prometheus::Counter>& blocks_flushed_family() {
   static auto& f = metrics::counter_family("tempo_ingester_blocks_flushed_total",
@@ -51,32 +48,40 @@ Ingester::Ingester(IngesterOptions options, backend::Backend& backend, BlockFlus
 Ingester::~Ingester() { stop(); }
 
 Status Ingester::start() {
-  std::error_code ec;
-  fs::create_directories(options_.wal_path, ec);
-  if (ec) return Status::io_error("create wal directory " + options_.wal_path + ": " + ec.message());
+  Env& env = *options_.env;
+  TEMPO_RETURN_IF_ERROR(env.create_dirs(options_.wal_path));
+  if (options_.wal_sync) TEMPO_RETURN_IF_ERROR(env.sync_dir(dir_of(options_.wal_path)));
 
   // Every WAL block on disk was either the head or waiting to be flushed when the process
-  // stopped: replay each and queue it to become a backend block.
+  // stopped: replay each and queue it to become a backend block. A directory that cannot be
+  // listed fails the start: serving without its acknowledged data would hide it until restart.
+  std::vector<DirEntry> tenants;
+  TEMPO_RETURN_IF_ERROR(env.list_dir(options_.wal_path, &tenants));
   size_t replayed = 0;
-  for (const auto& tenant_dir : fs::directory_iterator(options_.wal_path, ec)) {
-    if (!tenant_dir.is_directory()) continue;
-    std::string tenant = tenant_dir.path().filename().string();
-    for (const auto& f : fs::directory_iterator(tenant_dir.path(), ec)) {
-      if (!f.is_regular_file() || f.path().extension() != ".wal") continue;
+  for (const auto& tenant_dir : tenants) {
+    if (tenant_dir.type != DirEntry::Type::kDir) continue;
+    const std::string& tenant = tenant_dir.name;
+    const std::string dir = options_.wal_path + "/" + tenant;
+    std::vector<DirEntry> files;
+    TEMPO_RETURN_IF_ERROR(env.list_dir(dir, &files));
+    for (const auto& f : files) {
+      if (f.type != DirEntry::Type::kFile || !f.name.ends_with(".wal")) continue;
+      const std::string path = dir + "/" + f.name;
       std::shared_ptr<WalBlock> block;
       wal::ReplayStats stats;
-      Status s = WalBlock::replay(f.path().string(), tenant, &block, &stats);
+      Status s = WalBlock::replay(env, path, tenant, &block, &stats);
       if (!s.is_ok()) {
         replay_errors_family().Add({{"tenant", tenant}}).Increment();
         log::error("wal replay failed; file left in place",
-                   {{"tenant", tenant}, {"path", f.path().string()}, {"err", s.to_string()}});
+                   {{"tenant", tenant}, {"path", path}, {"err", s.to_string()}});
         continue;
       }
       log::info("replayed wal block",
                 {{"tenant", tenant}, {"block", block->id()}, {"records", stats.records},
                  {"traces", block->trace_count()}, {"truncated_bytes", stats.truncated_bytes}});
       if (block->empty()) {
-        (void)block->remove_file();
+        Status rm = block->remove_file();
+        if (!rm.is_ok()) log::warn("removing an empty wal block", {{"err", rm.to_string()}});
         continue;
       }
       auto inst = instance(tenant, true);
@@ -102,9 +107,11 @@ void Ingester::stop() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  done_cv_.notify_all();
   for (auto& t : threads_) t.join();
+  // Wake flush() waiters only now: they return once they see no threads left.
+  std::lock_guard<std::mutex> lock(queue_mu_);
   threads_.clear();
+  done_cv_.notify_all();
 }
 
 std::shared_ptr<TenantInstance> Ingester::instance(std::string_view tenant, bool create) {
@@ -127,7 +134,13 @@ std::vector<std::shared_ptr<TenantInstance>> Ingester::instances() {
 Status Ingester::push(std::string_view tenant, std::span<const model::TraceSegment> segments,
                       Refused* refused) {
   if (segments.empty()) return Status::ok();
-  return instance(tenant, true)->push(segments, refused);
+  auto inst = instance(tenant, true);
+  Status s = inst->push(segments, refused);
+  // A head whose WAL no longer takes appends is sealed now, so the next push gets a new file.
+  if (!s.is_ok()) {
+    if (auto cut = inst->cut_if_due(false)) enqueue(cut, inst);
+  }
+  return s;
 }
 
 Status Ingester::find(std::string_view tenant, const TraceId& id,

@@ -97,16 +97,27 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
 
   uint64_t bytes = 0;
   for (const auto& s : segments) bytes += s.bytes.size();
+  Status s;
   for (;;) {
     {
       std::shared_lock<std::shared_mutex> lock(head_mu_);
       if (head_) {
-        TEMPO_RETURN_IF_ERROR(head_->append(segments));
+        s = head_->append(segments);
         break;
       }
     }
     std::unique_lock<std::shared_mutex> lock(head_mu_);
-    if (!head_) TEMPO_RETURN_IF_ERROR(WalBlock::create(dir(), tenant_, options_.wal_sync, &head_));
+    if (!head_) {
+      s = WalBlock::create(*options_.env, dir(), tenant_, options_.wal_sync, &head_);
+      if (!s.is_ok()) break;
+    }
+  }
+  if (!s.is_ok()) {
+    // Nothing of this push is acknowledged. A disk that is full or failing is a condition to
+    // retry after (503 with Retry-After at the receivers), not a bad request.
+    if (!s.is(Status::Code::kIOError)) return s;
+    return Status::unavailable("storing spans in the wal of tenant " + tenant_ + ": " +
+                               s.message());
   }
   bytes_received_family().Add({{"tenant", tenant_}}).Increment(static_cast<double>(bytes));
   return Status::ok();
@@ -131,8 +142,21 @@ std::vector<std::shared_ptr<WalBlock>> TenantInstance::blocks() {
 
 std::shared_ptr<WalBlock> TenantInstance::cut_if_due(bool force) {
   std::unique_lock<std::shared_mutex> lock(head_mu_);
-  if (!head_ || head_->empty()) return nullptr;
-  bool due = force || head_->bytes() >= options_.max_block_bytes ||
+  if (!head_) return nullptr;
+  const bool broken = head_->broken();
+  if (head_->empty()) {
+    // A head whose very first append failed holds nothing acknowledged: start afresh.
+    if (broken) {
+      std::shared_ptr<WalBlock> dead = std::move(head_);
+      head_.reset();
+      Status rm = dead->remove_file();
+      if (!rm.is_ok()) log::warn("removing a failed empty wal block", {{"err", rm.to_string()}});
+    }
+    return nullptr;
+  }
+  // A broken head (its WAL failed to sync) is sealed at once: its acknowledged records are
+  // intact and get flushed like any others, and the next push starts a new file.
+  bool due = force || broken || head_->bytes() >= options_.max_block_bytes ||
              std::chrono::steady_clock::now() - head_->created() >= options_.max_block_duration;
   if (!due) return nullptr;
   std::shared_ptr<WalBlock> cut = std::move(head_);

@@ -28,8 +28,8 @@ class TenantInstance {
   Status push(std::span<const model::TraceSegment> segments, Refused* refused);
   Status find(const TraceId& id, std::vector<std::string>* segments, uint64_t* bytes_read);
 
-  // Seals the head block when it is due (size or age) or when `force` is set and it holds
-  // data. Returns the newly sealed block, or nullptr.
+  // Seals the head block when it is due (size, age, or a WAL that takes no more appends) or
+  // when `force` is set and it holds data. Returns the newly sealed block, or nullptr.
   std::shared_ptr<WalBlock> cut_if_due(bool force);
   // Adds a block replayed from disk to the sealed set.
   void add_sealed(std::shared_ptr<WalBlock> block);

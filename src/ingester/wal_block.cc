@@ -1,8 +1,8 @@
 #include "ingester/wal_block.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "tempo/observability/log.h"
 
@@ -20,35 +20,50 @@ uint64_t get_u64(const char* p) {
 
 }  // namespace
 
-WalBlock::WalBlock(std::string id, std::string tenant, std::string path)
-    : id_(std::move(id)),
+WalBlock::WalBlock(Env& env, std::string id, std::string tenant, std::string path)
+    : env_(env),
+      id_(std::move(id)),
       tenant_(std::move(tenant)),
       path_(std::move(path)),
       created_(std::chrono::steady_clock::now()) {}
 
-Status WalBlock::create(const std::string& tenant_dir, std::string tenant, bool sync,
+Status WalBlock::create(Env& env, const std::string& tenant_dir, std::string tenant, bool sync,
                         std::shared_ptr<WalBlock>* out) {
-  std::error_code ec;
-  std::filesystem::create_directories(tenant_dir, ec);
-  if (ec) return Status::io_error("create wal directory " + tenant_dir + ": " + ec.message());
+  TEMPO_RETURN_IF_ERROR(env.create_dirs(tenant_dir));
+  // The tenant directory may be new: its entry must be as durable as the file inside it.
+  if (sync) TEMPO_RETURN_IF_ERROR(env.sync_dir(dir_of(tenant_dir)));
   std::string id = block::new_block_id();
-  std::shared_ptr<WalBlock> b(new WalBlock(id, std::move(tenant), tenant_dir + "/" + id + ".wal"));
+  std::shared_ptr<WalBlock> b(
+      new WalBlock(env, id, std::move(tenant), tenant_dir + "/" + id + ".wal"));
   wal::WriterOptions wo;
   wo.sync = sync;
-  TEMPO_RETURN_IF_ERROR(wal::Writer::open(b->path_, wo, &b->writer_));
-  TEMPO_RETURN_IF_ERROR(wal::RandomReader::open(b->path_, &b->reader_));
+  wo.env = &env;
+  Status s = wal::Writer::open(b->path_, wo, &b->writer_);
+  if (s.is_ok()) s = wal::RandomReader::open(env, b->path_, &b->reader_);
+  if (!s.is_ok()) {
+    // Holds no record: do not leave an empty segment behind for every failed attempt.
+    b->writer_.reset();
+    Status rm = env.remove_file(b->path_);
+    if (!rm.is_ok() && !rm.message().ends_with(std::strerror(ENOENT))) {
+      log::warn("removing a wal file that failed to open",
+                {{"path", b->path_}, {"err", rm.to_string()}});
+    }
+    return s;
+  }
   b->bytes_ = b->writer_->size();
   *out = std::move(b);
   return Status::ok();
 }
 
-Status WalBlock::replay(const std::string& path, std::string tenant,
+Status WalBlock::replay(Env& env, const std::string& path, std::string tenant,
                         std::shared_ptr<WalBlock>* out, wal::ReplayStats* stats) {
-  std::string id = std::filesystem::path(path).stem().string();
-  std::shared_ptr<WalBlock> b(new WalBlock(id, std::move(tenant), path));
+  // <dir>/<block-id>.wal
+  std::string id = path.substr(dir_of(path).size() + 1);
+  if (id.ends_with(".wal")) id.resize(id.size() - 4);
+  std::shared_ptr<WalBlock> b(new WalBlock(env, id, std::move(tenant), path));
   Status bad_record;
   TEMPO_RETURN_IF_ERROR(wal::replay(
-      path,
+      env, path,
       [&](uint64_t offset, std::string_view payload) {
         if (payload.size() < kRecordHeader) {
           bad_record = Status::corruption("short record at offset " + std::to_string(offset));
@@ -62,9 +77,10 @@ Status WalBlock::replay(const std::string& path, std::string tenant,
   if (!bad_record.is_ok()) {
     log::warn("skipped malformed wal records", {{"path", path}, {"err", bad_record.message()}});
   }
-  TEMPO_RETURN_IF_ERROR(wal::RandomReader::open(path, &b->reader_));
-  std::error_code ec;
-  b->bytes_ = std::filesystem::file_size(path, ec);
+  TEMPO_RETURN_IF_ERROR(wal::RandomReader::open(env, path, &b->reader_));
+  uint64_t size = 0;
+  TEMPO_RETURN_IF_ERROR(b->reader_->size(&size));
+  b->bytes_ = size;
   *out = std::move(b);
   return Status::ok();
 }
@@ -188,11 +204,12 @@ void WalBlock::seal() {
 
 Status WalBlock::remove_file() {
   seal();
-  std::error_code ec;
-  std::filesystem::remove(path_, ec);
-  if (ec) return Status::io_error("remove " + path_ + ": " + ec.message());
-  return Status::ok();
+  // No directory sync: should the removal be lost in a crash, the block is replayed and
+  // written again under the same ID, which rewrites the same block.
+  return env_.remove_file(path_);
 }
+
+bool WalBlock::broken() const { return writer_ && writer_->broken(); }
 
 size_t WalBlock::trace_count() const {
   std::lock_guard<std::mutex> lock(mu_);

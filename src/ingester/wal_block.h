@@ -29,11 +29,12 @@ class WalBlock {
  public:
   static constexpr size_t kRecordHeader = 32;
 
-  // Creates a new, empty head block with a fresh block ID under `tenant_dir`.
-  static Status create(const std::string& tenant_dir, std::string tenant, bool sync,
+  // Creates a new, empty head block with a fresh block ID under `tenant_dir`. With `sync`, the
+  // file and the directories leading to it are durable on return. `env` must outlive the block.
+  static Status create(Env& env, const std::string& tenant_dir, std::string tenant, bool sync,
                        std::shared_ptr<WalBlock>* out);
   // Rebuilds a block from an existing WAL file (torn tails are truncated by the WAL).
-  static Status replay(const std::string& path, std::string tenant,
+  static Status replay(Env& env, const std::string& path, std::string tenant,
                        std::shared_ptr<WalBlock>* out, wal::ReplayStats* stats);
 
   // Appends the segments durably and indexes them. Thread-safe.
@@ -51,6 +52,10 @@ class WalBlock {
   // Search's cached columnar copy of this block (created on first use).
   LiveTables& live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const;
   bool sealed() const { return sealed_.load(); }
+  // True when the head's WAL writer refuses appends after a failed sync: the block must be
+  // sealed and a new head started (its acknowledged records are intact). Call only where
+  // append() and seal() cannot run at the same time (the tenant's head lock).
+  bool broken() const;
   // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
   Status write_block(backend::Backend& backend, const block::WriterOptions& options,
                      block::BlockMeta* meta) const;
@@ -74,9 +79,10 @@ class WalBlock {
     std::vector<uint64_t> offsets;
     uint64_t start = 0, end = 0;
   };
-  WalBlock(std::string id, std::string tenant, std::string path);
+  WalBlock(Env& env, std::string id, std::string tenant, std::string path);
   void index(const TraceId& id, uint64_t offset, uint64_t start, uint64_t end);
 
+  Env& env_;
   std::string id_, tenant_, path_;
   std::chrono::steady_clock::time_point created_;
   std::unique_ptr<wal::Writer> writer_;

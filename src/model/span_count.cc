@@ -107,6 +107,7 @@ uint64_t count_json(std::string_view body, std::string_view key) {
 uint64_t count_otlp_proto_spans(std::string_view body) { return count_proto(body, {1, 2, 2}); }
 uint64_t count_otlp_json_spans(std::string_view body) { return count_json(body, "spans"); }
 uint64_t count_zipkin_proto_spans(std::string_view body) { return count_proto(body, {1}); }
+uint64_t count_jaeger_proto_spans(std::string_view body) { return count_proto(body, {1, 1}); }
 uint64_t count_zipkin_json_spans(std::string_view body) { return count_json(body, ""); }
 
 }  // namespace tempo::model

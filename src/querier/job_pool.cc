@@ -25,7 +25,8 @@ JobPool::~JobPool() {
 }
 
 Status JobPool::run(size_t n, const std::atomic<bool>& stop,
-                    const std::function<void(size_t)>& job) {
+                    const std::function<void(size_t)>& job, const std::function<void()>& tick,
+                    std::chrono::milliseconds tick_every) {
   if (n == 0) return Status::ok();
   auto batch = std::make_shared<Batch>();
   batch->stop = &stop;
@@ -42,7 +43,15 @@ Status JobPool::run(size_t n, const std::atomic<bool>& stop,
   }
   cv_.notify_all();
   std::unique_lock<std::mutex> lock(batch->mu);
-  batch->done.wait(lock, [&] { return batch->remaining == 0; });
+  if (!tick) {
+    batch->done.wait(lock, [&] { return batch->remaining == 0; });
+    return Status::ok();
+  }
+  while (!batch->done.wait_for(lock, tick_every, [&] { return batch->remaining == 0; })) {
+    lock.unlock();  // a worker finishing a job must not wait for the tick
+    tick();
+    lock.lock();
+  }
   return Status::ok();
 }
 

@@ -5,6 +5,7 @@
 // kResourceExhausted (HTTP 429) instead of queueing without end.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,8 +26,12 @@ class JobPool {
   JobPool& operator=(const JobPool&) = delete;
 
   // Runs job(i) for every i in [0, n) and returns once all have finished. Jobs not yet started
-  // when `stop` becomes true are skipped. Thread-safe.
-  Status run(size_t n, const std::atomic<bool>& stop, const std::function<void(size_t)>& job);
+  // when `stop` becomes true are skipped. While it waits, the calling thread calls `tick` (when
+  // given) every `tick_every`: how a streaming search sends partial results from the thread
+  // that owns the stream. Thread-safe.
+  Status run(size_t n, const std::atomic<bool>& stop, const std::function<void(size_t)>& job,
+             const std::function<void()>& tick = nullptr,
+             std::chrono::milliseconds tick_every = std::chrono::milliseconds(500));
 
   size_t workers() const { return threads_.size(); }
 

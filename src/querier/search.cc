@@ -1,7 +1,7 @@
 // TraceQL search, tag names and tag values over live data, the WAL and backend blocks.
 //
-// A search is split into jobs, one per source (WAL block or backend block), newest data
-// first. A few workers run the jobs; each scans its source with the query's columns and
+// A search is split into jobs, one per source (WAL block, or a share of a backend block of
+// about query_frontend.search.target_bytes_per_job), newest data first. A few workers run the jobs; each scans its source with the query's columns and
 // row-group filter and evaluates the query on every row group it reads. Workers stop taking
 // jobs once `limit` traces were found, as Tempo's frontend does.
 
@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "querier/block_part.h"
 #include "querier/job_pool.h"
 #include "tempo/observability/log.h"
 #include "tempo/querier/querier.h"
@@ -167,7 +168,14 @@ Status Querier::collect_sources(std::string_view tenant, uint64_t start_ns, uint
     TEMPO_RETURN_IF_ERROR(s);
     ++metrics->total_blocks;
     metrics->total_block_bytes += meta.size;
-    out->push_back(std::move(reader));  // a BlockReader is a SpanSource
+    const uint32_t parts = parts_for(meta.size, target_bytes_per_job_);
+    if (parts == 1) {
+      out->push_back(std::move(reader));  // a BlockReader is a SpanSource
+      continue;
+    }
+    for (uint32_t p = 0; p < parts; ++p) {
+      out->push_back(std::make_shared<BlockPart>(reader, columnar::ScanPart{p, parts}));
+    }
   }
   metrics->total_jobs = static_cast<uint32_t>(out->size());
   return Status::ok();
@@ -184,7 +192,8 @@ Status Querier::timeout_status() const {
       "s (querier.search.query_timeout); narrow the time range or the query");
 }
 
-Status Querier::search(std::string_view tenant, const SearchRequest& req, SearchResult* out) {
+Status Querier::search(std::string_view tenant, const SearchRequest& req, SearchResult* out,
+                       const SearchProgress* progress) {
   traceql::RootExpr root;
   TEMPO_RETURN_IF_ERROR(traceql::parse(req.query, &root));
   std::unique_ptr<traceql::CompiledQuery> q;
@@ -196,11 +205,22 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
   std::mutex mu;
   std::vector<SearchTrace> found;
   std::unordered_map<TraceId, size_t, TraceIdHash> index_of;  // trace -> its place in found
+  // Places in `found` added or changed since the last progress update.
+  std::vector<uint8_t> dirty;
+  std::vector<size_t> dirty_list;
+  auto mark = [&](size_t i) {
+    if (!progress) return;
+    if (dirty.size() <= i) dirty.resize(i + 1, 0);
+    if (!dirty[i]) {
+      dirty[i] = 1;
+      dirty_list.push_back(i);
+    }
+  };
   std::atomic<bool> stop{false};
   Status first_error;
   const auto started = std::chrono::steady_clock::now();
   const size_t limit = req.limit == 0 ? SIZE_MAX : req.limit;
-  TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, [&](size_t i) {
+  auto job = [&](size_t i) {
     columnar::ScanStats stats;
     std::vector<traceql::TraceMatch> matches;
     std::vector<SearchTrace> rendered;
@@ -236,6 +256,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
             } else {
               merge_into(found[it->second], std::move(r));
             }
+            mark(it->second);
           }
           if (found.size() >= limit) {
             stop = true;
@@ -254,8 +275,39 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
       if (first_error.is_ok()) first_error = s;
       stop = true;
     }
-  }));
+  };
+  // Copies what changed since the last update under the lock, sends it outside.
+  auto send_progress = [&] {
+    std::vector<SearchTrace> changed;
+    SearchMetrics so_far;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!first_error.is_ok()) return;  // failed or client gone: nothing more to send
+      changed.reserve(dirty_list.size());
+      for (size_t i : dirty_list) {
+        changed.push_back(found[i]);
+        dirty[i] = 0;
+      }
+      dirty_list.clear();
+      so_far = out->metrics;
+    }
+    Status s = progress->update(std::move(changed), so_far);
+    if (!s.is_ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (first_error.is_ok()) first_error = std::move(s);
+      stop = true;
+    }
+  };
+  if (progress) {
+    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job, send_progress, progress->interval));
+  } else {
+    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job));
+  }
   TEMPO_RETURN_IF_ERROR(first_error);
+  if (progress) {
+    send_progress();
+    TEMPO_RETURN_IF_ERROR(first_error);
+  }
   std::sort(found.begin(), found.end(), [](const SearchTrace& a, const SearchTrace& b) {
     return a.start_unix_nano > b.start_unix_nano;
   });

@@ -83,9 +83,11 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
   TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &metrics));
   std::set<TagValue> values;
   const size_t cap = req.limit ? std::min<size_t>(req.limit, kMaxTagValues) : kMaxTagValues;
+  const uint64_t max_bytes = max_bytes_per_tag_values_ ? max_bytes_per_tag_values_ : UINT64_MAX;
+  uint64_t bytes = 0;
   const auto started = std::chrono::steady_clock::now();
   for (auto& src : sources) {
-    if (values.size() >= cap) break;
+    if (values.size() >= cap || bytes >= max_bytes) break;
     if (timed_out(started)) return timeout_status();
     columnar::ScanStats stats;
     std::vector<traceql::TraceMatch> matches;
@@ -102,8 +104,12 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
               for (uint32_t sp : ss.spans) {
                 traceql::Value v = reader.read(sp);
                 if (v.is_nil() || v.type == traceql::Value::Type::kArray) continue;
-                values.insert(TagValue{traceql::value_type_name(v), traceql::value_to_string(v)});
-                if (values.size() >= cap) return Status::resource_exhausted("enough");
+                auto [it, fresh] = values.insert(
+                    TagValue{traceql::value_type_name(v), traceql::value_to_string(v)});
+                if (fresh) bytes += it->type.size() + it->value.size();
+                if (values.size() >= cap || bytes >= max_bytes) {
+                  return Status::resource_exhausted("enough");
+                }
               }
             }
           }

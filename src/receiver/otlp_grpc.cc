@@ -1,6 +1,9 @@
 #include "tempo/receiver/otlp_grpc.h"
 
+#include <google/protobuf/arena.h>
+
 #include "tempo/model/otlp_status.h"
+#include "tempo/model/span_count.h"
 #include "tempo/observability/log.h"
 
 namespace tempo::receiver {
@@ -9,21 +12,33 @@ grpc::StatusCode to_grpc_code(const Status& s) {
   return static_cast<grpc::StatusCode>(model::grpc_code_for(s));
 }
 
-grpc::Status OtlpGrpcReceiver::Export(
-    grpc::ServerContext* context,
-    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request,
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) {
-  std::string_view org_id;
+std::string_view org_id_of(const grpc::ServerContext* context) {
   const auto& md = context->client_metadata();
-  if (auto it = md.find("x-scope-orgid"); it != md.end()) {
-    org_id = std::string_view(it->second.data(), it->second.size());
-  }
+  auto it = md.find("x-scope-orgid");
+  return it == md.end() ? std::string_view()
+                        : std::string_view(it->second.data(), it->second.size());
+}
+
+grpc::Status OtlpGrpcReceiver::export_bytes(
+    grpc::ServerContext* context, std::string_view request,
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) {
   std::string tenant;
-  Status s = distributor::resolve_tenant(multitenancy_enabled_, org_id, &tenant);
+  Status s = distributor::resolve_tenant(multitenancy_enabled_, org_id_of(context), &tenant);
+  if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
+  s = distributor_.admit(tenant, request.size(), "otlp", "grpc",
+                         [&] { return model::count_otlp_proto_spans(request); });
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
 
+  google::protobuf::Arena arena;
+  auto* req = google::protobuf::Arena::CreateMessage<
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest>(&arena);
+  if (!req->ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "request is not a valid ExportTraceServiceRequest");
+  }
   distributor::PushResult result;
-  s = distributor_.push(tenant, *request, request->ByteSizeLong(), "otlp", "grpc", &result);
+  s = distributor_.push(tenant, *req, request.size(), "otlp", "grpc", &result,
+                        distributor::Charge::kAdmitted);
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
   if (result.rejected_spans) {
     auto* partial = response->mutable_partial_success();

@@ -18,7 +18,9 @@ Status GrpcServer::start() {
   if (options_.address.find(':') != std::string::npos) {
     addr = "[" + options_.address + "]:" + std::to_string(options_.port);
   }
-  builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &bound_port_);
+  builder.AddListeningPort(
+      addr, options_.credentials ? options_.credentials : grpc::InsecureServerCredentials(),
+      &bound_port_);
   builder.SetMaxReceiveMessageSize(options_.max_recv_msg_size);
   builder.SetMaxSendMessageSize(options_.max_send_msg_size);
   // Without SO_REUSEPORT a second process on the same port fails loudly instead of

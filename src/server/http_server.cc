@@ -7,11 +7,14 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -189,7 +192,12 @@ Router::Match Router::match(HttpRequest& req) const {
   return m;
 }
 
-class Session;
+// What the server holds of a connection: enough to close it on stop().
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void close() = 0;
+};
 
 // Shared state of a server: the acceptor, the live sessions, and what handlers need.
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -209,33 +217,140 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Router router;
   tcp::acceptor acceptor;
   std::mutex sessions_mu;
-  std::vector<std::weak_ptr<Session>> sessions;
+  std::vector<std::weak_ptr<SessionBase>> sessions;
   std::atomic<bool> stopped{false};
 
   void accept();
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, plaintext (Stream = beast::tcp_stream) or TLS (TlsStream). Both run the same
+// request code; TLS adds a handshake first and a close_notify last.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+    requires(!kTls)
       : stream_(std::move(socket)), server_(std::move(server)) {}
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+    requires(kTls)
+      : stream_(std::move(socket), *server->options.tls), server_(std::move(server)) {}
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->server_->options.http2_handoff) return self->sniff();
-      self->read();
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        return self->handshake();
+      } else {
+        if (self->server_->options.http2_handoff) return self->sniff();
+        self->read();
+      }
     });
   }
 
-  void close() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      self->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->tcp_layer().close();
     });
   }
 
  private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+  beast::tcp_stream& tcp_layer() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  // A client that connects and never finishes the handshake holds the connection for
+  // read_timeout at most: the deadline covers every read and write of the handshake.
+  void handshake() {
+    tcp_layer().expires_after(server_->options.read_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              if (ec) {
+                                log::debug("tls handshake failed", {{"err", ec.message()}});
+                                return self->tcp_layer().close();
+                              }
+                              if (self->server_->options.http2_handoff && self->alpn_h2()) {
+                                return self->relay();
+                              }
+                              self->read();
+                            });
+  }
+
+  bool alpn_h2() {
+    const unsigned char* proto = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(stream_.native_handle(), &proto, &len);
+    return std::string_view(reinterpret_cast<const char*>(proto), proto ? len : 0) == "h2";
+  }
+
+  // The client negotiated HTTP/2 (ALPN "h2": a gRPC client): the decrypted bytes are relayed
+  // through a socket pair whose other end is handed over as a plaintext h2c connection. Each
+  // direction reads again only once its last write is done, so the relay holds two buffers and
+  // passes the peers' flow control through. No deadline: gRPC streams are long-lived and the
+  // gRPC server's own keepalive governs them.
+  void relay() {
+    int fds[2];
+    // Non-blocking, as gRPC expects of an adopted fd (a blocking one stalls its reads).
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0) {
+      return tcp_layer().close();
+    }
+    beast::error_code ec;
+    local_.emplace(stream_.get_executor());
+    local_->assign(asio::local::stream_protocol(), fds[0], ec);
+    if (ec) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return tcp_layer().close();
+    }
+    tcp_layer().expires_never();
+    up_ = std::make_unique<std::array<char, 16 * 1024>>();
+    down_ = std::make_unique<std::array<char, 16 * 1024>>();
+    server_->options.http2_handoff(fds[1]);
+    relay_up();
+    relay_down();
+  }
+
+  void relay_up() {
+    stream_.async_read_some(asio::buffer(*up_), [self = shared_from_this()](beast::error_code ec,
+                                                                              size_t n) {
+      if (ec) return self->end_relay();
+      asio::async_write(*self->local_, asio::buffer(self->up_->data(), n),
+                        [self](beast::error_code wec, size_t) {
+                          if (wec) return self->end_relay();
+                          self->relay_up();
+                        });
+    });
+  }
+
+  void relay_down() {
+    local_->async_read_some(asio::buffer(*down_), [self = shared_from_this()](
+                                                      beast::error_code ec, size_t n) {
+      if (ec) return self->end_relay();
+      asio::async_write(self->stream_, asio::buffer(self->down_->data(), n),
+                        [self](beast::error_code wec, size_t) {
+                          if (wec) return self->end_relay();
+                          self->relay_down();
+                        });
+    });
+  }
+
+  void end_relay() {
+    beast::error_code ec;
+    if (local_) local_->close(ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().close();
+  }
+
   // The client preface every HTTP/2 connection starts with (RFC 9113 3.4). Its first three
   // bytes, "PRI", begin no HTTP/1.1 request a client sends, so they are enough to decide.
   static constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -247,22 +362,21 @@ class Session : public std::enable_shared_from_this<Session> {
     sniff_timer_.emplace(stream_.get_executor());
     sniff_timer_->expires_after(server_->options.read_timeout);
     sniff_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->stream_.socket().close(ec);  // the pending wait ends with an error
+      if (!ec) self->tcp_layer().socket().close(ec);  // the pending wait ends with an error
     });
     wait_readable();
   }
 
   void wait_readable() {
-    stream_.socket().async_wait(tcp::socket::wait_read,
-                                [self = shared_from_this()](beast::error_code ec) {
-                                  self->on_readable(ec);
-                                });
+    tcp_layer().socket().async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
   }
 
   void on_readable(beast::error_code ec) {
     if (ec) return stop_sniffing(), shutdown();
     char buf[kDecideBytes];
-    ssize_t n = ::recv(stream_.socket().native_handle(), buf, sizeof buf, MSG_PEEK);
+    ssize_t n = ::recv(tcp_layer().socket().native_handle(), buf, sizeof buf, MSG_PEEK);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
       return wait_readable();
     }
@@ -282,7 +396,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     stop_sniffing();
     beast::error_code rec;
-    int fd = stream_.socket().release(rec);
+    int fd = tcp_layer().socket().release(rec);
     if (rec) return shutdown();
     server_->options.http2_handoff(fd);
   }
@@ -297,7 +411,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(64 * 1024);
     lease_.reset();
     req_.reset();
-    stream_.expires_after(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
+    tcp_layer().expires_after(first_ ? server_->options.read_timeout
+                                     : server_->options.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               self->on_header(ec);
@@ -307,7 +422,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static bool is_disconnect(const beast::error_code& ec) {
     return ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
            ec == beast::error::timeout || ec == asio::error::connection_reset ||
-           ec == asio::error::eof;
+           ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
   }
 
   void too_large() {
@@ -389,7 +504,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     beast::error_code rec;
-    auto ep = stream_.socket().remote_endpoint(rec);
+    auto ep = tcp_layer().socket().remote_endpoint(rec);
     if (!rec) req.remote_address = ep.address().to_string();
     match_ = server_->router.match(req);
 
@@ -533,7 +648,7 @@ class Session : public std::enable_shared_from_this<Session> {
               {"ws", "false"}},
              metrics::request_duration_buckets())
         .Observe(secs);
-    stream_.expires_after(server_->options.write_timeout);
+    tcp_layer().expires_after(server_->options.write_timeout);
     http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
       if (!ec && self->drain_) return self->drain();
       if (ec || !self->keep_alive_ || self->server_->stopped) return self->shutdown();
@@ -542,24 +657,39 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // close_notify first, so the client sees a clean end of the TLS stream; bounded like a
+      // write, then the socket goes whatever the peer did.
+      if (tls_closing_) return;
+      tls_closing_ = true;
+      tcp_layer().expires_after(server_->options.write_timeout);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        self->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->tcp_layer().close();
+      });
+    } else {
+      beast::error_code ec;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
   // After a refusal sent before the body was read: closing now, with the body still arriving,
   // would reset the connection and could destroy the reply before the client reads it. So
   // read and discard (into a fixed buffer) until the client closes, for two seconds at most.
+  // Over TLS the discarded bytes are still decrypted (a TLS stream cannot be half-closed and
+  // then read), and the connection simply closes at the end.
   void drain() {
-    shutdown();
+    if constexpr (!kTls) shutdown();
     drain_buf_ = std::make_unique<std::array<char, 16 * 1024>>();
-    stream_.expires_after(std::chrono::seconds(2));
+    tcp_layer().expires_after(std::chrono::seconds(2));
     drain_some();
   }
 
   void drain_some() {
     stream_.async_read_some(asio::buffer(*drain_buf_),
                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec) return self->stream_.close();
+                              if (ec) return self->tcp_layer().close();
                               self->drain_some();
                             });
   }
@@ -574,7 +704,7 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t bytes = 0;
   };
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpServer::Impl> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -586,6 +716,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool drain_ = false;
   bool keep_alive_ = true;
   bool first_ = true;
+  bool tls_closing_ = false;
+  // The relay of an HTTP/2-over-TLS connection handed to http2_handoff.
+  std::optional<asio::local::stream_protocol::socket> local_;
+  std::unique_ptr<std::array<char, 16 * 1024>> up_, down_;
   std::optional<asio::steady_timer> sniff_timer_, retry_timer_;
 };
 
@@ -594,13 +728,19 @@ void HttpServer::Impl::accept() {
                                                    beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
     if (!ec) {
-      auto session = std::make_shared<Session>(std::move(socket), self);
-      {
-        std::lock_guard<std::mutex> lock(self->sessions_mu);
-        std::erase_if(self->sessions, [](const auto& w) { return w.expired(); });
-        self->sessions.push_back(session);
+      auto add = [&](auto session) {
+        {
+          std::lock_guard<std::mutex> lock(self->sessions_mu);
+          std::erase_if(self->sessions, [](const auto& w) { return w.expired(); });
+          self->sessions.push_back(session);
+        }
+        session->start();
+      };
+      if (self->options.tls) {
+        add(std::make_shared<Session<TlsStream>>(std::move(socket), self));
+      } else {
+        add(std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self));
       }
-      session->start();
     }
     self->accept();
   });
@@ -612,7 +752,31 @@ HttpServer::HttpServer(asio::io_context& io, HttpExecutors executors, HttpServer
 
 HttpServer::~HttpServer() { stop(); }
 
+namespace {
+
+// ALPN with a handoff: HTTP/1.1 when the client offers it (curl and browsers offer both and are
+// served here), "h2" only for clients that offer nothing else (gRPC), whose connections are
+// relayed to http2_handoff. No common protocol: the handshake goes on without ALPN.
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+  static constexpr unsigned char kPreferred[] = "\x08http/1.1\x02h2";
+  unsigned char* selected = nullptr;
+  unsigned char selected_len = 0;
+  if (SSL_select_next_proto(&selected, &selected_len, kPreferred, sizeof kPreferred - 1, in,
+                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  *outlen = selected_len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace
+
 Status HttpServer::start() {
+  if (impl_->options.tls && impl_->options.http2_handoff) {
+    SSL_CTX_set_alpn_select_cb(impl_->options.tls->native_handle(), select_alpn, nullptr);
+  }
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) return Status::invalid_argument("invalid listen address " + impl_->options.address);

@@ -1,10 +1,5 @@
 #include "tempo/wal/wal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -26,34 +21,18 @@ uint32_t record_crc(const char* len_field, std::string_view payload) {
   return crc32_update(crc32_of(std::string_view(len_field, 4)), payload);
 }
 
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
+Status read_full(const File& f, char* buf, size_t n, uint64_t off, size_t* got) {
+  return f.read(off, n, buf, got);
 }
 
-Status pread_full(int fd, char* buf, size_t n, uint64_t off, size_t* got) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return Status::io_error(std::string("pread: ") + std::strerror(errno));
-    }
-    if (r == 0) break;
-    done += static_cast<size_t>(r);
-  }
-  *got = done;
-  return Status::ok();
-}
-
-Status write_full(int fd, const char* buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, buf, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::io_error(std::string("write: ") + std::strerror(errno));
-    }
-    buf += w;
-    n -= static_cast<size_t>(w);
+// Writes all of `data` at `off`, continuing after short writes.
+Status write_full(File& f, uint64_t off, std::string_view data) {
+  while (!data.empty()) {
+    size_t n = 0;
+    TEMPO_RETURN_IF_ERROR(f.write(off, data, &n));
+    if (n == 0) return Status::io_error("write " + f.path() + ": no progress");
+    off += n;
+    data.remove_prefix(n);
   }
   return Status::ok();
 }
@@ -80,12 +59,12 @@ prometheus::Counter& truncated_bytes() {
 
 // Reads the record at `off`. Returns kOk with the payload, kNotFound at a clean EOF, and
 // kCorruption when the bytes there are not an intact record.
-Status read_record(int fd, uint64_t off, uint64_t file_size, std::string* payload) {
+Status read_record(const File& f, uint64_t off, uint64_t file_size, std::string* payload) {
   if (off == file_size) return Status::not_found("eof");
   if (off + kRecordHeaderSize > file_size) return Status::corruption("torn record header");
   char hdr[kRecordHeaderSize];
   size_t got = 0;
-  TEMPO_RETURN_IF_ERROR(pread_full(fd, hdr, sizeof hdr, off, &got));
+  TEMPO_RETURN_IF_ERROR(read_full(f, hdr, sizeof hdr, off, &got));
   if (got != sizeof hdr) return Status::corruption("torn record header");
   if (le::load32(hdr) != kSyncWord) return Status::corruption("bad sync word");
   uint32_t len = le::load32(hdr + 4);
@@ -93,25 +72,25 @@ Status read_record(int fd, uint64_t off, uint64_t file_size, std::string* payloa
     return Status::corruption("record length past end of file");
   }
   payload->resize(len);
-  TEMPO_RETURN_IF_ERROR(pread_full(fd, payload->data(), len, off + kRecordHeaderSize, &got));
+  TEMPO_RETURN_IF_ERROR(read_full(f, payload->data(), len, off + kRecordHeaderSize, &got));
   if (got != len) return Status::corruption("torn record payload");
   if (record_crc(hdr + 4, *payload) != le::load32(hdr + 8)) return Status::corruption("checksum mismatch");
   return Status::ok();
 }
 
 // Finds the next offset after `from` holding an intact record, or file_size if none.
-Status resync(int fd, uint64_t from, uint64_t file_size, uint64_t* next) {
+Status resync(const File& f, uint64_t from, uint64_t file_size, uint64_t* next) {
   constexpr size_t kChunk = 1 << 20;
   std::string chunk(kChunk + 3, '\0');
   std::string scratch;
   uint64_t pos = from;
   while (pos + kRecordHeaderSize <= file_size) {
     size_t got = 0;
-    TEMPO_RETURN_IF_ERROR(pread_full(fd, chunk.data(), chunk.size(), pos, &got));
+    TEMPO_RETURN_IF_ERROR(read_full(f, chunk.data(), chunk.size(), pos, &got));
     if (got < 4) break;
     for (size_t i = 0; i + 4 <= got; ++i) {
       if (le::load32(chunk.data() + i) != kSyncWord) continue;
-      Status s = read_record(fd, pos + i, file_size, &scratch);
+      Status s = read_record(f, pos + i, file_size, &scratch);
       if (s.is_ok()) {
         *next = pos + i;
         return Status::ok();
@@ -124,11 +103,12 @@ Status resync(int fd, uint64_t from, uint64_t file_size, uint64_t* next) {
   return Status::ok();
 }
 
-Status check_header(int fd, const std::string& path, uint64_t file_size) {
+Status check_header(const File& f, uint64_t file_size) {
+  const std::string& path = f.path();
   if (file_size < kFileHeaderSize) return Status::corruption("wal header torn in " + path);
   char hdr[kFileHeaderSize];
   size_t got = 0;
-  TEMPO_RETURN_IF_ERROR(pread_full(fd, hdr, sizeof hdr, 0, &got));
+  TEMPO_RETURN_IF_ERROR(read_full(f, hdr, sizeof hdr, 0, &got));
   if (got != sizeof hdr || std::memcmp(hdr, kMagic, 4) != 0) {
     return Status::corruption("not a wal file: " + path);
   }
@@ -139,30 +119,30 @@ Status check_header(int fd, const std::string& path, uint64_t file_size) {
   return Status::ok();
 }
 
-Status write_header(int fd) {
+Status write_header(File& f) {
   char hdr[kFileHeaderSize] = {};
   std::memcpy(hdr, kMagic, 4);
   le::store32(hdr + 4, kVersion);
-  return write_full(fd, hdr, sizeof hdr);
+  return write_full(f, 0, std::string_view(hdr, sizeof hdr));
 }
 
 // Reads every intact record of an open file, truncating what cannot be read at the end.
-Status scan(int fd, const std::string& path,
-            const std::function<void(uint64_t, std::string_view)>& fn, ReplayStats* stats) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Status::io_error(errno_text("stat", path));
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+Status scan(File& f, const std::function<void(uint64_t, std::string_view)>& fn,
+            ReplayStats* stats) {
+  const std::string& path = f.path();
+  uint64_t size = 0;
+  TEMPO_RETURN_IF_ERROR(f.size(&size));
   if (size < kFileHeaderSize) {
-    // Torn while the header was being written: nothing in it was ever acknowledged.
-    if (::ftruncate(fd, 0) != 0) return Status::io_error(errno_text("truncate", path));
-    TEMPO_RETURN_IF_ERROR(write_header(fd));
+    // New, or torn while the header was being written: nothing in it was ever acknowledged.
+    if (size > 0) TEMPO_RETURN_IF_ERROR(f.truncate(0));
+    TEMPO_RETURN_IF_ERROR(write_header(f));
     return Status::ok();
   }
-  TEMPO_RETURN_IF_ERROR(check_header(fd, path, size));
+  TEMPO_RETURN_IF_ERROR(check_header(f, size));
   uint64_t off = kFileHeaderSize;
   std::string payload;
   for (;;) {
-    Status s = read_record(fd, off, size, &payload);
+    Status s = read_record(f, off, size, &payload);
     if (s.is(Status::Code::kNotFound)) break;
     if (s.is_ok()) {
       if (fn) fn(off, payload);
@@ -173,15 +153,15 @@ Status scan(int fd, const std::string& path,
     }
     if (!s.is(Status::Code::kCorruption)) return s;
     uint64_t next = size;
-    TEMPO_RETURN_IF_ERROR(resync(fd, off + 1, size, &next));
+    TEMPO_RETURN_IF_ERROR(resync(f, off + 1, size, &next));
     if (next == size) {
       uint64_t cut = size - off;
       log::warn("truncating torn wal tail",
                 {{"path", path}, {"offset", off}, {"bytes", cut}, {"reason", s.message()}});
-      if (::ftruncate(fd, static_cast<off_t>(off)) != 0) {
-        return Status::io_error(errno_text("truncate", path));
-      }
-      ::fdatasync(fd);
+      TEMPO_RETURN_IF_ERROR(f.truncate(off));
+      // Durable before anything is appended behind it: otherwise a crash could bring back
+      // the torn bytes between older records and newer ones.
+      TEMPO_RETURN_IF_ERROR(f.sync());
       stats->truncated_bytes += cut;
       truncated_bytes().Increment(static_cast<double>(cut));
       break;
@@ -205,29 +185,44 @@ struct Writer::Pending {
   std::condition_variable cv;
 };
 
-Writer::Writer(std::string path, int fd, uint64_t size, WriterOptions options)
-    : path_(std::move(path)), fd_(fd), options_(options), size_(size) {}
+Writer::Writer(std::string path, std::unique_ptr<File> file, uint64_t size, WriterOptions options)
+    : path_(std::move(path)), file_(std::move(file)), options_(options), size_(size) {}
 
-Writer::~Writer() { (void)close(); }
+Writer::~Writer() {
+  ignore_error(close(), "a destructor has no one to tell; callers that care call close()");
+}
 
 Status Writer::open(const std::string& path, const WriterOptions& options,
                     std::unique_ptr<Writer>* out) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::io_error(errno_text("open", path));
+  std::unique_ptr<File> f;
+  TEMPO_RETURN_IF_ERROR(options.env->open(path, Env::OpenMode::kReadWrite, &f));
+  uint64_t before = 0;
+  TEMPO_RETURN_IF_ERROR(f->size(&before));
   ReplayStats stats;
-  Status s = scan(fd, path, nullptr, &stats);
-  if (!s.is_ok()) {
-    ::close(fd);
-    return s;
+  TEMPO_RETURN_IF_ERROR(scan(*f, nullptr, &stats));
+  uint64_t end = 0;
+  TEMPO_RETURN_IF_ERROR(f->size(&end));
+  if (options.sync) {
+    TEMPO_RETURN_IF_ERROR(f->sync());
+    // A new file's directory entry must be durable before anything in it is acknowledged:
+    // fdatasync covers the file's data and size, not the name that leads to it.
+    if (before < kFileHeaderSize) TEMPO_RETURN_IF_ERROR(options.env->sync_dir(dir_of(path)));
   }
-  off_t end = ::lseek(fd, 0, SEEK_END);
-  if (end < 0) {
-    ::close(fd);
-    return Status::io_error(errno_text("seek", path));
-  }
-  if (options.sync) ::fdatasync(fd);
-  out->reset(new Writer(path, fd, static_cast<uint64_t>(end), options));
+  out->reset(new Writer(path, std::move(f), end, options));
   return Status::ok();
+}
+
+Status Writer::write_and_sync(uint64_t base, bool* poisoned) {
+  TEMPO_RETURN_IF_ERROR(write_full(*file_, base, buffer_));
+  if (!options_.sync) return Status::ok();
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = file_->sync();
+  fsync_duration().Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // After a failed fdatasync Linux may mark the unwritten pages clean, so a later sync can
+  // succeed without the data ever reaching the disk: nothing more goes into this file.
+  if (!s.is_ok()) *poisoned = true;
+  return s;
 }
 
 Status Writer::append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets) {
@@ -243,45 +238,58 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
   self.offsets = offsets;
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status::io_error("wal " + path_ + " is closed");
+  if (!broken_status_.is_ok()) return broken_status_;
   queue_.push_back(&self);
   while (!self.done && queue_.front() != &self) self.cv.wait(lock);
   if (self.done) return self.status;
 
   // This thread leads: it writes and syncs for everyone queued now (group commit).
   std::vector<Pending*> group(queue_.begin(), queue_.end());
-  buffer_.clear();
-  uint64_t base = size_.load();
-  for (Pending* p : group) {
-    if (p->offsets) p->offsets->clear();
-    for (auto r : p->records) {
-      if (p->offsets) p->offsets->push_back(base + buffer_.size());
-      char hdr[kRecordHeaderSize];
-      le::store32(hdr, kSyncWord);
-      le::store32(hdr + 4, static_cast<uint32_t>(r.size()));
-      le::store32(hdr + 8, record_crc(hdr + 4, r));
-      buffer_.append(hdr, sizeof hdr);
-      buffer_.append(r.data(), r.size());
+  Status s;
+  if (!broken_status_.is_ok()) {
+    s = broken_status_;
+  } else {
+    buffer_.clear();
+    uint64_t base = size_.load();
+    for (Pending* p : group) {
+      if (p->offsets) p->offsets->clear();
+      for (auto r : p->records) {
+        if (p->offsets) p->offsets->push_back(base + buffer_.size());
+        char hdr[kRecordHeaderSize];
+        le::store32(hdr, kSyncWord);
+        le::store32(hdr + 4, static_cast<uint32_t>(r.size()));
+        le::store32(hdr + 8, record_crc(hdr + 4, r));
+        buffer_.append(hdr, sizeof hdr);
+        buffer_.append(r.data(), r.size());
+      }
+    }
+    lock.unlock();
+    bool poisoned = false;
+    s = write_and_sync(base, &poisoned);
+    if (!s.is_ok()) {
+      // Cut back whatever part of the group reached the file so the log stays well formed.
+      // Writes go to explicit offsets, so even if this fails the next group lands at `base`.
+      Status t = file_->truncate(base);
+      if (!t.is_ok()) {
+        log::error("cannot cut back a failed wal append",
+                   {{"path", path_}, {"err", t.to_string()}});
+        poisoned = true;
+      }
+      if (options_.sync) {
+        ignore_error(file_->sync(), "the cut need not be durable: a torn tail is cut on replay");
+      }
+    } else {
+      size_ = base + buffer_.size();
+      syncs_++;
+      bytes_written().Increment(static_cast<double>(buffer_.size()));
+    }
+    lock.lock();
+    if (poisoned) {
+      broken_status_ = Status::io_error("wal " + path_ + " takes no more appends after: " +
+                                        s.message());
+      broken_ = true;
     }
   }
-  lock.unlock();
-  Status s = write_full(fd_, buffer_.data(), buffer_.size());
-  if (s.is_ok() && options_.sync) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (::fdatasync(fd_) != 0) s = Status::io_error(errno_text("fdatasync", path_));
-    fsync_duration().Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    syncs_++;
-  } else if (s.is_ok()) {
-    syncs_++;
-  }
-  if (!s.is_ok()) {
-    // Cut back whatever part of the group reached the file so the log stays well-formed.
-    if (::ftruncate(fd_, static_cast<off_t>(base)) == 0) ::lseek(fd_, 0, SEEK_END);
-  } else {
-    size_ = base + buffer_.size();
-    bytes_written().Increment(static_cast<double>(buffer_.size()));
-  }
-  lock.lock();
   for (Pending* p : group) {
     queue_.pop_front();
     p->status = s;
@@ -296,35 +304,31 @@ Status Writer::close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return Status::ok();
   closed_ = true;
-  if (::close(fd_) != 0) return Status::io_error(errno_text("close", path_));
-  return Status::ok();
+  return file_->close();
 }
 
-Status replay(const std::string& path,
+Status replay(Env& env, const std::string& path,
               const std::function<void(uint64_t offset, std::string_view payload)>& fn,
               ReplayStats* stats) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return Status::io_error(errno_text("open", path));
-  Status s = scan(fd, path, fn, stats);
-  ::close(fd);
-  return s;
+  std::unique_ptr<File> f;
+  TEMPO_RETURN_IF_ERROR(env.open(path, Env::OpenMode::kReadWrite, &f));
+  return scan(*f, fn, stats);
 }
 
-Status RandomReader::open(const std::string& path, std::unique_ptr<RandomReader>* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::io_error(errno_text("open", path));
-  out->reset(new RandomReader(path, fd));
+Status RandomReader::open(Env& env, const std::string& path, std::unique_ptr<RandomReader>* out) {
+  std::unique_ptr<File> f;
+  TEMPO_RETURN_IF_ERROR(env.open(path, Env::OpenMode::kReadOnly, &f));
+  out->reset(new RandomReader(std::move(f)));
   return Status::ok();
 }
 
-RandomReader::~RandomReader() { ::close(fd_); }
-
 Status RandomReader::read(uint64_t offset, std::string* payload) const {
-  struct stat st;
-  if (::fstat(fd_, &st) != 0) return Status::io_error(errno_text("stat", path_));
-  Status s = read_record(fd_, offset, static_cast<uint64_t>(st.st_size), payload);
-  if (s.is(Status::Code::kNotFound)) return Status::corruption("no record at offset " + std::to_string(offset) + " in " + path_);
-  if (s.is(Status::Code::kCorruption)) return Status::corruption(s.message() + " at offset " + std::to_string(offset) + " in " + path_);
+  uint64_t size = 0;
+  TEMPO_RETURN_IF_ERROR(file_->size(&size));
+  const std::string& path = file_->path();
+  Status s = read_record(*file_, offset, size, payload);
+  if (s.is(Status::Code::kNotFound)) return Status::corruption("no record at offset " + std::to_string(offset) + " in " + path);
+  if (s.is(Status::Code::kCorruption)) return Status::corruption(s.message() + " at offset " + std::to_string(offset) + " in " + path);
   return s;
 }
 

@@ -75,6 +75,25 @@ TEST_CASE("querier.search.query_timeout is read") {
   CHECK(c.warnings.empty());
 }
 
+TEST_CASE("query_frontend job size, query size, packet size and tag-values bytes are read") {
+  auto d = must_load("");
+  CHECK(d.query_frontend.search.target_bytes_per_job == 8 << 20);
+  CHECK(d.query_frontend.max_query_expression_size_bytes == 128 * 1024);
+  CHECK(d.query_frontend.max_grpc_streaming_packet_size == 1 << 20);
+  CHECK(d.overrides.max_bytes_per_tag_values_query == 1000000);
+  auto c = must_load(
+      "query_frontend:\n  max_query_expression_size_bytes: 1000\n"
+      "  max_grpc_streaming_packet_size: 2000\n  search:\n    target_bytes_per_job: 3000\n"
+      "overrides:\n  defaults:\n    read:\n      max_bytes_per_tag_values_query: 4000\n");
+  CHECK(c.query_frontend.max_query_expression_size_bytes == 1000);
+  CHECK(c.query_frontend.max_grpc_streaming_packet_size == 2000);
+  CHECK(c.query_frontend.search.target_bytes_per_job == 3000);
+  CHECK(c.overrides.max_bytes_per_tag_values_query == 4000);
+  CHECK(c.warnings.empty());
+  auto legacy = must_load("overrides:\n  max_bytes_per_tag_values_query: 5000\n");
+  CHECK(legacy.overrides.max_bytes_per_tag_values_query == 5000);
+}
+
 TEST_CASE("an empty file loads as all defaults") {
   for (const char* text : {"", "# only a comment\n", "---\n"}) {
     auto c = must_load(text);
@@ -347,12 +366,12 @@ TEST_CASE("known keys this build does not act on load with exactly one warning e
       "    ring:\n      replication_factor: 1\n"
       "memberlist:\n"
       "server:\n  http_listen_port: 3200\n  grpc_server_keepalive_time: 1m\n"
-      "  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
+      "internal_server:\n  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
   const std::vector<std::string> want = {
       "query_frontend.search.duration_slo", "query_frontend.search.concurrent_jobs",
       "metrics_generator.processor.span_metrics", "ingester.trace_live_period",
       "ingester.lifecycler", "memberlist", "server.grpc_server_keepalive_time",
-      "server.http_tls_config"};
+      "internal_server.http_tls_config"};
   for (const auto& key : want) {
     INFO(key);
     CHECK(warning_for(c, key) ==

@@ -22,6 +22,9 @@
 
 #include "Agent.h"
 #include "harness.h"
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <condition_variable>
 
 namespace tempo::e2e {
 namespace {
@@ -429,6 +432,88 @@ TEST_CASE("admin endpoints: POST only (GET is 405 with Allow), and can be turned
   CHECK(s.post("/shutdown").status == 404);
   CHECK(s.get("/ready").status == 200);
   CHECK(s.stop() == 0);
+}
+
+
+namespace {
+
+// Sends `body` as the raw request bytes of a unary gRPC `method`, bypassing any stub's
+// serialization, so a test can send bytes no client library would.
+grpc::Status raw_unary(int port, const std::string& method, const std::string& body) {
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice slice(body);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status result;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response, [&](grpc::Status st) {
+    std::lock_guard<std::mutex> lock(mu);
+    result = std::move(st);
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  return result;
+}
+
+}  // namespace
+
+// Before: OTLP and Jaeger gRPC requests were decoded by the server before the handler charged
+// the tenant's rate limit, so a refused request had already paid for its decoding. Now the
+// handlers get the bytes and charge them first: a body that is not even protobuf is refused
+// for the rate limit, not for its content, and the refused spans are counted by a walk over
+// the wire bytes.
+TEST_CASE("admission: gRPC requests over the rate limit are refused before decoding") {
+  ServerOptions o;
+  o.zipkin_jaeger = true;
+  o.rate_limit_bytes = 2000;
+  o.burst_size_bytes = 2000;
+  TempoServer s(o);
+  s.start();
+  const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  const std::string jaeger = "/jaeger.api_v2.CollectorService/PostSpans";
+
+  // Larger than the burst, and not protobuf: the rate limit answers, the decoder never runs.
+  const std::string garbage(5000, '\xff');
+  for (const auto& [port, method] : {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
+    INFO(method);
+    grpc::Status st = raw_unary(port, method, garbage);
+    CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    CHECK_THAT(st.error_message(), Catch::Contains("RATE_LIMITED"));
+  }
+  // Within the limit, the same kind of bytes are a bad request, named as such.
+  for (const auto& [port, method] : {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
+    INFO(method);
+    grpc::Status st = raw_unary(port, method, std::string(100, '\xff'));
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(st.error_message(), Catch::Contains("not a valid"));
+  }
+
+  // A valid OTLP request over the limit: refused, its 40 spans counted as discarded.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(random_trace_hex());
+  auto big = make_request(ids, 4);
+  REQUIRE(big.ByteSizeLong() > 2000);
+  grpc::Status st = raw_unary(s.grpc_port(), otlp, big.SerializeAsString());
+  CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK_THAT(s.get("/metrics").body,
+             Catch::Contains("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"} 40"));
+
+  // And a small valid request still goes through and reads back.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the bucket refills
+  const std::string id = random_trace_hex();
+  auto small = make_request({id}, 1);
+  REQUIRE(small.ByteSizeLong() < 2000);
+  st = raw_unary(s.grpc_port(), otlp, small.SerializeAsString());
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  CHECK(s.get("/api/traces/" + id).status == 200);
 }
 
 }  // namespace tempo::e2e

@@ -200,7 +200,9 @@ void TempoServer::write_config() {
     << options_.server_extra
     << "distributor:\n  receivers:\n    otlp:\n      protocols:\n"
     << "        grpc:\n          endpoint: 127.0.0.1:" << grpc_port_ << "\n"
-    << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n";
+    << options_.otlp_grpc_extra
+    << "        http:\n          endpoint: 127.0.0.1:" << otlp_http_port_ << "\n"
+    << options_.otlp_http_extra;
   if (options_.zipkin_jaeger) {
     f << "    zipkin:\n      endpoint: 127.0.0.1:" << zipkin_port_ << "\n"
       << "    jaeger:\n      protocols:\n"
@@ -225,6 +227,7 @@ void TempoServer::write_config() {
       << "\n      insecure: true\n      access_key: ${TEST_S3_KEY}\n      secret_key: ${TEST_S3_KEY}\n";
   }
   f << "    wal:\n      path: " << wal_dir_ << "\n";
+  f << options_.top_extra;
 }
 
 void TempoServer::start() {
@@ -250,7 +253,11 @@ void TempoServer::start() {
     int status = 0;
     while (std::chrono::steady_clock::now() < deadline) {
       server::ClientResponse res;
-      if (c.get("/ready", &res).is_ok() && res.status == 200 && res.body == "ready") return;
+      if (options_.ready_probe) {
+        if (options_.ready_probe(http_port_)) return;
+      } else if (c.get("/ready", &res).is_ok() && res.status == 200 && res.body == "ready") {
+        return;
+      }
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         exited = true;
         break;

@@ -332,3 +332,20 @@ TEST_CASE("TraceQL literals and attribute names are quoted as Tempo prints them"
   CHECK(tags.at("a") == "\xc3\xa9\n");
   CHECK(tags.at("b").empty());
 }
+
+TEST_CASE("max_query_expression_size_bytes refuses longer queries before parsing") {
+  SearchLimits limits;
+  limits.max_query_bytes = 16;
+  querier::SearchRequest req;
+  CHECK(parse_search_params({{"q", "{ .a = \"b\" }"}}, limits, &req).is_ok());  // 14 bytes
+  Status s = parse_search_params({{"q", "{ .a = \"bbbbbbbb\" }"}}, limits, &req);
+  CHECK(s.is(Status::Code::kInvalidArgument));
+  CHECK(s.message().find("exceeds the configured maximum size of 16 bytes") != std::string::npos);
+  tempopb::SearchRequest pb;
+  pb.set_query(std::string(17, ' '));
+  CHECK(parse_search_proto(pb, limits, &req).is(Status::Code::kInvalidArgument));
+  CHECK(check_query_size(std::string(16, 'x'), limits).is_ok());
+  CHECK(check_query_size(std::string(17, 'x'), limits).is(Status::Code::kInvalidArgument));
+  limits.max_query_bytes = 0;  // unlimited
+  CHECK(check_query_size(std::string(1 << 20, 'x'), limits).is_ok());
+}

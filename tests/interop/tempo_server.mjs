@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import https from 'node:https';
 
 function freeTcpPort() {
   return new Promise((resolve, reject) => {
@@ -31,7 +32,44 @@ function freeUdpPort() {
   });
 }
 
-export async function startTempo() {
+// GET over https with the test's CA (and client certificate, for mutual TLS); resolves to
+// { status, text() , json() } like fetch's response.
+function httpsGet(url, tls) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode, text: async () => body, json: async () => JSON.parse(body) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+// The YAML lines of a receiver's `tls` block (Collector keys), at `indent`.
+function receiverTls(indent, tls) {
+  const lines = [`${indent}tls:`, `${indent}  cert_file: ${tls.certFile}`, `${indent}  key_file: ${tls.keyFile}`];
+  if (tls.clientCaFile) lines.push(`${indent}  client_ca_file: ${tls.clientCaFile}`);
+  return lines;
+}
+
+// The YAML lines of server.http_tls_config / grpc_tls_config (dskit keys).
+function serverTls(name, tls) {
+  const lines = [`  ${name}:`, `    cert_file: ${tls.certFile}`, `    key_file: ${tls.keyFile}`];
+  if (tls.clientCaFile) {
+    lines.push('    client_auth_type: RequireAndVerifyClientCert', `    client_ca_file: ${tls.clientCaFile}`);
+  }
+  return lines;
+}
+
+// `options.tls` ({ certFile, keyFile, clientCaFile?, ca, clientCert?, clientKey? }: files for
+// the server, PEM buffers for the test's own requests) puts the API port, OTLP gRPC (shared
+// with server.grpc_listen_port) and OTLP HTTP behind TLS; with clientCaFile, mutual TLS.
+export async function startTempo(options = {}) {
+  const tls = options.tls;
   const binary = process.env.TEMPO_BINARY;
   if (!binary) throw new Error('TEMPO_BINARY must name the tempo binary');
   const dir = mkdtempSync(join(tmpdir(), 'tempo-interop-'));
@@ -51,14 +89,17 @@ export async function startTempo() {
       'server:',
       `  http_listen_port: ${ports.http}`,
       `  grpc_listen_port: ${ports.grpc}`,
+      ...(tls ? [...serverTls('http_tls_config', tls), ...serverTls('grpc_tls_config', tls)] : []),
       'distributor:',
       '  receivers:',
       '    otlp:',
       '      protocols:',
       '        grpc:',
       `          endpoint: 127.0.0.1:${ports.grpc}`,
+      ...(tls ? receiverTls('          ', tls) : []),
       '        http:',
       `          endpoint: 127.0.0.1:${ports.otlpHttp}`,
+      ...(tls ? receiverTls('          ', tls) : []),
       '    zipkin:',
       `      endpoint: 127.0.0.1:${ports.zipkin}`,
       '    jaeger:',
@@ -85,11 +126,12 @@ export async function startTempo() {
   const proc = spawn(binary, [`-config.file=${join(dir, 'tempo.yaml')}`], {
     stdio: ['ignore', 'ignore', openSync(logPath, 'a')],
   });
-  const base = `http://127.0.0.1:${ports.http}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${ports.http}`;
+  const get = (url) => (tls ? httpsGet(url, tls) : fetch(url));
   const end = Date.now() + 20000;
   for (;;) {
     try {
-      const res = await fetch(`${base}/ready`);
+      const res = await get(`${base}/ready`);
       if (res.status === 200 && (await res.text()) === 'ready') break;
     } catch {
       // not listening yet
@@ -101,6 +143,7 @@ export async function startTempo() {
   return {
     ports,
     base,
+    get,
     log: () => readFileSync(logPath, 'utf8'),
     // GET /api/traces/{id} until it has `spans` spans (UDP and batching senders deliver
     // asynchronously) or the deadline passes; returns the last JSON body.
@@ -108,7 +151,7 @@ export async function startTempo() {
       const until = Date.now() + deadlineMs;
       let body;
       for (;;) {
-        const res = await fetch(`${base}/api/traces/${traceId}`);
+        const res = await get(`${base}/api/traces/${traceId}`);
         if (res.status === 200) {
           body = await res.json();
           const n = body.batches.flatMap((b) => b.scopeSpans.flatMap((s) => s.spans)).length;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -27,10 +28,12 @@ struct Fixture {
   std::unique_ptr<ingester::Ingester> ing;
   std::unique_ptr<querier::Querier> q;
 
-  Fixture() {
+  // `row_group_spans`: small groups give a small dataset several row groups to split.
+  explicit Fixture(size_t row_group_spans = 2000) {
     ingester::IngesterOptions o;
     o.wal_path = dir.sub("wal");
     o.wal_sync = false;
+    o.block_options.row_group_spans = row_group_spans;
     ing = std::make_unique<ingester::Ingester>(o, *backend,
                                                [this](const block::BlockMeta& m) { blocks.add(m); });
     REQUIRE(ing->start().is_ok());
@@ -119,6 +122,110 @@ TEST_CASE("search answers the engine table from the WAL, from blocks, and from b
     INFO("from WAL and blocks: " << c.query);
     CHECK(f.search(c.query) == c.want);
     CHECK(f.shape(c.query) == live_shape[c.query]);
+  }
+}
+
+TEST_CASE("search: a block split into jobs over shares of its row groups answers as one job") {
+  Fixture f(4);  // a few spans per row group: the dataset's block has many groups
+  f.push(engine_testing::dataset());
+  REQUIRE(f.ing->flush().is_ok());
+  REQUIRE(f.blocks.metas("t1").size() == 1);
+  const uint64_t block_bytes = f.blocks.metas("t1")[0].size;
+
+  auto metrics_of = [&](const std::string& query) {
+    querier::SearchRequest req;
+    req.query = query;
+    req.limit = 0;
+    querier::SearchResult res;
+    REQUIRE(f.q->search("t1", req, &res).is_ok());
+    return res.metrics;
+  };
+  f.q->set_target_bytes_per_job(0);  // one job for the block
+  const auto whole = metrics_of("{}");
+  CHECK(whole.total_jobs == 1);
+
+  // About five shares, then one per group and past it (shares beyond the group count are
+  // empty): every case still finds exactly its traces and spans, and the shares together
+  // read each span once.
+  for (uint64_t target : {block_bytes / 5, uint64_t{1}}) {
+    f.q->set_target_bytes_per_job(target);
+    for (const auto& c : engine_testing::kCases) {
+      INFO("target " << target << ": " << c.query);
+      CHECK(f.search(c.query) == c.want);
+    }
+    const auto split = metrics_of("{}");
+    CHECK(split.total_jobs > 1);
+    CHECK(split.total_blocks == 1);
+    CHECK(split.completed_jobs == split.total_jobs);
+    CHECK(split.inspected_spans == whole.inspected_spans);
+    CHECK(split.inspected_traces == whole.inspected_traces);
+  }
+}
+
+TEST_CASE("search with progress: the updates carry every trace of the result and the final metrics") {
+  Fixture f(4);
+  const auto data = engine_testing::dataset();
+  f.push(data);
+  REQUIRE(f.ing->flush().is_ok());
+  f.q->set_target_bytes_per_job(1);  // many jobs, so updates can come while jobs still run
+
+  querier::SearchRequest req;
+  req.limit = 0;
+  querier::SearchProgress progress;
+  progress.interval = std::chrono::milliseconds(1);
+  std::map<TraceId, querier::SearchTrace> merged;  // as a client merges: latest copy wins
+  std::vector<querier::SearchMetrics> seen;
+  progress.update = [&](std::vector<querier::SearchTrace> changed,
+                        const querier::SearchMetrics& m) {
+    for (auto& t : changed) merged[t.id] = std::move(t);
+    seen.push_back(m);
+    return Status::ok();
+  };
+  querier::SearchResult res;
+  REQUIRE(f.q->search("t1", req, &res, &progress).is_ok());
+  REQUIRE(!seen.empty());
+  CHECK(res.traces.size() == data.size());
+  REQUIRE(merged.size() == res.traces.size());
+  for (const auto& t : res.traces) {
+    INFO(t.id.hex());
+    REQUIRE(merged.count(t.id) == 1);
+    CHECK(merged[t.id].spansets.size() == t.spansets.size());
+    CHECK(merged[t.id].root_service_name == t.root_service_name);
+  }
+  CHECK(seen.back().completed_jobs == res.metrics.total_jobs);
+  CHECK(seen.back().inspected_spans == res.metrics.inspected_spans);
+  for (size_t i = 1; i < seen.size(); ++i) {
+    CHECK(seen[i].completed_jobs >= seen[i - 1].completed_jobs);
+  }
+
+  // A client that goes away stops the search with its status.
+  size_t calls = 0;
+  progress.update = [&](std::vector<querier::SearchTrace>, const querier::SearchMetrics&) {
+    ++calls;
+    return Status::unavailable("client went away");
+  };
+  res = {};
+  Status s = f.q->search("t1", req, &res, &progress);
+  CHECK(s.is(Status::Code::kUnavailable));
+  CHECK(s.message() == "client went away");
+  CHECK(calls == 1);
+}
+
+TEST_CASE("search: tag values stop at max_bytes_per_tag_values_query") {
+  Fixture f;
+  f.push(engine_testing::dataset());
+  querier::TagValuesRequest vr;
+  vr.tag = "resource.service.name";
+  querier::TagValuesResult all;
+  REQUIRE(f.q->search_tag_values("t1", vr, &all).is_ok());
+  REQUIRE(all.values.size() == 6);
+  // "string" + a service name is 10 to 13 bytes: 20 bytes hold two values, not all six.
+  f.q->set_max_bytes_per_tag_values(20);
+  querier::TagValuesResult capped;
+  REQUIRE(f.q->search_tag_values("t1", vr, &capped).is_ok());
+  CHECK(capped.values.size() == 2);
+  for (const auto& v : capped.values) {
+    CHECK(std::find(all.values.begin(), all.values.end(), v) != all.values.end());
   }
 }
 

@@ -59,7 +59,7 @@ inline GeneratedTrace generate_trace(const GenOptions& o, uint64_t n) {
   GeneratedTrace g;
   uint64_t hi = rng.next(), lo = rng.next();
   std::string tid = be_bytes(hi) + be_bytes(lo);
-  (void)TraceId::from_bytes(tid, &g.id);
+  ignore_error(TraceId::from_bytes(tid, &g.id), "16 bytes are always a valid trace ID");
   const uint64_t trace_start = o.base_time_ns + n * 1000000ULL;  // 1 ms apart
   std::vector<std::string> span_ids;
   std::vector<uint64_t> starts, ends;

@@ -190,7 +190,7 @@ TEST_CASE("robustness: nesting is bounded and the bound fits a small stack") {
         RootExpr r;
         const Status st = parse_syntax(c.make(n), &r);
         if (st.is_ok()) {
-          (void)validate(r);
+          ignore_error(validate(r), "only that it returns at this depth matters here");
           (void)to_string(r);
           RootExpr copy = clone(r);
           (void)referenced_attributes(copy);

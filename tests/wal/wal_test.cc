@@ -24,7 +24,7 @@ std::string record(int i, size_t size) {
 std::vector<std::pair<uint64_t, std::string>> replay_all(const std::string& path,
                                                          wal::ReplayStats* stats) {
   std::vector<std::pair<uint64_t, std::string>> out;
-  REQUIRE(wal::replay(path, [&](uint64_t off, std::string_view p) { out.emplace_back(off, p); },
+  REQUIRE(wal::replay(*Env::posix(), path, [&](uint64_t off, std::string_view p) { out.emplace_back(off, p); },
                       stats)
               .is_ok());
   return out;
@@ -70,7 +70,7 @@ TEST_CASE("append then replay returns every record, offsets readable at random")
   CHECK(stats.truncated_bytes == 0);
 
   std::unique_ptr<wal::RandomReader> r;
-  REQUIRE(wal::RandomReader::open(path, &r).is_ok());
+  REQUIRE(wal::RandomReader::open(*Env::posix(), path, &r).is_ok());
   std::string payload;
   REQUIRE(r->read(offsets[17], &payload).is_ok());
   CHECK(payload == written[17]);

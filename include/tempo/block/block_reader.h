@@ -55,6 +55,11 @@ class BlockReader final : public columnar::SpanSource {
   // not converted: each page is decoded and rebuilt into a table with every column (slow).
   Status scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
               const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override;
+  // The same for one share of the block's row groups (vcpp2) or pages (vcpp1): how a search
+  // splits a large block into several jobs.
+  Status scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
+              const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
+              columnar::ScanStats* stats);
 
   ReadStats stats() const;
 

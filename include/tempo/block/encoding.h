@@ -40,7 +40,8 @@ class FormatReader {
   virtual Status scan_traces(
       const std::function<Status(const TraceId&, std::string_view payload)>& fn) = 0;
   virtual Status scan_spans(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
-                            const columnar::RowGroupFn& fn, columnar::ScanStats* stats) = 0;
+                            const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
+                            columnar::ScanStats* stats) = 0;
 };
 
 class Encoding {

@@ -81,6 +81,17 @@ struct RowGroup {
 // Receives each loaded row group. A non-ok status stops the scan.
 using RowGroupFn = std::function<Status(const RowGroup&)>;
 
+// One of `count` near-equal shares of a source's row groups (the `index`-th), so that several
+// jobs can search one large source at once. The shares of one source are disjoint, in the
+// source's own order, and together hold every group.
+struct ScanPart {
+  uint32_t index = 0, count = 1;
+
+  // The share's [first, end) among `n` groups.
+  size_t first(size_t n) const { return count <= 1 ? 0 : n * index / count; }
+  size_t end(size_t n) const { return count <= 1 ? n : n * (index + 1) / count; }
+};
+
 struct ScanStats {
   uint64_t row_groups = 0, row_groups_skipped = 0;
   uint64_t spans_inspected = 0, traces_inspected = 0;

@@ -19,6 +19,37 @@ namespace tempo::config {
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
+// Which client certificates a TLS server asks for and checks; dskit's client_auth_type names.
+enum class ClientAuth {
+  kNoClientCert,
+  kRequestClientCert,           // asked for, not required, not verified
+  kRequireAnyClientCert,        // required, not verified
+  kVerifyClientCertIfGiven,     // not required; verified against client_ca_file when sent
+  kRequireAndVerifyClientCert,  // required and verified against client_ca_file
+};
+
+enum class TlsVersion { k1_0, k1_1, k1_2, k1_3 };
+
+// A TLS server setting (server.http_tls_config, server.grpc_tls_config, a receiver's `tls`),
+// checked at load: the certificate, key and CA are read into memory then, parsed, and the key
+// is proven to match the certificate, so a bad file stops the start before any port listens.
+struct TlsConfig {
+  bool enabled = false;  // a certificate is configured; otherwise the port is plaintext
+  std::string key_path;  // where in tempo.yaml, for messages: "server.http_tls_config"
+  std::string cert_pem, key_pem;
+  std::string client_ca_pem;  // empty: no CA to verify client certificates with
+  ClientAuth client_auth = ClientAuth::kNoClientCert;
+  TlsVersion min_version = TlsVersion::k1_2;
+  TlsVersion max_version = TlsVersion::k1_3;
+
+  // Same behaviour (where it came from aside): two endpoints sharing a port must agree.
+  bool same_as(const TlsConfig& o) const {
+    return enabled == o.enabled && cert_pem == o.cert_pem && key_pem == o.key_pem &&
+           client_ca_pem == o.client_ca_pem && client_auth == o.client_auth &&
+           min_version == o.min_version && max_version == o.max_version;
+  }
+};
+
 struct ServerConfig {
   std::string http_listen_address;
   int http_listen_port = 3200;
@@ -32,6 +63,8 @@ struct ServerConfig {
   Duration http_server_write_timeout = 30s;
   Duration http_server_idle_timeout = 120s;
   Duration graceful_shutdown_timeout = 30s;
+  TlsConfig http_tls;  // server.http_tls_config, with server.tls_min_version
+  TlsConfig grpc_tls;  // server.grpc_tls_config, with server.tls_min_version
   // This build's own keys (not Tempo's):
   // Request-body bytes held in memory at once across every HTTP listener; beyond it requests
   // are refused unread with 429/503 + Retry-After. 0 = no limit.
@@ -44,12 +77,14 @@ struct OtlpGrpcProtocol {
   bool enabled = false;
   std::string endpoint = "localhost:4317";
   int64_t max_recv_msg_size_mib = 4;
+  TlsConfig tls;
 };
 
 struct OtlpHttpProtocol {
   bool enabled = false;
   std::string endpoint = "localhost:4318";
   int64_t max_request_body_size = 20 << 20;
+  TlsConfig tls;
 };
 
 struct OtlpReceiverConfig {
@@ -62,6 +97,7 @@ struct OtlpReceiverConfig {
 struct OtherReceiver {
   bool enabled = false;
   std::string endpoint;
+  TlsConfig tls;
 };
 
 struct ReceiversConfig {
@@ -144,10 +180,20 @@ struct QueryFrontendSearchConfig {
   int64_t default_spans_per_span_set = 3;
   int64_t max_spans_per_span_set = 100;
   Duration max_duration = 168h;
+  // Bytes of block per search job: a larger block is searched as several jobs over shares of
+  // its row groups. Tempo's default is 100 MiB of vParquet; this format holds ~2.6x the spans
+  // per byte, and a job here is a local scan rather than a network round trip, so the default
+  // is smaller: one 1.2M-span block becomes ~8 jobs and keeps every core busy. 0: a job per
+  // block.
+  int64_t target_bytes_per_job = 8 << 20;
 };
 
 struct QueryFrontendConfig {
   int max_outstanding_per_tenant = 2000;
+  // A TraceQL query (q) longer than this is refused with 400 before it is parsed.
+  int64_t max_query_expression_size_bytes = 128 * 1024;
+  // A streamed search or tag reply larger than this is split into several messages.
+  int64_t max_grpc_streaming_packet_size = 1 << 20;
   QueryFrontendSearchConfig search;
 };
 
@@ -163,6 +209,9 @@ struct OverridesConfig {
   // limit is off unless set: Tempo's default would refuse ~1000 new traces/s per tenant.
   int64_t max_traces_per_user = 0;
   int64_t max_bytes_per_trace = 5000000;
+  // read.max_bytes_per_tag_values_query: a tag-values lookup stops collecting once its
+  // values reach this many bytes (0 = no limit).
+  int64_t max_bytes_per_tag_values_query = 1000000;
   Duration block_retention = 0s;  // 0: the compactor's block_retention applies
   std::vector<std::string> metrics_generator_processors;
 };

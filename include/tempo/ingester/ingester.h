@@ -25,6 +25,7 @@
 #include "tempo/ingester/live_reader.h"
 #include "tempo/ingester/pusher.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/util/env.h"
 
 namespace tempo::ingester {
 
@@ -38,6 +39,9 @@ struct IngesterOptions {
   // Memory that search may keep of WAL blocks in columnar form between queries (all tenants).
   int64_t live_search_cache_bytes = 1LL << 30;
   bool wal_sync = true;  // false only in tests and benchmarks
+  // Every access to the WAL directory goes through this (tests inject faults); must outlive
+  // the Ingester.
+  Env* env = Env::posix();
   // Tempo's per-tenant ingestion limits; 0 means none. A trace may grow by at most
   // max_bytes_per_trace (serialized OTLP) while it is live; a tenant may have at most
   // max_traces_per_user live traces.

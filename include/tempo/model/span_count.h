@@ -15,6 +15,8 @@ uint64_t count_otlp_proto_spans(std::string_view body);
 uint64_t count_otlp_json_spans(std::string_view body);
 // zipkin.proto3.ListOfSpans: spans(1).
 uint64_t count_zipkin_proto_spans(std::string_view body);
+// jaeger.api_v2.PostSpansRequest: batch(1).spans(1).
+uint64_t count_jaeger_proto_spans(std::string_view body);
 // Zipkin v1 or v2 JSON: the objects of the top-level array.
 uint64_t count_zipkin_json_spans(std::string_view body);
 

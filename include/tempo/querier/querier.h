@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "tempo/block/block_list.h"
@@ -19,6 +21,17 @@
 namespace tempo::querier {
 
 class JobPool;
+
+// Partial results of a running search, for streaming: `update` is called on the thread that
+// called search(), at most every `interval`, with the traces found or changed since its
+// previous call (a changed trace comes whole, to replace the earlier copy by trace ID) and the
+// metrics so far; then once more when the search ends, with the rest and the final metrics.
+// Every trace of the final result is in some update. A non-ok status from `update` (the
+// client went away) stops the search, and search() returns it.
+struct SearchProgress {
+  std::chrono::milliseconds interval{500};
+  std::function<Status(std::vector<SearchTrace> changed, const SearchMetrics& so_far)> update;
+};
 
 struct TraceByIdRequest {
   TraceId id;
@@ -41,14 +54,23 @@ class Querier {
           size_t max_queued_jobs = 10000);
   // Searches and tag lookups running longer fail with kUnavailable; zero means no limit.
   void set_search_timeout(std::chrono::nanoseconds t) { search_timeout_ = t; }
+  // A backend block larger than this is searched as several jobs over shares of its row
+  // groups (0: one job per block).
+  void set_target_bytes_per_job(uint64_t bytes) { target_bytes_per_job_ = bytes; }
+  static constexpr uint64_t kDefaultTargetBytesPerJob = 8ull << 20;
+  // A tag-values lookup stops collecting once its distinct values hold this many bytes, and
+  // answers with what it has (0: no limit; the count limit of 10000 values still applies).
+  void set_max_bytes_per_tag_values(uint64_t bytes) { max_bytes_per_tag_values_ = bytes; }
   ~Querier();
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
                           TraceByIdResult* out);
 
   // TraceQL search over live data, the WAL and blocks. kInvalidArgument (HTTP 400) when the
-  // query does not parse or cannot run, with the reason.
-  Status search(std::string_view tenant, const SearchRequest& req, SearchResult* out);
+  // query does not parse or cannot run, with the reason. With `progress`, partial results are
+  // handed out while the search runs (see SearchProgress); *out still gets the whole result.
+  Status search(std::string_view tenant, const SearchRequest& req, SearchResult* out,
+                const SearchProgress* progress = nullptr);
   // Attribute names by scope, for autocomplete.
   Status search_tags(std::string_view tenant, const TagsRequest& req, TagsResult* out);
   // Distinct values of one attribute or intrinsic, optionally among spans matching req.query.
@@ -70,6 +92,8 @@ class Querier {
   block::BlockList& blocks_;
   const size_t search_workers_, max_queued_jobs_;
   std::chrono::nanoseconds search_timeout_{0};
+  uint64_t target_bytes_per_job_ = kDefaultTargetBytesPerJob;
+  uint64_t max_bytes_per_tag_values_ = 1000000;
   std::once_flag pool_once_;
   std::unique_ptr<JobPool> pool_;  // started on first search
 };

@@ -11,7 +11,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "jaeger/api_v2/collector.grpc.pb.h"
+#include <grpcpp/grpcpp.h>
+
+#include "jaeger/api_v2/collector.pb.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/model/jaeger.h"
 #include "tempo/server/executor.h"
@@ -32,13 +34,16 @@ class JaegerThriftHttpReceiver {
   bool multitenancy_enabled_;
 };
 
-class JaegerGrpcReceiver final : public jaeger::api_v2::CollectorService::Service {
+// jaeger.api_v2.CollectorService/PostSpans, hosted as a bounded unary method
+// (server/grpc_bounded_unary.h), which hands it the request bytes, inflated and bounded.
+class JaegerGrpcReceiver final {
  public:
   JaegerGrpcReceiver(distributor::Distributor& distributor, bool multitenancy_enabled)
       : distributor_(distributor), multitenancy_enabled_(multitenancy_enabled) {}
 
-  grpc::Status PostSpans(grpc::ServerContext* context, const jaeger::api_v2::PostSpansRequest* request,
-                         jaeger::api_v2::PostSpansResponse* response) override;
+  // One PostSpans call: the tenant's rate limit is charged by the request's bytes before
+  // they are decoded, as the HTTP receivers do.
+  grpc::Status post_spans_bytes(grpc::ServerContext* context, std::string_view request);
 
  private:
   distributor::Distributor& distributor_;

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace tempo::server {
 
@@ -24,22 +25,26 @@ namespace tempo::server {
 // limit answers).
 grpc::Status read_request_bytes(grpc_byte_buffer* buffer, size_t max_bytes, std::string* out);
 
-template <class Request, class Response>
+// The handler gets the request's bytes (inflated, bounded) and decodes them itself: a receiver
+// can then resolve the tenant and charge its rate limit by the bytes before paying for
+// decoding, as the HTTP receivers do.
+template <class Response>
 class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
  public:
-  using Fn = std::function<grpc::Status(grpc::ServerContext*, const Request*, Response*)>;
+  using Fn = std::function<grpc::Status(grpc::ServerContext*, std::string_view request,
+                                        Response*)>;
 
   BoundedUnaryHandler(Fn fn, size_t max_bytes) : fn_(std::move(fn)), max_bytes_(max_bytes) {}
 
-  // As grpc::internal::RpcMethodHandler::RunHandler, with the request owned by a unique_ptr.
+  // As grpc::internal::RpcMethodHandler::RunHandler, with the request bytes owned by a
+  // unique_ptr.
   void RunHandler(const HandlerParameter& param) override {
-    std::unique_ptr<Request> request(static_cast<Request*>(param.request));
+    std::unique_ptr<std::string> request(static_cast<std::string*>(param.request));
     Response response;
     grpc::Status status = param.status;
     if (status.ok() && request) {
       status = grpc::internal::CatchingFunctionHandler([&] {
-        return fn_(static_cast<grpc::ServerContext*>(param.server_context), request.get(),
-                   &response);
+        return fn_(static_cast<grpc::ServerContext*>(param.server_context), *request, &response);
       });
     }
     request.reset();
@@ -50,18 +55,13 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
   // its pointer before this call (gRPC's own handlers destroy it in GenericDeserialize), so
   // it is destroyed here on every path, or each request's bytes leak.
   void* Deserialize(grpc_call*, grpc_byte_buffer* req, grpc::Status* status, void**) override {
-    std::string bytes;
+    auto bytes = std::make_unique<std::string>();
     {
       const std::unique_ptr<grpc_byte_buffer, ByteBufferDestroy> received(req);
-      *status = read_request_bytes(req, max_bytes_, &bytes);
+      *status = read_request_bytes(req, max_bytes_, bytes.get());
     }
     if (!status->ok()) return nullptr;
-    auto request = std::make_unique<Request>();
-    if (!request->ParseFromString(bytes)) {
-      *status = grpc::Status(grpc::StatusCode::INTERNAL, "error parsing request message");
-      return nullptr;
-    }
-    return request.release();  // RunHandler takes it back
+    return bytes.release();  // RunHandler takes it back
   }
 
  private:
@@ -76,15 +76,14 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
 // ("/package.Service/Method").
 class BoundedService final : public grpc::Service {
  public:
-  template <class Request, class Response>
-  void add(std::string path, typename BoundedUnaryHandler<Request, Response>::Fn fn,
+  template <class Response>
+  void add(std::string path, typename BoundedUnaryHandler<Response>::Fn fn,
            size_t max_bytes) {
     paths_.push_back(std::make_unique<std::string>(std::move(path)));
     // grpc::Service takes ownership of both (it predates unique_ptr in its API).
     AddMethod(std::make_unique<grpc::internal::RpcServiceMethod>(
                   paths_.back()->c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-                  std::make_unique<BoundedUnaryHandler<Request, Response>>(std::move(fn),
-                                                                           max_bytes)
+                  std::make_unique<BoundedUnaryHandler<Response>>(std::move(fn), max_bytes)
                       .release())
                   .release());
   }

@@ -20,6 +20,8 @@ struct GrpcServerOptions {
   int port = 0;  // 0 picks a free port
   int max_recv_msg_size = 4 << 20;
   int max_send_msg_size = 16 << 20;
+  // TLS (make_grpc_tls_credentials in tls.h); null serves plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
 };
 
 class GrpcServer {
@@ -29,21 +31,23 @@ class GrpcServer {
 
   // Services must outlive the server. Call before start().
   void add_service(grpc::Service* service) { services_.push_back(service); }
-  // A unary method at `path` ("/package.Service/Method") whose request is decoded here, so a
-  // compressed one cannot inflate past max_recv_msg_size (see grpc_bounded_unary.h). With
-  // any such method, the server's core no longer decompresses messages. Call before start().
-  template <class Request, class Response>
+  // A unary method at `path` ("/package.Service/Method") whose request bytes are inflated
+  // here, so a compressed one cannot inflate past max_recv_msg_size, and handed to `fn` to
+  // decode (see grpc_bounded_unary.h). With any such method, the server's core no longer
+  // decompresses messages. Call before start().
+  template <class Response>
   void add_bounded_unary(
       std::string path,
-      std::function<grpc::Status(grpc::ServerContext*, const Request*, Response*)> fn) {
-    bounded_->add<Request, Response>(std::move(path), std::move(fn),
-                                     static_cast<size_t>(options_.max_recv_msg_size));
+      std::function<grpc::Status(grpc::ServerContext*, std::string_view request, Response*)> fn) {
+    bounded_->add<Response>(std::move(path), std::move(fn),
+                            static_cast<size_t>(options_.max_recv_msg_size));
   }
   Status start();
   int port() const { return bound_port_; }
   // Serves an already accepted connection (a connected TCP socket whose client speaks HTTP/2
-  // with prior knowledge, h2c) as if it had arrived on the server's own port; the server owns
-  // `fd` from then on. kUnavailable (and `fd` closed) when the server is not running.
+  // with prior knowledge, h2c) as if it had arrived on the server's own port, but in plaintext
+  // whatever the port's credentials (the port it arrived on decides); the server owns `fd`
+  // from then on. kUnavailable (and `fd` closed) when the server is not running.
   Status adopt_connection(int fd);
   // Stops accepting, lets in-flight calls finish up to `deadline_ms`, then cancels them.
   void stop(int deadline_ms = 5000);

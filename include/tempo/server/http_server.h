@@ -27,6 +27,10 @@
 #include "tempo/server/executor.h"
 #include "tempo/util/status.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace tempo::server {
 
 // Which executor runs a route's handler.
@@ -131,6 +135,12 @@ struct HttpServerOptions {
   std::function<void(int fd)> http2_handoff;
   // Shared by the app's servers; null means bodies are bounded only by max_body_bytes.
   std::shared_ptr<BodyBudget> body_budget;
+  // When set, every connection is TLS (make_http_tls_context in tls.h): the handshake must
+  // finish within read_timeout, and only then is a request read, under the same limits as in
+  // plaintext. With http2_handoff too, a client that negotiates ALPN "h2" and not "http/1.1"
+  // (a gRPC client) is relayed, decrypted, to http2_handoff through a socket pair; start()
+  // installs the ALPN callback on the context, which must not be shared with another server.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpServer {

@@ -1,6 +1,8 @@
 #pragma once
 // Errors are values: every fallible operation returns a Status that is carried up to
-// a place that can act on it (an HTTP/gRPC status, a log line, a retry).
+// a place that can act on it (an HTTP/gRPC status, a log line, a retry). Status is
+// [[nodiscard]] and the build has -Werror=unused-result: a Status is handled or explicitly
+// dropped with ignore_error(status, "why").
 
 #include <string>
 #include <string_view>
@@ -8,7 +10,7 @@
 
 namespace tempo {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
@@ -48,6 +50,13 @@ class Status {
 };
 
 std::string_view code_name(Status::Code code);
+
+// Drops `status` on purpose (Status is [[nodiscard]]). `why` says why no failure here needs
+// handling; it is documentation, not logged.
+inline void ignore_error(const Status& status, std::string_view why) {
+  (void)status;
+  (void)why;
+}
 
 }  // namespace tempo
 

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tempo/util/env.h"
 #include "tempo/util/status.h"
 
 namespace tempo::wal {
@@ -27,21 +28,28 @@ inline constexpr size_t kMaxRecordSize = 64u << 20;
 
 struct WriterOptions {
   bool sync = true;  // false only for tests and benchmarks
+  Env* env = Env::posix();  // must outlive the Writer
 };
 
 class Writer {
  public:
   // Opens (creating if needed) the segment at `path` for appending. An existing file is first
   // scanned and any torn or corrupt tail truncated, so appends continue after the last good
-  // record.
+  // record. With options.sync, a new file's header and directory entry are durable on return.
   static Status open(const std::string& path, const WriterOptions& options,
                      std::unique_ptr<Writer>* out);
   ~Writer();
 
   // Appends all `records` in order and returns once they are durable. Thread-safe. `offsets`
-  // (optional) receives each record's offset, for RandomReader::read().
+  // (optional) receives each record's offset, for RandomReader::read(). On error none of the
+  // records is acknowledged and the file is cut back to its previous size. A failed write
+  // (ENOSPC, EIO) leaves the writer usable; after a failed fdatasync (or a failed cut-back) the
+  // kernel may have dropped pages it reported written, so every later append fails too and the
+  // caller must move to a new segment (see broken()).
   Status append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets);
 
+  // True once an append has left the file in a state no later append may build on.
+  bool broken() const { return broken_.load(); }
   uint64_t size() const { return size_.load(); }
   const std::string& path() const { return path_; }
   uint64_t sync_count() const { return syncs_.load(); }
@@ -49,12 +57,15 @@ class Writer {
 
  private:
   struct Pending;
-  Writer(std::string path, int fd, uint64_t size, WriterOptions options);
+  Writer(std::string path, std::unique_ptr<File> file, uint64_t size, WriterOptions options);
+  Status write_and_sync(uint64_t base, bool* poisoned);
 
   std::string path_;
-  int fd_;
+  std::unique_ptr<File> file_;
   WriterOptions options_;
   std::atomic<uint64_t> size_;
+  std::atomic<bool> broken_{false};
+  Status broken_status_;  // guarded by mu_
   std::atomic<uint64_t> syncs_{0};
   std::mutex mu_;
   std::deque<Pending*> queue_;
@@ -71,22 +82,21 @@ struct ReplayStats {
 
 // Calls fn(offset, payload) for every intact record in order, truncating a torn or corrupt
 // tail from the file (with a warning). Only I/O errors are errors.
-Status replay(const std::string& path,
+Status replay(Env& env, const std::string& path,
               const std::function<void(uint64_t offset, std::string_view payload)>& fn,
               ReplayStats* stats);
 
 // Random access to one record by the offset append()/replay() reported. Thread-safe.
 class RandomReader {
  public:
-  static Status open(const std::string& path, std::unique_ptr<RandomReader>* out);
-  ~RandomReader();
+  static Status open(Env& env, const std::string& path, std::unique_ptr<RandomReader>* out);
   // kCorruption when the record at `offset` fails its checksum.
   Status read(uint64_t offset, std::string* payload) const;
+  Status size(uint64_t* size) const { return file_->size(size); }
 
  private:
-  RandomReader(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  std::string path_;
-  int fd_;
+  explicit RandomReader(std::unique_ptr<File> file) : file_(std::move(file)) {}
+  std::unique_ptr<File> file_;
 };
 
 }  // namespace tempo::wal

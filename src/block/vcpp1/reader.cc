@@ -59,14 +59,16 @@ class Reader final : public FormatReader {
   }
 
   Status scan_spans(const columnar::ColumnSet&, const columnar::RowGroupFilter& keep,
-                    const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override {
+                    const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
+                    columnar::ScanStats* stats) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     std::string compressed, page;
     opentelemetry::proto::trace::v1::TracesData trace;
     columnar::SpanTable table;
     columnar::RowGroupStats rg;
-    for (const auto& e : *index) {
+    for (size_t pi = part.first(index->size()); pi < part.end(index->size()); ++pi) {
+      const auto& e = (*index)[pi];
       const uint64_t before = io_.bytes_read();
       TEMPO_RETURN_IF_ERROR(read_page(e, &compressed, &page));
       stats->bytes_read += io_.bytes_read() - before;

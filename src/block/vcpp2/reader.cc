@@ -278,23 +278,26 @@ class Reader final : public FormatReader {
   }
 
   Status scan_spans(const ColumnSet& cols, const columnar::RowGroupFilter& keep,
-                    const columnar::RowGroupFn& fn, columnar::ScanStats* stats) override {
+                    const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
+                    columnar::ScanStats* stats) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
+    const size_t first = part.first(index->size()), end = part.end(index->size());
     if (keep) {
       // The whole block first: a literal its string filter rules out, or a key or range no
       // group has, skips every group without reading one dictionary.
       std::shared_ptr<const columnar::RowGroupStats> whole;
       TEMPO_RETURN_IF_ERROR(block_stats(*index, &whole));
       if (!keep(*whole)) {
-        stats->row_groups += index->size();
-        stats->row_groups_skipped += index->size();
+        stats->row_groups += end - first;
+        stats->row_groups_skipped += end - first;
         return Status::ok();
       }
     }
     Decoder d;
     columnar::RowGroupStats rg;
-    for (const auto& g : *index) {
+    for (size_t gi = first; gi < end; ++gi) {
+      const auto& g = (*index)[gi];
       stats->row_groups++;
       const uint64_t before = io_.bytes_read();
       // The dictionary alone first: a literal it lacks lets the engine skip the group having
