@@ -5,6 +5,7 @@
 // latency, the spans inspected per second and the process's peak RSS.
 //
 //   search_bench [--spans=1200000] [--block-spans=300000] [--rounds=3] [--live]
+//                [--frame-spans=N]   (vcpp2 frames of large span chunks; 0 = none, as before)
 //
 // --live pushes the traces through a real ingester instead (WAL on disk, fsync off) and
 // searches them there, before any flush: the path that decodes the WAL on each query.
@@ -56,12 +57,14 @@ int main(int argc, char** argv) {
   uint64_t spans = 1200000, block_spans = 300000;
   int rounds = 3;
   bool live_mode = false;
+  size_t frame_spans = tempo::block::WriterOptions{}.frame_spans;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--spans=", 0) == 0) spans = std::stoull(a.substr(8));
     else if (a.rfind("--block-spans=", 0) == 0) block_spans = std::stoull(a.substr(14));
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
     else if (a == "--live") live_mode = true;
+    else if (a.rfind("--frame-spans=", 0) == 0) frame_spans = std::stoul(a.substr(14));
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
     std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     tempo::block::WriterOptions wo;
     wo.expected_traces = batch.size();
+    wo.frame_spans = frame_spans;
     tempo::block::BlockWriter w(*backend, "single-tenant", tempo::block::new_block_id(), wo);
     std::string payload;
     for (const auto& g : batch) {

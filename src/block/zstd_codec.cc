@@ -32,9 +32,11 @@ Status ZstdDecompressor::decompress(std::string_view in, size_t expected_size,
   return Status::ok();
 }
 
-Status ZstdDecompressor::decompress_into(std::string_view in, size_t expected_size,
-                                         std::string* buf, std::string_view* out) {
-  if (!ctx_) return Status::internal("zstd: no decompression context");
+namespace {
+
+// That `in` starts with a frame header saying `expected_size`, a size a frame of `in.size()`
+// bytes can hold: checked before anything is sized by it.
+Status check_frame(std::string_view in, size_t expected_size) {
   unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::corruption("zstd frame header is invalid");
@@ -47,11 +49,26 @@ Status ZstdDecompressor::decompress_into(std::string_view in, size_t expected_si
     return Status::corruption("zstd frame holds " + std::to_string(size) + " bytes, expected " +
                               std::to_string(expected_size));
   }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status ZstdDecompressor::decompress_into(std::string_view in, size_t expected_size,
+                                         std::string* buf, std::string_view* out) {
+  TEMPO_RETURN_IF_ERROR(check_frame(in, expected_size));
   if (buf->size() < expected_size) buf->resize(expected_size);
-  size_t n = ZSTD_decompressDCtx(ctx_.get(), buf->data(), expected_size, in.data(), in.size());
+  TEMPO_RETURN_IF_ERROR(decompress_to(in, expected_size, buf->data()));
+  *out = std::string_view(buf->data(), expected_size);
+  return Status::ok();
+}
+
+Status ZstdDecompressor::decompress_to(std::string_view in, size_t expected_size, char* dst) {
+  if (!ctx_) return Status::internal("zstd: no decompression context");
+  TEMPO_RETURN_IF_ERROR(check_frame(in, expected_size));
+  size_t n = ZSTD_decompressDCtx(ctx_.get(), dst, expected_size, in.data(), in.size());
   if (ZSTD_isError(n)) return Status::corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != expected_size) return Status::corruption("zstd frame is shorter than its header says");
-  *out = std::string_view(buf->data(), expected_size);
   return Status::ok();
 }
 

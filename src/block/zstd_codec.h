@@ -40,6 +40,9 @@ class ZstdDecompressor {
   // sizes costs no zero-filling. *out is the content, valid until *buf changes.
   Status decompress_into(std::string_view in, size_t expected_size, std::string* buf,
                          std::string_view* out);
+  // As decompress, into dst[0, expected_size), which the caller has sized (the frames of
+  // one chunk decompressed side by side into one buffer).
+  Status decompress_to(std::string_view in, size_t expected_size, char* dst);
   // As decompress, with the size taken from the frame header (still bounded as above).
   Status decompress_frame(std::string_view in, std::string* out);
 

@@ -12,6 +12,7 @@
 #include "block/block_format.h"
 #include "block/zstd_codec.h"
 #include "recording_backend.h"
+#include "tempo/block/encoding.h"
 #include "test_ids.h"
 #include "testing/temp_dir.h"
 
@@ -461,7 +462,7 @@ TEST_CASE("readers: concurrent lookups, deleted blocks, listing") {
   REQUIRE(backend->write("t/half-written/data", "x").is_ok());
   block::BlockMeta future = meta;
   future.block_id = "future-block";
-  future.format_version = block::kFormatVersion + 1;
+  future.format_version = block::encoding_for(future.format)->newest_version() + 1;
   REQUIRE(backend->write("t/future-block/meta.json", future.to_json()).is_ok());
   REQUIRE(backend->write("t/misfiled/meta.json", meta.to_json()).is_ok());  // names `id`
   REQUIRE(backend->write("t/garbage/meta.json", "{").is_ok());

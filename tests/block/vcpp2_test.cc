@@ -8,10 +8,13 @@
 #include <random>
 
 #include "block/vcpp2/chunk_codec.h"
+#include "block/vcpp2/chunk_frames.h"
+#include "block/zstd_codec.h"
 #include "recording_backend.h"
 #include "tempo/block/block.h"
 #include "tempo/block/encoding.h"
 #include "tempo/columnar/otlp_columns.h"
+#include "tempo/util/little_endian.h"
 #include "testing/rich_trace.h"
 #include "testing/temp_dir.h"
 #include "testing/trace_gen.h"
@@ -95,6 +98,29 @@ block::WriterOptions v2(size_t group_spans = 500) {
   block::WriterOptions o;
   o.row_group_spans = group_spans;
   return o;
+}
+
+// Every span column and span attribute chunk cut into frames of ~40 spans (the defaults cut
+// only chunks larger than the small test groups make).
+block::WriterOptions framed(size_t group_spans = 500) {
+  block::WriterOptions o = v2(group_spans);
+  o.frame_spans = 40;
+  o.frame_min_bytes = 1;
+  return o;
+}
+
+// No chunk framed: the layout of formatVersion 1.
+block::WriterOptions unframed(size_t group_spans = 500) {
+  block::WriterOptions o = v2(group_spans);
+  o.frame_spans = 0;
+  return o;
+}
+
+// The frame table magic (a zstd skippable frame, little-endian 0x184D2A5B) in `data`.
+bool has_frames(backend::Backend& b, const block::BlockMeta& m) {
+  std::string data;
+  REQUIRE(b.read("t/" + m.block_id + "/data", &data).is_ok());
+  return data.find("\x5B\x2A\x4D\x18") != std::string::npos;
 }
 
 // The table SpanTableBuilder makes of the input traces with `ids`, in order.
@@ -194,7 +220,13 @@ TEST_CASE("vcpp2: every trace comes back by ID and by scan exactly as written") 
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = sample_traces();
-  const block::BlockMeta meta = write(*backend, traces, v2());
+  const int layout = GENERATE(0, 1, 2);  // default options, every chunk framed, none framed
+  INFO("layout " << layout);
+  const block::BlockMeta meta = write(*backend, traces,
+                                      layout == 0   ? v2()
+                                      : layout == 1 ? framed()
+                                                    : unframed());
+  if (layout > 0) CHECK(has_frames(*backend, meta) == (layout == 1));
   CHECK(meta.format == "vcpp2");
   CHECK(meta.total_objects == traces.size());
   CHECK(meta.total_records >= 10000 / 500);  // several row groups
@@ -240,7 +272,10 @@ TEST_CASE("vcpp2: scans give the columns SpanTableBuilder makes, whole or in par
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = sample_traces();
-  const block::BlockMeta meta = write(*backend, traces, v2());
+  const bool frames = GENERATE(false, true);
+  INFO("framed " << frames);
+  const block::BlockMeta meta = write(*backend, traces, frames ? framed() : unframed());
+  REQUIRE(has_frames(*backend, meta) == frames);
   std::unique_ptr<block::BlockReader> r;
   REQUIRE(block::BlockReader::open(*backend, "t", "blk", &r).is_ok());
 
@@ -518,7 +553,10 @@ TEST_CASE("vcpp2: damaged or truncated objects are corruption, never a crash") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const Traces traces = sample_traces(200);
-  const block::BlockMeta meta = write(*backend, traces, v2(300));
+  const bool frames = GENERATE(false, true);
+  INFO("framed " << frames);
+  const block::BlockMeta meta = write(*backend, traces, frames ? framed(300) : unframed(300));
+  REQUIRE(has_frames(*backend, meta) == frames);
   std::map<std::string, std::string> pristine;
   for (const char* o : {"data", "index", "bloom-0"}) {
     REQUIRE(backend->read(std::string("t/blk/") + o, &pristine[o]).is_ok());
@@ -569,7 +607,11 @@ TEST_CASE("vcpp2: damaged or truncated objects are corruption, never a crash") {
         CHECK(same(data, got));  // what comes back is right, or an error
       }
     }
-    CHECK(bad > 0);
+    // Lookups check the index's group table and the entry they read, not the checksum of the
+    // whole index: a flip in that alone only a scan sees.
+    const bool whole_crc_only =
+        c.object == "index" && c.what == Case::kFlip && at + 4 >= bytes.size();
+    if (!whole_crc_only) CHECK(bad > 0);
     REQUIRE(backend->write("t/blk/" + c.object, pristine[c.object]).is_ok());
   }
 }
@@ -668,7 +710,7 @@ TEST_CASE("meta format dispatch: both formats open, unknown ones are refused cle
   CHECK(s.message().find("\"vcpp3\"") != std::string::npos);
   CHECK(s.message().find("\"vcpp1\", \"vcpp2\"") != std::string::npos);
   m.format = "vcpp2";
-  m.format_version = block::kFormatVersion + 1;
+  m.format_version = block::encoding_for("vcpp2")->newest_version() + 1;
   s = block::BlockMeta::from_json(m.to_json(), &back);
   CHECK(s.is(Status::Code::kCorruption));
   CHECK(s.message().find("newer than this build") != std::string::npos);
@@ -683,4 +725,159 @@ TEST_CASE("meta format dispatch: both formats open, unknown ones are refused cle
   TraceId id;
   id.bytes[15] = 1;
   CHECK(v2w.add(id, "\xff\xff not a protobuf", 1, 2).is(Status::Code::kInvalidArgument));
+}
+
+// Index version 2 bytes rewritten as version 1 (no group table; one checksum).
+std::string index_v1(const std::string& v2) {
+  REQUIRE(v2.size() > 13);
+  REQUIRE(static_cast<uint8_t>(v2[8]) < 0x80);  // a one-byte group count
+  const size_t groups = static_cast<uint8_t>(v2[8]);
+  const size_t entries_at = 9 + 60 * groups + 4;
+  std::string v1 = v2.substr(0, 9);
+  v1[4] = 1;
+  v1 += v2.substr(entries_at, v2.size() - 4 - entries_at);
+  le::append(v1, crc32_of(v1), 4);
+  return v1;
+}
+
+TEST_CASE("vcpp2 formatVersion 1 blocks (one frame per chunk, index version 1) stay readable") {
+  testing::TempDir dir;
+  auto backend = backend::make_local_backend(dir.path());
+  const Traces traces = sample_traces(300);
+  // Without framing the writer's data bytes are those of formatVersion 1; the index is
+  // rewritten as version 1 wrote it.
+  block::BlockMeta meta = write(*backend, traces, unframed(200));
+  CHECK(meta.format_version == 2);
+  meta.format_version = 1;
+  REQUIRE(backend->write("t/blk/meta.json", meta.to_json()).is_ok());
+  std::string index;
+  REQUIRE(backend->read("t/blk/index", &index).is_ok());
+  CHECK(le::load32(index.data() + 4) == 2);
+  REQUIRE(backend->write("t/blk/index", index_v1(index)).is_ok());
+  std::unique_ptr<block::BlockReader> r;
+  REQUIRE(block::BlockReader::open(*backend, "t", "blk", &r).is_ok());
+  CHECK(r->meta().format_version == 1);
+  for (const auto& [id, data] : traces) {
+    std::string payload;
+    bool found = false;
+    REQUIRE(r->find(id, &payload, &found).is_ok());
+    REQUIRE(found);
+    TracesData got;
+    REQUIRE(got.ParseFromString(payload));
+    CHECK(same(data, got));
+  }
+  ColumnSet all;
+  all.everything = true;
+  size_t seen = 0;
+  REQUIRE(r->scan(
+               all, nullptr,
+               [&](const columnar::RowGroup& g) {
+                 SpanTable want;
+                 build(traces, g.table.traces.id, &want);
+                 check_everything(g.table, want);
+                 seen += g.table.trace_count();
+                 return Status::ok();
+               },
+               nullptr)
+              .is_ok());
+  CHECK(seen == traces.size());
+  // A damaged version 1 index is still caught by its one checksum, by lookups too.
+  index = index_v1(index);
+  index[index.size() / 2] ^= 0x10;
+  REQUIRE(backend->write("t/blk/index", index).is_ok());
+  REQUIRE(block::BlockReader::open(*backend, "t", "blk", &r).is_ok());
+  std::string payload;
+  bool found = false;
+  CHECK(r->find(traces.begin()->first, &payload, &found).is(Status::Code::kCorruption));
+}
+
+TEST_CASE("vcpp2 frame tables: hostile tables are corruption, sized by nothing they claim") {
+  using block::vcpp2::ChunkFrame;
+  using block::vcpp2::ChunkRef;
+  // A good framed chunk of three frames over rows 0, 10, 25 of 40.
+  block::ZstdCompressor z;
+  const std::vector<std::string> plains = {std::string(100, 'a'), std::string(50, 'b'),
+                                           std::string(70, 'c')};
+  std::vector<ChunkFrame> frames;
+  std::string body;
+  const uint32_t firsts[] = {0, 10, 25};
+  for (size_t i = 0; i < plains.size(); ++i) {
+    std::string c;
+    REQUIRE(z.compress(plains[i], &c).is_ok());
+    frames.push_back({firsts[i], 0, 0, static_cast<uint32_t>(c.size()),
+                      static_cast<uint32_t>(plains[i].size()), i * 7});
+    body += c;
+  }
+  std::string chunk;
+  block::vcpp2::append_frame_table(frames, &chunk);
+  chunk += body;
+  ChunkRef ref{0, static_cast<uint32_t>(chunk.size()), 220};
+
+  std::vector<ChunkFrame> got;
+  REQUIRE(block::vcpp2::read_frame_table(chunk, ref, 40, &got).is_ok());
+  REQUIRE(got.size() == 3);
+  CHECK(got[1].first_row == 10);
+  CHECK(got[1].end_row == 25);
+  CHECK(got[2].end_row == 40);
+  CHECK(got[2].state == 14);
+  std::string buf;
+  std::string_view plain;
+  REQUIRE(block::vcpp2::inflate_chunk(chunk, ref, &buf, &plain).is_ok());
+  CHECK(plain == plains[0] + plains[1] + plains[2]);
+
+  auto refused = [&](const std::string& bytes, ChunkRef r, uint32_t rows = 40) {
+    std::vector<ChunkFrame> f;
+    Status s = block::vcpp2::read_frame_table(bytes, r, rows, &f);
+    std::string b;
+    std::string_view p;
+    Status t = block::vcpp2::inflate_chunk(bytes, r, &b, &p);
+    INFO(s.to_string() << " / " << t.to_string());
+    // Nothing is sized by the claimed lengths: the buffer stays within the frames' bounds.
+    CHECK(b.size() <= block::max_zstd_content(bytes.size()));
+    return s.is(Status::Code::kCorruption) && t.is(Status::Code::kCorruption);
+  };
+  // The chunk's rows end before the last frame starts (a scan's decoders check rows instead,
+  // against the group's structure).
+  CHECK(block::vcpp2::read_frame_table(chunk, ref, 20, &got).is(Status::Code::kCorruption));
+  CHECK(block::vcpp2::read_frame_table(chunk, ref, 25, &got).is(Status::Code::kCorruption));
+  // Plain lengths that do not add up to the index's.
+  CHECK(refused(chunk, ChunkRef{0, ref.length, 221}));
+  CHECK(refused(chunk, ChunkRef{0, ref.length, 0xFFFFFFF0u}));
+  // Truncated anywhere, with the index's length or the shorter one.
+  for (size_t cut : {size_t{3}, size_t{8}, size_t{12}, chunk.size() / 2, chunk.size() - 1}) {
+    INFO("cut at " << cut);
+    const std::string t = chunk.substr(0, cut);
+    CHECK(refused(t, ref));
+    CHECK(refused(t, ChunkRef{0, static_cast<uint32_t>(cut), 220}));
+  }
+  // Every single damaged byte of the table: refused, or (a changed row or state that still
+  // makes sense) read without touching more than the chunk holds.
+  const size_t table_end = chunk.size() - body.size();
+  for (size_t at = 0; at < table_end; ++at) {
+    for (uint8_t flip : {0x01, 0x40, 0x80}) {
+      std::string bad = chunk;
+      bad[at] = static_cast<char>(bad[at] ^ flip);
+      std::vector<ChunkFrame> f;
+      Status s = block::vcpp2::read_frame_table(bad, ref, 40, &f);
+      if (!s.is_ok()) {
+        CHECK(s.is(Status::Code::kCorruption));
+        continue;
+      }
+      uint64_t total = 0;
+      for (const auto& fr : f) {
+        CHECK(uint64_t{fr.offset} + fr.length <= bad.size());
+        CHECK(fr.first_row < fr.end_row);
+        total += fr.raw_length;
+      }
+      CHECK(total == ref.raw_length);
+    }
+  }
+  // A table claiming a vast frame count or frame length.
+  std::string huge;
+  block::vcpp2::append_frame_table({{0, 0, 0, 0xFFFFFFF0u, 0xFFFFFFF0u, 0}}, &huge);
+  huge += body;
+  CHECK(refused(huge, ChunkRef{0, static_cast<uint32_t>(huge.size()), 0xFFFFFFF0u}));
+  std::string many = chunk;
+  many[8] = static_cast<char>(0xFF);  // the count's first byte: a long varint
+  CHECK(refused(many, ref));
 }

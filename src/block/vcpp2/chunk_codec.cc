@@ -374,6 +374,43 @@ void encode_attr_run(const AttrTable& at, const AttrTable::KeyRun& run, std::str
   encode_run_body(at, run.begin, run.end, run.key, w);
 }
 
+void encode_attr_rows(const AttrTable& at, uint32_t key, uint32_t begin, uint32_t end,
+                      std::string* out) {
+  out->clear();
+  ByteWriter w(out);
+  encode_run_body(at, begin, end, key, w);
+}
+
+bool span_row_offsets(Chunk c, std::string_view raw, const std::vector<uint32_t>& rows,
+                      std::vector<size_t>* out) {
+  out->clear();
+  ByteReader r(raw);
+  uint32_t row = 0;
+  for (uint32_t want : rows) {
+    if (want < row) return false;
+    switch (c) {
+      case Chunk::kSpanIds:
+        if (!r.skip(size_t{8} * (want - row))) return false;
+        break;
+      case Chunk::kKind:
+        if (!r.skip(want - row)) return false;
+        break;
+      case Chunk::kParents:
+        for (uint32_t s = row; s < want; ++s) {
+          uint64_t code;
+          if (!r.varint(&code) || (code == kExplicitParent && !r.skip(8))) return false;
+        }
+        break;
+      default:  // kStart, kDuration, kName: one varint per span
+        if (!r.skip_varints(want - row)) return false;
+        break;
+    }
+    row = want;
+    out->push_back(raw.size() - r.remaining());
+  }
+  return true;
+}
+
 void encode_attr_table(const AttrTable& at, std::string* out) {
   out->clear();
   ByteWriter w(out);
@@ -528,13 +565,20 @@ Status decode_attrs(int owner, bool shared, std::string_view raw, SpanTable* t) 
   ByteReader r(raw);
   uint64_t runs = 1;
   if (shared && (!r.varint(&runs) || runs > r.remaining())) return bad("bad key count");
-  for (uint64_t k = 0; k < runs; ++k) {
+  // A per-key chunk: runs until its bytes end (a framed chunk has one per frame).
+  for (uint64_t k = 0; shared ? k < runs : (k == 0 || !r.done()); ++k) {
     uint32_t key;
     uint64_t n;
     if (!r.u32(&key) || key >= pool || !r.varint(&n) || n > r.remaining()) {
       return bad("bad key or row count");
     }
-    if (!at.keys.empty() && at.keys.back().key >= key) return bad("keys out of order");
+    // A further run of a per-key chunk continues the first: same key, owners past its last.
+    const bool more = !shared && k > 0;
+    if (more &&
+        (at.keys.back().key != key || n == 0 || at.keys.back().end == at.keys.back().begin)) {
+      return bad("frames of different keys, or empty");
+    }
+    if (!more && !at.keys.empty() && at.keys.back().key >= key) return bad("keys out of order");
     const auto begin = static_cast<uint32_t>(at.owner.size());
     const size_t end = begin + n;
     at.owner.resize(end);
@@ -597,7 +641,12 @@ Status decode_attrs(int owner, bool shared, std::string_view raw, SpanTable* t) 
       at.pos[i] = static_cast<uint16_t>(p);
     }
     if (!ok) return bad("truncated or malformed values");
-    at.keys.push_back({key, begin, static_cast<uint32_t>(end)});
+    if (more) {
+      if (at.owner[begin] < at.owner[begin - 1]) return bad("frames out of order");
+      at.keys.back().end = static_cast<uint32_t>(end);
+    } else {
+      at.keys.push_back({key, begin, static_cast<uint32_t>(end)});
+    }
   }
   if (!r.done()) return bad("trailing bytes");
   return Status::ok();

@@ -45,46 +45,76 @@ constexpr size_t kMinGroupBytes = 32 + 10 + 3 * kFixedChunks + kAttrOwnerCount;
 
 }  // namespace
 
+namespace {
+
+void encode_entry(const RowGroup& g, ByteWriter& w) {
+  w.bytes(g.first.view());
+  w.bytes(g.last.view());
+  w.varint(g.offset);
+  w.varint(g.length);
+  const auto& st = g.stats;
+  w.varint(st.traces);
+  w.varint(st.spans);
+  w.varint(st.start_min);
+  w.varint(st.end_max);
+  w.varint(st.duration_min);
+  w.varint(st.duration_max);
+  for (const auto& c : g.fixed) put_chunk(w, c);
+  for (int o = 0; o < kAttrOwnerCount; ++o) {
+    w.varint(st.attrs[o].size());
+    for (size_t i = 0; i < st.attrs[o].size(); ++i) {
+      const AttrKeyStats& k = st.attrs[o][i];
+      w.str(k.key);
+      w.u8(k.types);
+      if (k.types & bit(ValueType::kInt)) {
+        w.zz(k.int_min);
+        w.zz(k.int_max);
+      }
+      if (k.types & bit(ValueType::kDouble)) {
+        w.fixed64(double_bits(k.double_min));
+        w.fixed64(double_bits(k.double_max));
+      }
+      if (per_key_chunks(o)) put_chunk(w, g.attr_chunks[o][i]);
+    }
+    if (!per_key_chunks(o)) {
+      put_chunk(w, g.attr_chunks[o].empty() ? ChunkRef{} : g.attr_chunks[o][0]);
+    }
+  }
+}
+
+// Index version 2's group table record: first id | last id | data offset u64 | data length
+// u32 | traces u32 | entry offset u32 | entry length u32 | entry crc32 u32.
+constexpr size_t kTableRecord = 16 + 16 + 8 + 4 * 5;
+
+}  // namespace
+
 std::string encode_index(const std::vector<RowGroup>& groups) {
+  std::string entries;
+  std::vector<std::pair<size_t, size_t>> spans;  // of each entry within `entries`
+  for (const auto& g : groups) {
+    const size_t at = entries.size();
+    ByteWriter w(&entries);
+    encode_entry(g, w);
+    spans.emplace_back(at, entries.size() - at);
+  }
   std::string s;
   s.append(kIndexMagic, 4);
   le::append(s, kIndexVersion, 4);
-  ByteWriter w(&s);
-  w.varint(groups.size());
-  for (const auto& g : groups) {
-    w.bytes(g.first.view());
-    w.bytes(g.last.view());
-    w.varint(g.offset);
-    w.varint(g.length);
-    const auto& st = g.stats;
-    w.varint(st.traces);
-    w.varint(st.spans);
-    w.varint(st.start_min);
-    w.varint(st.end_max);
-    w.varint(st.duration_min);
-    w.varint(st.duration_max);
-    for (const auto& c : g.fixed) put_chunk(w, c);
-    for (int o = 0; o < kAttrOwnerCount; ++o) {
-      w.varint(st.attrs[o].size());
-      for (size_t i = 0; i < st.attrs[o].size(); ++i) {
-        const AttrKeyStats& k = st.attrs[o][i];
-        w.str(k.key);
-        w.u8(k.types);
-        if (k.types & bit(ValueType::kInt)) {
-          w.zz(k.int_min);
-          w.zz(k.int_max);
-        }
-        if (k.types & bit(ValueType::kDouble)) {
-          w.fixed64(double_bits(k.double_min));
-          w.fixed64(double_bits(k.double_max));
-        }
-        if (per_key_chunks(o)) put_chunk(w, g.attr_chunks[o][i]);
-      }
-      if (!per_key_chunks(o)) {
-        put_chunk(w, g.attr_chunks[o].empty() ? ChunkRef{} : g.attr_chunks[o][0]);
-      }
-    }
+  ByteWriter(&s).varint(groups.size());
+  const size_t entries_at = s.size() + kTableRecord * groups.size() + 4;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const RowGroup& g = groups[i];
+    s.append(g.first.view());
+    s.append(g.last.view());
+    le::append(s, g.offset, 8);
+    le::append(s, g.length, 4);
+    le::append(s, g.stats.traces, 4);
+    le::append(s, entries_at + spans[i].first, 4);
+    le::append(s, spans[i].second, 4);
+    le::append(s, crc32_of(std::string_view(entries).substr(spans[i].first, spans[i].second)), 4);
   }
+  le::append(s, crc32_of(s), 4);  // the header and table alone, for lookups
+  s.append(entries);
   le::append(s, crc32_of(s), 4);
   return s;
 }
@@ -102,13 +132,18 @@ Status open_index(std::string_view raw, ByteReader* groups, uint64_t* n) {
   if (stored_crc != crc32_of(raw.substr(0, raw.size() - 4))) {
     return Status::corruption("vcpp2 index checksum mismatch");
   }
-  if (le::load32(raw.data() + 4) != kIndexVersion) {
-    return Status::corruption("unsupported vcpp2 index version " +
-                              std::to_string(le::load32(raw.data() + 4)));
+  const uint32_t version = le::load32(raw.data() + 4);
+  if (version != 1 && version != kIndexVersion) {
+    return Status::corruption("unsupported vcpp2 index version " + std::to_string(version));
   }
   *groups = ByteReader(raw.substr(8, raw.size() - 12));
   if (!groups->varint(n) || *n > groups->remaining() / kMinGroupBytes) {
     return bad_index("bad row group count");
+  }
+  // Version 2: the group table and its checksum come before the entries.
+  if (version == 2 &&
+      (*n > groups->remaining() / kTableRecord || !groups->skip(kTableRecord * *n + 4))) {
+    return bad_index("group table is truncated");
   }
   return Status::ok();
 }
@@ -236,8 +271,61 @@ Status decode_index(std::string_view raw, uint64_t data_size, std::vector<RowGro
   return Status::ok();
 }
 
+namespace {
+
+// Version 2: the group table alone, checked by its own checksum; no entry is read.
+Status locate_in_table(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
+                       uint64_t* traces) {
+  ByteReader r(raw.substr(8, raw.size() - 8));
+  uint64_t n;
+  if (!r.varint(&n) || n > r.remaining() / (kTableRecord + kMinGroupBytes)) {
+    return bad_index("bad row group count");
+  }
+  const size_t table_at = raw.size() - r.remaining();
+  const size_t table_end = table_at + kTableRecord * n;
+  if (table_end + 8 > raw.size()) return bad_index("group table is truncated");
+  if (le::load32(raw.data() + table_end) != crc32_of(raw.substr(0, table_end))) {
+    return Status::corruption("vcpp2 index group table checksum mismatch");
+  }
+  out->clear();
+  out->reserve(n);
+  *traces = 0;
+  uint64_t next_offset = 0;
+  const char* p = raw.data() + table_at;
+  for (uint64_t gi = 0; gi < n; ++gi, p += kTableRecord) {
+    GroupEntry e;
+    std::memcpy(e.first.bytes.data(), p, 16);
+    std::memcpy(e.last.bytes.data(), p + 16, 16);
+    e.offset = le::load(p + 32, 8);
+    const uint64_t length = le::load32(p + 40);
+    const uint32_t group_traces = le::load32(p + 44);
+    e.at = le::load32(p + 48);
+    e.length = le::load32(p + 52);
+    e.crc = le::load32(p + 56);
+    e.checked = true;
+    if (e.offset != next_offset || length > data_size - e.offset || group_traces == 0 ||
+        e.last < e.first || (!out->empty() && !(out->back().last < e.first))) {
+      return bad_index("row group " + std::to_string(gi) + " is out of order or out of range");
+    }
+    if (e.at < table_end + 4 || e.length > raw.size() - 4 - e.at) {
+      return bad_index("row group " + std::to_string(gi) + " entry is out of range");
+    }
+    next_offset = e.offset + length;
+    *traces += group_traces;
+    out->push_back(e);
+  }
+  if (next_offset != data_size) return bad_index("row groups do not cover data");
+  return Status::ok();
+}
+
+}  // namespace
+
 Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
                      uint64_t* traces) {
+  if (raw.size() >= 12 && std::memcmp(raw.data(), kIndexMagic, 4) == 0 &&
+      le::load32(raw.data() + 4) == 2) {
+    return locate_in_table(raw, data_size, out, traces);
+  }
   ByteReader r(raw);
   uint64_t n;
   TEMPO_RETURN_IF_ERROR(open_index(raw, &r, &n));
@@ -265,8 +353,20 @@ Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<Group
 Status decode_group(std::string_view raw, const GroupEntry& e, uint64_t data_size,
                     RowGroup* out) {
   if (raw.size() < 4 || e.at > raw.size() - 4) return bad_index("group entry out of range");
-  ByteReader r(raw.substr(e.at, raw.size() - 4 - e.at));
-  return parse_group(r, 0, e.offset, data_size, out);
+  if (!e.checked) {  // version 1: the whole index's checksum covered it
+    ByteReader r(raw.substr(e.at, raw.size() - 4 - e.at));
+    return parse_group(r, 0, e.offset, data_size, out);
+  }
+  // Version 2: the entry has its own checksum (the whole index's was not checked).
+  if (e.length > raw.size() - 4 - e.at) return bad_index("group entry out of range");
+  const std::string_view entry = raw.substr(e.at, e.length);
+  if (crc32_of(entry) != e.crc) return Status::corruption("vcpp2 index entry checksum mismatch");
+  ByteReader r(entry);
+  TEMPO_RETURN_IF_ERROR(parse_group(r, 0, e.offset, data_size, out));
+  if (!r.done() || out->first != e.first || out->last != e.last) {
+    return bad_index("group entry does not match the group table");
+  }
+  return Status::ok();
 }
 
 }  // namespace tempo::block::vcpp2

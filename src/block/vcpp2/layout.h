@@ -66,11 +66,17 @@ struct RowGroup {
   const ChunkRef& chunk(Chunk c) const { return fixed[static_cast<int>(c)]; }
 };
 
-inline constexpr char kIndexMagic[4] = {'T', 'I', 'X', '2'};
-inline constexpr uint32_t kIndexVersion = 1;
+// meta.json formatVersion of the vcpp2 blocks this build writes; it reads 1 and 2.
+// 1: every chunk one zstd frame. 2: large span chunks may be framed (chunk_frames.h).
+inline constexpr int kVcpp2Version = 2;
 
-// Plain index bytes: magic | version u32 | groups varint | group* | crc32 u32 (of all bytes
-// before it).
+inline constexpr char kIndexMagic[4] = {'T', 'I', 'X', '2'};
+// Written: 2. Read: 1 and 2.
+inline constexpr uint32_t kIndexVersion = 2;
+
+// Plain index bytes: magic | version u32 | groups varint | [group table | crc32 u32 of the
+// bytes before it (version 2)] | group* | crc32 u32 (of all bytes before it). The group table
+// lets a lookup find and check one group's entry without checking the whole index.
 std::string encode_index(const std::vector<RowGroup>& groups);
 // Checks the checksum, that every count and length fits the bytes present, that groups are
 // contiguous from offset 0 of `data` in ascending ID order, and that every chunk lies inside
@@ -83,10 +89,14 @@ struct GroupEntry {
   TraceId first, last;
   uint64_t offset = 0;  // of the group in `data`
   uint32_t at = 0;      // of its entry in the plain index
+  // Version 2 (checked = true): the entry's length and checksum, from the group table.
+  uint32_t length = 0, crc = 0;
+  bool checked = false;
 };
-// Checks the checksum and that groups tile `data` in ascending ID order, as decode_index does,
-// and lists the groups' entries, skipping their statistics and chunks (decode_group checks
-// those); *traces is the sum of their trace counts.
+// Checks that groups tile `data` in ascending ID order, as decode_index does, and lists the
+// groups' entries; *traces is the sum of their trace counts. Version 1: checks the whole
+// index's checksum and skips over every entry. Version 2: reads and checks the group table
+// only (decode_group checks the one entry a lookup reads against its own checksum).
 Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<GroupEntry>* out,
                      uint64_t* traces);
 // The entry `e` (from locate_groups over the same `raw`) into *out, reusing its vectors.

@@ -14,6 +14,7 @@
 #include "block/block_format.h"
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
+#include "block/vcpp2/chunk_frames.h"
 #include "block/vcpp2/layout.h"
 #include "block/vcpp2/string_filter.h"
 #include "block/vcpp2/trace_slice.h"
@@ -171,14 +172,14 @@ class GroupBytes {
 // Per-scan (or per-thread, for lookups) buffers, reused from one row group to the next.
 struct Decoder {
   GroupBytes bytes;
-  std::string raw;
+  std::string raw_buf;   // only grows
+  std::string_view raw;  // the chunk just inflated, in raw_buf
   Selection sel;
   std::vector<ChunkRef> want;
   SpanTable table;
 
   Status inflate(const ChunkRef& c, std::string_view compressed) {
-    if (compressed.size() != c.length) return Status::corruption("vcpp2 chunk was not read");
-    return thread_local_decompressor().decompress(compressed, c.raw_length, &raw);
+    return inflate_chunk(compressed, c, &raw_buf, &raw);
   }
 
   // Decodes the selected chunks except kDict (already in table.strings). Derived columns are

@@ -81,8 +81,30 @@ Status TraceSlicer::inflate(const ChunkRef &c, std::string *buf, std::string_vie
   if (uint64_t{c.offset} + c.length > group_.size()) {
     return Status::corruption("vcpp2 chunk lies outside its row group");
   }
-  return thread_local_decompressor().decompress_into(group_.substr(c.offset, c.length),
-                                                     c.raw_length, buf, out);
+  return inflate_chunk(group_.substr(c.offset, c.length), c, buf, out);
+}
+
+Status TraceSlicer::inflate_rows(const ChunkRef &c, uint32_t row, uint32_t rows, ChunkFrame *f,
+                                 bool *present) {
+  *present = true;
+  if (uint64_t{c.offset} + c.length > group_.size()) {
+    return Status::corruption("vcpp2 chunk lies outside its row group");
+  }
+  const std::string_view chunk = group_.substr(c.offset, c.length);
+  if (!has_frame_table(chunk)) {
+    *f = ChunkFrame{0, rows, 0, c.length, c.raw_length, 0};
+    return thread_local_decompressor().decompress_into(chunk, c.raw_length, &buf_, &raw_);
+  }
+  TEMPO_RETURN_IF_ERROR(read_frame_table(chunk, c, rows, &frames_));
+  auto it = std::upper_bound(frames_.begin(), frames_.end(), row,
+                             [](uint32_t r, const ChunkFrame &fr) { return r < fr.first_row; });
+  if (it == frames_.begin()) {
+    *present = false;
+    return Status::ok();
+  }
+  *f = *(it - 1);
+  return thread_local_decompressor().decompress_into(chunk.substr(f->offset, f->length),
+                                                     f->raw_length, &buf_, &raw_);
 }
 
 Status TraceSlicer::slice(const RowGroup &g, std::string_view group, const TraceId &id,
@@ -191,22 +213,37 @@ Status TraceSlicer::slice_spans(const RowGroup &g, uint32_t trace, SpanTable *ou
   const uint32_t n = s1 - s0;
   auto &sp = out->spans;
   auto chunk = [&](Chunk c) { return inflate(g.chunk(c), &buf_, &raw_); };
+  // The span columns may be framed: the frame holding the trace, whose rows
+  // [f.first_row, f.end_row) are the frame's rows [0, rows); the trace's are [b, e).
+  ChunkFrame f;
+  uint32_t b = 0, e = 0, rows = 0;
+  auto span_frame = [&](Chunk c) -> Status {
+    bool present = false;
+    TEMPO_RETURN_IF_ERROR(inflate_rows(g.chunk(c), s0, static_cast<uint32_t>(ns), &f, &present));
+    if (!present || s1 > f.end_row) return corrupt(c, "no frame holds the trace's spans");
+    b = s0 - f.first_row;
+    e = s1 - f.first_row;
+    rows = f.end_row - f.first_row;
+    return Status::ok();
+  };
 
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kSpanIds));
-  if (raw_.size() != ns * 8) return corrupt(Chunk::kSpanIds, "size does not match the span count");
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kSpanIds));
+  if (raw_.size() != rows * size_t{8}) {
+    return corrupt(Chunk::kSpanIds, "size does not match the span count");
+  }
   {
-    ByteReader r(std::string_view(raw_).substr(s0 * size_t{8}));
+    ByteReader r(std::string_view(raw_).substr(b * size_t{8}));
     sp.id.resize(n);
     for (auto &v : sp.id) r.fixed64(&v);
   }
 
   // Parents: codes before the trace are skipped (an explicit ID is 8 bytes
   // more).
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kParents));
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kParents));
   {
     ByteReader r(raw_);
     bool ok = true;
-    for (uint32_t s = 0; s < s0 && ok; ++s) {
+    for (uint32_t s = 0; s < b && ok; ++s) {
       uint64_t code;
       ok = r.varint(&code) && (code != kExplicitParent || r.skip(8));
     }
@@ -229,17 +266,20 @@ Status TraceSlicer::slice_spans(const RowGroup &g, uint32_t trace, SpanTable *ou
   }
 
   // Start: each trace's first span is a delta from the previous trace's first
-  // span.
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kStart));
+  // span (for the first of a frame, from the frame's state).
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kStart));
   {
     ByteReader r(raw_);
     const auto &ro = st.traces.resource_offsets;
     const auto &so = st.resources.scope_offsets;
     const auto &po = st.scopes.span_offsets;
-    uint64_t base = 0;
+    uint64_t base = f.state;
     bool ok = true;
     for (uint32_t tr = 0; tr < trace && ok; ++tr) {
-      const uint32_t count = po[so[ro[tr + 1]]] - po[so[ro[tr]]];
+      const uint32_t tb = po[so[ro[tr]]], te = po[so[ro[tr + 1]]];
+      if (te <= f.first_row) continue;  // before the frame
+      if (tb < f.first_row) return corrupt(Chunk::kStart, "a frame cuts a trace");
+      const uint32_t count = te - tb;
       if (count == 0) continue;
       int64_t d = 0;
       ok = r.zz(&d) && r.skip_varints(count - 1);
@@ -259,23 +299,23 @@ Status TraceSlicer::slice_spans(const RowGroup &g, uint32_t trace, SpanTable *ou
     if (!ok) return corrupt(Chunk::kStart, "truncated");
   }
 
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kDuration));
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kDuration));
   {
     ByteReader r(raw_);
-    if (!varint_rows(r, ns, s0, s1, &sp.duration,
+    if (!varint_rows(r, rows, b, e, &sp.duration,
                      [](ByteReader &r, uint64_t *v) { return r.varint(v); })) {
       return corrupt(Chunk::kDuration, "truncated");
     }
   }
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kName));
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kName));
   {
     ByteReader r(raw_);
-    if (!string_rows(r, ns, spans_, &sp.name)) return corrupt(Chunk::kName, "bad string id");
+    if (!string_rows(r, rows, {b, e}, &sp.name)) return corrupt(Chunk::kName, "bad string id");
   }
-  TEMPO_RETURN_IF_ERROR(chunk(Chunk::kKind));
+  TEMPO_RETURN_IF_ERROR(span_frame(Chunk::kKind));
   {
     ByteReader r(raw_);
-    if (!byte_rows(r, ns, s0, s1, &sp.kind)) return corrupt(Chunk::kKind, "truncated");
+    if (!byte_rows(r, rows, b, e, &sp.kind)) return corrupt(Chunk::kKind, "truncated");
   }
   TEMPO_RETURN_IF_ERROR(chunk(Chunk::kStatus));
   {
@@ -511,7 +551,13 @@ Status TraceSlicer::slice_attrs(const RowGroup &g, SpanTable *out) {
     };
     if (per_key_chunks(o)) {
       for (const ChunkRef &c : g.attr_chunks[o]) {
-        TEMPO_RETURN_IF_ERROR(inflate(c, &buf_, &raw_));
+        // A framed chunk: only the frame of the trace's rows (its own run of the key).
+        ChunkFrame f;
+        bool present = false;
+        TEMPO_RETURN_IF_ERROR(
+            inflate_rows(c, want.begin, static_cast<uint32_t>(limits[o]), &f, &present));
+        if (!present) continue;
+        if (want.end > f.end_row) return bad("no frame holds the trace's rows");
         ByteReader r(raw_);
         TEMPO_RETURN_IF_ERROR(run(r));
       }

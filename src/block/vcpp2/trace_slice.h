@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "block/vcpp2/chunk_frames.h"
 #include "block/vcpp2/layout.h"
 #include "tempo/columnar/span_table.h"
 #include "tempo/util/status.h"
@@ -38,6 +39,10 @@ class TraceSlicer {
     uint32_t begin = 0, end = 0;
   };
   Status inflate(const ChunkRef &c, std::string *buf, std::string_view *out) const;
+  // Into raw_: the frame of chunk `c` (of `rows` rows) that holds row `row`, or the whole
+  // chunk if it is not framed (*f then spans every row). *present is false when no frame
+  // holds it (an attribute chunk whose key the trace's part of the group lacks).
+  Status inflate_rows(const ChunkRef &c, uint32_t row, uint32_t rows, ChunkFrame *f, bool *present);
   Status load_dict(const RowGroup &g);
   Status slice_spans(const RowGroup &g, uint32_t trace, columnar::SpanTable *out);
   Status slice_events_links(const RowGroup &g, columnar::SpanTable *out);
@@ -54,6 +59,7 @@ class TraceSlicer {
   std::vector<uint32_t> remap_;         // group string id -> sliced id, or kNoRow
   std::vector<std::string> strings_;    // the sliced pool being built
   std::vector<uint32_t> owners_;        // one attribute run's owners
+  std::vector<ChunkFrame> frames_;      // the frame table of the chunk being read
   struct BlobRef {
     int owner_kind;
     uint32_t row;

@@ -11,6 +11,7 @@
 #include "block/block_format.h"
 #include "block/block_io.h"
 #include "block/vcpp2/chunk_codec.h"
+#include "block/vcpp2/chunk_frames.h"
 #include "block/vcpp2/layout.h"
 #include "block/vcpp2/string_filter.h"
 #include "block/vcpp2/vcpp2.h"
@@ -32,7 +33,7 @@ class Writer final : public FormatWriter {
       : backend_(backend), options_(options) {
     options_.row_group_spans = std::max<size_t>(options.row_group_spans, 1);
     meta_.format = std::string(kFormatV2);
-    meta_.format_version = kFormatVersion;
+    meta_.format_version = kVcpp2Version;
     meta_.tenant_id = std::move(tenant);
     meta_.block_id = std::move(block_id);
     meta_.compaction_level = options.compaction_level;
@@ -103,6 +104,99 @@ class Writer final : public FormatWriter {
     return Status::ok();
   }
 
+  // Where this group's span chunks are cut into frames: span rows where a trace begins, about
+  // frame_spans apart (the first is 0), and the start column's state at each (the first
+  // start of the last trace with spans before it).
+  void plan_frames(const columnar::SpanTable& t) {
+    cut_rows_.clear();
+    cut_states_.clear();
+    if (options_.frame_spans == 0) return;
+    uint64_t prev_base = 0;
+    for (size_t tr = 0; tr < t.trace_count(); ++tr) {
+      const uint32_t b = t.traces.span_begin[tr], e = t.traces.span_end[tr];
+      if (cut_rows_.empty() ||
+          (b < t.span_count() && b - cut_rows_.back() >= options_.frame_spans)) {
+        cut_rows_.push_back(cut_rows_.empty() ? 0 : b);
+        cut_states_.push_back(prev_base);
+      }
+      if (b != e) prev_base = t.spans.start[b];
+    }
+  }
+
+  void add_frame(uint32_t first_row, std::string_view plain, uint64_t state) {
+    frames_.push_back({first_row, 0, 0, 0, static_cast<uint32_t>(plain.size()), state});
+  }
+
+  // Compresses the frames added since the last call (their plain bytes are `plains`) into
+  // one framed chunk.
+  Status put_frames(const std::vector<std::string_view>& plains, ChunkRef* ref) {
+    frame_bytes_.clear();
+    uint64_t raw_total = 0;
+    for (size_t i = 0; i < plains.size(); ++i) {
+      TEMPO_RETURN_IF_ERROR(zstd_.compress(plains[i], &compressed_));
+      frames_[i].length = static_cast<uint32_t>(compressed_.size());
+      frame_bytes_.append(compressed_);
+      raw_total += plains[i].size();
+    }
+    const size_t start = group_.size();
+    append_frame_table(frames_, &group_);
+    group_.append(frame_bytes_);
+    frames_.clear();
+    if (group_.size() > std::numeric_limits<uint32_t>::max() ||
+        raw_total > std::numeric_limits<uint32_t>::max()) {
+      return Status::invalid_argument("a vcpp2 row group would exceed 4 GiB");
+    }
+    ref->offset = static_cast<uint32_t>(start);
+    ref->length = static_cast<uint32_t>(group_.size() - start);
+    ref->raw_length = static_cast<uint32_t>(raw_total);
+    return Status::ok();
+  }
+
+  bool frame(size_t raw_size) const {
+    return cut_rows_.size() > 1 && raw_size >= options_.frame_min_bytes;
+  }
+
+  // Fixed chunk `c` (plain bytes in raw_), cut into frames if it is a large span column.
+  Status put_span_chunk(Chunk c, ChunkRef* ref) {
+    const bool span_column = c == Chunk::kSpanIds || c == Chunk::kParents || c == Chunk::kStart ||
+                             c == Chunk::kDuration || c == Chunk::kName || c == Chunk::kKind;
+    if (!span_column || !frame(raw_.size())) return put_chunk(ref);
+    if (!span_row_offsets(c, raw_, cut_rows_, &cut_bytes_)) {
+      return Status::internal("vcpp2 writer: span chunk shorter than its rows");
+    }
+    plains_.clear();
+    for (size_t k = 0; k < cut_rows_.size(); ++k) {
+      const size_t end = k + 1 < cut_bytes_.size() ? cut_bytes_[k + 1] : raw_.size();
+      plains_.push_back(std::string_view(raw_).substr(cut_bytes_[k], end - cut_bytes_[k]));
+      add_frame(cut_rows_[k], plains_.back(), c == Chunk::kStart ? cut_states_[k] : 0);
+    }
+    return put_frames(plains_, ref);
+  }
+
+  // The span attribute run `run` (whole, plain, in raw_) cut into frames of the same span
+  // rows as the span chunks; pieces holding no row of the key are left out.
+  Status put_span_attr_run(const columnar::AttrTable& at, const columnar::AttrTable::KeyRun& run,
+                           ChunkRef* ref) {
+    if (!frame(raw_.size())) return put_chunk(ref);
+    const auto first = at.owner.begin() + run.begin, last = at.owner.begin() + run.end;
+    pieces_.resize(cut_rows_.size());
+    plains_.clear();
+    for (size_t k = 0; k < cut_rows_.size(); ++k) {
+      const auto b = std::lower_bound(first, last, cut_rows_[k]);
+      const auto e = k + 1 < cut_rows_.size() ? std::lower_bound(b, last, cut_rows_[k + 1]) : last;
+      if (b == e) continue;
+      encode_attr_rows(at, run.key, static_cast<uint32_t>(b - at.owner.begin()),
+                       static_cast<uint32_t>(e - at.owner.begin()), &pieces_[k]);
+      plains_.push_back(pieces_[k]);
+      add_frame(cut_rows_[k], pieces_[k], 0);
+    }
+    if (plains_.size() < 2) {
+      frames_.clear();
+      return put_chunk(ref);
+    }
+    return put_frames(plains_, ref);
+  }
+
   Status cut_group() {
     if (!builder_) return Status::ok();
     builder_->finish();
@@ -122,12 +216,13 @@ class Writer final : public FormatWriter {
       }
     }
     group_.clear();
+    plan_frames(t);
     // Layout: the fixed chunks in Chunk order, with the (few, small) resource attribute
     // chunks right after kName so the columns every scan loads are nearly contiguous; then
     // span attribute chunks by key id, then the shared scope/event/link chunks.
     auto fixed = [&](Chunk c) {
       encode_chunk(t, c, &raw_);
-      return put_chunk(&g.fixed[static_cast<int>(c)]);
+      return put_span_chunk(c, &g.fixed[static_cast<int>(c)]);
     };
     // Per-key chunks in key-id order (what AttrTable::keys needs), recorded against the
     // statistics entry of their key (sorted by key text).
@@ -141,7 +236,12 @@ class Writer final : public FormatWriter {
             st.begin(), st.end(), key,
             [](const columnar::AttrKeyStats& s, std::string_view k) { return s.key < k; });
         encode_attr_run(at, run, &raw_);
-        TEMPO_RETURN_IF_ERROR(put_chunk(&g.attr_chunks[o][it - st.begin()]));
+        ChunkRef* ref = &g.attr_chunks[o][it - st.begin()];
+        if (o == static_cast<int>(columnar::AttrOwner::kSpan)) {
+          TEMPO_RETURN_IF_ERROR(put_span_attr_run(at, run, ref));
+        } else {
+          TEMPO_RETURN_IF_ERROR(put_chunk(ref));
+        }
       }
       return Status::ok();
     };
@@ -215,6 +315,13 @@ class Writer final : public FormatWriter {
   columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
   std::string raw_, compressed_, group_;               // reused across chunks and groups
+  std::vector<uint32_t> cut_rows_;                     // frame cuts of the group (span rows)
+  std::vector<uint64_t> cut_states_;                   // the start column's state at each
+  std::vector<size_t> cut_bytes_;                      // a chunk's plain offsets of the cuts
+  std::vector<ChunkFrame> frames_;                     // of the framed chunk being written
+  std::vector<std::string_view> plains_;               // their plain bytes
+  std::vector<std::string> pieces_;                    // attribute runs cut per frame
+  std::string frame_bytes_;
   std::unordered_set<std::string> block_strings_;      // for the block's string filter
   bool too_many_strings_ = false;
   uint64_t offset_ = 0;                                // bytes of data written
@@ -230,7 +337,7 @@ class Writer final : public FormatWriter {
 }  // namespace
 
 const Encoding& encoding() {
-  static const EncodingOf<Writer, new_reader> e(kFormatV2, kFormatVersion);
+  static const EncodingOf<Writer, new_reader> e(kFormatV2, kVcpp2Version);
   return e;
 }
 
