@@ -107,6 +107,19 @@ std::string https(int port, const std::string& path) {
   return "'https://127.0.0.1:" + std::to_string(port) + path + "'";
 }
 
+// curl arguments that trust the test CA and present the client certificate (mutual TLS).
+std::string client_cert_args(const Pki& pki) {
+  return "--cacert " + pki.ca + " --cert " + pki.client_cert + " --key " + pki.client_key + " ";
+}
+
+// The harness's readiness check over https, with curl `args` (CA, client certificate).
+std::function<bool(int)> ready_probe(const TempDir& work, std::string args) {
+  return [&work, args = std::move(args)](int port) {
+    auto r = curl(work, args + https(port, "/ready"));
+    return r.status == 200 && r.body == "ready";
+  };
+}
+
 std::string tls_block(const std::string& indent, const std::string& cert, const std::string& key,
                       const std::string& client_ca = "") {
   std::string s = indent + "tls:\n" + indent + "  cert_file: " + cert + "\n" + indent +
@@ -144,10 +157,7 @@ TEST_CASE("TLS on the API and OTLP/HTTP ports serves https and refuses plaintext
                    "\n    key_file: " + pki.server_key + "\n";
   o.otlp_http_extra = "          max_request_body_size: 100000\n" +
                       tls_block("          ", pki.server_cert, pki.server_key);
-  o.ready_probe = [&](int port) {
-    auto r = curl(work, "--cacert " + pki.ca + " " + https(port, "/ready"));
-    return r.status == 200 && r.body == "ready";
-  };
+  o.ready_probe = ready_probe(work, "--cacert " + pki.ca + " ");
   TempoServer s(o);
   s.start();
 
@@ -208,12 +218,8 @@ TEST_CASE("mutual TLS: RequireAndVerifyClientCert admits only clients the CA sig
   o.server_extra = "  http_tls_config:\n" + dskit + "  grpc_tls_config:\n" + dskit;
   o.otlp_grpc_extra = tls_block("          ", pki.server_cert, pki.server_key, pki.ca);
   o.otlp_http_extra = tls_block("          ", pki.server_cert, pki.server_key, pki.ca);
-  const std::string with_cert =
-      "--cacert " + pki.ca + " --cert " + pki.client_cert + " --key " + pki.client_key + " ";
-  o.ready_probe = [&](int port) {
-    auto r = curl(work, with_cert + https(port, "/ready"));
-    return r.status == 200 && r.body == "ready";
-  };
+  const std::string with_cert = client_cert_args(pki);
+  o.ready_probe = ready_probe(work, with_cert);
   TempoServer s(o);
   s.start();
 
@@ -283,12 +289,8 @@ TEST_CASE("stream_over_http with TLS: gRPC clients negotiating h2 reach the stre
                    "\n    key_file: " + pki.server_key +
                    "\n    client_auth_type: RequireAndVerifyClientCert\n" +
                    "    client_ca_file: " + pki.ca + "\n";
-  const std::string with_cert =
-      "--cacert " + pki.ca + " --cert " + pki.client_cert + " --key " + pki.client_key + " ";
-  o.ready_probe = [&](int port) {
-    auto r = curl(work, with_cert + https(port, "/ready"));
-    return r.status == 200 && r.body == "ready";
-  };
+  const std::string with_cert = client_cert_args(pki);
+  o.ready_probe = ready_probe(work, with_cert);
   TempoServer s(o);
   s.start();
   std::string id = random_trace_hex();
