@@ -437,14 +437,14 @@ TEST_CASE("admin endpoints: POST only (GET is 405 with Allow), and can be turned
 
 namespace {
 
-// Sends `body` as the raw request bytes of a unary gRPC `method`, bypassing any stub's
-// serialization, so a test can send bytes no client library would.
-grpc::Status raw_unary(int port, const std::string& method, const std::string& body) {
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+// Sends `body` as the raw request bytes of a unary gRPC `method` on `channel`, bypassing any
+// stub's serialization, so a test can send bytes no client library would.
+grpc::Status raw_unary(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                       const std::string& body,
+                       std::chrono::seconds deadline = std::chrono::seconds(10)) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
   grpc::Slice slice(body);
   grpc::ByteBuffer request(&slice, 1), response;
   std::mutex mu;
@@ -460,6 +460,12 @@ grpc::Status raw_unary(int port, const std::string& method, const std::string& b
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
   return result;
+}
+
+grpc::Status raw_unary(int port, const std::string& method, const std::string& body) {
+  return raw_unary(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
+      method, body);
 }
 
 }  // namespace
@@ -514,6 +520,53 @@ TEST_CASE("admission: gRPC requests over the rate limit are refused before decod
   INFO(st.error_message());
   REQUIRE(st.ok());
   CHECK(s.get("/api/traces/" + id).status == 200);
+}
+
+// Before: one client connection could open any number of calls at once (gRPC's default), each
+// holding a server thread. Now server.grpc_server_max_concurrent_streams (dskit's 100) is
+// advertised on every gRPC port: with 1, a second call on a connection that holds one open
+// waits until the first ends.
+TEST_CASE("grpc: server.grpc_server_max_concurrent_streams bounds the calls of one connection") {
+  const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  for (int cap : {1, 100}) {
+    INFO("max concurrent streams " << cap);
+    ServerOptions o;
+    o.server_extra = "  grpc_server_max_concurrent_streams: " + std::to_string(cap) + "\n";
+    TempoServer s(o);
+    s.start();
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(s.grpc_port()),
+                                       grpc::InsecureChannelCredentials());
+    // Call A: started (headers sent, the stream open) but its request never sent.
+    grpc::GenericStub stub(channel);
+    grpc::CompletionQueue cq;
+    grpc::ClientContext held_ctx;
+    auto held = stub.PrepareCall(&held_ctx, otlp, &cq);
+    held->StartCall(reinterpret_cast<void*>(1));
+    void* tag = nullptr;
+    bool ok = false;
+    REQUIRE(cq.Next(&tag, &ok));
+    REQUIRE(ok);
+
+    // Call B on the same connection.
+    const std::string body = make_request({random_trace_hex()}, 1).SerializeAsString();
+    grpc::Status st = raw_unary(channel, otlp, body, std::chrono::seconds(3));
+    if (cap == 1) {
+      CHECK(st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+    } else {
+      CHECK(st.ok());
+    }
+    held_ctx.TryCancel();
+    grpc::Status held_status;
+    held->Finish(&held_status, reinterpret_cast<void*>(2));
+    while (cq.Next(&tag, &ok)) {
+      if (tag == reinterpret_cast<void*>(2)) break;
+    }
+    // With A gone, the connection takes a call again.
+    CHECK(raw_unary(channel, otlp, body).ok());
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
 }
 
 }  // namespace tempo::e2e
