@@ -18,6 +18,7 @@
 #include "Agent.h"
 #include "jaeger/api_v2/collector.pb.h"
 #include "jaeger_types.h"
+#include "testing/jaeger_sample.h"
 #include "model/testing.h"
 #include "tempo/util/compression.h"
 #include "zipkin/proto3/zipkin.pb.h"
@@ -56,69 +57,6 @@ opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest otlp_sampl
   arr->set_key("tags");
   arr->mutable_value()->mutable_array_value()->add_values()->set_string_value("a");
   return req;
-}
-
-jt::Tag tag(const std::string& key, const std::string& v) {
-  jt::Tag t;
-  t.key = key;
-  t.vType = jt::TagType::STRING;
-  t.__set_vStr(v);
-  return t;
-}
-
-jt::Batch jaeger_sample() {
-  jt::Batch b;
-  b.process.serviceName = "inventory";
-  b.process.__set_tags({tag("hostname", "node-1")});
-  jt::Span root;
-  root.traceIdHigh = 0x0102030405060708;
-  root.traceIdLow = 0x1122334455667788;
-  root.spanId = 0x11;
-  root.operationName = "GET /stock";
-  root.flags = 1;
-  root.startTime = 1700000000000000;
-  root.duration = 1500;
-  root.__set_tags({tag("span.kind", "server")});
-  jt::Span child = root;
-  child.spanId = 0x22;
-  child.parentSpanId = 0x11;
-  child.operationName = "SELECT";
-  jt::Tag n;
-  n.key = "db.rows";
-  n.vType = jt::TagType::LONG;
-  n.__set_vLong(3);
-  child.__set_tags({tag("span.kind", "client"), n});
-  jt::Log log;
-  log.timestamp = 1700000000000150;
-  log.fields = {tag("event", "retry")};
-  child.__set_logs({log});
-  jt::SpanRef ref;
-  ref.refType = jt::SpanRefType::FOLLOWS_FROM;
-  ref.traceIdLow = 0x99;
-  ref.spanId = 0x77;
-  child.__set_references({ref});
-  b.spans = {root, child};
-  return b;
-}
-
-template <typename Protocol>
-std::string thrift_batch(const jt::Batch& b) {
-  auto buf = std::make_shared<TMemoryBuffer>();
-  Protocol proto(buf);
-  b.write(&proto);
-  return buf->getBufferAsString();
-}
-
-template <typename Protocol>
-std::string emit_batch(const jt::Batch& b) {
-  auto buf = std::make_shared<TMemoryBuffer>();
-  Protocol proto(buf);
-  proto.writeMessageBegin("emitBatch", apache::thrift::protocol::T_ONEWAY, 1);
-  jt::Agent_emitBatch_pargs args;
-  args.batch = &b;
-  args.write(&proto);
-  proto.writeMessageEnd();
-  return buf->getBufferAsString();
 }
 
 jaeger::api_v2::PostSpansRequest jaeger_proto_sample() {
@@ -180,13 +118,13 @@ int main(int argc, char** argv) {
   write("otlp_proto", "two_resources", otlp);
   write("otlp_proto", "empty", "");
   write("zipkin_proto", "consumer", zipkin_sample().SerializeAsString());
-  const jt::Batch batch = jaeger_sample();
+  const jt::Batch batch = tempo::jaeger_sample::sample_batch();
   write("jaeger_thrift_http", "batch",
-        thrift_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
+        tempo::jaeger_sample::encode_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
   write("jaeger_agent_binary", "emit_batch",
-        emit_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
+        tempo::jaeger_sample::encode_emit_batch<apache::thrift::protocol::TBinaryProtocol>(batch));
   write("jaeger_agent_compact", "emit_batch",
-        emit_batch<apache::thrift::protocol::TCompactProtocol>(batch));
+        tempo::jaeger_sample::encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(batch));
   write("jaeger_proto", "two_processes", jaeger_proto_sample().SerializeAsString());
 
   // decompress: the first byte picks the encoding in the order fuzz/decompress.cc lists them.
