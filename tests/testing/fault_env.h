@@ -10,12 +10,13 @@
 // `crash`), every operation fails, as if the process had died right there. restart() then
 // applies what the crash did to the disk and lets operations through again:
 //   Loss::kUnsynced  power loss: each file keeps only what its last successful sync covered,
-//                    and a file whose directory entry was never synced (sync_dir) is gone
-//                    (as LevelDB's fault_injection_test);
+//                    and a file or directory whose entry in its parent was never synced
+//                    (sync_dir of the parent) is gone, with everything in it (as LevelDB's
+//                    fault_injection_test);
 //   Loss::kNone      the process died but the kernel kept its page cache: nothing is lost,
 //                    so whatever was written and not acknowledged is still there.
-// Removals and directory creation are taken as durable at once (a lost removal could only
-// bring back a WAL segment whose block was already written, which replay writes again).
+// Removals are taken as durable at once (a lost removal could only bring back a WAL segment
+// whose block was already written, which replay writes again).
 
 #include <cerrno>
 #include <cstring>
@@ -116,6 +117,11 @@ class FaultEnv final : public Env {
   void restart(Loss loss) {
     std::lock_guard<std::mutex> l(mu_);
     if (loss == Loss::kUnsynced) {
+      // Directories created and never made durable go first, with whatever is in them.
+      for (const auto& [dir, synced] : dirs_) {
+        std::error_code ec;
+        if (!synced) std::filesystem::remove_all(dir, ec);
+      }
       for (const auto& [path, st] : files_) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) continue;
@@ -127,6 +133,7 @@ class FaultEnv final : public Env {
       }
     }
     files_.clear();
+    dirs_.clear();
     faults_.clear();
     crashed_ = false;
     crash_at_ = 0;
@@ -135,7 +142,18 @@ class FaultEnv final : public Env {
   Status open(const std::string& path, OpenMode mode, std::unique_ptr<File>* out) override;
   Status create_dirs(const std::string& path) override {
     TEMPO_RETURN_IF_ERROR(check(Op::kCreateDirs, path, true));
-    return base_.create_dirs(path);
+    // The directories this call creates: a power loss takes them unless their parent is synced.
+    std::vector<std::string> fresh;
+    std::error_code ec;
+    for (std::filesystem::path p(path); !p.empty() && !std::filesystem::exists(p, ec);
+         p = p.parent_path()) {
+      fresh.push_back(p.string());
+      if (p == p.parent_path()) break;
+    }
+    TEMPO_RETURN_IF_ERROR(base_.create_dirs(path));
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& d : fresh) dirs_.emplace(std::move(d), false);
+    return Status::ok();
   }
   Status sync_dir(const std::string& path) override {
     TEMPO_RETURN_IF_ERROR(check(Op::kSyncDir, path, true));
@@ -143,6 +161,9 @@ class FaultEnv final : public Env {
     std::lock_guard<std::mutex> l(mu_);
     for (auto& [p, st] : files_) {
       if (dir_of(p) == path) st.entry_synced = true;
+    }
+    for (auto& [d, synced] : dirs_) {
+      if (dir_of(d) == path) synced = true;
     }
     return Status::ok();
   }
@@ -232,6 +253,7 @@ class FaultEnv final : public Env {
   mutable std::mutex mu_;
   std::vector<Fault> faults_;
   std::map<std::string, FileState> files_;
+  std::map<std::string, bool> dirs_;  // created here -> entry in its parent synced
   uint64_t mutations_ = 0;
   uint64_t crash_at_ = 0;  // 0: never
   bool crashed_ = false;
