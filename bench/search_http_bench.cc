@@ -22,8 +22,11 @@
 #include <vector>
 
 #include "tempo/server/http_client.h"
+#include "tempo/server/http_server.h"
 
 namespace {
+
+using tempo::server::url_encode;
 
 struct Query {
   std::string text;
@@ -43,21 +46,6 @@ const Query kReferenceQueries[] = {
     {R"({ span.attr.d3 > 999.5 })", 5000, "1950"},
     {R"({ resource.service.name = "auth" } | count() > 9)", 5000, "1570"},
 };
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // protojson writes uint64 as a string and uint32 as a number; accept both.
 uint64_t json_uint(const nlohmann::json& j, const char* key) {

@@ -99,10 +99,7 @@ server::HttpResponse Api::search_tag_values(const server::HttpRequest& req, bool
   querier::TagValuesRequest q;
   auto it = req.path_params.find("tagName");
   const std::string tag = it == req.path_params.end() ? "" : it->second;
-  auto parse = [&] {
-    TEMPO_RETURN_IF_ERROR(parse_tag_values_params(tag, req.query, v2, &q));
-    return check_query_size(q.query, options_.search);
-  };
+  auto parse = [&] { return parse_tag_values_params(tag, req.query, v2, options_.search, &q); };
   if (v2) {
     return serve<tempopb::SearchTagValuesV2Response>(
         options_.multitenancy_enabled, req, kOpMetadata, parse,

@@ -488,11 +488,12 @@ Status parse_tags_proto(const tempopb::SearchTagsRequest& req, TagsParams* out) 
 }
 
 Status parse_tag_values_params(std::string_view tag_name, const QueryParams& params, bool v2,
-                               querier::TagValuesRequest* out) {
+                               const SearchLimits& limits, querier::TagValuesRequest* out) {
   TEMPO_RETURN_IF_ERROR(tag_name_check(tag_name, v2));
   querier::TagValuesRequest req;
   req.tag = v2 ? std::string(tag_name) : unscoped_attribute(tag_name);
   req.query = std::string(get(params, "q").value_or(""));
+  TEMPO_RETURN_IF_ERROR(check_query_size(req.query, limits));
   uint32_t start = 0, end = 0;
   TEMPO_RETURN_IF_ERROR(seconds_param(params, "start", &start));
   TEMPO_RETURN_IF_ERROR(seconds_param(params, "end", &end));
@@ -505,11 +506,12 @@ Status parse_tag_values_params(std::string_view tag_name, const QueryParams& par
 }
 
 Status parse_tag_values_proto(const tempopb::SearchTagValuesRequest& r, bool v2,
-                              querier::TagValuesRequest* out) {
+                              const SearchLimits& limits, querier::TagValuesRequest* out) {
   TEMPO_RETURN_IF_ERROR(tag_name_check(r.tagname(), v2));
   querier::TagValuesRequest req;
   req.tag = v2 ? r.tagname() : unscoped_attribute(r.tagname());
   req.query = r.query();
+  TEMPO_RETURN_IF_ERROR(check_query_size(req.query, limits));
   TEMPO_RETURN_IF_ERROR(tag_range(r.start(), r.end(), &req.start_ns, &req.end_ns));
   req.limit = r.maxtagvalues();
   *out = std::move(req);

@@ -57,10 +57,11 @@ Status parse_tags_proto(const tempopb::SearchTagsRequest& req, TagsParams* out);
 // GET /api/[v2/]search/tag/{tagName}/values: q, start, end, limit. v1 names a plain attribute
 // ("service.name"), which becomes the unscoped TraceQL attribute (".service.name"); v2 names a
 // TraceQL identifier ("resource.service.name", "name", "span.http.method") and is checked as one.
+// `q` is held to limits.max_query_bytes, as a search's query is.
 Status parse_tag_values_params(std::string_view tag_name, const QueryParams& params, bool v2,
-                               querier::TagValuesRequest* out);
+                               const SearchLimits& limits, querier::TagValuesRequest* out);
 Status parse_tag_values_proto(const tempopb::SearchTagValuesRequest& req, bool v2,
-                              querier::TagValuesRequest* out);
+                              const SearchLimits& limits, querier::TagValuesRequest* out);
 
 // The pieces of the legacy form, exposed for tests: tags as logfmt ("a=b c=\"d e\"") into
 // name -> value (kInvalidArgument "invalid tags: ..." on a syntax error or a repeated name),

@@ -6,6 +6,7 @@
 #include "frontend/search_queries.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/server/grpc_server.h"
 
 namespace tempo::frontend {
 namespace {
@@ -43,14 +44,8 @@ void observe(std::string_view method, const grpc::Status& s,
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
-std::string_view org_id(const grpc::ServerContext* ctx) {
-  const auto& md = ctx->client_metadata();
-  auto it = md.find("x-scope-orgid");
-  return it == md.end() ? std::string_view()
-                        : std::string_view(it->second.data(), it->second.size());
-}
-
-// The shape of every call: tenant, parse, run, send the one complete message.
+// The shape of every call: tenant, parse, then `run(tenant, send)`, which sends its messages
+// through `send`; a client gone (send fails) ends the call as CANCELLED.
 template <typename Response, typename Parse, typename Run>
 grpc::Status serve(bool multitenancy, grpc::ServerContext* ctx, std::string_view method,
                    std::string_view op, grpc::ServerWriter<Response>* writer, Parse parse,
@@ -61,20 +56,34 @@ grpc::Status serve(bool multitenancy, grpc::ServerContext* ctx, std::string_view
     return s;
   };
   std::string tenant;
-  Status s = distributor::resolve_tenant(multitenancy, org_id(ctx), &tenant);
+  Status s = distributor::resolve_tenant(multitenancy, server::grpc_org_id(*ctx), &tenant);
   if (!s.is_ok()) return done(to_grpc(s));
   s = parse();
   if (!s.is_ok()) {
     count_query(tenant, op, false);
     return done(to_grpc(s));
   }
-  Response response;
-  s = run(tenant, &response);
-  if (!s.is_ok()) return done(to_grpc(s));
-  if (!writer->Write(response)) {
-    return done(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
-  }
-  return done(grpc::Status::OK);
+  bool gone = false;
+  auto send = [&](const Response& msg) {
+    if (ctx->IsCancelled() || !writer->Write(msg)) {
+      gone = true;
+      return Status::unavailable("client went away");
+    }
+    return Status::ok();
+  };
+  s = run(tenant, send);
+  if (gone) return done(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+  return done(to_grpc(s));
+}
+
+// A `run` for serve() that fills one complete message and sends it.
+template <typename Response, typename Fill>
+auto one_message(Fill fill) {
+  return [fill](const std::string& tenant, const auto& send) -> Status {
+    Response response;
+    TEMPO_RETURN_IF_ERROR(fill(tenant, &response));
+    return send(response);
+  };
 }
 
 }  // namespace
@@ -82,31 +91,13 @@ grpc::Status serve(bool multitenancy, grpc::ServerContext* ctx, std::string_view
 grpc::Status StreamingQuerierService::Search(grpc::ServerContext* ctx,
                                              const tempopb::SearchRequest* req,
                                              grpc::ServerWriter<tempopb::SearchResponse>* writer) {
-  const auto start = std::chrono::steady_clock::now();
-  auto done = [&](grpc::Status s) {
-    observe("Search", s, start);
-    return s;
-  };
-  std::string tenant;
-  Status s = distributor::resolve_tenant(multitenancy_enabled_, org_id(ctx), &tenant);
-  if (!s.is_ok()) return done(to_grpc(s));
   querier::SearchRequest q;
-  s = parse_search_proto(*req, limits_, &q);
-  if (!s.is_ok()) {
-    count_query(tenant, kOpSearch, false);
-    return done(to_grpc(s));
-  }
-  bool gone = false;
-  s = SearchQueries(querier_).search_streaming(
-      tenant, q, limits_.max_packet_bytes, [&](const tempopb::SearchResponse& msg) {
-        if (ctx->IsCancelled() || !writer->Write(msg)) {
-          gone = true;
-          return Status::unavailable("client went away");
-        }
-        return Status::ok();
+  return serve(
+      multitenancy_enabled_, ctx, "Search", kOpSearch, writer,
+      [&] { return parse_search_proto(*req, limits_, &q); },
+      [&](const std::string& tenant, const auto& send) {
+        return SearchQueries(querier_).search_streaming(tenant, q, limits_.max_packet_bytes, send);
       });
-  if (gone) return done(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
-  return done(to_grpc(s));
 }
 
 grpc::Status StreamingQuerierService::SearchTags(
@@ -116,9 +107,9 @@ grpc::Status StreamingQuerierService::SearchTags(
   return serve(
       multitenancy_enabled_, ctx, "SearchTags", kOpMetadata, writer,
       [&] { return parse_tags_proto(*req, &p); },
-      [&](const std::string& tenant, tempopb::SearchTagsResponse* out) {
+      one_message<tempopb::SearchTagsResponse>([&](const std::string& tenant, tempopb::SearchTagsResponse* out) {
         return SearchQueries(querier_).tags(tenant, p, out);
-      });
+      }));
 }
 
 grpc::Status StreamingQuerierService::SearchTagsV2(
@@ -128,9 +119,9 @@ grpc::Status StreamingQuerierService::SearchTagsV2(
   return serve(
       multitenancy_enabled_, ctx, "SearchTagsV2", kOpMetadata, writer,
       [&] { return parse_tags_proto(*req, &p); },
-      [&](const std::string& tenant, tempopb::SearchTagsV2Response* out) {
+      one_message<tempopb::SearchTagsV2Response>([&](const std::string& tenant, tempopb::SearchTagsV2Response* out) {
         return SearchQueries(querier_).tags_v2(tenant, p, out);
-      });
+      }));
 }
 
 grpc::Status StreamingQuerierService::SearchTagValues(
@@ -139,13 +130,10 @@ grpc::Status StreamingQuerierService::SearchTagValues(
   querier::TagValuesRequest q;
   return serve(
       multitenancy_enabled_, ctx, "SearchTagValues", kOpMetadata, writer,
-      [&] {
-        TEMPO_RETURN_IF_ERROR(parse_tag_values_proto(*req, false, &q));
-        return check_query_size(q.query, limits_);
-      },
-      [&](const std::string& tenant, tempopb::SearchTagValuesResponse* out) {
+      [&] { return parse_tag_values_proto(*req, false, limits_, &q); },
+      one_message<tempopb::SearchTagValuesResponse>([&](const std::string& tenant, tempopb::SearchTagValuesResponse* out) {
         return SearchQueries(querier_).tag_values(tenant, q, out);
-      });
+      }));
 }
 
 grpc::Status StreamingQuerierService::SearchTagValuesV2(
@@ -154,13 +142,10 @@ grpc::Status StreamingQuerierService::SearchTagValuesV2(
   querier::TagValuesRequest q;
   return serve(
       multitenancy_enabled_, ctx, "SearchTagValuesV2", kOpMetadata, writer,
-      [&] {
-        TEMPO_RETURN_IF_ERROR(parse_tag_values_proto(*req, true, &q));
-        return check_query_size(q.query, limits_);
-      },
-      [&](const std::string& tenant, tempopb::SearchTagValuesV2Response* out) {
+      [&] { return parse_tag_values_proto(*req, true, limits_, &q); },
+      one_message<tempopb::SearchTagValuesV2Response>([&](const std::string& tenant, tempopb::SearchTagValuesV2Response* out) {
         return SearchQueries(querier_).tag_values_v2(tenant, q, out);
-      });
+      }));
 }
 
 }  // namespace tempo::frontend

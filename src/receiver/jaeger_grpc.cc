@@ -1,5 +1,6 @@
 #include "receiver/foreign_push.h"
 #include "tempo/model/span_count.h"
+#include "tempo/server/grpc_server.h"
 #include "tempo/receiver/jaeger.h"
 #include "tempo/receiver/otlp_grpc.h"
 
@@ -8,7 +9,7 @@ namespace tempo::receiver {
 grpc::Status JaegerGrpcReceiver::post_spans_bytes(grpc::ServerContext* context,
                                                   std::string_view request) {
   Status s = decode_and_push(
-      distributor_, multitenancy_enabled_, org_id_of(context), request, "jaeger", "grpc",
+      distributor_, multitenancy_enabled_, server::grpc_org_id(*context), request, "jaeger", "grpc",
       [&] { return model::count_jaeger_proto_spans(request); },
       [&](opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out) {
         jaeger::api_v2::PostSpansRequest req;

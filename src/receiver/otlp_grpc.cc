@@ -4,6 +4,7 @@
 
 #include "tempo/model/otlp_status.h"
 #include "tempo/model/span_count.h"
+#include "tempo/server/grpc_server.h"
 #include "tempo/observability/log.h"
 
 namespace tempo::receiver {
@@ -12,18 +13,11 @@ grpc::StatusCode to_grpc_code(const Status& s) {
   return static_cast<grpc::StatusCode>(model::grpc_code_for(s));
 }
 
-std::string_view org_id_of(const grpc::ServerContext* context) {
-  const auto& md = context->client_metadata();
-  auto it = md.find("x-scope-orgid");
-  return it == md.end() ? std::string_view()
-                        : std::string_view(it->second.data(), it->second.size());
-}
-
 grpc::Status OtlpGrpcReceiver::export_bytes(
     grpc::ServerContext* context, std::string_view request,
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) {
   std::string tenant;
-  Status s = distributor::resolve_tenant(multitenancy_enabled_, org_id_of(context), &tenant);
+  Status s = distributor::resolve_tenant(multitenancy_enabled_, server::grpc_org_id(*context), &tenant);
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
   s = distributor_.admit(tenant, request.size(), "otlp", "grpc",
                          [&] { return model::count_otlp_proto_spans(request); });

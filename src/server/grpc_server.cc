@@ -68,6 +68,13 @@ void GrpcServer::stop(int deadline_ms) {
   server_.reset();
 }
 
+std::string_view grpc_org_id(const grpc::ServerContext& context) {
+  const auto& md = context.client_metadata();
+  auto it = md.find("x-scope-orgid");
+  return it == md.end() ? std::string_view()
+                        : std::string_view(it->second.data(), it->second.size());
+}
+
 Status parse_endpoint(std::string_view endpoint, std::string* host, int* port) {
   auto colon = endpoint.rfind(':');
   if (colon == std::string_view::npos) {

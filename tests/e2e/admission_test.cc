@@ -22,6 +22,7 @@
 
 #include "Agent.h"
 #include "harness.h"
+#include "testing/jaeger_sample.h"
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <condition_variable>
@@ -121,32 +122,18 @@ std::string big_otlp_json(size_t bytes) {
 namespace jt = tempo::jaeger_thrift;
 
 std::string compact_datagram(const std::string& trace_hex) {
-  const std::string raw = hex_to_bytes(trace_hex);
-  auto be64 = [&](size_t off) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(raw[off + i]);
-    return static_cast<int64_t>(v);
-  };
   jt::Batch batch;
   batch.process.serviceName = "flood";
   for (int i = 0; i < 5; ++i) {
     jt::Span span;
-    span.traceIdHigh = be64(0);
-    span.traceIdLow = be64(8);
+    jaeger_sample::set_trace_id(&span, hex_to_bytes(trace_hex));
     span.spanId = 0x100 + i;
     span.operationName = "op";
     span.startTime = 1700000000000000;
     span.duration = 42;
     batch.spans.push_back(span);
   }
-  auto buf = std::make_shared<apache::thrift::transport::TMemoryBuffer>();
-  apache::thrift::protocol::TCompactProtocol proto(buf);
-  proto.writeMessageBegin("emitBatch", apache::thrift::protocol::T_ONEWAY, 1);
-  jt::Agent_emitBatch_pargs args;
-  args.batch = &batch;
-  args.write(&proto);
-  proto.writeMessageEnd();
-  return buf->getBufferAsString();
+  return jaeger_sample::encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(batch);
 }
 
 // A valid trace sent now over OTLP/HTTP is accepted and readable by ID.

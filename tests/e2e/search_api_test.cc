@@ -12,28 +12,15 @@
 #include <set>
 
 #include "harness.h"
+#include "tempo/server/http_server.h"
 #include "tempopb/tempo.grpc.pb.h"
 
 using namespace tempo;
 using namespace tempo::e2e;
 using nlohmann::json;
+using tempo::server::url_encode;
 
 namespace {
-
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The test spans start at 1700000000 s (make_request); Grafana sends its time range in seconds.
 const std::string kRange = "&start=1699999000&end=1700001000";

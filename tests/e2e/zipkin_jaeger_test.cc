@@ -16,6 +16,7 @@
 
 #include "Agent.h"
 #include "harness.h"
+#include "testing/jaeger_sample.h"
 #include "tempo/util/compression.h"
 #include "jaeger/api_v2/collector.grpc.pb.h"
 
@@ -36,14 +37,7 @@ server::ClientResponse await_trace(TempoServer& s, const std::string& id_hex,
 }
 
 std::string compact_emit_batch(const jt::Batch& batch) {
-  auto buf = std::make_shared<apache::thrift::transport::TMemoryBuffer>();
-  apache::thrift::protocol::TCompactProtocol proto(buf);
-  proto.writeMessageBegin("emitBatch", apache::thrift::protocol::T_ONEWAY, 1);
-  jt::Agent_emitBatch_pargs args;
-  args.batch = &batch;
-  args.write(&proto);
-  proto.writeMessageEnd();
-  return buf->getBufferAsString();
+  return jaeger_sample::encode_emit_batch<apache::thrift::protocol::TCompactProtocol>(batch);
 }
 
 void send_udp(int port, const std::string& datagram) {
@@ -112,17 +106,10 @@ TEST_CASE("jaeger agent UDP, thrift compact: emitBatch datagrams are stored") {
   TempoServer s({.zipkin_jaeger = true});
   s.start();
   const std::string id = random_trace_hex();
-  const std::string raw = hex_to_bytes(id);
-  auto be64 = [&](size_t off) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(raw[off + i]);
-    return static_cast<int64_t>(v);
-  };
   jt::Batch batch;
   batch.process.serviceName = "go-service";
   jt::Span span;
-  span.traceIdHigh = be64(0);
-  span.traceIdLow = be64(8);
+  jaeger_sample::set_trace_id(&span, hex_to_bytes(id));
   span.spanId = 0x5151;
   span.parentSpanId = 0;
   span.operationName = "HTTP GET";
@@ -142,14 +129,11 @@ TEST_CASE("jaeger agent UDP, thrift compact: emitBatch datagrams are stored") {
 
   // A garbage datagram is dropped with a log line naming why; the receiver keeps serving.
   send_udp(s.jaeger_compact_port(), "garbage");
-  const std::string id2 = random_trace_hex();
-  const std::string raw2 = hex_to_bytes(id2);
-  batch.spans[0].traceIdHigh = 0;
-  uint64_t low = 0;
-  for (size_t i = 8; i < 16; ++i) low = low << 8 | static_cast<uint8_t>(raw2[i]);
-  batch.spans[0].traceIdLow = static_cast<int64_t>(low);
+  // A 64-bit trace ID (high half zero), as older Jaeger clients send.
+  const std::string raw2 = std::string(8, '\0') + hex_to_bytes(random_trace_hex()).substr(8);
+  jaeger_sample::set_trace_id(&batch.spans[0], raw2);
   send_udp(s.jaeger_compact_port(), compact_emit_batch(batch));
-  CHECK(await_trace(s, bytes_to_hex(std::string(8, '\0') + raw2.substr(8))).status == 200);
+  CHECK(await_trace(s, bytes_to_hex(raw2)).status == 200);
   CHECK_THAT(s.log(), Catch::Contains("jaeger agent batch dropped") &&
                           Catch::Contains("cannot decode jaeger agent datagram"));
 

@@ -287,7 +287,7 @@ TEST_CASE("tag value parameters: v1 names an attribute, v2 a TraceQL identifier"
                                         {"limit", "10"},
                                         {"start", "5"},
                                         {"end", "6"}},
-                                       c.v2, &req);
+                                       c.v2, SearchLimits{}, &req);
     if (c.want_tag.empty()) {
       CHECK(s.is(Status::Code::kInvalidArgument));
       CHECK(s.message() == c.error);
@@ -301,20 +301,20 @@ TEST_CASE("tag value parameters: v1 names an attribute, v2 a TraceQL identifier"
     CHECK(req.end_ns == 6 * kSec);
   }
   querier::TagValuesRequest req;
-  CHECK(parse_tag_values_params("name", {{"limit", "-1"}}, true, &req).message() ==
+  CHECK(parse_tag_values_params("name", {{"limit", "-1"}}, true, SearchLimits{}, &req).message() ==
         "invalid limit: strconv.ParseUint: parsing \"-1\": invalid syntax");
 
   tempopb::SearchTagValuesRequest pb;
   pb.set_tagname("resource.service.name");
   pb.set_query("{}");
   pb.set_maxtagvalues(3);
-  REQUIRE(parse_tag_values_proto(pb, true, &req).is_ok());
+  REQUIRE(parse_tag_values_proto(pb, true, SearchLimits{}, &req).is_ok());
   CHECK(req.tag == "resource.service.name");
   CHECK(req.limit == 3);
   pb.set_tagname("service.name");
-  REQUIRE(parse_tag_values_proto(pb, false, &req).is_ok());
+  REQUIRE(parse_tag_values_proto(pb, false, SearchLimits{}, &req).is_ok());
   CHECK(req.tag == ".service.name");
-  CHECK_FALSE(parse_tag_values_proto(pb, true, &req).is_ok());
+  CHECK_FALSE(parse_tag_values_proto(pb, true, SearchLimits{}, &req).is_ok());
 }
 
 TEST_CASE("TraceQL literals and attribute names are quoted as Tempo prints them") {
@@ -344,6 +344,15 @@ TEST_CASE("max_query_expression_size_bytes refuses longer queries before parsing
   tempopb::SearchRequest pb;
   pb.set_query(std::string(17, ' '));
   CHECK(parse_search_proto(pb, limits, &req).is(Status::Code::kInvalidArgument));
+  // Tag values take the same cap on their narrowing query, from both doors.
+  querier::TagValuesRequest tv;
+  CHECK(parse_tag_values_params("name", {{"q", std::string(16, ' ')}}, true, limits, &tv).is_ok());
+  CHECK(parse_tag_values_params("name", {{"q", std::string(17, ' ')}}, true, limits, &tv)
+            .is(Status::Code::kInvalidArgument));
+  tempopb::SearchTagValuesRequest tpb;
+  tpb.set_tagname("name");
+  tpb.set_query(std::string(17, ' '));
+  CHECK(parse_tag_values_proto(tpb, true, limits, &tv).is(Status::Code::kInvalidArgument));
   CHECK(check_query_size(std::string(16, 'x'), limits).is_ok());
   CHECK(check_query_size(std::string(17, 'x'), limits).is(Status::Code::kInvalidArgument));
   limits.max_query_bytes = 0;  // unlimited

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "Agent.h"
 #include "jaeger_types.h"
@@ -109,6 +110,17 @@ std::string encode_emit_batch(const jt::Batch& b, const std::string& method = "e
   args.write(&proto);
   proto.writeMessageEnd();
   return buf->getBufferAsString();
+}
+
+// Sets a span's trace ID from its 16 raw bytes (Jaeger splits it into two big-endian halves).
+inline void set_trace_id(jt::Span* span, std::string_view raw) {
+  auto half = [&](size_t off) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(raw[off + i]);
+    return static_cast<int64_t>(v);
+  };
+  span->traceIdHigh = half(0);
+  span->traceIdLow = half(8);
 }
 
 }  // namespace tempo::jaeger_sample

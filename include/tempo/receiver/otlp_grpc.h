@@ -30,7 +30,5 @@ class OtlpGrpcReceiver final {
 
 // The gRPC status code for a Status (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...).
 grpc::StatusCode to_grpc_code(const Status& s);
-// The x-scope-orgid metadata of a call ("" when absent).
-std::string_view org_id_of(const grpc::ServerContext* context);
 
 }  // namespace tempo::receiver

@@ -72,4 +72,7 @@ class GrpcServer {
 // {"127.0.0.1", 4317}. kInvalidArgument naming the endpoint when malformed.
 Status parse_endpoint(std::string_view endpoint, std::string* host, int* port);
 
+// The tenant a gRPC call names: its x-scope-orgid metadata ("" when absent).
+std::string_view grpc_org_id(const grpc::ServerContext& context);
+
 }  // namespace tempo::server

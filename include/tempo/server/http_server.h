@@ -167,5 +167,7 @@ class HttpServer {
 
 // Percent-decoding of a URL component; '+' becomes a space when `plus_is_space`.
 std::string url_decode(std::string_view s, bool plus_is_space);
+// Percent-encoding of a URL component: everything but RFC 3986's unreserved characters.
+std::string url_encode(std::string_view s);
 
 }  // namespace tempo::server
