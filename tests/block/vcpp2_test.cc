@@ -39,6 +39,20 @@ bool same(const TracesData& a, const TracesData& b) {
   return eq;
 }
 
+// Every trace of `traces` is found by ID in `r` and comes back equal to what was written.
+void check_finds_all(block::BlockReader& r, const Traces& traces) {
+  for (const auto& [id, data] : traces) {
+    std::string payload;
+    bool found = false;
+    REQUIRE(r.find(id, &payload, &found).is_ok());
+    REQUIRE(found);
+    TracesData got;
+    REQUIRE(got.ParseFromString(payload));
+    INFO(id.hex());
+    CHECK(same(data, got));
+  }
+}
+
 // A trace whose spans reference a parent outside the trace and themselves, and one span that
 // ends before it starts.
 TracesData orphan_trace(const std::string& tid) {
@@ -234,16 +248,7 @@ TEST_CASE("vcpp2: every trace comes back by ID and by scan exactly as written") 
 
   std::unique_ptr<block::BlockReader> r;
   REQUIRE(block::BlockReader::open(*backend, "t", "blk", &r).is_ok());
-  for (const auto& [id, data] : traces) {
-    std::string payload;
-    bool found = false;
-    REQUIRE(r->find(id, &payload, &found).is_ok());
-    REQUIRE(found);
-    TracesData got;
-    REQUIRE(got.ParseFromString(payload));
-    INFO(id.hex());
-    CHECK(same(data, got));
-  }
+  check_finds_all(*r, traces);
   std::mt19937_64 rng(3);
   for (int i = 0; i < 200; ++i) {
     TraceId absent;
@@ -757,15 +762,7 @@ TEST_CASE("vcpp2 formatVersion 1 blocks (one frame per chunk, index version 1) s
   std::unique_ptr<block::BlockReader> r;
   REQUIRE(block::BlockReader::open(*backend, "t", "blk", &r).is_ok());
   CHECK(r->meta().format_version == 1);
-  for (const auto& [id, data] : traces) {
-    std::string payload;
-    bool found = false;
-    REQUIRE(r->find(id, &payload, &found).is_ok());
-    REQUIRE(found);
-    TracesData got;
-    REQUIRE(got.ParseFromString(payload));
-    CHECK(same(data, got));
-  }
+  check_finds_all(*r, traces);
   ColumnSet all;
   all.everything = true;
   size_t seen = 0;
