@@ -42,10 +42,12 @@ Status GrpcServer::start() {
   if (options_.max_concurrent_streams > 0) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
   }
-  if (options_.max_threads > 0 || options_.memory_quota_bytes > 0) {
+  // Threads only: a memory quota (ResourceQuota::Resize) does not bound what gRPC 1.51's
+  // transports read ahead; measured under a flood of large calls, the peak was the same with
+  // a 32 MiB quota as without one.
+  if (options_.max_threads > 0) {
     grpc::ResourceQuota quota("grpc:" + std::to_string(options_.port));
-    if (options_.max_threads > 0) quota.SetMaxThreads(options_.max_threads);
-    if (options_.memory_quota_bytes > 0) quota.Resize(options_.memory_quota_bytes);
+    quota.SetMaxThreads(options_.max_threads);
     builder.SetResourceQuota(quota);
   }
   for (auto* s : services_) builder.RegisterService(s);

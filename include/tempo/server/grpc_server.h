@@ -34,10 +34,6 @@ struct GrpcServerOptions {
   // connections itself, so a capped port is accepted by CappedAcceptor and each connection
   // adopted by the server, which the gRPC library can do only without TLS.
   size_t max_connections = 0;
-  // Bytes gRPC's transports may hold for this port's connections (read buffers, messages not
-  // yet handed to a handler). Under pressure gRPC shrinks flow-control windows and, at the
-  // limit, cancels the largest calls. 0 = unlimited.
-  size_t memory_quota_bytes = 0;
   // Shared with the HTTP servers (server.http_max_request_bytes_in_flight): the bytes of the
   // bounded methods' requests being handled at once. Null = unbounded.
   std::shared_ptr<BodyBudget> body_budget;
