@@ -58,7 +58,7 @@ Status GrpcServer::start() {
     builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
   }
   server_ = builder.BuildAndStart();
-  if (!server_) return Status::io_error("grpc server failed to start on " + addr);
+  if (!server_) return Status::io_error("grpc server failed to listen on " + addr);
   if (capped) {
     CappedAcceptor::Options ao;
     ao.address = options_.address;
