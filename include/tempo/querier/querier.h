@@ -16,6 +16,7 @@
 #include "tempo/columnar/fetch.h"
 #include "tempo/ingester/live_reader.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/querier/metrics.h"
 #include "tempo/querier/search.h"
 
 namespace tempo::querier {
@@ -71,6 +72,11 @@ class Querier {
   // handed out while the search runs (see SearchProgress); *out still gets the whole result.
   Status search(std::string_view tenant, const SearchRequest& req, SearchResult* out,
                 const SearchProgress* progress = nullptr);
+  // TraceQL metrics over live data, the WAL and blocks, split into the same jobs as search.
+  // kInvalidArgument when the query or the range cannot run. With `progress`, snapshots are
+  // handed out while it runs (see MetricsProgress); *out still gets the whole result.
+  Status metrics_query(std::string_view tenant, const MetricsQueryRequest& req,
+                       MetricsQueryResult* out, const MetricsProgress* progress = nullptr);
   // Attribute names by scope, for autocomplete.
   Status search_tags(std::string_view tenant, const TagsRequest& req, TagsResult* out);
   // Distinct values of one attribute or intrinsic, optionally among spans matching req.query.
