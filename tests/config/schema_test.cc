@@ -79,7 +79,8 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
         "storage.trace.block.bloom_filter_shard_size_bytes",
         "compactor.compaction.block_retention", "backend_worker.compaction.block_retention",
         "overrides.ingestion_rate_limit_bytes", "overrides.defaults.ingestion.burst_size_bytes",
-        "usage_report.reporting_enabled", "live_store.max_trace_idle", "live_store.wal.path"}) {
+        "usage_report.reporting_enabled", "live_store.max_trace_idle", "live_store.wal.path",
+        "query_frontend.metrics.max_duration", "query_frontend.metrics.max_exemplars"}) {
     INFO(key);
     const SchemaNode* n = find(key);
     REQUIRE(n != nullptr);
@@ -89,7 +90,7 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
-       {"metrics_generator", "query_frontend.trace_by_id", "query_frontend.metrics",
+       {"metrics_generator", "query_frontend.trace_by_id", "query_frontend.metrics.concurrent_jobs",
         "query_frontend.search.concurrent_jobs", "querier.max_concurrent_queries", "memberlist",
         "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period",
