@@ -113,6 +113,11 @@ std::string span_hex(uint64_t id) {
 
 bool is_nan(double v) { return std::isnan(v); }
 
+bool same_value(const Value& a, const Value& b) {
+  return a.type == b.type && a.i == b.i && (a.f == b.f || (is_nan(a.f) && is_nan(b.f))) &&
+         a.s == b.s;
+}
+
 }  // namespace
 
 // ---- time ---------------------------------------------------------------------------------
@@ -437,6 +442,16 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
   std::vector<uint32_t> spans;
   std::vector<MetricsLabel> labels;
   std::string key;
+  // Series by by() values, then by bucket: consecutive spans mostly share their by() values
+  // (same resource), and a group has few buckets, so most spans find their series without
+  // building its labels.
+  struct Group {
+    std::vector<MetricsLabel> labels;
+    std::vector<std::pair<double, MetricsPartial::Series*>> series;  // by bucket (-1: none)
+  };
+  std::unordered_map<std::string, Group> groups;
+  Group* cur = nullptr;
+  std::vector<Value> vals(by_readers.size()), prev_vals;
   for (const auto& m : matches) {
     spans.clear();
     for (const auto& ss : m.spansets) spans.insert(spans.end(), ss.spans.begin(), ss.spans.end());
@@ -497,32 +512,53 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
         }
       }
 
-      labels.clear();
-      for (size_t i = 0; i < by_readers.size(); ++i) {
-        Value bv = by_readers[i].read(s);
-        if (bv.is_nil()) continue;  // Tempo drops nil labels
-        labels.push_back({q.by_names[i], label_of(bv)});
-      }
+      for (size_t i = 0; i < by_readers.size(); ++i) vals[i] = by_readers[i].read(s);
+      double bucket = -1;
       if (q.bucketed) {
-        double bucket = -1;
         if (v.type == Value::Type::kDuration && v.i >= 2) {
           bucket = log2_bucketize(static_cast<uint64_t>(v.i)) / static_cast<double>(kSecond);
         } else if (v.type == Value::Type::kInt && v.i >= 2) {
           bucket = log2_bucketize(static_cast<uint64_t>(v.i));
         }
         if (bucket < 0) continue;  // Tempo drops spans without a bucket
-        labels.push_back({kLabelBucket, float_label(bucket)});
       }
-      if (labels.empty()) {
-        if (q.agg.by.empty()) {
-          labels.push_back({kLabelName, string_label(std::string(metrics_aggregate_name(q.agg.kind)))});
-        } else {
-          labels.push_back({q.by_names[0], string_label("nil")});
+      bool same = cur != nullptr;
+      for (size_t i = 0; same && i < vals.size(); ++i) same = same_value(vals[i], prev_vals[i]);
+      if (!same) {
+        labels.clear();
+        for (size_t i = 0; i < vals.size(); ++i) {
+          if (vals[i].is_nil()) continue;  // Tempo drops nil labels
+          labels.push_back({q.by_names[i], label_of(vals[i])});
+        }
+        key.clear();
+        for (const auto& l : labels) append_key(l, &key);
+        auto [it, fresh] = groups.try_emplace(key);
+        cur = &it->second;
+        if (fresh) cur->labels = labels;
+        prev_vals = vals;
+      }
+      MetricsPartial::Series* found = nullptr;
+      for (const auto& [b, ser] : cur->series) {
+        if (b == bucket) {
+          found = ser;
+          break;
         }
       }
-      key.clear();
-      for (const auto& l : labels) append_key(l, &key);
-      auto& sr = series_for(out, key, labels, intervals, minmax);
+      if (!found) {
+        labels = cur->labels;
+        if (q.bucketed) labels.push_back({kLabelBucket, float_label(bucket)});
+        if (labels.empty()) {
+          if (q.agg.by.empty()) {
+            labels.push_back(
+                {kLabelName, string_label(std::string(metrics_aggregate_name(q.agg.kind)))});
+          } else {
+            labels.push_back({q.by_names[0], string_label("nil")});
+          }
+        }
+        found = &series_for(out, key_of(labels), labels, intervals, minmax);
+        cur->series.emplace_back(bucket, found);
+      }
+      auto& sr = *found;
       switch (q.acc) {
         case Impl::Acc::kCount: ++sr.ints[iv]; break;
         case Impl::Acc::kSum:
