@@ -88,17 +88,15 @@ std::string key_of(const std::vector<MetricsLabel>& labels) {
   return k;
 }
 
-bool exemplar_less(const MetricsExemplar& a, const MetricsExemplar& b) {
-  if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-  return a.labels < b.labels;
-}
+using RawExemplar = MetricsPartial::Exemplar;
 
 // Keeps the `limit` earliest exemplars (ties by IDs), sorted: the same set whatever the split.
-void offer_exemplar(std::vector<MetricsExemplar>* kept, MetricsExemplar e, uint32_t limit) {
+void offer_exemplar(std::vector<RawExemplar>* kept, const RawExemplar& e, uint32_t limit) {
   if (limit == 0) return;
-  if (kept->size() >= limit && !exemplar_less(e, kept->back())) return;
-  auto it = std::upper_bound(kept->begin(), kept->end(), e, exemplar_less);
-  kept->insert(it, std::move(e));
+  if (kept->size() >= limit && !(e < kept->back())) return;
+  auto it = std::upper_bound(kept->begin(), kept->end(), e);
+  if (it != kept->begin() && !(*(it - 1) < e)) return;  // the same span again
+  kept->insert(it, e);
   if (kept->size() > limit) kept->pop_back();
 }
 
@@ -588,16 +586,12 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
         case Impl::Acc::kCompare: break;
       }
       if (q.req.exemplars > 0 && !q.req.instant) {
-        MetricsExemplar e;
+        RawExemplar e;
         e.timestamp_ms = static_cast<int64_t>(start / kMillisecond);
-        if (sr.exemplars.size() >= q.req.exemplars &&
-            e.timestamp_ms > sr.exemplars.back().timestamp_ms) {
-          continue;  // later than every kept one
-        }
+        e.trace_id = t.traces.id[m.trace_row].bytes;
+        e.span_id = t.spans.id[s];
         e.value = (q.agg.kind == K::kHistogramOverTime) ? kNaN : seconds_or_value;
-        e.labels = {{"span:id", string_label(span_hex(t.spans.id[s]))},
-                    {"trace:id", string_label(t.traces.id[m.trace_row].hex())}};
-        offer_exemplar(&sr.exemplars, std::move(e), q.req.exemplars);
+        offer_exemplar(&sr.exemplars, e, q.req.exemplars);
       }
     }
   }
@@ -632,6 +626,17 @@ void MetricsPartial::merge(const MetricsPartial& other, const MetricsQuery& q) {
 namespace {
 
 bool label_less(const MetricsSeries& a, const MetricsSeries& b) { return a.labels < b.labels; }
+
+MetricsExemplar render_exemplar(const RawExemplar& e) {
+  MetricsExemplar out;
+  out.timestamp_ms = e.timestamp_ms;
+  out.value = e.value;
+  TraceId id;
+  id.bytes = e.trace_id;
+  out.labels = {{"span:id", string_label(span_hex(e.span_id))},
+                {"trace:id", string_label(id.hex())}};
+  return out;
+}
 
 // Tempo's second stage: topk/bottomk keep, per interval, the k series with the largest
 // (smallest) values; a filter turns failing samples into no sample.
@@ -718,7 +723,7 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
     struct Group {
       std::vector<MetricsLabel> labels;
       std::vector<std::vector<std::pair<double, int64_t>>> buckets;  // per interval
-      std::vector<MetricsExemplar> exemplars;
+      std::vector<RawExemplar> exemplars;
     };
     std::map<std::string, Group> groups;
     std::map<double, int64_t> all;  // every bucket over everything, for exemplar placement
@@ -763,7 +768,7 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
           for (size_t j = 1; j < overall.size(); ++j) {
             if (std::abs(e.value - overall[j]) < std::abs(e.value - overall[best])) best = j;
           }
-          if (best == qi) s.exemplars.push_back(e);
+          if (best == qi) s.exemplars.push_back(render_exemplar(e));
         }
         out.push_back(std::move(s));
       }
@@ -816,7 +821,7 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
           case Impl::Acc::kCompare: break;
         }
       }
-      s.exemplars = src.exemplars;
+      for (const auto& e : src.exemplars) s.exemplars.push_back(render_exemplar(e));
       out.push_back(std::move(s));
     }
   }

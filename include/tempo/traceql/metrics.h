@@ -17,6 +17,7 @@
 // (start + i*step, start + (i+1)*step] and its sample is stamped start + (i+1)*step. An
 // instant query has one interval, [start, end], stamped `end`.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -99,12 +100,25 @@ class MetricsQuery;
 // What one job found. Owned by one thread while observing; merged afterwards.
 class MetricsPartial {
  public:
+  // An exemplar as a job keeps it: raw IDs, rendered only for the final series.
+  struct Exemplar {
+    int64_t timestamp_ms = 0;
+    std::array<uint8_t, 16> trace_id{};
+    uint64_t span_id = 0;
+    double value = 0;
+    // Earliest first; ties by IDs, so every split of the data keeps the same ones.
+    bool operator<(const Exemplar& o) const {
+      if (timestamp_ms != o.timestamp_ms) return timestamp_ms < o.timestamp_ms;
+      if (trace_id != o.trace_id) return trace_id < o.trace_id;
+      return span_id < o.span_id;
+    }
+  };
   struct Series {
     std::vector<MetricsLabel> labels;
     std::vector<int64_t> ints;      // counts, or integer sums (durations in ns)
     std::vector<double> floats;     // float sums, or minima/maxima (NaN: none yet)
     std::vector<uint64_t> counts;   // avg_over_time: values seen
-    std::vector<MetricsExemplar> exemplars;  // the earliest, at most the request's number
+    std::vector<Exemplar> exemplars;  // the earliest, at most the request's number, sorted
   };
   // Keyed by the labels' canonical text.
   std::map<std::string, Series> series;
