@@ -7,17 +7,26 @@
 namespace tempo::frontend {
 namespace {
 
-void set_labels(const std::vector<traceql::MetricsLabel>& labels,
-                google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>* out) {
+void set_labels(
+    const std::vector<traceql::MetricsLabel>& labels,
+    google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>* out) {
   for (const auto& l : labels) {
     auto* kv = out->Add();
     kv->set_key(l.name);
     auto* v = kv->mutable_value();
     switch (l.value.type) {
-      case traceql::LabelValue::Type::kString: v->set_string_value(l.value.s); break;
-      case traceql::LabelValue::Type::kInt: v->set_int_value(l.value.i); break;
-      case traceql::LabelValue::Type::kFloat: v->set_double_value(l.value.f); break;
-      case traceql::LabelValue::Type::kBool: v->set_bool_value(l.value.i != 0); break;
+      case traceql::LabelValue::Type::kString:
+        v->set_string_value(l.value.s);
+        break;
+      case traceql::LabelValue::Type::kInt:
+        v->set_int_value(l.value.i);
+        break;
+      case traceql::LabelValue::Type::kFloat:
+        v->set_double_value(l.value.f);
+        break;
+      case traceql::LabelValue::Type::kBool:
+        v->set_bool_value(l.value.i != 0);
+        break;
     }
   }
 }

@@ -32,10 +32,17 @@ bool parse_day_duration(std::string_view s, std::chrono::nanoseconds* out) {
   if (ec != std::errc() || p != s.data() + s.size() - 1) return false;
   uint64_t hours = 0;
   switch (unit) {
-    case 'd': hours = 24; break;
-    case 'w': hours = 24 * 7; break;
-    case 'y': hours = 24 * 365; break;
-    default: return false;
+    case 'd':
+      hours = 24;
+      break;
+    case 'w':
+      hours = 24 * 7;
+      break;
+    case 'y':
+      hours = 24 * 365;
+      break;
+    default:
+      return false;
   }
   if (n > 100000) return false;
   *out = std::chrono::hours(n * hours);
@@ -143,7 +150,8 @@ Status bounds(const QueryParams& params, uint64_t now_ns, uint64_t* start, uint6
   *end = now_ns;
   if (auto s = get(params, "end"); !s.empty()) {
     Status st = parse_timestamp(s, end);
-    if (!st.is_ok()) return Status::invalid_argument("could not parse 'end' parameter: " + st.message());
+    if (!st.is_ok())
+      return Status::invalid_argument("could not parse 'end' parameter: " + st.message());
   }
   const uint64_t end_or_now = std::min(*end, now_ns);
   const uint64_t back = static_cast<uint64_t>(since.count());
@@ -209,7 +217,8 @@ Status parse_step(std::string_view value, uint64_t* out_ns) {
   if (!parse_duration(v, &d).is_ok()) {
     return Status::invalid_argument("cannot parse \"" + v + "\" to a valid duration");
   }
-  if (d.count() < 0) return Status::invalid_argument("cannot parse \"" + v + "\": step must be positive");
+  if (d.count() < 0)
+    return Status::invalid_argument("cannot parse \"" + v + "\": step must be positive");
   *out_ns = static_cast<uint64_t>(d.count());
   return Status::ok();
 }

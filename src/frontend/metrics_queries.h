@@ -23,8 +23,9 @@ class MetricsQueries {
                        tempopb::QueryInstantResponse* out);
   // The same as a stream, as Tempo's frontend streams it: every 500 ms the series so far
   // (complete, replacing the previous message's), then the final answer.
-  Status query_range_streaming(std::string_view tenant, const querier::MetricsQueryRequest& req,
-                               const std::function<Status(const tempopb::QueryRangeResponse&)>& send);
+  Status query_range_streaming(
+      std::string_view tenant, const querier::MetricsQueryRequest& req,
+      const std::function<Status(const tempopb::QueryRangeResponse&)>& send);
   Status query_instant_streaming(
       std::string_view tenant, const querier::MetricsQueryRequest& req,
       const std::function<Status(const tempopb::QueryInstantResponse&)>& send);

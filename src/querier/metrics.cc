@@ -6,12 +6,13 @@
 // lock. Partials merge exactly (tempo/traceql/metrics.h), so the answer does not depend on how
 // the data was split or in which order jobs finished.
 
+#include "tempo/traceql/metrics.h"
+
 #include <mutex>
 
 #include "querier/job_pool.h"
 #include "tempo/observability/log.h"
 #include "tempo/querier/querier.h"
-#include "tempo/traceql/metrics.h"
 #include "tempo/traceql/parser.h"
 
 namespace tempo::querier {

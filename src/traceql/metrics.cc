@@ -219,9 +219,12 @@ double log2_quantile(double p, const std::vector<std::pair<double, int64_t>>& bu
 
 std::string LabelValue::to_text() const {
   switch (type) {
-    case Type::kString: return s;
-    case Type::kInt: return std::to_string(i);
-    case Type::kBool: return i ? "true" : "false";
+    case Type::kString:
+      return s;
+    case Type::kInt:
+      return std::to_string(i);
+    case Type::kBool:
+      return i ? "true" : "false";
     case Type::kFloat: {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.17g", f);
@@ -281,11 +284,21 @@ Status MetricsQuery::compile(RootExpr root, const MetricsRequest& req,
   if (a.attr) add_attribute_columns(*a.attr, &impl->columns);
   switch (a.kind) {
     case K::kRate:
-    case K::kCountOverTime: impl->acc = Impl::Acc::kCount; break;
-    case K::kSumOverTime: impl->acc = Impl::Acc::kSum; break;
-    case K::kMinOverTime: impl->acc = Impl::Acc::kMin; break;
-    case K::kMaxOverTime: impl->acc = Impl::Acc::kMax; break;
-    case K::kAvgOverTime: impl->acc = Impl::Acc::kAvg; break;
+    case K::kCountOverTime:
+      impl->acc = Impl::Acc::kCount;
+      break;
+    case K::kSumOverTime:
+      impl->acc = Impl::Acc::kSum;
+      break;
+    case K::kMinOverTime:
+      impl->acc = Impl::Acc::kMin;
+      break;
+    case K::kMaxOverTime:
+      impl->acc = Impl::Acc::kMax;
+      break;
+    case K::kAvgOverTime:
+      impl->acc = Impl::Acc::kAvg;
+      break;
     case K::kHistogramOverTime:
     case K::kQuantileOverTime:
       impl->acc = Impl::Acc::kCount;
@@ -328,7 +341,8 @@ Status MetricsQuery::compile(RootExpr root, const MetricsRequest& req,
     }
   }
   for (const auto& s : impl->second_stage) {
-    if ((s.kind == MetricsSecondStage::Kind::kTopK || s.kind == MetricsSecondStage::Kind::kBottomK) &&
+    if ((s.kind == MetricsSecondStage::Kind::kTopK ||
+         s.kind == MetricsSecondStage::Kind::kBottomK) &&
         s.limit <= 0) {
       return Status::invalid_argument("limit must be greater than 0");
     }
@@ -370,9 +384,12 @@ struct OwnerIndex {
 
 std::string status_name(uint8_t code) {
   switch (code) {
-    case 1: return "ok";
-    case 2: return "error";
-    default: return "unset";
+    case 1:
+      return "ok";
+    case 2:
+      return "error";
+    default:
+      return "unset";
   }
 }
 
@@ -432,9 +449,8 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
       }
     }
     span_attrs.build(t.attr(AttrOwner::kSpan), t.span_count());
-    res_attrs.build(t.attr(AttrOwner::kResource), t.resources.scope_offsets.empty()
-                                                      ? 0
-                                                      : t.resources.scope_offsets.size() - 1);
+    res_attrs.build(t.attr(AttrOwner::kResource),
+                    t.resources.scope_offsets.empty() ? 0 : t.resources.scope_offsets.size() - 1);
   }
 
   std::vector<uint32_t> spans;
@@ -558,7 +574,9 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
       }
       auto& sr = *found;
       switch (q.acc) {
-        case Impl::Acc::kCount: ++sr.ints[iv]; break;
+        case Impl::Acc::kCount:
+          ++sr.ints[iv];
+          break;
         case Impl::Acc::kSum:
         case Impl::Acc::kAvg:
           // Integers and durations (ns) sum exactly, so any split of the data gives the same.
@@ -583,7 +601,8 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
             sr.floats[iv] = seconds_or_value;
           }
           break;
-        case Impl::Acc::kCompare: break;
+        case Impl::Acc::kCompare:
+          break;
       }
       if (q.req.exemplars > 0 && !q.req.instant) {
         RawExemplar e;
@@ -652,13 +671,26 @@ std::vector<MetricsSeries> apply_second_stage(std::vector<MetricsSeries> in,
           bool keep = false;
           if (!is_nan(v)) {
             switch (st.op) {
-              case Op::kGreater: keep = v > st.value; break;
-              case Op::kGreaterEqual: keep = v >= st.value; break;
-              case Op::kLess: keep = v < st.value; break;
-              case Op::kLessEqual: keep = v <= st.value; break;
-              case Op::kEqual: keep = v == st.value; break;
-              case Op::kNotEqual: keep = v != st.value; break;
-              default: break;
+              case Op::kGreater:
+                keep = v > st.value;
+                break;
+              case Op::kGreaterEqual:
+                keep = v >= st.value;
+                break;
+              case Op::kLess:
+                keep = v < st.value;
+                break;
+              case Op::kLessEqual:
+                keep = v <= st.value;
+                break;
+              case Op::kEqual:
+                keep = v == st.value;
+                break;
+              case Op::kNotEqual:
+                keep = v != st.value;
+                break;
+              default:
+                break;
             }
           }
           if (!keep) v = kNaN;
@@ -759,8 +791,8 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
         s.labels = g.labels;
         s.labels.push_back({"p", float_label(q.agg.quantiles[qi])});
         for (int i = 0; i < intervals; ++i) {
-          s.values.push_back(g.buckets[i].empty() ? 0.0
-                                                  : log2_quantile(q.agg.quantiles[qi], g.buckets[i]));
+          s.values.push_back(
+              g.buckets[i].empty() ? 0.0 : log2_quantile(q.agg.quantiles[qi], g.buckets[i]));
         }
         // Each exemplar goes to the quantile whose overall value is nearest to it.
         for (const auto& e : g.exemplars) {
@@ -817,8 +849,11 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
             }
             break;
           case Impl::Acc::kMin:
-          case Impl::Acc::kMax: s.values[i] = src.floats[i]; break;
-          case Impl::Acc::kCompare: break;
+          case Impl::Acc::kMax:
+            s.values[i] = src.floats[i];
+            break;
+          case Impl::Acc::kCompare:
+            break;
         }
       }
       for (const auto& e : src.exemplars) s.exemplars.push_back(render_exemplar(e));

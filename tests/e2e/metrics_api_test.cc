@@ -98,8 +98,9 @@ TEST_CASE("metrics API: query_range answers exact samples, the same before and a
     CHECK(jr["series"][0]["samples"][2]["value"] == 0.002);
 
     // Durations are 500 µs + 7 ns: max in seconds, and the 0.5 quantile's log2 bucket.
-    auto max = s.get("/api/metrics/query_range?q=" +
-                     server::url_encode("{ } | max_over_time(duration)") + kRange);
+    auto max =
+        s.get("/api/metrics/query_range?q=" + server::url_encode("{ } | max_over_time(duration)") +
+              kRange);
     auto jm = json::parse(max.body);
     REQUIRE(jm["series"].size() == 1);
     REQUIRE(jm["series"][0]["samples"].size() == 2);  // no sample where no span
@@ -217,7 +218,8 @@ TEST_CASE("metrics API: bad requests answer 400 with the reason") {
     CHECK(res.status == 400);
     CHECK(body_text(res.body) == c.message);
   }
-  auto syntax = s.get("/api/metrics/query_range?q=" + server::url_encode("{ } | rate( by") + kRange);
+  auto syntax =
+      s.get("/api/metrics/query_range?q=" + server::url_encode("{ } | rate( by") + kRange);
   CHECK(syntax.status == 400);
   CHECK(syntax.body.find("parse error at line 1") == 0);
   auto metrics = s.get("/metrics").body;

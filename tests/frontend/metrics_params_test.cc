@@ -1,13 +1,13 @@
 // The TraceQL metrics endpoints' parameters and bodies: Tempo's time formats, defaults, limits
 // and 400 messages, and the JSON shape of a query_range answer.
 
-#include <catch2/catch.hpp>
+#include "frontend/metrics_params.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "frontend/metrics_encoding.h"
-#include "frontend/metrics_params.h"
 #include "tempopb/tempo.pb.h"
 
 using namespace tempo;
@@ -57,9 +57,8 @@ TEST_CASE("metrics params: defaults for range, step and exemplars") {
   CHECK(r.exemplars == 100);              // max_exemplars when not asked
   CHECK_FALSE(r.instant);
 
-  REQUIRE(parse_range({{"query", "{ } | rate()"}, {"since", "2h"}, {"step", "1m"},
-                       {"exemplars", "5"}},
-                      &r)
+  REQUIRE(parse_range(
+              {{"query", "{ } | rate()"}, {"since", "2h"}, {"step", "1m"}, {"exemplars", "5"}}, &r)
               .is_ok());
   CHECK(r.query == "{ } | rate()");
   CHECK(r.start_ns == kNow - 7200 * kS);
@@ -74,9 +73,8 @@ TEST_CASE("metrics params: defaults for range, step and exemplars") {
   CHECK(r.exemplars == 100);
 
   querier::MetricsQueryRequest i;
-  REQUIRE(parse_query_instant_params({{"q", "{ } | rate()"}, {"start", "1699999000"},
-                                      {"end", "1700000000"}},
-                                     {}, kNow, &i)
+  REQUIRE(parse_query_instant_params(
+              {{"q", "{ } | rate()"}, {"start", "1699999000"}, {"end", "1700000000"}}, {}, kNow, &i)
               .is_ok());
   CHECK(i.instant);
   CHECK(i.step_ns == 1000 * kS);
@@ -97,7 +95,8 @@ TEST_CASE("metrics params: bad requests get Tempo's 400 messages") {
         "metrics query time range exceeds the maximum allowed duration of 24h0m0s");
   CHECK(msg({{"q", "{ } | rate()"}, {"step", "0.1"}}) ==
         "step of 100ms is too small, minimum step for given range is 360ms");
-  CHECK(msg({{"q", "{ } | rate()"}, {"start", "soon"}}).find("could not parse 'start' parameter") == 0);
+  CHECK(msg({{"q", "{ } | rate()"}, {"start", "soon"}}).find("could not parse 'start' parameter") ==
+        0);
   CHECK(msg({{"q", "{ } | rate()"}, {"since", "a while"}}).find("could not parse 'since'") == 0);
   CHECK(msg({{"q", "{ } | rate( by"}}).find("parse error") == 0);
   CHECK(msg({{"q", "{ .a = 1 }"}}).find("not a metrics query") == 0);

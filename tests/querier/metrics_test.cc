@@ -3,7 +3,6 @@
 // jobs. The dataset and its intervals are tests/traceql/metrics_test.cc's.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "querier/querier_fixture.h"

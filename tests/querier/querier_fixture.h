@@ -3,7 +3,6 @@
 // tests: push the engine dataset's traces, query them live, flush, query them in blocks.
 
 #include <catch2/catch.hpp>
-
 #include <memory>
 
 #include "tempo/backend/backend.h"
@@ -28,14 +27,15 @@ struct QuerierFixture {
     o.wal_path = dir.sub("wal");
     o.wal_sync = false;
     o.block_options.row_group_spans = row_group_spans;
-    ing = std::make_unique<ingester::Ingester>(o, *backend,
-                                               [this](const block::BlockMeta& m) { blocks.add(m); });
+    ing = std::make_unique<ingester::Ingester>(
+        o, *backend, [this](const block::BlockMeta& m) { blocks.add(m); });
     REQUIRE(ing->start().is_ok());
     q = std::make_unique<querier::Querier>(*ing, blocks, 2);
   }
   ~QuerierFixture() { ing->stop(); }
 
-  void push(const std::vector<std::pair<TraceId, opentelemetry::proto::trace::v1::TracesData>>& traces) {
+  void push(
+      const std::vector<std::pair<TraceId, opentelemetry::proto::trace::v1::TracesData>>& traces) {
     std::vector<model::TraceSegment> segs;
     for (const auto& [id, d] : traces) {
       model::TraceSegment s;

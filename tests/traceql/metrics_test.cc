@@ -9,13 +9,13 @@
 //   2: "card.verify" (+10.1 s), "orphan" (+20 s)
 //   3: nothing
 
-#include <catch2/catch.hpp>
+#include "tempo/traceql/metrics.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 
 #include "tempo/columnar/otlp_columns.h"
-#include "tempo/traceql/metrics.h"
 #include "tempo/traceql/parser.h"
 #include "traceql/engine_dataset.h"
 
@@ -154,7 +154,7 @@ TEST_CASE("metrics: step alignment and intervals as Tempo's") {
   CHECK(odd.end_ns == kBase + 20 * kS);
 
   CHECK(default_step_ns(0, 3600 * kS) == 15 * kS);
-  CHECK(default_step_ns(0, 30 * kS) == 100000000ULL);  // under a minute: 50 ms multiples
+  CHECK(default_step_ns(0, 30 * kS) == 100000000ULL);     // under a minute: 50 ms multiples
   CHECK(default_step_ns(0, 24 * 3600 * kS) == 300 * kS);  // 360 s rounds down to 5 min
   CHECK(default_step_ns(0, 10 * kS) == 50000000ULL);
 }
@@ -185,11 +185,14 @@ TEST_CASE("metrics: every function on the fixed dataset") {
          {"{resource.service.name=payment}", {0, 0.1, 0.1, 0}}});
   check(run("{ status = error } | count_over_time() by (name)", r),
         {{"{name=SELECT}", {0, 1, 0, 0}}, {"{name=charge}", {0, 1, 0, 0}}});
-  check(run("{ } | sum_over_time(duration)", r), {{"{__name__=sum_over_time}", {0.1, 2.075, 1.51, N}}});
+  check(run("{ } | sum_over_time(duration)", r),
+        {{"{__name__=sum_over_time}", {0.1, 2.075, 1.51, N}}});
   check(run("{ } | avg_over_time(duration)", r),
         {{"{__name__=avg_over_time}", {0.1, 2.075 / 4, 1.51 / 2, N}}});
-  check(run("{ } | min_over_time(duration)", r), {{"{__name__=min_over_time}", {0.1, 0.005, 0.01, N}}});
-  check(run("{ } | max_over_time(duration)", r), {{"{__name__=max_over_time}", {0.1, 2.0, 1.5, N}}});
+  check(run("{ } | min_over_time(duration)", r),
+        {{"{__name__=min_over_time}", {0.1, 0.005, 0.01, N}}});
+  check(run("{ } | max_over_time(duration)", r),
+        {{"{__name__=max_over_time}", {0.1, 2.0, 1.5, N}}});
   check(run("{ } | sum_over_time(span.http.status_code)", r),
         {{"{__name__=sum_over_time}", {N, 200, 500, N}}});
   check(run("{ } | max_over_time(duration) by (resource.service.name) > 1", r),
@@ -329,6 +332,7 @@ TEST_CASE("metrics: queries that cannot run are refused with a reason") {
   CHECK(fails("{ } | rate()", back).message() == "end must be greater than start");
   CHECK(fails("{ } | compare({ status = error }, 1001)", r).message().find("between 1 and 1000") !=
         std::string::npos);
-  CHECK(fails("{ } | compare({ status = error }, 10, 5, 3)", r).message().find("greater than start") !=
-        std::string::npos);
+  CHECK(fails("{ } | compare({ status = error }, 10, 5, 3)", r)
+            .message()
+            .find("greater than start") != std::string::npos);
 }

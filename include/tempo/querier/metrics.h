@@ -19,8 +19,8 @@ struct MetricsQueryRequest {
   // Unix ns. The querier aligns a range request to the step as Tempo does.
   uint64_t start_ns = 0, end_ns = 0, step_ns = 0;
   bool instant = false;
-  uint32_t exemplars = 0;    // per series; 0: none
-  uint32_t max_series = 0;   // stop with a partial answer beyond this many series (0: no limit)
+  uint32_t exemplars = 0;   // per series; 0: none
+  uint32_t max_series = 0;  // stop with a partial answer beyond this many series (0: no limit)
 };
 
 struct MetricsQueryResult {

@@ -33,8 +33,8 @@ namespace tempo::traceql {
 
 struct MetricsRequest {
   uint64_t start_ns = 0, end_ns = 0, step_ns = 0;  // unix ns; step > 0
-  bool instant = false;                             // one interval over [start, end]
-  uint32_t exemplars = 0;                           // most exemplars per series (0: none)
+  bool instant = false;                            // one interval over [start, end]
+  uint32_t exemplars = 0;                          // most exemplars per series (0: none)
 };
 
 // Tempo's DefaultQueryRangeStep: about 240 points per range, rounded to a granularity.
@@ -115,9 +115,9 @@ class MetricsPartial {
   };
   struct Series {
     std::vector<MetricsLabel> labels;
-    std::vector<int64_t> ints;      // counts, or integer sums (durations in ns)
-    std::vector<double> floats;     // float sums, or minima/maxima (NaN: none yet)
-    std::vector<uint64_t> counts;   // avg_over_time: values seen
+    std::vector<int64_t> ints;        // counts, or integer sums (durations in ns)
+    std::vector<double> floats;       // float sums, or minima/maxima (NaN: none yet)
+    std::vector<uint64_t> counts;     // avg_over_time: values seen
     std::vector<Exemplar> exemplars;  // the earliest, at most the request's number, sorted
   };
   // Keyed by the labels' canonical text.
