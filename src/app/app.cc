@@ -405,9 +405,8 @@ Status App::start_grpc() {
     });
   }
   // The query frontend's streaming API lives on Tempo's own gRPC port.
-  streaming_querier_ =
-      std::make_unique<frontend::StreamingQuerierService>(*querier_, mt, search_limits(),
-                                                          metrics_limits());
+  streaming_querier_ = std::make_unique<frontend::StreamingQuerierService>(
+      *querier_, mt, search_limits(), metrics_limits());
   const std::string& grpc_host = cfg_.server.grpc_listen_address;
   TEMPO_RETURN_IF_ERROR(listener((grpc_host.empty() ? "0.0.0.0" : grpc_host) + ":" +
                                      std::to_string(cfg_.server.grpc_listen_port),

@@ -87,10 +87,10 @@ Status validate(const Config& c) {
   if (qm.max_duration < Duration::zero()) {
     return bad("query_frontend.metrics.max_duration must not be negative");
   }
-  for (const auto& [name, v] : {std::pair{"query_frontend.metrics.max_intervals", qm.max_intervals},
-                                std::pair{"query_frontend.metrics.max_exemplars", qm.max_exemplars},
-                                std::pair{"query_frontend.metrics.max_response_series",
-                                          qm.max_response_series}}) {
+  for (const auto& [name, v] :
+       {std::pair{"query_frontend.metrics.max_intervals", qm.max_intervals},
+        std::pair{"query_frontend.metrics.max_exemplars", qm.max_exemplars},
+        std::pair{"query_frontend.metrics.max_response_series", qm.max_response_series}}) {
     if (v < 0) return bad(std::string(name) + " must not be negative");
   }
   const auto& otlp = c.distributor.receivers.otlp;

@@ -1,10 +1,10 @@
 #pragma once
 // Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), search and tag
-// autocomplete (v1 and v2), TraceQL metrics (range and instant), readiness, build info, metrics and the operational endpoints
-// (/flush, /shutdown). Paths, parameters, status codes
-// and bodies match Tempo's, so Grafana's Tempo data source works unchanged. /ready and
-// /metrics run inline on the network threads (cheap, never blocking), /flush and /shutdown
-// on the admin executor and only on POST (Tempo also takes GET), the rest on the query one.
+// autocomplete (v1 and v2), TraceQL metrics (range and instant), readiness, build info, metrics
+// and the operational endpoints (/flush, /shutdown). Paths, parameters, status codes and bodies
+// match Tempo's, so Grafana's Tempo data source works unchanged. /ready and /metrics run inline
+// on the network threads (cheap, never blocking), /flush and /shutdown on the admin executor and
+// only on POST (Tempo also takes GET), the rest on the query one.
 
 #include <functional>
 #include <string>

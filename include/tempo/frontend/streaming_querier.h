@@ -2,11 +2,12 @@
 // tempopb.StreamingQuerier, the gRPC service Grafana's Tempo data source calls for search and
 // autocomplete when streaming is on: server-streaming Search, SearchTags, SearchTagsV2,
 // SearchTagValues and SearchTagValuesV2, and TraceQL metrics' MetricsQueryRange and
-// MetricsQueryInstant (snapshots of every series so far every 500 ms, then the answer), with the tenant from the x-scope-orgid metadata.
-// Requests are validated exactly as the HTTP endpoints validate them. Search streams partial
-// results every 500 ms and the rest at the end (SearchQueries::search_streaming); the tag
-// calls send one message holding the complete result. Then OK; errors are INVALID_ARGUMENT (bad request),
-// UNAUTHENTICATED (no tenant), RESOURCE_EXHAUSTED, UNAVAILABLE or INTERNAL.
+// MetricsQueryInstant (snapshots of every series so far every 500 ms, then the answer), with the
+// tenant from the x-scope-orgid metadata. Requests are validated exactly as the HTTP endpoints
+// validate them. Search streams partial results every 500 ms and the rest at the end
+// (SearchQueries::search_streaming); the tag calls send one message holding the complete result.
+// Then OK; errors are INVALID_ARGUMENT (bad request), UNAUTHENTICATED (no tenant),
+// RESOURCE_EXHAUSTED, UNAVAILABLE or INTERNAL.
 
 #include <grpcpp/grpcpp.h>
 
