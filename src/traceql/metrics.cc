@@ -719,9 +719,12 @@ std::vector<MetricsSeries> apply_second_stage(std::vector<MetricsSeries> in,
           order.push_back(i);
         }
       }
-      // Ties go to the series whose labels sort first, so the answer is deterministic.
-      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return top ? in[a].values[iv] > in[b].values[iv] : in[a].values[iv] < in[b].values[iv];
+      // Ties as Tempo breaks them (dataPointGreaterThan/LessThan): topk keeps the series whose
+      // labels sort last, bottomk the one whose labels sort first (`in` is sorted by labels).
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const double va = in[a].values[iv], vb = in[b].values[iv];
+        if (va != vb) return top ? va > vb : va < vb;
+        return top ? a > b : a < b;
       });
       for (size_t j = 0; j < order.size() && j < k; ++j) {
         out[order[j]].values[iv] = in[order[j]].values[iv];

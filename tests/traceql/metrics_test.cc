@@ -216,12 +216,12 @@ TEST_CASE("metrics: every function on the fixed dataset") {
         {{"{span.http.status_code=200}", {0, 1, 0, 0}},
          {"{span.http.status_code=500}", {0, 0, 1, 0}},
          {"{span.http.status_code=nil}", {1, 3, 1, 0}}});
-  // Second stage: per interval the k largest (ties to the labels that sort first).
+  // Second stage: per interval the k largest; ties go to the labels that sort last, as Tempo.
   check(run("{ } | count_over_time() by (resource.service.name) | topk(1)", r),
-        {{"{resource.service.name=auth}", {N, 1, N, 0}},
-         {"{resource.service.name=email}", {N, N, 1, N}},
-         {"{resource.service.name=frontend}", {1, N, N, N}}});
+        {{"{resource.service.name=frontend}", {1, N, N, N}},
+         {"{resource.service.name=payment}", {N, 1, 1, 0}}});
   // Stages run in order: bottomk first would keep the zeros, which the filter then drops.
+  // Ties in bottomk go to the labels that sort first.
   check(run("{ } | count_over_time() by (resource.service.name) | bottomk(1) > 0", r), {});
   check(run("{ } | count_over_time() by (resource.service.name) > 0 | bottomk(1)", r),
         {{"{resource.service.name=auth}", {N, 1, N, N}},
