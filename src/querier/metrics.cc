@@ -44,7 +44,8 @@ Status Querier::metrics_query(std::string_view tenant, const MetricsQueryRequest
   std::mutex mu;
   traceql::MetricsPartial merged;
   bool changed = false;  // since the last progress snapshot
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, too_large{false};
+  const uint64_t intervals = static_cast<uint64_t>(traceql::IntervalMapper(mr).count());
   Status first_error;
   const auto started = std::chrono::steady_clock::now();
   auto job = [&](size_t i) {
@@ -59,6 +60,11 @@ Status Querier::metrics_query(std::string_view tenant, const MetricsQueryRequest
           }
           if (stop.load()) return kStopped;
           q->observe(g, &part);
+          if (part.series.size() * intervals > max_metrics_cells_) {
+            too_large = true;
+            stop = true;
+            return kStopped;
+          }
           return Status::ok();
         },
         &stats);
@@ -75,6 +81,13 @@ Status Querier::metrics_query(std::string_view tenant, const MetricsQueryRequest
     }
     merged.merge(part, *q);
     changed = true;
+    if ((too_large || merged.series.size() * intervals > max_metrics_cells_) && !out->partial) {
+      out->partial = true;
+      out->message = "Response exceeds " + std::to_string(max_metrics_cells_) +
+                     " series times intervals, a partial response is returned: use fewer by() "
+                     "values, a shorter range or a larger step.";
+      stop = true;
+    }
     if (req.max_series > 0 && merged.series.size() > req.max_series && !out->partial) {
       // As Tempo's combiner: stop and answer with what there is, marked partial.
       out->partial = true;

@@ -123,7 +123,7 @@ TEST_CASE("metrics with progress: the last snapshot is the result") {
   CHECK(res.series.size() == 7);
 }
 
-TEST_CASE("metrics: max_series stops with a partial answer, bad requests are refused") {
+TEST_CASE("metrics: max_series and the cell cap stop with a partial answer, bad requests are refused") {
   querier_testing::QuerierFixture f;
   f.push(engine_testing::dataset());
   auto req = request("{ } | count_over_time() by (name)");
@@ -132,6 +132,15 @@ TEST_CASE("metrics: max_series stops with a partial answer, bad requests are ref
   CHECK(res.partial);
   CHECK(res.series.size() == 2);
   CHECK(res.message.find("maximum series limit of 2") != std::string::npos);
+
+  // Series times intervals beyond the querier's cap: stopped, partial, the reason given.
+  f.q->set_max_metrics_cells(10);
+  auto big = run(*f.q, request("{ } | count_over_time() by (name)"));  // 7 series x 4 intervals
+  CHECK(big.partial);
+  CHECK(big.message.find("series times intervals") != std::string::npos);
+  auto small = run(*f.q, request("{ } | count_over_time()"));  // 1 series x 4 intervals
+  CHECK_FALSE(small.partial);
+  f.q->set_max_metrics_cells(querier::Querier::kDefaultMaxMetricsCells);
 
   querier::MetricsQueryResult out;
   Status s = f.q->metrics_query("t1", request("{ } | rate( by"), &out);

@@ -62,6 +62,11 @@ class Querier {
   // A tag-values lookup stops collecting once its distinct values hold this many bytes, and
   // answers with what it has (0: no limit; the count limit of 10000 values still applies).
   void set_max_bytes_per_tag_values(uint64_t bytes) { max_bytes_per_tag_values_ = bytes; }
+  // A metrics query holds per series one value per interval; past this many (series times
+  // intervals, in one job or merged) it stops and answers partial rather than exhausting memory
+  // on a high-cardinality by(). 8M cells are about 200 MB per partial result.
+  void set_max_metrics_cells(uint64_t cells) { max_metrics_cells_ = cells; }
+  static constexpr uint64_t kDefaultMaxMetricsCells = 8ull << 20;
   ~Querier();
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
@@ -100,6 +105,7 @@ class Querier {
   std::chrono::nanoseconds search_timeout_{0};
   uint64_t target_bytes_per_job_ = kDefaultTargetBytesPerJob;
   uint64_t max_bytes_per_tag_values_ = 1000000;
+  uint64_t max_metrics_cells_ = kDefaultMaxMetricsCells;
   std::once_flag pool_once_;
   std::unique_ptr<JobPool> pool_;  // started on first search
 };
