@@ -64,7 +64,9 @@ std::string block_ids(const std::vector<BlockMeta>& blocks) {
 
 Compactor::Compactor(backend::Backend& backend, block::BlockList& blocks,
                      CompactorOptions options, PostFn post)
-    : backend_(backend), blocks_(blocks), options_(std::move(options)), post_(std::move(post)) {}
+    : backend_(backend), blocks_(blocks), options_(std::move(options)), post_(std::move(post)) {
+  errors_total().Add({});  // exported as 0 from the start, so an alert can watch it
+}
 
 void Compactor::start() {
   log::info("compactor started", {{"compaction_cycle", format_duration(options_.cycle)},
@@ -73,6 +75,9 @@ void Compactor::start() {
                                   {"max_block_bytes", options_.selector.max_bytes}});
   timer_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(mu_);
+    // The first cycle after one compaction_cycle, as Tempo's ticker: a restart does not merge
+    // at once what the previous run left.
+    cv_.wait_for(lock, options_.cycle, [this] { return stop_requested_; });
     while (!stop_requested_) {
       // One cycle at a time: a cycle still queued or running when the next is due is not
       // doubled up (a long merge must not pile up work on the pool).

@@ -56,8 +56,8 @@ class Compactor {
             PostFn post = nullptr);
   ~Compactor() { stop(); }
 
-  // Runs a cycle now and then every options.cycle. stop() waits for a running job to notice
-  // (between traces) and returns; the abandoned output never becomes visible.
+  // Runs a cycle every options.cycle, the first one cycle from now. stop() waits for a running
+  // job to notice (between traces) and returns; the abandoned output never becomes visible.
   void start();
   void stop();
 
