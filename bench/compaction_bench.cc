@@ -64,7 +64,8 @@ bool reset_peak_rss() {
 uint64_t flag(int argc, char** argv, const char* name, uint64_t def) {
   const std::string p = std::string("--") + name + "=";
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], p.c_str(), p.size()) == 0) return std::strtoull(argv[i] + p.size(), nullptr, 10);
+    if (std::strncmp(argv[i], p.c_str(), p.size()) == 0)
+      return std::strtoull(argv[i] + p.size(), nullptr, 10);
   }
   return def;
 }
@@ -82,10 +83,10 @@ std::string str_flag(int argc, char** argv, const char* name, std::string def) {
 int main(int argc, char** argv) {
   const uint64_t blocks = std::max<uint64_t>(flag(argc, argv, "blocks", 10), 2);
   const uint64_t spans_per_block = flag(argc, argv, "spans", 200000);
-  const std::string dir = str_flag(argc, argv, "dir",
-                                   (std::filesystem::temp_directory_path() /
-                                    ("compaction-bench-" + std::to_string(::getpid())))
-                                       .string());
+  const std::string dir = str_flag(
+      argc, argv, "dir",
+      (std::filesystem::temp_directory_path() / ("compaction-bench-" + std::to_string(::getpid())))
+          .string());
   log::set_level(log::Level::kWarn);
   testing::GenOptions g;
   const uint64_t traces_per_block = spans_per_block / static_cast<uint64_t>(g.spans_per_trace);
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
     block::BlockMeta meta;
     if (!w.finish(&meta).is_ok()) return 1;
   }
-  std::printf("inputs written in %.1f s\n", std::chrono::duration<double>(Clock::now() - w0).count());
+  std::printf("inputs written in %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - w0).count());
 
   block::BlockList list(*backend);
   if (!list.load().is_ok()) return 1;
@@ -144,10 +146,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const long peak = status_kib("VmHWM");
-  std::printf("merged %zu blocks (%.1f MB) into one (%.1f MB, %llu traces, %llu combined) in %.2f s\n",
-              inputs.size(), input_bytes / 1e6, r.output.size / 1e6,
-              static_cast<unsigned long long>(r.output.total_objects),
-              static_cast<unsigned long long>(r.traces_combined), secs);
+  std::printf(
+      "merged %zu blocks (%.1f MB) into one (%.1f MB, %llu traces, %llu combined) in %.2f s\n",
+      inputs.size(), input_bytes / 1e6, r.output.size / 1e6,
+      static_cast<unsigned long long>(r.output.total_objects),
+      static_cast<unsigned long long>(r.traces_combined), secs);
   std::printf("throughput (wall): %.0f spans/s in, %.1f MB/s read, %.1f MB/s written\n",
               input_spans / secs, input_bytes / 1e6 / secs, r.output.size / 1e6 / secs);
   // CPU time: what the merge costs whatever else the machine runs (wall time on a shared

@@ -15,8 +15,8 @@ Status list_blocks(backend::Backend& backend, std::string_view tenant,
   return list_blocks(backend, tenant, out, nullptr);
 }
 
-Status list_blocks(backend::Backend& backend, std::string_view tenant,
-                   std::vector<BlockMeta>* out, std::vector<CompactedBlockMeta>* compacted) {
+Status list_blocks(backend::Backend& backend, std::string_view tenant, std::vector<BlockMeta>* out,
+                   std::vector<CompactedBlockMeta>* compacted) {
   out->clear();
   if (compacted) compacted->clear();
   std::vector<std::string> ids;
@@ -82,7 +82,8 @@ Status delete_block(backend::Backend& backend, std::string_view tenant, std::str
     }
     TEMPO_RETURN_IF_ERROR(backend.remove(prefix + name));
   }
-  if (marked) TEMPO_RETURN_IF_ERROR(backend.remove(prefix + std::string(format::kCompactedMetaObject)));
+  if (marked)
+    TEMPO_RETURN_IF_ERROR(backend.remove(prefix + std::string(format::kCompactedMetaObject)));
   return Status::ok();
 }
 

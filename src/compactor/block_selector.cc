@@ -32,11 +32,10 @@ struct Totals {
 std::vector<std::vector<BlockMeta>> select_jobs(std::vector<BlockMeta> blocks,
                                                 const SelectorOptions& o,
                                                 std::chrono::system_clock::time_point now) {
-  const auto now_ns = static_cast<uint64_t>(
-      std::max<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            (now - kActiveWindow).time_since_epoch())
-                            .count(),
-                        0));
+  const auto now_ns = static_cast<uint64_t>(std::max<int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>((now - kActiveWindow).time_since_epoch())
+          .count(),
+      0));
   const uint64_t active = window_of(now_ns, o);
   auto is_active = [&](const BlockMeta& m) { return window_of(m.end_unix_nano, o) >= active; };
   // Active windows: level, then newest window, then smallest. Older windows: newest window,
@@ -45,8 +44,7 @@ std::vector<std::vector<BlockMeta>> select_jobs(std::vector<BlockMeta> blocks,
     const uint64_t w = window_of(m.end_unix_nano, o);
     const bool act = is_active(m);
     return std::make_tuple(act ? 0 : 1, act ? uint64_t{m.compaction_level} : ~w,
-                           act ? ~w : uint64_t{m.compaction_level}, m.total_objects,
-                           m.block_id);
+                           act ? ~w : uint64_t{m.compaction_level}, m.total_objects, m.block_id);
   };
   std::sort(blocks.begin(), blocks.end(),
             [&](const BlockMeta& a, const BlockMeta& b) { return key(a) < key(b); });

@@ -30,7 +30,7 @@ class BlockTraceStream {
   std::shared_ptr<block::BlockReader> reader_;
   std::vector<std::pair<TraceId, std::string>> buffer_;  // the current group's traces
   size_t pos_ = 0;
-  size_t filled_ = 0;      // traces of buffer_ in use
+  size_t filled_ = 0;  // traces of buffer_ in use
   uint32_t next_group_ = 0;
   bool started_ = false;
   TraceId last_;

@@ -27,13 +27,15 @@ prometheus::Family<prometheus::Counter>& objects_combined_total() {
   return f;
 }
 prometheus::Family<prometheus::Counter>& objects_written_total() {
-  static auto& f = metrics::counter_family("tempodb_compaction_objects_written_total",
-                                           "Total number of objects written to backend during compaction.");
+  static auto& f =
+      metrics::counter_family("tempodb_compaction_objects_written_total",
+                              "Total number of objects written to backend during compaction.");
   return f;
 }
 prometheus::Family<prometheus::Counter>& bytes_written_total() {
-  static auto& f = metrics::counter_family("tempodb_compaction_bytes_written_total",
-                                           "Total number of bytes written to backend during compaction.");
+  static auto& f =
+      metrics::counter_family("tempodb_compaction_bytes_written_total",
+                              "Total number of bytes written to backend during compaction.");
   return f;
 }
 prometheus::Family<prometheus::Counter>& errors_total() {
@@ -62,8 +64,8 @@ std::string block_ids(const std::vector<BlockMeta>& blocks) {
 
 }  // namespace
 
-Compactor::Compactor(backend::Backend& backend, block::BlockList& blocks,
-                     CompactorOptions options, PostFn post)
+Compactor::Compactor(backend::Backend& backend, block::BlockList& blocks, CompactorOptions options,
+                     PostFn post)
     : backend_(backend), blocks_(blocks), options_(std::move(options)), post_(std::move(post)) {
   errors_total().Add({});  // exported as 0 from the start, so an alert can watch it
 }
@@ -119,8 +121,8 @@ void Compactor::stop() {
 Status Compactor::run_cycle(size_t* jobs_done) {
   *jobs_done = 0;
   for (const auto& tenant : blocks_.tenants()) {
-    auto jobs = select_jobs(blocks_.metas(tenant), options_.selector,
-                            std::chrono::system_clock::now());
+    auto jobs =
+        select_jobs(blocks_.metas(tenant), options_.selector, std::chrono::system_clock::now());
     double outstanding = 0;
     for (const auto& j : jobs) outstanding += static_cast<double>(j.size());
     auto& gauge = outstanding_blocks().Add({{"tenant", tenant}});
@@ -206,8 +208,8 @@ Status Compactor::compact(const std::vector<BlockMeta>& inputs, JobResult* out) 
   if (inputs.empty()) return Status::invalid_argument("compaction needs at least one block");
   for (const auto& m : inputs) {
     if (m.tenant_id != inputs.front().tenant_id) {
-      return Status::invalid_argument("compaction inputs span tenants " +
-                                      inputs.front().tenant_id + " and " + m.tenant_id);
+      return Status::invalid_argument("compaction inputs span tenants " + inputs.front().tenant_id +
+                                      " and " + m.tenant_id);
     }
   }
   std::vector<BlockMeta> sorted = inputs;
@@ -230,8 +232,9 @@ Status Compactor::compact(const std::vector<BlockMeta>& inputs, JobResult* out) 
   }
   const std::string level = std::to_string(o.compaction_level);
   blocks_total().Add({{"level", level}}).Increment(static_cast<double>(sorted.size()));
-  objects_combined_total().Add({{"level", level}}).Increment(
-      static_cast<double>(out->traces_combined));
+  objects_combined_total()
+      .Add({{"level", level}})
+      .Increment(static_cast<double>(out->traces_combined));
   objects_written_total().Add({{"level", level}}).Increment(static_cast<double>(o.total_objects));
   bytes_written_total().Add({{"level", level}}).Increment(static_cast<double>(o.size));
   log::info("compaction complete",

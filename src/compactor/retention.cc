@@ -12,8 +12,8 @@ namespace tempo::compactor {
 namespace {
 
 prometheus::Family<prometheus::Counter>& deleted_total() {
-  static auto& f = metrics::counter_family("tempodb_retention_deleted_total",
-                                           "Total number of blocks deleted.");
+  static auto& f =
+      metrics::counter_family("tempodb_retention_deleted_total", "Total number of blocks deleted.");
   return f;
 }
 prometheus::Family<prometheus::Counter>& marked_total() {
@@ -98,8 +98,9 @@ size_t Retention::sweep(std::chrono::system_clock::time_point now, size_t* delet
   }
   const size_t gone = delete_compacted(now_ns);
   if (deleted) *deleted = gone;
-  duration_seconds().Add({}, metrics::request_duration_buckets()).Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  duration_seconds()
+      .Add({}, metrics::request_duration_buckets())
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return marked;
 }
 

@@ -2,9 +2,9 @@
 // one level in the active (last 24 h) windows, any level in older ones, within the object,
 // byte and input-count limits.
 
-#include <catch2/catch.hpp>
-
 #include "tempo/compactor/block_selector.h"
+
+#include <catch2/catch.hpp>
 
 namespace {
 
@@ -52,10 +52,10 @@ Clock::time_point in_window(int hours_ago) {
 TEST_CASE("selector merges blocks of one level and one window, smallest first") {
   tempo::compactor::SelectorOptions o;
   std::vector<BlockMeta> blocks = {
-      block("a", in_window(1), 0, 30),       block("b", in_window(1), 0, 10),
-      block("c", in_window(1), 0, 20),       block("d", in_window(1), 1, 5),
-      block("e", in_window(2), 0, 10),       block("f", in_window(2), 0, 10),
-      block("lonely", in_window(3), 0, 10),  block("g", in_window(2) + 1min, 1, 10),
+      block("a", in_window(1), 0, 30),      block("b", in_window(1), 0, 10),
+      block("c", in_window(1), 0, 20),      block("d", in_window(1), 1, 5),
+      block("e", in_window(2), 0, 10),      block("f", in_window(2), 0, 10),
+      block("lonely", in_window(3), 0, 10), block("g", in_window(2) + 1min, 1, 10),
   };
   auto jobs = ids(tempo::compactor::select_jobs(blocks, o, kNow));
   // Level 0 of the newest window (a, b, c), then level 0 of the next (e, f); level 1 has one
@@ -67,7 +67,8 @@ TEST_CASE("selector respects max objects, max bytes and max inputs") {
   tempo::compactor::SelectorOptions o;
   o.max_objects = 25;
   std::vector<BlockMeta> blocks = {block("a", in_window(1), 0, 10), block("b", in_window(1), 0, 10),
-                                   block("c", in_window(1), 0, 10), block("d", in_window(1), 0, 10)};
+                                   block("c", in_window(1), 0, 10),
+                                   block("d", in_window(1), 0, 10)};
   CHECK(ids(select_jobs(blocks, o, kNow)) ==
         std::vector<std::vector<std::string>>{{"a", "b"}, {"c", "d"}});
 

@@ -3,6 +3,8 @@
 // listing, a failure before the markers leaving every trace readable once, and readers that
 // listed an input before compaction reading it until retention deletes it.
 
+#include "tempo/compactor/compactor.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
@@ -11,7 +13,6 @@
 #include "block/recording_backend.h"
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
-#include "tempo/compactor/compactor.h"
 #include "tempo/compactor/retention.h"
 #include "tempo/model/trace_combine.h"
 #include "tempo/observability/metrics.h"
@@ -54,7 +55,8 @@ struct Piece {
 
 BlockMeta write_block(tempo::backend::Backend& backend, std::vector<Piece> pieces,
                       const std::string& format = "vcpp2", uint32_t level = 0) {
-  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.id < b.id; });
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.id < b.id; });
   tempo::block::WriterOptions wo;
   wo.format = format;
   wo.compaction_level = level;
@@ -62,8 +64,7 @@ BlockMeta write_block(tempo::backend::Backend& backend, std::vector<Piece> piece
   wo.page_size_bytes = 4096;
   tempo::block::BlockWriter w(backend, "t", tempo::block::new_block_id(), wo);
   for (const auto& p : pieces) {
-    REQUIRE(w.add(p.id, p.data.SerializeAsString(), 1700000000000000000ULL,
-                  1700000001000000000ULL)
+    REQUIRE(w.add(p.id, p.data.SerializeAsString(), 1700000000000000000ULL, 1700000001000000000ULL)
                 .is_ok());
   }
   BlockMeta meta;

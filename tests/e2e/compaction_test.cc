@@ -3,8 +3,8 @@
 // (v1 and v2 JSON) and every search result stays identical byte for byte; kill -9 during
 // compaction and a restart leave every trace there exactly once.
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -33,15 +33,16 @@ struct Snapshot {
   std::map<std::string, std::string> search;  // query -> its traces, sorted by trace ID
 };
 
-const char* const kQueries[] = {"{}", "{ resource.service.name = \"svc-1\" }",
-                                "{ status = error }", "{ span:kind = server }"};
+const char* const kQueries[] = {"{}", "{ resource.service.name = \"svc-1\" }", "{ status = error }",
+                                "{ span:kind = server }"};
 
 // The `traces` of a search response sorted by trace ID, as one string (metrics such as
 // inspectedBytes change with the block layout, and are left out). A trace listed twice fails.
 // For a trace stored in pieces in several blocks, the querier lists one spanset per block that
 // matched; once the pieces are one block, one spanset: only its trace-level fields are
 // compared.
-std::string search_traces(TempoServer& s, const std::string& q, const std::set<std::string>& split) {
+std::string search_traces(TempoServer& s, const std::string& q,
+                          const std::set<std::string>& split) {
   auto r = s.get("/api/search?q=" + url_encode(q) + "&limit=100000&spss=100" + kRange);
   REQUIRE(r.status == 200);
   json body = json::parse(r.body);
@@ -107,8 +108,8 @@ std::string metric_line(const std::string& metrics, const std::string& prefix) {
 }
 
 size_t blocklist_length(TempoServer& s) {
-  const std::string line = metric_line(s.get("/metrics").body,
-                                       "tempodb_blocklist_length{tenant=\"single-tenant\"} ");
+  const std::string line =
+      metric_line(s.get("/metrics").body, "tempodb_blocklist_length{tenant=\"single-tenant\"} ");
   REQUIRE_FALSE(line.empty());
   return static_cast<size_t>(std::stoul(line.substr(line.rfind(' ') + 1)));
 }
