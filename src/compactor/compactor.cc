@@ -120,6 +120,7 @@ void Compactor::stop() {
 
 Status Compactor::run_cycle(size_t* jobs_done) {
   *jobs_done = 0;
+  Status first_error;
   for (const auto& tenant : blocks_.tenants()) {
     auto jobs =
         select_jobs(blocks_.metas(tenant), options_.selector, std::chrono::system_clock::now());
@@ -136,14 +137,16 @@ Status Compactor::run_cycle(size_t* jobs_done) {
         errors_total().Add({}).Increment();
         log::error("compaction failed; inputs stay as they are and are retried next cycle",
                    {{"tenant", tenant}, {"blocks", block_ids(job)}, {"err", s.to_string()}});
-        return s;
+        // The other jobs go on: one damaged block must not stop every merge.
+        if (first_error.is_ok()) first_error = s;
+        continue;
       }
       ++*jobs_done;
       outstanding -= static_cast<double>(job.size());
       gauge.Set(outstanding);
     }
   }
-  return Status::ok();
+  return first_error;
 }
 
 Status Compactor::write_output(const std::vector<BlockMeta>& inputs, JobResult* out) {

@@ -277,3 +277,37 @@ TEST_CASE("compaction cycles run the selected jobs until one block per window is
   CHECK(text.find("tempodb_compaction_outstanding_blocks{tenant=\"t\"} 0") != std::string::npos);
   CHECK(text.find("tempodb_compaction_blocks_total{level=") != std::string::npos);
 }
+
+TEST_CASE("a job that fails does not stop the other jobs of the cycle") {
+  tempo::testing::TempDir dir;
+  auto disk = tempo::backend::make_local_backend(dir.path());
+  tempo::testing::RecordingBackend backend(*disk);
+  tempo::testing::GenOptions g;
+  std::vector<BlockMeta> metas;
+  for (uint64_t n = 0; n < 4; ++n) {
+    auto t = tempo::testing::generate_trace(g, n);
+    metas.push_back(write_block(backend, {{t.id, t.data}}));
+  }
+  std::sort(metas.begin(), metas.end(),
+            [](const BlockMeta& a, const BlockMeta& b) { return a.block_id < b.block_id; });
+  tempo::block::BlockList list(backend);
+  REQUIRE(list.load().is_ok());
+  // Equal sizes in one old window: the jobs pair the blocks in block-ID order. The first
+  // pair's first block cannot be read.
+  backend.fail_keys_containing(metas[0].block_id + "/data");
+  tempo::compactor::Compactor c(backend, list, {});
+  size_t jobs = 0;
+  tempo::Status s = c.run_cycle(&jobs);
+  CHECK(s.is(tempo::Status::Code::kIOError));
+  CHECK(jobs == 1);
+  // The failed job's inputs are still listed, unmarked; the other pair is one block now.
+  std::set<std::string> listed;
+  for (const auto& m : list.metas("t")) listed.insert(m.block_id);
+  CHECK(listed.size() == 3);
+  CHECK(listed.count(metas[0].block_id) == 1);
+  CHECK(listed.count(metas[1].block_id) == 1);
+  CHECK_FALSE(
+      std::filesystem::exists(dir.path() + "/t/" + metas[0].block_id + "/meta.compacted.json"));
+  CHECK(tempo::metrics::serialize_text().find("tempodb_compaction_errors_total 1") !=
+        std::string::npos);
+}

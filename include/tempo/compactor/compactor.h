@@ -61,8 +61,8 @@ class Compactor {
   void start();
   void stop();
 
-  // One cycle over every tenant on the calling thread; returns the jobs completed. Stops at
-  // the first job that fails (the error is logged and counted as well).
+  // One cycle over every tenant on the calling thread; sets the jobs completed. A job that
+  // fails is logged and counted, and the others still run; returns the first failure.
   Status run_cycle(size_t* jobs_done);
 
   // Merges `inputs` (blocks of one tenant, at least one) into one new block and swaps it in
