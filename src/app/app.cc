@@ -16,6 +16,7 @@
 #include "app/flags.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
+#include "tempo/compactor/compactor.h"
 #include "tempo/compactor/retention.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
@@ -89,6 +90,10 @@ class App {
   std::unique_ptr<server::BoundedExecutor> ingest_;  // HTTP receivers
   std::unique_ptr<server::BoundedExecutor> query_;   // API reads
   std::unique_ptr<server::BoundedExecutor> admin_;   // /flush, /shutdown
+  // Compaction cycles: one thread, one cycle at a time, apart from the query and ingest pools.
+  std::unique_ptr<server::BoundedExecutor> compaction_;
+  // After its pool, so it is destroyed (stopped) first.
+  std::unique_ptr<compactor::Compactor> compactor_;
   std::unique_ptr<server::BoundedExecutor> udp_;     // Jaeger agent datagrams
   std::shared_ptr<server::BodyBudget> body_budget_;  // shared by every HTTP listener
   std::vector<std::thread> io_threads_;
@@ -166,8 +171,23 @@ Status App::start() {
                      ? cfg_.overrides.block_retention
                      : cfg_.compactor.block_retention;
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  ro.compacted_retention = cfg_.compactor.compacted_block_retention;
+  ro.concurrency = static_cast<size_t>(std::max(cfg_.compactor.retention_concurrency, 1));
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
   retention_->start();
+
+  compactor::CompactorOptions co;
+  co.cycle = cfg_.compactor.compaction_cycle;
+  co.selector.window = cfg_.compactor.compaction_window;
+  co.selector.max_objects = static_cast<uint64_t>(cfg_.compactor.max_compaction_objects);
+  co.selector.max_bytes = static_cast<uint64_t>(cfg_.compactor.max_block_bytes);
+  co.block = io.block_options;
+  compaction_ = std::make_unique<server::BoundedExecutor>("compaction", 1, 1);
+  server::BoundedExecutor* pool = compaction_.get();
+  compactor_ = std::make_unique<compactor::Compactor>(
+      *backend_, *blocks_, co,
+      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); });
+  compactor_->start();
 
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);
   query_ = std::make_unique<server::BoundedExecutor>("query", 4, 64);
@@ -521,6 +541,8 @@ int App::wait_and_stop() {
                {{"err", s.to_string()}});
   }
   ingester_->stop();
+  compactor_->stop();  // a merge in progress is abandoned; its output never becomes visible
+  compaction_->stop();
   retention_->stop();
   if (!http_servers_.empty()) http_servers_[0]->stop();
   signals.cancel();

@@ -152,7 +152,10 @@ Status read_compactor(const YamlReader& r, CompactorConfig* c) {
   TEMPO_RETURN_IF_ERROR(r.duration(base + "block_retention", &c->block_retention));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "compacted_block_retention", &c->compacted_block_retention));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "compaction_window", &c->compaction_window));
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "compaction_cycle", &c->compaction_cycle));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_compaction_objects", &c->max_compaction_objects));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_block_bytes", &c->max_block_bytes));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "retention_concurrency", &c->retention_concurrency));
   return Status::ok();
 }
 

@@ -46,13 +46,13 @@ const std::string_view kTempoKeys = R"yaml(
     maxconcurrenthealthchecks: known
   compaction: &compaction
     block_retention: acted
-    compacted_block_retention: known
-    compaction_cycle: known
-    compaction_window: known
-    max_block_bytes: known
-    max_compaction_objects: known
+    compacted_block_retention: acted
+    compaction_cycle: acted
+    compaction_window: acted
+    max_block_bytes: acted
+    max_compaction_objects: acted
     max_time_per_tenant: known
-    retention_concurrency: known
+    retention_concurrency: acted
     v2_in_buffer_bytes: known
     v2_out_buffer_bytes: known
     v2_prefetch_traces_count: known

@@ -225,6 +225,10 @@ void TempoServer::write_config() {
     << "\n      max_traces_per_user: " << options_.max_traces_per_user
     << "\n    global:\n      max_bytes_per_trace: " << options_.max_bytes_per_trace << "\n"
     << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
+    << (options_.compaction_extra.find("compaction_cycle:") == std::string::npos
+            ? "    compaction_cycle: 24h\n"
+            : "")
+    << options_.compaction_extra
     << "storage:\n  trace:\n    blocklist_poll: " << options_.blocklist_poll << "\n";
   if (options_.s3_endpoint.empty()) {
     f << "    backend: local\n    local:\n      path: " << blocks_dir_ << "\n";

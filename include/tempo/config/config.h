@@ -137,11 +137,15 @@ struct IngesterConfig {
   bool flush_all_on_shutdown = false;
 };
 
+// compactor.compaction (Tempo's defaults; docs/compaction.md).
 struct CompactorConfig {
   Duration block_retention = 336h;
   Duration compacted_block_retention = 1h;
   Duration compaction_window = 1h;
+  Duration compaction_cycle = 30s;
+  int64_t max_compaction_objects = 6000000;
   int64_t max_block_bytes = 107374182400LL;
+  int retention_concurrency = 10;
 };
 
 struct S3Config {
