@@ -16,7 +16,9 @@
 #include "app/flags.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
+#include "tempo/compactor/lease.h"
 #include "tempo/compactor/retention.h"
+#include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
@@ -63,6 +65,9 @@ class App {
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<block::BlockList> blocks_;
   std::unique_ptr<compactor::Retention> retention_;
+  // One lease owner per process: whatever compacts or sweeps a tenant holds its lease.
+  std::unique_ptr<compactor::Lease> lease_;
+  std::unique_ptr<compactor::Sweeper> sweeper_;
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
@@ -131,6 +136,8 @@ Status App::start() {
   log::info("block list loaded", {{"backend", std::string(backend_->name())},
                                   {"tenants", blocks_->tenants().size()},
                                   {"blocks", block_count}});
+  // Other processes on the same backend add, compact and delete blocks: re-read the list.
+  blocks_->start_polling(st.blocklist_poll);
 
   ingester::IngesterOptions io;
   io.wal_path = st.wal.path;
@@ -167,6 +174,12 @@ Status App::start() {
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
   retention_->start();
+
+  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
+  compactor::SweepOptions sweep_options;
+  sweep_options.period = ro.period;
+  sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
+  sweeper_->start();
 
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);
   query_ = std::make_unique<server::BoundedExecutor>("query", 4, 64);
@@ -501,6 +514,8 @@ int App::wait_and_stop() {
   }
   ingester_->stop();
   retention_->stop();
+  sweeper_->stop();
+  blocks_->stop_polling();
   if (!http_servers_.empty()) http_servers_[0]->stop();
   signals.cancel();
   io_.stop();
