@@ -10,8 +10,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 prometheus::Family<prometheus::Gauge>& blocklist_length() {
-  static auto& f = metrics::gauge_family("tempodb_blocklist_length",
-                                         "Total number of blocks per tenant.");
+  static auto& f =
+      metrics::gauge_family("tempodb_blocklist_length", "Total number of blocks per tenant.");
   return f;
 }
 prometheus::Family<prometheus::Counter>& poll_errors_total() {

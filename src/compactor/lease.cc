@@ -16,9 +16,7 @@ namespace {
 
 class SystemLeaseClock final : public LeaseClock {
  public:
-  std::chrono::system_clock::time_point wall() override {
-    return std::chrono::system_clock::now();
-  }
+  std::chrono::system_clock::time_point wall() override { return std::chrono::system_clock::now(); }
   std::chrono::steady_clock::time_point steady() override {
     return std::chrono::steady_clock::now();
   }
@@ -53,7 +51,8 @@ std::shared_ptr<LeaseClock> system_lease_clock() { return std::make_shared<Syste
 
 std::string default_lease_owner() {
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "host");
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    std::snprintf(host, sizeof host, "host");
   return std::string(host) + "-" + std::to_string(::getpid()) + "-" + random_hex(4);
 }
 

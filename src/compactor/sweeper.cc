@@ -45,9 +45,10 @@ Status Sweeper::sweep_tenant(const std::string& tenant, std::chrono::steady_cloc
     removed_total().Add({{"kind", "orphaned_block"}}).Increment(static_cast<double>(removed));
     counts->orphaned_objects += removed;
     ++counts->orphaned_blocks;
-    log::info("removed orphaned block: its objects had no meta.json for longer than the grace "
-              "period",
-              {{"tenant", tenant}, {"block", u.block_id}, {"objects", removed}});
+    log::info(
+        "removed orphaned block: its objects had no meta.json for longer than the grace "
+        "period",
+        {{"tenant", tenant}, {"block", u.block_id}, {"objects", removed}});
   }
   size_t temporary = 0;
   TEMPO_RETURN_IF_ERROR(backend_.sweep_temporary(tenant + "/", options_.grace, &temporary));

@@ -3,13 +3,14 @@
 // have not seen; a failed poll keeps the list; changes made here are not undone by a poll that
 // started before them.
 
+#include "tempo/block/block_list.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 
 #include "block/recording_backend.h"
 #include "tempo/block/block.h"
-#include "tempo/block/block_list.h"
 #include "tempo/block/compacted_meta.h"
 #include "testing/temp_dir.h"
 
@@ -54,8 +55,8 @@ void remove_all(backend::Backend& b, const std::string& tenant, const std::strin
   for (const auto& o : objects) REQUIRE(b.remove(tenant + "/" + id + "/" + o).is_ok());
 }
 
-// Forwards to a backend and runs a hook once before the next recursive listing, to act in the middle
-// of a poll.
+// Forwards to a backend and runs a hook once before the next recursive listing, to act in the
+// middle of a poll.
 class HookBackend final : public backend::Backend {
  public:
   explicit HookBackend(backend::Backend& inner) : inner_(inner) {}
@@ -85,7 +86,9 @@ class HookBackend final : public backend::Backend {
 
 }  // namespace
 
-TEST_CASE("block list: a second list over the same backend sees adds, compactions and deletions after a poll") {
+TEST_CASE(
+    "block list: a second list over the same backend sees adds, compactions and deletions after a "
+    "poll") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   block::BlockList writer(*backend), reader(*backend);
@@ -251,7 +254,8 @@ TEST_CASE("block list: changes made here during a poll are not undone by it") {
   CHECK(compacted_ids(list, "t") == std::vector<std::string>{flushed.block_id});
 }
 
-TEST_CASE("block list: directories without a meta are reported as unfinished with when first seen") {
+TEST_CASE(
+    "block list: directories without a meta are reported as unfinished with when first seen") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const auto a = write_block(*backend, "t", 1);

@@ -1,12 +1,13 @@
 // The compactor lease on a real local backend with an injected clock: one owner at a time,
 // renewal, take-over after expiry, release, and the races S3's lack of compare-and-swap allows.
 
+#include "tempo/compactor/lease.h"
+
 #include <catch2/catch.hpp>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tempo/compactor/lease.h"
 #include "testing/temp_dir.h"
 
 using namespace tempo;
@@ -159,15 +160,17 @@ TEST_CASE("lease: a renewal finds the lease taken over") {
   REQUIRE(a.try_acquire("t", &held).is_ok());
   REQUIRE(held);
   // Someone overwrote the object (an operator, a process with a wildly wrong clock).
-  REQUIRE(backend->write(compactor::lease_key("t"),
-                         R"({"owner":"x","token":"00","expires":"2100-01-01T00:00:00Z"})")
+  REQUIRE(backend
+              ->write(compactor::lease_key("t"),
+                      R"({"owner":"x","token":"00","expires":"2100-01-01T00:00:00Z"})")
               .is_ok());
   REQUIRE(a.renew("t", &held).is_ok());
   CHECK_FALSE(held);
   CHECK(lease_owner(*backend, "t") == "x");
 }
 
-TEST_CASE("lease: a write that lands after a rival's read-back gives the lease to nobody, not to two") {
+TEST_CASE(
+    "lease: a write that lands after a rival's read-back gives the lease to nobody, not to two") {
   testing::TempDir dir;
   auto local = backend::make_local_backend(dir.path());
   HookBackend hook(*local);

@@ -2,6 +2,8 @@
 // once older than the grace period, and temporary files of dead writers go, but only by the
 // lease holder; finished, compacted and young blocks stay.
 
+#include "tempo/compactor/sweeper.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 #include "tempo/block/block_list.h"
 #include "tempo/block/compacted_meta.h"
 #include "tempo/compactor/lease.h"
-#include "tempo/compactor/sweeper.h"
 #include "testing/temp_dir.h"
 
 using namespace tempo;
@@ -60,7 +61,9 @@ compactor::LeaseOptions fast_lease(const std::string& owner) {
 
 }  // namespace
 
-TEST_CASE("sweeper: the lease holder removes orphaned blocks past the grace period and stale temporary files") {
+TEST_CASE(
+    "sweeper: the lease holder removes orphaned blocks past the grace period and stale temporary "
+    "files") {
   testing::TempDir dir;
   auto backend = backend::make_local_backend(dir.path());
   const auto live = write_block(*backend, "t");

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "harness.h"
@@ -25,9 +25,9 @@ using server::url_encode;
 
 const std::string kTenant = "single-tenant";
 const std::string kService = "shared-svc";
-const std::string kSearch = "/api/search?q=" +
-                            url_encode("{ resource.service.name = \"" + kService + "\" }") +
-                            "&limit=1000&spss=5&start=1699999000&end=1700001000";
+const std::string kSearch =
+    "/api/search?q=" + url_encode("{ resource.service.name = \"" + kService + "\" }") +
+    "&limit=1000&spss=5&start=1699999000&end=1700001000";
 
 // Polls `done` until it holds or 20 s pass; returns its last answer. The wait is for the
 // other process's block-list poll (200 ms here), not a timing assertion.
@@ -139,9 +139,7 @@ void run_shared(ServerOptions options, backend::Backend& store) {
   // The first block marked compacted behind both processes' backs: its traces leave the
   // reader's answers after a poll, the second block's stay.
   mark_compacted(store, first_block);
-  CHECK(eventually([&] {
-    return reader.get("/api/traces/" + batches[0][0].first).status == 404;
-  }));
+  CHECK(eventually([&] { return reader.get("/api/traces/" + batches[0][0].first).status == 404; }));
   for (const auto& [id, req] : batches[0]) CHECK(reader.get("/api/traces/" + id).status == 404);
   for (const auto& [id, req] : batches[1]) {
     auto r = reader.get("/api/traces/" + id);
@@ -160,7 +158,9 @@ void run_shared(ServerOptions options, backend::Backend& store) {
 
 }  // namespace
 
-TEST_CASE("shared storage: a second process on one local directory answers for blocks the first flushed") {
+TEST_CASE(
+    "shared storage: a second process on one local directory answers for blocks the first "
+    "flushed") {
   testing::TempDir shared;
   ServerOptions o;
   o.blocks_dir = shared.sub("blocks");
@@ -168,7 +168,8 @@ TEST_CASE("shared storage: a second process on one local directory answers for b
   run_shared(o, *store);
 }
 
-TEST_CASE("shared storage: a second process on one S3 bucket answers for blocks the first flushed") {
+TEST_CASE(
+    "shared storage: a second process on one S3 bucket answers for blocks the first flushed") {
   testing::S3rver s3;
   ::setenv("TEST_S3_KEY", "S3RVER", 1);
   ServerOptions o;

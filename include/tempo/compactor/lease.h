@@ -1,7 +1,7 @@
 #pragma once
 // A lease that lets one process at a time compact (and sweep) a tenant's blocks, kept as an
 // object in the backend: <tenant>/compactor-lease.json = {"owner", "token", "expires"}.
-// docs/compaction.md says why a lease rather than Tempo's ring, and what the worst case is.
+// docs/shared_storage.md says why a lease rather than Tempo's ring, and what the worst case is.
 //
 // S3 has no compare-and-swap, so taking a lease is write-then-read-back: a process that finds
 // no lease, or an expired one, writes its own with a fresh random token, waits `settle`, and
