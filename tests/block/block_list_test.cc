@@ -190,7 +190,7 @@ TEST_CASE("block list: a failed poll keeps the previous list") {
   block::BlockList list(rec);
   REQUIRE(list.load().is_ok());
 
-  // A new block in t whose meta.json cannot be read, and a deletion in t: t keeps its old
+  // A new block in t that cannot be listed or read, and a deletion in t: t keeps its old
   // list; u, which polled fine, is updated.
   const auto b = write_block(*local, "t", 2);
   const auto u2 = write_block(*local, "u", 2);
