@@ -515,6 +515,8 @@ int App::wait_and_stop() {
   ingester_->stop();
   retention_->stop();
   sweeper_->stop();
+  s = lease_->release_all();  // a replica takes over without waiting for expiry
+  if (!s.is_ok()) log::warn("releasing compactor leases failed", {{"err", s.to_string()}});
   blocks_->stop_polling();
   if (!http_servers_.empty()) http_servers_[0]->stop();
   signals.cancel();

@@ -208,4 +208,18 @@ Status Lease::release(const std::string& tenant) {
   return Status::ok();
 }
 
+Status Lease::release_all() {
+  std::vector<std::string> tenants;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [tenant, h] : held_) tenants.push_back(tenant);
+  }
+  Status first;
+  for (const auto& tenant : tenants) {
+    Status s = release(tenant);
+    if (!s.is_ok() && first.is_ok()) first = s;
+  }
+  return first;
+}
+
 }  // namespace tempo::compactor

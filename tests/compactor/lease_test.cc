@@ -123,6 +123,13 @@ TEST_CASE("lease: acquire, contention between two owners, renewal and release") 
   // Releasing what one does not hold leaves the holder's lease alone.
   REQUIRE(a.release("t").is_ok());
   CHECK(lease_owner(*backend, "t") == "b");
+
+  // Shutdown: b gives up both its leases; a takes them at once.
+  REQUIRE(b.release_all().is_ok());
+  CHECK(lease_owner(*backend, "t").empty());
+  CHECK(lease_owner(*backend, "u").empty());
+  REQUIRE(a.try_acquire("u", &held).is_ok());
+  CHECK(held);
 }
 
 TEST_CASE("lease: expiry and take-over, and the old holder learns it lost") {

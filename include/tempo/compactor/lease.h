@@ -68,6 +68,9 @@ class Lease {
   // Gives the lease up: deletes the object if it is still ours, so another process can take
   // it without waiting for expiry. Not holding it is ok.
   Status release(const std::string& tenant);
+  // Releases every lease this process holds (shutdown), so another process need not wait for
+  // them to expire. Returns the first error; tries them all.
+  Status release_all();
   // Whether this process holds the tenant's lease now, by its local deadline (no request).
   bool held(const std::string& tenant);
 
