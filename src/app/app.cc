@@ -16,8 +16,8 @@
 #include "app/flags.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
-#include "tempo/compactor/lease.h"
 #include "tempo/compactor/retention.h"
+#include "tempo/compactor/lease.h"
 #include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
@@ -166,6 +166,14 @@ Status App::start() {
   querier_->set_max_bytes_per_tag_values(
       static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
 
+  // One lease owner per process: the sweeper (and whatever else maintains a tenant's blocks)
+  // works on a tenant only while this process holds its lease.
+  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
+  compactor::SweepOptions sweep_options;
+  sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
+  sweeper_->start();
+
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
   ro.retention = cfg_.overrides.block_retention > config::Duration::zero()
@@ -174,12 +182,6 @@ Status App::start() {
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
   retention_->start();
-
-  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
-  compactor::SweepOptions sweep_options;
-  sweep_options.period = ro.period;
-  sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
-  sweeper_->start();
 
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);
   query_ = std::make_unique<server::BoundedExecutor>("query", 4, 64);

@@ -69,14 +69,15 @@ Status BlockList::poll_tenant(const std::string& tenant, const Tenant& known, Te
     const std::string_view object = std::string_view(key).substr(slash + 1);
     Seen& seen = blocks[std::string(id)];
     if (object == format::kMetaObject) seen.meta = true;
-    if (object == kCompactedMetaObject) seen.compacted = true;
+    if (object == format::kCompactedMetaObject) seen.compacted = true;
   }
   std::string json;
   for (const auto& [id, seen] : blocks) {
     if (seen.compacted) {
       out->listed_compacted.insert(id);
       if (known.compacted.count(id) || known.unreadable.count(id)) continue;
-      Status s = backend_.read(compacted_meta_key(tenant, id), &json);
+      Status s =
+          backend_.read(prefix + id + "/" + std::string(format::kCompactedMetaObject), &json);
       if (s.is(Status::Code::kNotFound)) continue;  // deleted since the listing
       TEMPO_RETURN_IF_ERROR(s);
       CompactedBlockMeta c;

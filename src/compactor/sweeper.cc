@@ -1,6 +1,6 @@
 #include "tempo/compactor/sweeper.h"
 
-#include "tempo/block/compacted_meta.h"
+#include "block/block_format.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
 
@@ -34,7 +34,7 @@ Status Sweeper::sweep_tenant(const std::string& tenant, std::chrono::steady_cloc
     TEMPO_RETURN_IF_ERROR(backend_.list(prefix, &objects));
     bool has_meta = false;
     for (const auto& o : objects) {
-      has_meta |= o == "meta.json" || o == block::kCompactedMetaObject;
+      has_meta |= o == block::format::kMetaObject || o == block::format::kCompactedMetaObject;
     }
     if (has_meta || objects.empty()) continue;  // finished after all, or already gone
     size_t removed = 0;

@@ -11,12 +11,16 @@
 
 #include "block/recording_backend.h"
 #include "tempo/block/block.h"
-#include "tempo/block/compacted_meta.h"
 #include "testing/temp_dir.h"
 
 using namespace tempo;
 
 namespace {
+
+// Where a block's compaction marker lives.
+std::string marker_key(const std::string& tenant, const std::string& block_id) {
+  return tenant + "/" + block_id + "/meta.compacted.json";
+}
 
 // A one-trace block of `tenant`, written and returned by its meta.
 block::BlockMeta write_block(backend::Backend& b, const std::string& tenant, uint8_t trace) {
@@ -117,8 +121,8 @@ TEST_CASE(
   // a: marked compacted next to its meta.json (Tempo's crash window between the two writes);
   // b: instead of it (the marker written, then meta.json removed).
   block::CompactedBlockMeta ca{a, 1700000000123456789ULL}, cb{b, 1700000001000000000ULL};
-  REQUIRE(backend->write(block::compacted_meta_key("t", a.block_id), ca.to_json()).is_ok());
-  REQUIRE(backend->write(block::compacted_meta_key("t", b.block_id), cb.to_json()).is_ok());
+  REQUIRE(backend->write(marker_key("t", a.block_id), ca.to_json()).is_ok());
+  REQUIRE(backend->write(marker_key("t", b.block_id), cb.to_json()).is_ok());
   REQUIRE(backend->remove("t/" + b.block_id + "/meta.json").is_ok());
   REQUIRE(reader.poll().is_ok());
   CHECK(ids(reader.metas("t")) == std::vector<std::string>{c.block_id});
@@ -172,7 +176,7 @@ TEST_CASE("block list: a poll reads only the metas of blocks it has not seen") {
   CHECK(ids(list.metas("t")) == sorted({a.block_id, b.block_id}));
 
   block::CompactedBlockMeta ca{a, 1700000000000000000ULL};
-  REQUIRE(local->write(block::compacted_meta_key("t", a.block_id), ca.to_json()).is_ok());
+  REQUIRE(local->write(marker_key("t", a.block_id), ca.to_json()).is_ok());
   rec.clear();
   REQUIRE(list.poll().is_ok());
   CHECK(reads() == std::vector<std::string>{"t/" + a.block_id + "/meta.compacted.json"});
@@ -246,7 +250,7 @@ TEST_CASE("block list: changes made here during a poll are not undone by it") {
   // Marked compacted here (marker written, then the list told): out of metas() at once, and
   // the poll agrees.
   const block::CompactedBlockMeta marked{flushed, 1700000000000000000ULL};
-  REQUIRE(local->write(block::compacted_meta_key("t", flushed.block_id), marked.to_json()).is_ok());
+  REQUIRE(local->write(marker_key("t", flushed.block_id), marked.to_json()).is_ok());
   list.mark_compacted(marked);
   CHECK(ids(list.metas("t")) == std::vector<std::string>{late.block_id});
   REQUIRE(list.poll().is_ok());

@@ -13,7 +13,6 @@
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
-#include "tempo/block/compacted_meta.h"
 #include "tempo/compactor/lease.h"
 #include "testing/temp_dir.h"
 
@@ -22,6 +21,11 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Where a block's compaction marker lives.
+std::string marker_key(const std::string& tenant, const std::string& block_id) {
+  return tenant + "/" + block_id + "/meta.compacted.json";
+}
 
 block::BlockMeta write_block(backend::Backend& b, const std::string& tenant) {
   const std::string id = block::new_block_id();
@@ -70,7 +74,7 @@ TEST_CASE(
   const auto compacted = write_block(*backend, "t");
   REQUIRE(backend->remove("t/" + compacted.block_id + "/meta.json").is_ok());
   REQUIRE(backend
-              ->write(block::compacted_meta_key("t", compacted.block_id),
+              ->write(marker_key("t", compacted.block_id),
                       block::CompactedBlockMeta{compacted, 1}.to_json())
               .is_ok());
   const std::string orphan = write_orphan(*backend, "t");

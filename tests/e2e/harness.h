@@ -35,8 +35,7 @@ struct ServerOptions {
   // compactor.compaction.block_retention. Test spans are from 2023, so retention is off
   // unless a test asks for it.
   std::string block_retention = "0s";
-  // storage.trace.blocklist_poll: how often the block list is re-read, retention and sweeps run
-  std::string blocklist_poll = "5m";
+  std::string blocklist_poll = "5m";  // storage.trace.blocklist_poll: the retention cadence
   // When set ("127.0.0.1:port" of an s3rver), blocks go to its bucket "tempo" instead of the
   // local backend, with s3rver's credentials passed through -config.expand-env.
   std::string s3_endpoint;

@@ -26,7 +26,6 @@
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block.h"
-#include "tempo/block/compacted_meta.h"
 #include "tempo/util/status.h"
 
 namespace tempo::block {
