@@ -18,6 +18,8 @@
 #include "tempo/block/block_list.h"
 #include "tempo/compactor/compactor.h"
 #include "tempo/compactor/retention.h"
+#include "tempo/compactor/lease.h"
+#include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
@@ -65,6 +67,9 @@ class App {
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<block::BlockList> blocks_;
   std::unique_ptr<compactor::Retention> retention_;
+  // One lease owner per process: whatever compacts or sweeps a tenant holds its lease.
+  std::unique_ptr<compactor::Lease> lease_;
+  std::unique_ptr<compactor::Sweeper> sweeper_;
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
@@ -137,6 +142,8 @@ Status App::start() {
   log::info("block list loaded", {{"backend", std::string(backend_->name())},
                                   {"tenants", blocks_->tenants().size()},
                                   {"blocks", block_count}});
+  // Other processes on the same backend add, compact and delete blocks: re-read the list.
+  blocks_->start_polling(st.blocklist_poll);
 
   ingester::IngesterOptions io;
   io.wal_path = st.wal.path;
@@ -164,6 +171,14 @@ Status App::start() {
       static_cast<uint64_t>(cfg_.query_frontend.search.target_bytes_per_job));
   querier_->set_max_bytes_per_tag_values(
       static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
+
+  // One lease owner per process: the sweeper (and whatever else maintains a tenant's blocks)
+  // works on a tenant only while this process holds its lease.
+  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
+  compactor::SweepOptions sweep_options;
+  sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
+  sweeper_->start();
 
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
@@ -544,6 +559,10 @@ int App::wait_and_stop() {
   compactor_->stop();  // a merge in progress is abandoned; its output never becomes visible
   compaction_->stop();
   retention_->stop();
+  sweeper_->stop();
+  s = lease_->release_all();  // a replica takes over without waiting for expiry
+  if (!s.is_ok()) log::warn("releasing compactor leases failed", {{"err", s.to_string()}});
+  blocks_->stop_polling();
   if (!http_servers_.empty()) http_servers_[0]->stop();
   signals.cancel();
   io_.stop();

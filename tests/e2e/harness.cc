@@ -162,7 +162,7 @@ TempoServer::TempoServer(ServerOptions options) : options_(std::move(options)) {
   config_path_ = dir_.sub("tempo.yaml");
   log_path_ = dir_.sub("tempo.log");
   wal_dir_ = dir_.sub("wal");
-  blocks_dir_ = dir_.sub("blocks");
+  blocks_dir_ = options_.blocks_dir.empty() ? dir_.sub("blocks") : options_.blocks_dir;
   pick_ports();
 }
 

@@ -42,6 +42,9 @@ struct ServerOptions {
   // When set ("127.0.0.1:port" of an s3rver), blocks go to its bucket "tempo" instead of the
   // local backend, with s3rver's credentials passed through -config.expand-env.
   std::string s3_endpoint;
+  // When set, the local backend's directory (storage.trace.local.path), so several servers
+  // can share one; otherwise a directory of this server's own.
+  std::string blocks_dir;
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;
