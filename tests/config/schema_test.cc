@@ -79,7 +79,10 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
         "storage.trace.block.bloom_filter_shard_size_bytes",
         "compactor.compaction.block_retention", "backend_worker.compaction.block_retention",
         "overrides.ingestion_rate_limit_bytes", "overrides.defaults.ingestion.burst_size_bytes",
-        "usage_report.reporting_enabled", "live_store.max_trace_idle", "live_store.wal.path"}) {
+        "usage_report.reporting_enabled", "live_store.max_trace_idle", "live_store.wal.path",
+        "metrics_generator.storage.path", "metrics_generator.storage.remote_write",
+        "metrics_generator.storage.remote_write.[].url",
+        "metrics_generator.storage.remote_write_flush_deadline"}) {
     INFO(key);
     const SchemaNode* n = find(key);
     REQUIRE(n != nullptr);
@@ -89,7 +92,8 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
-       {"metrics_generator", "query_frontend.trace_by_id", "query_frontend.metrics",
+       {"metrics_generator.processor.local_blocks", "metrics_generator.storage.wal",
+        "query_frontend.trace_by_id", "query_frontend.metrics",
         "query_frontend.search.concurrent_jobs", "querier.max_concurrent_queries", "memberlist",
         "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
         "storage.trace.azure", "ingester.trace_live_period",
@@ -110,7 +114,7 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
   const Case cases[] = {
       {"metrics_generator.registry.external_labels", Kind::kAny},
       {"metrics_generator.storage.remote_write", Kind::kList},
-      {"metrics_generator.storage.remote_write.[]", Kind::kAny},
+      {"metrics_generator.storage.remote_write.[].queue_config", Kind::kAny},
       {"storage.trace.s3.tags", Kind::kAny},
       {"distributor.receivers.opencensus.tls", Kind::kAny},
       {"ingester.lifecycler", Kind::kAny},
