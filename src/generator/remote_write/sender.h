@@ -69,9 +69,9 @@ class Sender {
   Sender& operator=(const Sender&) = delete;
 
   void start();
-  // Keeps sending until the queue is empty or `deadline` passes (no new request starts after
-  // it, and one in flight is cut to the time left), then ends the thread. What was not sent
-  // stays queued on disk.
+  // Keeps sending until the queue is empty or `deadline` passes (no request starts after it,
+  // and one started meanwhile times out by it; one already on the wire keeps its
+  // remote_timeout), then ends the thread. What was not sent stays queued on disk.
   void stop(std::chrono::steady_clock::time_point deadline);
 
  private:
