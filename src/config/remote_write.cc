@@ -98,8 +98,8 @@ Status read_file(const YAML::Node& n, const std::string& key, const std::string&
 bool reserved_header(const std::string& name) {
   // Set by the sender itself (as Prometheus refuses them in `headers`); Authorization comes
   // from basic_auth.
-  for (const char* r : {"content-encoding", "content-type", "content-length", "host",
-                        "user-agent", "x-prometheus-remote-write-version", "authorization"}) {
+  for (const char* r : {"content-encoding", "content-type", "content-length", "host", "user-agent",
+                        "x-prometheus-remote-write-version", "authorization"}) {
     if (strcasecmp(name.c_str(), r) == 0) return true;
   }
   return false;
@@ -111,11 +111,11 @@ Status read_item(const YAML::Node& item, size_t index, RemoteWriteConfig* rw) {
   if (!item.IsMap()) return bad(item, p.substr(0, p.size() - 1), "must be a map of keys");
   // Settings Prometheus applies that this build cannot: sending without them would go
   // unauthenticated or around a proxy, so they stop the start instead.
-  for (const char* k : {"authorization", "bearer_token", "bearer_token_file", "oauth2", "sigv4",
-                        "azuread", "google_iam", "proxy_url", "no_proxy", "proxy_from_environment",
-                        "proxy_connect_header", "http_headers", "basic_auth.username_file",
-                        "tls_config.ca", "tls_config.cert", "tls_config.key",
-                        "tls_config.min_version", "tls_config.max_version"}) {
+  for (const char* k :
+       {"authorization", "bearer_token", "bearer_token_file", "oauth2", "sigv4", "azuread",
+        "google_iam", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header",
+        "http_headers", "basic_auth.username_file", "tls_config.ca", "tls_config.cert",
+        "tls_config.key", "tls_config.min_version", "tls_config.max_version"}) {
     YAML::Node v = r.at(k);
     if (v.IsDefined() && !v.IsNull()) {
       return bad(v, p + k,
@@ -195,8 +195,8 @@ Status read_item(const YAML::Node& item, size_t index, RemoteWriteConfig* rw) {
       std::string file, unused;
       TEMPO_RETURN_IF_ERROR(r.str(std::string("tls_config.") + k, &file));
       if (file.empty()) continue;
-      TEMPO_RETURN_IF_ERROR(read_file(r.at(std::string("tls_config.") + k),
-                                      p + "tls_config." + k, file, &unused));
+      TEMPO_RETURN_IF_ERROR(
+          read_file(r.at(std::string("tls_config.") + k), p + "tls_config." + k, file, &unused));
     }
   }
   return Status::ok();
@@ -206,13 +206,13 @@ Status read_item(const YAML::Node& item, size_t index, RemoteWriteConfig* rw) {
 
 Status read_generator_storage(const YamlReader& r, MetricsGeneratorStorageConfig* out) {
   TEMPO_RETURN_IF_ERROR(r.str(kBase + ".path", &out->path));
-  TEMPO_RETURN_IF_ERROR(r.boolean(kBase + ".remote_write_add_org_id_header",
-                                  &out->remote_write_add_org_id_header));
+  TEMPO_RETURN_IF_ERROR(
+      r.boolean(kBase + ".remote_write_add_org_id_header", &out->remote_write_add_org_id_header));
   TEMPO_RETURN_IF_ERROR(
       r.duration(kBase + ".remote_write_flush_deadline", &out->remote_write_flush_deadline));
   if (out->remote_write_flush_deadline < Duration::zero()) {
-    return bad(r.at(kBase + ".remote_write_flush_deadline"),
-               kBase + ".remote_write_flush_deadline", "must not be negative");
+    return bad(r.at(kBase + ".remote_write_flush_deadline"), kBase + ".remote_write_flush_deadline",
+               "must not be negative");
   }
   TEMPO_RETURN_IF_ERROR(
       r.integer(kBase + ".remote_write_queue_max_bytes", &out->remote_write_queue_max_bytes));

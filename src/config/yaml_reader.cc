@@ -76,8 +76,8 @@ Status YamlReader::type_error(const YAML::Node& n, const std::string& path,
   std::string got = n.IsScalar()  ? "\"" + n.Scalar() + "\""
                     : n.IsMap()   ? std::string("a map")
                                   : std::string("a list");
-  return Status::invalid_argument(line_of(n) + ": config key \"" + prefix_ + path + "\" must be " + want +
-                                  ", got " + got);
+  return Status::invalid_argument(line_of(n) + ": config key \"" + prefix_ + path +
+                                  "\" must be " + want + ", got " + got);
 }
 
 Status YamlReader::str(const std::string& path, std::string* out) const {

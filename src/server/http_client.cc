@@ -33,8 +33,8 @@ struct HttpClient::Impl {
   std::chrono::milliseconds timeout;
   ClientTls tls;
   asio::io_context io;
-  std::optional<ssl::context> ssl_ctx;  // built on first use, with tls.enabled
-  std::unique_ptr<tcp::socket> socket;  // plain connections
+  std::optional<ssl::context> ssl_ctx;                   // built on first use, with tls.enabled
+  std::unique_ptr<tcp::socket> socket;                   // plain connections
   std::unique_ptr<ssl::stream<tcp::socket>> tls_stream;  // TLS connections
   beast::flat_buffer buffer;
 
@@ -110,8 +110,8 @@ struct HttpClient::Impl {
     }
     t->handshake(ssl::stream_base::client, ec);
     if (ec) {
-      return Status::unavailable("tls handshake with " + host + ":" + std::to_string(port) +
-                                 ": " + ec.message());
+      return Status::unavailable("tls handshake with " + host + ":" + std::to_string(port) + ": " +
+                                 ec.message());
     }
     tls_stream = std::move(t);
     return Status::ok();
@@ -145,9 +145,9 @@ struct HttpClient::Impl {
     }
     if (ec) {
       reset();
-      *retryable = reused && (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                              ec == asio::error::connection_reset ||
-                              ec == ssl::error::stream_truncated);
+      *retryable =
+          reused && (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                     ec == asio::error::connection_reset || ec == ssl::error::stream_truncated);
       return Status::unavailable("read: " + ec.message());
     }
     auto& res = parser.get();
@@ -184,9 +184,8 @@ HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::millisecond
 
 HttpClient::~HttpClient() = default;
 
-Status HttpClient::request(std::string_view method, std::string_view target,
-                           std::string_view body, const HeaderList& headers,
-                           ClientResponse* out) {
+Status HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
+                           const HeaderList& headers, ClientResponse* out) {
   bool retryable = false;
   Status s = impl_->once(method, target, body, headers, out, &retryable);
   if (!s.is_ok() && retryable) s = impl_->once(method, target, body, headers, out, &retryable);

@@ -2,7 +2,6 @@
 // stopping the load with the key named.
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "tempo/config/config.h"
@@ -32,7 +31,8 @@ TEST_CASE("remote write defaults are Tempo's and Prometheus's") {
   CHECK(s.remote_write_flush_deadline == 1min);
   CHECK(s.remote_write_queue_max_bytes == 256 << 20);
 
-  c = must_load(generator("    path: /var/tempo/generator\n"
+  c =
+      must_load(generator("    path: /var/tempo/generator\n"
                           "    remote_write:\n"
                           "      - url: http://prometheus:9090/api/v1/write\n"));
   REQUIRE(c.metrics_generator.storage.remote_write.size() == 1);
@@ -53,28 +53,33 @@ TEST_CASE("remote write reads every key it acts on") {
   tempo::testing::TempDir tmp;
   std::ofstream(tmp.sub("pw")) << "s3cret\n";
   std::ofstream(tmp.sub("ca.pem")) << "not parsed at load\n";
-  auto c = must_load(generator("    path: /g\n"
-                               "    remote_write_add_org_id_header: false\n"
-                               "    remote_write_flush_deadline: 5s\n"
-                               "    remote_write_queue_max_bytes: 8388608\n"
-                               "    remote_write:\n"
-                               "      - url: https://mimir.example:8443/api/v1/push?x=1\n"
-                               "        name: mimir\n"
-                               "        send_exemplars: true\n"
-                               "        remote_timeout: 10s\n"
-                               "        headers:\n"
-                               "          X-Scope-OrgID: fixed\n"
-                               "          X-Extra: v\n"
-                               "        basic_auth:\n"
-                               "          username: tempo\n"
-                               "          password_file: " + tmp.sub("pw") + "\n"
-                               "        tls_config:\n"
-                               "          ca_file: " + tmp.sub("ca.pem") + "\n"
-                               "          server_name: mimir.internal\n"
-                               "          insecure_skip_verify: false\n"
-                               "      - url: http://[::1]/write\n"
-                               "        queue_config:\n"
-                               "          max_shards: 4\n"));
+  auto c =
+      must_load(generator("    path: /g\n"
+                          "    remote_write_add_org_id_header: false\n"
+                          "    remote_write_flush_deadline: 5s\n"
+                          "    remote_write_queue_max_bytes: 8388608\n"
+                          "    remote_write:\n"
+                          "      - url: https://mimir.example:8443/api/v1/push?x=1\n"
+                          "        name: mimir\n"
+                          "        send_exemplars: true\n"
+                          "        remote_timeout: 10s\n"
+                          "        headers:\n"
+                          "          X-Scope-OrgID: fixed\n"
+                          "          X-Extra: v\n"
+                          "        basic_auth:\n"
+                          "          username: tempo\n"
+                          "          password_file: " +
+                          tmp.sub("pw") +
+                          "\n"
+                          "        tls_config:\n"
+                          "          ca_file: " +
+                          tmp.sub("ca.pem") +
+                          "\n"
+                          "          server_name: mimir.internal\n"
+                          "          insecure_skip_verify: false\n"
+                          "      - url: http://[::1]/write\n"
+                          "        queue_config:\n"
+                          "          max_shards: 4\n"));
   const auto& s = c.metrics_generator.storage;
   CHECK(s.path == "/g");
   CHECK_FALSE(s.remote_write_add_org_id_header);
@@ -90,7 +95,7 @@ TEST_CASE("remote write reads every key it acts on") {
   CHECK(a.send_exemplars);
   CHECK(a.remote_timeout == 10s);
   CHECK(a.headers == std::vector<std::pair<std::string, std::string>>{{"X-Scope-OrgID", "fixed"},
-                                                                       {"X-Extra", "v"}});
+                                                                      {"X-Extra", "v"}});
   CHECK(a.basic_auth);
   CHECK(a.basic_auth_username == "tempo");
   CHECK(a.basic_auth_password == "s3cret");
@@ -173,9 +178,11 @@ TEST_CASE("bad remote write settings stop the load with the key named") {
 }
 
 TEST_CASE("a misspelt key inside a remote write item is an unknown key") {
-  Status s = load_error(generator("    path: /g\n    remote_write:\n      - url: http://h/x\n"
-                                  "        send_exemplar: true\n"));
+  Status s =
+      load_error(generator("    path: /g\n    remote_write:\n      - url: http://h/x\n"
+                           "        send_exemplar: true\n"));
   REQUIRE(s.is(Status::Code::kInvalidArgument));
-  CHECK(s.message().find("unknown key \"metrics_generator.storage.remote_write[0].send_exemplar\"") !=
-        std::string::npos);
+  CHECK(
+      s.message().find("unknown key \"metrics_generator.storage.remote_write[0].send_exemplar\"") !=
+      std::string::npos);
 }

@@ -113,8 +113,7 @@ class FakeReceiver {
 // A loopback port nothing listens on right now.
 inline uint16_t free_loopback_port() {
   boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(
-      io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return a.local_endpoint().port();
 }
 

@@ -22,14 +22,12 @@ std::vector<Sample> sample_set() {
   s[0].timestamp_ms = 1764380000123;
   s[0].exemplars = {{{{"trace_id", "0af7651916cd43dd8448eb211c80319c"}}, 0.25, 1764380000100},
                     {{{"trace_id", "b7ad6b7169203331"}}, 1.5, 1764380000110}};
-  s[1].labels = {{"__name__", "traces_spanmetrics_latency_bucket"},
-                 {"le", "+Inf"},
-                 {"service", "db"}};
+  s[1].labels = {
+      {"__name__", "traces_spanmetrics_latency_bucket"}, {"le", "+Inf"}, {"service", "db"}};
   s[1].value = 7;
   s[1].timestamp_ms = 1764380000123;
-  s[2].labels = {{"__name__", "traces_service_graph_request_total"},
-                 {"client", "api"},
-                 {"server", "db"}};
+  s[2].labels = {
+      {"__name__", "traces_service_graph_request_total"}, {"client", "api"}, {"server", "db"}};
   s[2].value = -0.5;
   s[2].timestamp_ms = 1764380000456;
   return s;
@@ -114,7 +112,11 @@ TEST_CASE("remote write field numbers are Prometheus's") {
   REQUIRE(batches.size() == 1);
   std::string raw;
   REQUIRE(snappy::Uncompress(batches[0].body.data(), batches[0].body.size(), &raw));
-  const std::string label = "\x0a\x01" "a" "\x12\x01" "b";
+  const std::string label =
+      "\x0a\x01"
+      "a"
+      "\x12\x01"
+      "b";
   const std::string sample = std::string("\x09\x00\x00\x00\x00\x00\x00\xf0\x3f", 9) + "\x10\x05";
   const std::string exemplar = std::string("\x11\x00\x00\x00\x00\x00\x00\x00\x40", 9) + "\x18\x03";
   std::string series = "\x0a" + std::string(1, static_cast<char>(label.size())) + label + "\x12" +

@@ -3,12 +3,11 @@
 // API must return exactly those series and values, also for what was sent while Prometheus
 // was restarting and what a shut-down sink left on disk for the next one.
 
-#include <nlohmann/json.hpp>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -138,9 +137,9 @@ TEST_CASE("remote write delivers to a real Prometheus, across its restart and ou
   CHECK(stored(prom, "rw_e2e_latency_bucket") == only(want, "rw_e2e_latency_bucket"));
   {
     const double t = static_cast<double>(a[0].timestamp_ms) / 1000.0;
-    auto j = nlohmann::json::parse(prom.get(
-        "/api/v1/query_exemplars?query=rw_e2e_calls_total&start=" + std::to_string(t - 10) +
-        "&end=" + std::to_string(t + 10)));
+    auto j =
+        nlohmann::json::parse(prom.get("/api/v1/query_exemplars?query=rw_e2e_calls_total&start=" +
+                                       std::to_string(t - 10) + "&end=" + std::to_string(t + 10)));
     REQUIRE(j["status"] == "success");
     std::map<std::string, std::string> trace_by_service;
     for (const auto& series : j["data"]) {
@@ -149,9 +148,9 @@ TEST_CASE("remote write delivers to a real Prometheus, across its restart and ou
             e["labels"]["trace_id"].get<std::string>();
       }
     }
-    CHECK(trace_by_service == std::map<std::string, std::string>{
-                                  {"api", a[0].exemplars[0].labels[0].value},
-                                  {"db", a[1].exemplars[0].labels[0].value}});
+    CHECK(trace_by_service ==
+          std::map<std::string, std::string>{{"api", a[0].exemplars[0].labels[0].value},
+                                             {"db", a[1].exemplars[0].labels[0].value}});
   }
 
   // 2. Prometheus goes down. A collection is queued; our sink shuts down before Prometheus

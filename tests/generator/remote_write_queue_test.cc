@@ -200,13 +200,14 @@ TEST_CASE("remote write queue survives a damaged cursor by sending again, never 
     std::unique_ptr<DiskQueue> q;
     REQUIRE(DiskQueue::open(o, &q).is_ok());
     // The first segment still holds all four batches (it is the one that was active).
-    CHECK(drain(*q) == std::vector<std::string>{batch(0).body, batch(1).body, batch(2).body,
-                                                batch(3).body});
+    CHECK(drain(*q) ==
+          std::vector<std::string>{batch(0).body, batch(1).body, batch(2).body, batch(3).body});
   }
 }
 
-TEST_CASE("remote write queue loses no acknowledged push and resends no acknowledged pop at "
-          "any crash point") {
+TEST_CASE(
+    "remote write queue loses no acknowledged push and resends no acknowledged pop at "
+    "any crash point") {
   using testing::FaultEnv;
   // Count the disk changes of one clean run, then crash at each of them in turn.
   auto run = [](FaultEnv& env, const std::string& dir, int* pushed, int* popped) {

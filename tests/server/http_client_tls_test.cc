@@ -2,14 +2,12 @@
 // the CA given and the name asked for, unless verification is turned off.
 // Certificates are made with the openssl command at test time; nothing is committed.
 
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
 
 #include "tempo/server/http_client.h"
 #include "tempo/server/http_server.h"
@@ -60,8 +58,8 @@ struct TlsServer {
     o.address = "127.0.0.1";
     o.max_body_bytes = 1 << 20;
     REQUIRE(server::make_http_tls_context(t, &o.tls).is_ok());
-    srv = std::make_unique<server::HttpServer>(io, server::HttpExecutors{&workers}, o,
-                                               std::move(r));
+    srv =
+        std::make_unique<server::HttpServer>(io, server::HttpExecutors{&workers}, o, std::move(r));
     REQUIRE(srv->start().is_ok());
     io_thread = std::thread([this] {
       auto guard = asio::make_work_guard(io);

@@ -135,8 +135,9 @@ Status DiskQueue::recover() {
               {{"dir", options_.dir}, {"records", skipped_short}});
   }
   if (pending_.batches > 0) {
-    log::info("remote write queue recovered",
-              {{"dir", options_.dir}, {"batches", pending_.batches}, {"samples", pending_.samples}});
+    log::info(
+        "remote write queue recovered",
+        {{"dir", options_.dir}, {"batches", pending_.batches}, {"samples", pending_.samples}});
   }
   // Appends go to a new segment: an old one may end in a truncated tail, and a new file
   // keeps the order of segments the order of pushes.

@@ -27,8 +27,8 @@ struct RemoteWriteSink::Queue {
 namespace {
 
 bool plain(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
 }
 
 int hex_value(char c) {
@@ -135,11 +135,10 @@ Status RemoteWriteSink::open(const config::MetricsGeneratorStorageConfig& config
     for (const auto& q : queues) recovered += q->disk->pending().samples;
     sink->tenants_.emplace(tenant, std::move(queues));
   }
-  log::info("remote write started",
-            {{"path", config.path},
-             {"endpoints", config.remote_write.size()},
-             {"tenants_recovered", sink->tenants_.size()},
-             {"samples_recovered", recovered}});
+  log::info("remote write started", {{"path", config.path},
+                                     {"endpoints", config.remote_write.size()},
+                                     {"tenants_recovered", sink->tenants_.size()},
+                                     {"samples_recovered", recovered}});
   *out = std::move(sink);
   return Status::ok();
 }
@@ -170,9 +169,9 @@ Status RemoteWriteSink::append(std::string_view tenant, std::vector<Sample> samp
       Status s = q->disk->push(b, &dropped);
       q->metrics->add_dropped(dropped);
       if (dropped.samples > 0) {
-        log::warn("remote write queue full, dropped oldest samples",
-                  {{"tenant", tenant}, {"remote_name", q->endpoint->name},
-                   {"samples", dropped.samples}});
+        log::warn(
+            "remote write queue full, dropped oldest samples",
+            {{"tenant", tenant}, {"remote_name", q->endpoint->name}, {"samples", dropped.samples}});
       }
       if (!s.is_ok()) {
         // This batch and the rest of the collection are lost for this endpoint.
@@ -182,9 +181,10 @@ Status RemoteWriteSink::append(std::string_view tenant, std::vector<Sample> samp
           lost.exemplars += encoded[x][j].exemplars;
         }
         q->metrics->add_dropped(lost);
-        log::error("remote write queue append failed",
-                   {{"tenant", tenant}, {"remote_name", q->endpoint->name},
-                    {"samples", lost.samples}, {"err", s.to_string()}});
+        log::error("remote write queue append failed", {{"tenant", tenant},
+                                                        {"remote_name", q->endpoint->name},
+                                                        {"samples", lost.samples},
+                                                        {"err", s.to_string()}});
         if (first_error.is_ok()) first_error = s;
         break;
       }
@@ -223,8 +223,9 @@ void RemoteWriteSink::shutdown() {
   for (const auto& [t, queues] : tenants) {
     for (const auto& q : queues) left += q->disk->pending().samples;
   }
-  log::info("remote write stopped", {{"samples_flushed", before.samples - std::min(before.samples, left)},
-                                     {"samples_left_on_disk", left}});
+  log::info("remote write stopped",
+            {{"samples_flushed", before.samples - std::min(before.samples, left)},
+             {"samples_left_on_disk", left}});
 }
 
 RemoteWriteSink::Pending RemoteWriteSink::pending() const {
@@ -241,8 +242,7 @@ RemoteWriteSink::Pending RemoteWriteSink::pending() const {
   return p;
 }
 
-Status make_remote_write_sink(const config::Config& config,
-                              std::unique_ptr<RemoteWriteSink>* out) {
+Status make_remote_write_sink(const config::Config& config, std::unique_ptr<RemoteWriteSink>* out) {
   out->reset();
   if (config.metrics_generator.storage.remote_write.empty()) return Status::ok();
   return RemoteWriteSink::open(config.metrics_generator.storage, RemoteWriteOptions{}, out);

@@ -34,7 +34,7 @@ bool has_header(const server::HeaderList& h, std::string_view name) {
 // Prometheus's sent_batch_duration_seconds buckets (client_golang's DefBuckets).
 const prometheus::Histogram::BucketBoundaries& batch_buckets() {
   static const prometheus::Histogram::BucketBoundaries b{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                          0.5,   1,    2.5,   5,    10};
+                                                         0.5,   1,    2.5,   5,    10};
   return b;
 }
 
@@ -125,9 +125,8 @@ server::HeaderList request_headers(const SenderOptions& o) {
     h.emplace_back("X-Scope-OrgID", o.tenant);
   }
   if (o.endpoint.basic_auth) {
-    h.emplace_back("Authorization",
-                   "Basic " + base64(o.endpoint.basic_auth_username + ":" +
-                                     o.endpoint.basic_auth_password));
+    h.emplace_back("Authorization", "Basic " + base64(o.endpoint.basic_auth_username + ":" +
+                                                      o.endpoint.basic_auth_password));
   }
   return h;
 }
@@ -139,7 +138,9 @@ Sender::Sender(SenderOptions options, DiskQueue* queue, QueueMetrics* metrics)
 
 Sender::~Sender() { stop(Clock::now()); }
 
-void Sender::start() { thread_ = std::thread([this] { run(); }); }
+void Sender::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Sender::stop(Clock::time_point deadline) {
   {
@@ -250,13 +251,12 @@ bool Sender::deliver(const Batch& batch) {
       case Verdict::kDrop:
         metrics_->samples_failed->Increment(batch.samples);
         metrics_->exemplars_failed->Increment(batch.exemplars);
-        log::error("remote write batch refused, dropped",
-                   {{"tenant", options_.tenant},
-                    {"remote_name", ep.name},
-                    {"url", ep.url},
-                    {"status", res.status},
-                    {"samples", batch.samples},
-                    {"body", trimmed(res.body)}});
+        log::error("remote write batch refused, dropped", {{"tenant", options_.tenant},
+                                                           {"remote_name", ep.name},
+                                                           {"url", ep.url},
+                                                           {"status", res.status},
+                                                           {"samples", batch.samples},
+                                                           {"body", trimmed(res.body)}});
         return true;
       case Verdict::kRetry:
         break;
@@ -269,8 +269,7 @@ bool Sender::deliver(const Batch& batch) {
                  {"remote_name", ep.name},
                  {"url", ep.url},
                  {"attempt", failures},
-                 {"err", s.is_ok() ? "HTTP " + std::to_string(res.status) + ": " +
-                                         trimmed(res.body)
+                 {"err", s.is_ok() ? "HTTP " + std::to_string(res.status) + ": " + trimmed(res.body)
                                    : s.to_string()}});
     }
     backoff = next_backoff(backoff, options_.min_backoff, options_.max_backoff);
