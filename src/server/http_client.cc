@@ -126,7 +126,9 @@ struct HttpClient::Impl {
     req.method_string(beast::string_view(method.data(), method.size()));
     req.target(beast::string_view(target.data(), target.size()));
     req.version(11);
-    req.set(http::field::host, host + ":" + std::to_string(port));
+    // An IPv6 literal goes in brackets (RFC 7230 Host), as in a URL.
+    const bool v6 = host.find(':') != std::string::npos;
+    req.set(http::field::host, (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port));
     req.set(http::field::user_agent, "tempo-cpp-client");
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body().assign(body.data(), body.size());

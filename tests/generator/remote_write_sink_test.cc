@@ -151,6 +151,29 @@ TEST_CASE("remote write sink counts what a full queue drops") {
         static_cast<double>(left.samples));
 }
 
+TEST_CASE("remote write sink shutdown stops by the caller's deadline and keeps the rest") {
+  testing::TempDir tmp;
+  const uint16_t port = testing::free_loopback_port();  // nothing listens
+  config::MetricsGeneratorStorageConfig cfg;
+  cfg.path = tmp.sub("gen");
+  cfg.remote_write = {endpoint(port, "down", false)};
+  cfg.remote_write_flush_deadline = 1h;  // longer than any graceful shutdown
+  RemoteWriteOptions o;
+  o.sync = false;
+  o.max_backoff = 20ms;
+  {
+    std::unique_ptr<RemoteWriteSink> sink;
+    REQUIRE(RemoteWriteSink::open(cfg, o, &sink).is_ok());
+    REQUIRE(sink->append("t", samples(4)).is_ok());
+    sink->shutdown(std::chrono::steady_clock::now() + 50ms);
+    CHECK(sink->append("t", samples(1)).is(Status::Code::kUnavailable));
+  }
+  std::unique_ptr<RemoteWriteSink> again;
+  cfg.remote_write_flush_deadline = 0s;
+  REQUIRE(RemoteWriteSink::open(cfg, o, &again).is_ok());
+  CHECK(again->pending().samples == 4);
+}
+
 TEST_CASE("tenant directory names are safe path components and map back") {
   for (const char* t : {"single-tenant", "team/a", ".", "..", ".hidden", "a b%c", "ü"}) {
     INFO(t);

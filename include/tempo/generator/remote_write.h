@@ -46,7 +46,10 @@ class RemoteWriteSink final : public SeriesSink {
 
   // Sends what is queued for up to remote_write_flush_deadline (all queues in parallel), then
   // stops; what is left stays on disk for the next start. append() fails afterwards.
-  void shutdown();
+  void shutdown() { shutdown(std::chrono::steady_clock::time_point::max()); }
+  // The same, stopping by `not_after` if that comes first (the app's graceful shutdown
+  // deadline, so a long flush deadline never outlives server.graceful_shutdown_timeout).
+  void shutdown(std::chrono::steady_clock::time_point not_after);
 
   // Batches, samples and exemplars queued and not yet sent, over all queues.
   struct Pending {

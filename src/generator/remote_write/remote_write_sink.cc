@@ -194,7 +194,7 @@ Status RemoteWriteSink::append(std::string_view tenant, std::vector<Sample> samp
   return first_error;
 }
 
-void RemoteWriteSink::shutdown() {
+void RemoteWriteSink::shutdown(std::chrono::steady_clock::time_point not_after) {
   std::map<std::string, std::vector<std::unique_ptr<Queue>>, std::less<>> tenants;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -202,9 +202,10 @@ void RemoteWriteSink::shutdown() {
     shut_down_ = true;
     tenants.swap(tenants_);
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            config_.remote_write_flush_deadline);
+  const auto deadline =
+      std::min(not_after, std::chrono::steady_clock::now() +
+                              std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  config_.remote_write_flush_deadline));
   Pending before;
   for (const auto& [t, queues] : tenants) {
     for (const auto& q : queues) before.samples += q->disk->pending().samples;
