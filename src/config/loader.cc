@@ -6,6 +6,7 @@
 
 #include "config/dialect.h"
 #include "config/key_check.h"
+#include "config/remote_write.h"
 #include "config/schema.h"
 #include "config/tls.h"
 #include "config/yaml_reader.h"
@@ -272,6 +273,7 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_metrics(r, &c->query_frontend.metrics));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
+  TEMPO_RETURN_IF_ERROR(read_generator_storage(r, &c->metrics_generator.storage));
   TEMPO_RETURN_IF_ERROR(
       r.boolean("usage_report.reporting_enabled", &c->usage_report.reporting_enabled));
   return Status::ok();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tempo/util/status.h"
@@ -243,6 +244,45 @@ struct OverridesConfig {
   std::vector<std::string> metrics_generator_processors;
 };
 
+// One metrics_generator.storage.remote_write[] item: Prometheus's remote_write block, of which
+// this build applies the keys below; an authentication or proxy setting it cannot apply
+// (authorization, oauth2, sigv4, proxy_url, ...) stops the start (docs/remote_write.md).
+struct RemoteWriteConfig {
+  std::string url;  // as written; split into the fields below at load
+  bool https = false;
+  std::string host;  // without brackets for IPv6
+  int port = 0;
+  std::string target;  // path and query, "/" at least
+  // Prometheus's remote_name label: `name`, or the first 6 hex digits of the URL's SHA-256.
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool basic_auth = false;
+  std::string basic_auth_username, basic_auth_password;  // password_file is read at load
+  bool send_exemplars = false;
+  Duration remote_timeout = 30s;
+  // tls_config (https only): files are checked to be readable at load.
+  std::string tls_ca_file, tls_cert_file, tls_key_file, tls_server_name;
+  bool tls_insecure_skip_verify = false;
+};
+
+// metrics_generator.storage: where remote write queues live and where they send.
+struct MetricsGeneratorStorageConfig {
+  std::string path;  // one queue directory per tenant and endpoint below it
+  std::vector<RemoteWriteConfig> remote_write;
+  // X-Scope-OrgID: <tenant> on every request (unless the tenant is single-tenant or the
+  // item's headers set it already).
+  bool remote_write_add_org_id_header = true;
+  // On shutdown, how long queued batches keep being sent before the rest is left on disk.
+  Duration remote_write_flush_deadline = 1min;
+  // This build's own key: bytes of queued batches per tenant and endpoint; beyond it the
+  // oldest are dropped (counted in prometheus_remote_storage_samples_dropped_total).
+  int64_t remote_write_queue_max_bytes = 256 << 20;
+};
+
+struct MetricsGeneratorConfig {
+  MetricsGeneratorStorageConfig storage;
+};
+
 struct UsageReportConfig {
   bool reporting_enabled = true;
 };
@@ -260,6 +300,7 @@ struct Config {
   QuerierConfig querier;
   QueryFrontendConfig query_frontend;
   OverridesConfig overrides;
+  MetricsGeneratorConfig metrics_generator;
   UsageReportConfig usage_report;
   // One line per key that Tempo knows and this build accepts without acting on it.
   std::vector<std::string> warnings;
