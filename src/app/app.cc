@@ -201,8 +201,7 @@ Status App::start() {
   server::BoundedExecutor* pool = compaction_.get();
   compactor_ = std::make_unique<compactor::Compactor>(
       *backend_, *blocks_, co,
-      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); },
-      lease_.get());
+      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); }, lease_.get());
   compactor_->start();
 
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);

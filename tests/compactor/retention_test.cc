@@ -1,13 +1,14 @@
 // Retention over a real local backend: blocks past retention disappear from the block list and
 // from disk, newer ones and other tenants' newer ones stay, and 0 keeps everything.
 
+#include "tempo/compactor/retention.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
-#include "tempo/compactor/retention.h"
 #include "testing/temp_dir.h"
 
 namespace {

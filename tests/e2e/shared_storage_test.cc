@@ -188,8 +188,7 @@ size_t blocklist_length(TempoServer& s) {
 
 }  // namespace
 
-TEST_CASE(
-    "shared storage: two compacting processes on one local directory merge each block once") {
+TEST_CASE("shared storage: two compacting processes on one local directory merge each block once") {
   testing::TempDir shared;
   ServerOptions o;
   o.blocks_dir = shared.sub("blocks");
