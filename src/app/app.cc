@@ -172,8 +172,8 @@ Status App::start() {
   querier_->set_max_bytes_per_tag_values(
       static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
 
-  // One lease owner per process: the sweeper (and whatever else maintains a tenant's blocks)
-  // works on a tenant only while this process holds its lease.
+  // One lease owner per process: the sweeper, retention and the compactor work on a tenant only
+  // while this process holds its lease, so processes sharing a backend split the tenants.
   lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
   compactor::SweepOptions sweep_options;
   sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
@@ -188,7 +188,7 @@ Status App::start() {
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   ro.compacted_retention = cfg_.compactor.compacted_block_retention;
   ro.concurrency = static_cast<size_t>(std::max(cfg_.compactor.retention_concurrency, 1));
-  retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
+  retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro, lease_.get());
   retention_->start();
 
   compactor::CompactorOptions co;
@@ -201,7 +201,7 @@ Status App::start() {
   server::BoundedExecutor* pool = compaction_.get();
   compactor_ = std::make_unique<compactor::Compactor>(
       *backend_, *blocks_, co,
-      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); });
+      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); }, lease_.get());
   compactor_->start();
 
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);

@@ -65,8 +65,12 @@ std::string block_ids(const std::vector<BlockMeta>& blocks) {
 }  // namespace
 
 Compactor::Compactor(backend::Backend& backend, block::BlockList& blocks, CompactorOptions options,
-                     PostFn post)
-    : backend_(backend), blocks_(blocks), options_(std::move(options)), post_(std::move(post)) {
+                     PostFn post, Lease* lease)
+    : backend_(backend),
+      blocks_(blocks),
+      options_(std::move(options)),
+      post_(std::move(post)),
+      lease_(lease) {
   errors_total().Add({});  // exported as 0 from the start, so an alert can watch it
 }
 
@@ -122,18 +126,53 @@ Status Compactor::run_cycle(size_t* jobs_done) {
   *jobs_done = 0;
   Status first_error;
   for (const auto& tenant : blocks_.tenants()) {
+    auto& gauge = outstanding_blocks().Add({{"tenant", tenant}});
+    if (lease_) {
+      bool held = false;
+      Status s = lease_->try_acquire(tenant, &held);
+      if (!s.is_ok()) {
+        errors_total().Add({}).Increment();
+        log::warn("compactor lease check failed; skipping tenant this cycle",
+                  {{"tenant", tenant}, {"err", s.to_string()}});
+        if (first_error.is_ok()) first_error = s;
+        continue;
+      }
+      if (!held) {
+        // Another process compacts this tenant; its outstanding blocks are its to report.
+        gauge.Set(0);
+        log::debug("skipping tenant: another process holds its compactor lease",
+                   {{"tenant", tenant}});
+        continue;
+      }
+    }
     auto jobs =
         select_jobs(blocks_.metas(tenant), options_.selector, std::chrono::system_clock::now());
     double outstanding = 0;
     for (const auto& j : jobs) outstanding += static_cast<double>(j.size());
-    auto& gauge = outstanding_blocks().Add({{"tenant", tenant}});
     gauge.Set(outstanding);
-    for (const auto& job : jobs) {
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const auto& job = jobs[j];
       if (stopping()) return Status::ok();
+      if (lease_ && j > 0) {
+        bool held = false;
+        Status s = lease_->renew(tenant, &held);
+        if (!s.is_ok() || !held) {
+          log::warn("compactor lease lost between jobs; leaving the tenant to its new holder",
+                    {{"tenant", tenant}, {"err", s.to_string()}});
+          break;
+        }
+      }
       JobResult r;
       Status s = compact(job, &r);
       if (!s.is_ok()) {
         if (stopping()) return Status::ok();  // abandoned on shutdown, not an error
+        if (lease_ && !lease_->held(tenant)) {
+          // Not a failure: another process may be compacting these blocks now. Whatever this
+          // job wrote is either invisible (no meta.json) or a duplicate readers combine.
+          log::warn("compactor lease lost during a job; leaving the tenant to its new holder",
+                    {{"tenant", tenant}, {"blocks", block_ids(job)}, {"err", s.to_string()}});
+          break;
+        }
         errors_total().Add({}).Increment();
         log::error("compaction failed; inputs stay as they are and are retried next cycle",
                    {{"tenant", tenant}, {"blocks", block_ids(job)}, {"err", s.to_string()}});
@@ -147,6 +186,17 @@ Status Compactor::run_cycle(size_t* jobs_done) {
     }
   }
   return first_error;
+}
+
+bool Compactor::keep_lease(const std::string& tenant) {
+  if (!lease_) return true;
+  if (lease_->remaining(tenant) > lease_->ttl() / 2) return true;
+  bool held = false;
+  Status s = lease_->renew(tenant, &held);
+  if (!s.is_ok()) {
+    log::warn("compactor lease renewal failed", {{"tenant", tenant}, {"err", s.to_string()}});
+  }
+  return held;
 }
 
 Status Compactor::write_output(const std::vector<BlockMeta>& inputs, JobResult* out) {
@@ -177,8 +227,15 @@ Status Compactor::write_output(const std::vector<BlockMeta>& inputs, JobResult* 
     if (more) heap.emplace(streams[i]->id(), i);
   }
   std::string combined;
+  const std::string& tenant = inputs.front().tenant_id;
+  size_t written = 0;
   while (!heap.empty()) {
     if (stopping()) return Status::unavailable("compactor stopping");
+    // A long merge renews the lease as it goes; once lost, the output is abandoned before its
+    // meta.json exists, so the new holder never sees a duplicate of it.
+    if (++written % 256 == 0 && !keep_lease(tenant)) {
+      return Status::unavailable("compactor lease for tenant " + tenant + " lost during merge");
+    }
     const TraceId id = heap.top().first;
     combined.clear();
     uint64_t start = UINT64_MAX, end = 0;
@@ -230,6 +287,17 @@ Status Compactor::compact(const std::vector<BlockMeta>& inputs, JobResult* out) 
   blocks_.add(o);
   const uint64_t when = now_unix_nano();
   for (const auto& m : sorted) {
+    // Right before each marker: a process that lost the lease after writing its output must
+    // not mark, since the new holder may be merging these inputs with others right now. The
+    // output stays; it duplicates traces still in the unmarked inputs, which readers combine
+    // (by-ID merges and dedupes spans, search merges by trace ID) and the holder's next
+    // compaction of the window merges away.
+    if (lease_ && !lease_->held(tenant)) {
+      log::warn("compactor lease lost after writing the output; inputs left unmarked",
+                {{"tenant", tenant}, {"output", o.block_id}, {"input", m.block_id}});
+      return Status::unavailable("compactor lease for tenant " + tenant +
+                                 " lost before marking inputs compacted");
+    }
     TEMPO_RETURN_IF_ERROR(block::mark_compacted(backend_, m, when));
     blocks_.remove(m.tenant_id, m.block_id);
   }

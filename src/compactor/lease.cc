@@ -110,6 +110,14 @@ bool Lease::held(const std::string& tenant) {
   return it != held_.end() && now < it->second.until;
 }
 
+std::chrono::nanoseconds Lease::remaining(const std::string& tenant) {
+  const auto now = clock_->steady();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = held_.find(tenant);
+  if (it == held_.end() || now >= it->second.until) return std::chrono::nanoseconds::zero();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(it->second.until - now);
+}
+
 Status Lease::try_acquire(const std::string& tenant, bool* held) {
   *held = false;
   if (this->held(tenant)) return renew(tenant, held);

@@ -69,6 +69,23 @@ void Retention::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Retention::acquire(const std::string& tenant) {
+  if (!lease_) return true;
+  bool held = false;
+  Status s = lease_->try_acquire(tenant, &held);
+  if (!s.is_ok()) {
+    errors_total().Add({}).Increment();
+    log::warn("compactor lease check failed; skipping retention for tenant this pass",
+              {{"tenant", tenant}, {"err", s.to_string()}});
+    return false;
+  }
+  if (!held) {
+    log::debug("skipping retention for tenant: another process holds its compactor lease",
+               {{"tenant", tenant}});
+  }
+  return held;
+}
+
 size_t Retention::sweep(std::chrono::system_clock::time_point now, size_t* deleted) {
   const auto started = std::chrono::steady_clock::now();
   const uint64_t now_ns = to_unix_nano(now);
@@ -76,8 +93,11 @@ size_t Retention::sweep(std::chrono::system_clock::time_point now, size_t* delet
   if (options_.retention > std::chrono::nanoseconds::zero()) {
     const uint64_t cutoff = minus(now_ns, options_.retention);
     for (const auto& tenant : blocks_.tenants()) {
+      if (!acquire(tenant)) continue;
       for (const auto& meta : blocks_.metas(tenant)) {
         if (meta.end_unix_nano >= cutoff) continue;
+        // The holder marks; a process that lost the lease mid-pass leaves the rest to it.
+        if (!held(tenant)) break;
         Status s = block::mark_compacted(backend_, meta, now_ns);
         if (!s.is_ok()) {
           // Still listed, and retried next pass.
@@ -115,6 +135,7 @@ size_t Retention::delete_compacted(uint64_t now_ns) {
   }
   std::vector<block::CompactedBlockMeta> due;
   for (const auto& tenant : tenants) {
+    if (!acquire(tenant)) continue;
     std::vector<block::BlockMeta> live;
     std::vector<block::CompactedBlockMeta> compacted;
     s = block::list_blocks(backend_, tenant, &live, &compacted);
@@ -132,6 +153,9 @@ size_t Retention::delete_compacted(uint64_t now_ns) {
   auto worker = [&] {
     for (size_t i = next++; i < due.size(); i = next++) {
       const auto& m = due[i].meta;
+      // Only the holder deletes: two processes deleting one block's objects at once would
+      // count errors for each other's deletions.
+      if (!held(m.tenant_id)) continue;
       Status ds = block::delete_block(backend_, m.tenant_id, m.block_id);
       if (!ds.is_ok()) {
         // Still marked compacted, so the next pass tries again.

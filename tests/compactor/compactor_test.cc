@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "block/recording_backend.h"
@@ -310,4 +312,177 @@ TEST_CASE("a job that fails does not stop the other jobs of the cycle") {
       std::filesystem::exists(dir.path() + "/t/" + metas[0].block_id + "/meta.compacted.json"));
   CHECK(tempo::metrics::serialize_text().find("tempodb_compaction_errors_total 1") !=
         std::string::npos);
+}
+
+namespace {
+
+// One fake time for the wall and steady clocks of every lease in a test; sleep() advances it,
+// so the settle wait of taking a lease costs nothing.
+class FakeLeaseClock final : public tempo::compactor::LeaseClock {
+ public:
+  std::chrono::system_clock::time_point wall() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ + 1700000000s));
+  }
+  std::chrono::steady_clock::time_point steady() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(now_));
+  }
+  void sleep(std::chrono::nanoseconds d) override { advance(d); }
+  void advance(std::chrono::nanoseconds d) {
+    std::lock_guard<std::mutex> l(mu_);
+    now_ += d;
+  }
+
+ private:
+  std::mutex mu_;
+  std::chrono::nanoseconds now_{1h};
+};
+
+tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
+  tempo::compactor::LeaseOptions o;
+  o.owner = owner;
+  o.ttl = 60s;
+  o.settle = 100ms;
+  o.max_clock_skew = 1s;
+  return o;
+}
+
+// The block IDs a fresh listing of the backend finds live, and how many are marked compacted.
+std::set<std::string> live_blocks(tempo::backend::Backend& backend, size_t* compacted = nullptr) {
+  std::vector<BlockMeta> live;
+  std::vector<tempo::block::CompactedBlockMeta> marked;
+  REQUIRE(tempo::block::list_blocks(backend, "t", &live, &marked).is_ok());
+  if (compacted) *compacted = marked.size();
+  std::set<std::string> out;
+  for (const auto& m : live) out.insert(m.block_id);
+  return out;
+}
+
+// Calls a hook before the write of an object whose key ends in `suffix`.
+class HookBackend final : public tempo::backend::Backend {
+ public:
+  explicit HookBackend(tempo::backend::Backend& inner) : inner_(inner) {}
+  std::string suffix;
+  std::function<void()> hook;
+
+  tempo::Status write(std::string_view k, std::string_view d) override {
+    fire(k);
+    return inner_.write(k, d);
+  }
+  tempo::Status open_writer(std::string_view k,
+                            std::unique_ptr<tempo::backend::ObjectWriter>* o) override {
+    fire(k);
+    return inner_.open_writer(k, o);
+  }
+  tempo::Status read(std::string_view k, std::string* o) override { return inner_.read(k, o); }
+  tempo::Status read_range(std::string_view k, uint64_t off, uint64_t len,
+                           std::string* o) override {
+    return inner_.read_range(k, off, len, o);
+  }
+  tempo::Status list(std::string_view p, std::vector<std::string>* o) override {
+    return inner_.list(p, o);
+  }
+  tempo::Status remove(std::string_view k) override { return inner_.remove(k); }
+  std::string_view name() const override { return "hook"; }
+
+ private:
+  void fire(std::string_view k) {
+    if (!suffix.empty() && k.size() >= suffix.size() &&
+        k.substr(k.size() - suffix.size()) == suffix) {
+      if (auto h = std::exchange(hook, nullptr)) h();
+    }
+  }
+  tempo::backend::Backend& inner_;
+};
+
+}  // namespace
+
+TEST_CASE("two compactors sharing a backend: only the lease holder compacts a tenant") {
+  Fixture f;
+  auto clock = std::make_shared<FakeLeaseClock>();
+  tempo::compactor::Lease lease_a(f.backend, lease_options("a"), clock);
+  tempo::compactor::Lease lease_b(f.backend, lease_options("b"), clock);
+  // Each process has its own block list; b's is loaded before a compacts, so b would select
+  // the same job as a if the lease did not stop it.
+  std::map<TraceId, std::string> before;
+  for (const auto& t : f.traces) before[t.id] = lookup(f.list, f.inputs, t.id);
+  tempo::block::BlockList list_b(f.backend);
+  REQUIRE(list_b.load().is_ok());
+  tempo::compactor::Compactor a(f.backend, f.list, {}, nullptr, &lease_a);
+  tempo::compactor::Compactor b(f.backend, list_b, {}, nullptr, &lease_b);
+
+  size_t jobs = 0;
+  REQUIRE(a.run_cycle(&jobs).is_ok());
+  CHECK(jobs == 1);
+  size_t marked = 0;
+  const auto after_a = live_blocks(*f.disk, &marked);
+  CHECK(after_a.size() == 2);
+  CHECK(marked == 2);
+
+  REQUIRE(b.run_cycle(&jobs).is_ok());
+  CHECK(jobs == 0);
+  CHECK(live_blocks(*f.disk, &marked) == after_a);  // b wrote no block and marked nothing
+  CHECK(marked == 2);
+  CHECK(list_b.metas("t").size() == 3);  // b's stale list is untouched too
+
+  SECTION("after the holder releases the lease") { REQUIRE(lease_a.release("t").is_ok()); }
+  SECTION("after the holder's lease expires") { clock->advance(61s); }
+
+  // b takes over, from an up-to-date list; a, asking again, is now the one turned away.
+  REQUIRE(list_b.load().is_ok());
+  REQUIRE(b.run_cycle(&jobs).is_ok());
+  CHECK(jobs == 1);
+  CHECK(lease_b.held("t"));
+  REQUIRE(a.run_cycle(&jobs).is_ok());
+  CHECK(jobs == 0);
+  CHECK_FALSE(lease_a.held("t"));
+  const auto final_blocks = live_blocks(*f.disk, &marked);
+  REQUIRE(final_blocks.size() == 1);
+  CHECK(marked == 4);
+  REQUIRE(list_b.metas("t").size() == 1);
+  CHECK(list_b.metas("t")[0].total_objects == 70);
+  for (const auto& t : f.traces) {
+    CHECK(span_ids(lookup(list_b, list_b.metas("t"), t.id)) == span_ids(before[t.id]));
+  }
+}
+
+TEST_CASE("a compactor that loses its lease after writing the output leaves the inputs unmarked") {
+  Fixture f;
+  HookBackend hooked(f.backend);
+  auto clock = std::make_shared<FakeLeaseClock>();
+  tempo::compactor::Lease lease(hooked, lease_options("a"), clock);
+  bool held = false;
+  REQUIRE(lease.try_acquire("t", &held).is_ok());
+  REQUIRE(held);
+  std::map<TraceId, std::string> before;
+  for (const auto& t : f.traces) before[t.id] = lookup(f.list, f.inputs, t.id);
+  const auto inputs_listed = live_blocks(*f.disk);
+  REQUIRE(inputs_listed.size() == 3);
+
+  // The output's meta.json is its last object: the lease runs out just as it is written, as
+  // when a merge outlasts the ttl or the process stalls.
+  hooked.suffix = "/meta.json";
+  hooked.hook = [&] { clock->advance(61s); };
+  tempo::compactor::Compactor c(hooked, f.list, {}, nullptr, &lease);
+  tempo::compactor::JobResult r;
+  tempo::Status s = c.compact(f.inputs, &r);
+  CHECK(s.is(tempo::Status::Code::kUnavailable));
+  CHECK_FALSE(lease.held("t"));
+
+  // The output exists; no input got a marker, so all three stay listed for the new holder.
+  size_t marked = 0;
+  const auto now_listed = live_blocks(*f.disk, &marked);
+  CHECK(marked == 0);
+  CHECK(now_listed.size() == 4);
+  CHECK(now_listed.count(r.output.block_id) == 1);
+  for (const auto& id : inputs_listed) CHECK(now_listed.count(id) == 1);
+  // Readers combine the duplicate with the inputs: every trace has the same spans as before.
+  tempo::block::BlockList fresh(*f.disk);
+  REQUIRE(fresh.load().is_ok());
+  for (const auto& t : f.traces) {
+    CHECK(span_ids(lookup(fresh, fresh.metas("t"), t.id)) == span_ids(before[t.id]));
+  }
 }

@@ -110,9 +110,13 @@ TEST_CASE("lease: acquire, contention between two owners, renewal and release") 
   CHECK(a.held("t"));
   REQUIRE(b.try_acquire("t", &held).is_ok());
   CHECK_FALSE(held);
+  // 80 s after taking it, renewed at 40 s: held until 40 + 60 - 1 (skew) = 99 s.
+  CHECK(a.remaining("t") == 19s);
+  CHECK(b.remaining("t") == 0s);
   // try_acquire by the holder renews.
   REQUIRE(a.try_acquire("t", &held).is_ok());
   CHECK(held);
+  CHECK(a.remaining("t") == 59s);
 
   // Released: b takes it at once, without waiting for expiry.
   REQUIRE(a.release("t").is_ok());

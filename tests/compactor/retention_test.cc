@@ -1,13 +1,14 @@
 // Retention over a real local backend: blocks past retention disappear from the block list and
 // from disk, newer ones and other tenants' newer ones stay, and 0 keeps everything.
 
+#include "tempo/compactor/retention.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
-#include "tempo/compactor/retention.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -165,4 +166,93 @@ TEST_CASE("meta.compacted.json is the block's meta plus compactedTime") {
   tempo::block::BlockList reloaded(*backend);
   REQUIRE(reloaded.load().is_ok());
   CHECK(reloaded.metas("t").empty());
+}
+
+namespace {
+
+// One fake time for the leases' wall and steady clocks; sleep() advances it.
+class FakeLeaseClock final : public tempo::compactor::LeaseClock {
+ public:
+  std::chrono::system_clock::time_point wall() override {
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ + 1700000000s));
+  }
+  std::chrono::steady_clock::time_point steady() override {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(now_));
+  }
+  void sleep(std::chrono::nanoseconds d) override { now_ += d; }
+
+ private:
+  std::chrono::nanoseconds now_{1h};  // single-threaded tests only
+};
+
+tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
+  tempo::compactor::LeaseOptions o;
+  o.owner = owner;
+  o.ttl = 60s;
+  o.settle = 100ms;
+  o.max_clock_skew = 1s;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("with leases, only the holder of a tenant's lease marks and deletes its blocks") {
+  tempo::testing::TempDir dir;
+  auto backend = tempo::backend::make_local_backend(dir.path());
+  const auto now = Clock::now();
+  const std::string old_x = write_block(*backend, "x", now - 3h);
+  const std::string marked_x = write_block(*backend, "x", now - 10min);
+  const std::string old_y = write_block(*backend, "y", now - 3h);
+  const std::string new_y = write_block(*backend, "y", now - 10min);
+  {
+    // Compacted earlier by someone: due for deletion as soon as a holder sweeps tenant x.
+    tempo::block::BlockList list(*backend);
+    REQUIRE(list.load().is_ok());
+    for (const auto& m : list.metas("x")) {
+      if (m.block_id == marked_x) {
+        REQUIRE(tempo::block::mark_compacted(*backend, m, unix_nanos(now - 2h)).is_ok());
+      }
+    }
+  }
+  auto clock = std::make_shared<FakeLeaseClock>();
+  tempo::compactor::Lease lease_a(*backend, lease_options("a"), clock);
+  tempo::compactor::Lease lease_b(*backend, lease_options("b"), clock);
+  bool held = false;
+  REQUIRE(lease_b.try_acquire("x", &held).is_ok());
+  REQUIRE(held);
+
+  tempo::compactor::RetentionOptions options;
+  options.retention = 2h;
+  options.compacted_retention = 1h;
+  tempo::block::BlockList list_a(*backend), list_b(*backend);
+  REQUIRE(list_a.load().is_ok());
+  REQUIRE(list_b.load().is_ok());
+  tempo::compactor::Retention a(*backend, list_a, options, &lease_a);
+  tempo::compactor::Retention b(*backend, list_b, options, &lease_b);
+
+  // a takes tenant y's lease and keeps out of tenant x, which b holds.
+  size_t deleted = 0;
+  CHECK(a.sweep(now, &deleted) == 1);
+  CHECK(deleted == 0);  // y's block was marked just now; x's marked block is b's to delete
+  CHECK(ids(list_a, "y") == std::vector<std::string>{new_y});
+  CHECK(ids(list_a, "x").size() == 1);  // old_x still listed (marked_x left the list when loaded)
+  CHECK(std::filesystem::exists(dir.path() + "/x/" + old_x + "/meta.json"));
+  CHECK(std::filesystem::exists(dir.path() + "/x/" + marked_x + "/meta.compacted.json"));
+  CHECK(std::filesystem::exists(dir.path() + "/y/" + old_y + "/meta.compacted.json"));
+
+  // b does tenant x, and keeps out of y, whose lease a now holds.
+  CHECK(b.sweep(now, &deleted) == 1);
+  CHECK(deleted == 1);
+  CHECK(ids(list_b, "x").empty());
+  CHECK(std::filesystem::exists(dir.path() + "/x/" + old_x + "/meta.compacted.json"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/x/" + marked_x));
+  CHECK(ids(list_b, "y").size() == 2);  // b's own list still has y's old block: not its to mark
+
+  // An hour on, each deletes what it marked, and only that.
+  CHECK(a.sweep(now + 1h + 1s, &deleted) == 0);
+  CHECK(deleted == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/y/" + old_y));
+  CHECK(std::filesystem::exists(dir.path() + "/x/" + old_x + "/meta.compacted.json"));
 }

@@ -2,6 +2,8 @@
 // flushes, the second only answers queries. After a block-list poll the second finds every
 // trace by ID and gives the same search results; a block marked compacted by hand (a
 // meta.compacted.json written through the backend) leaves its answers after the next poll.
+// Two processes with compaction on over one directory: the compactor lease lets only one of
+// them merge the tenant's blocks, and both answer every trace once, as before.
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -156,7 +158,109 @@ void run_shared(ServerOptions options, backend::Backend& store) {
   CHECK(reader.stop() == 0);
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Sum of the values of every line of `name` (any labels) in a /metrics text.
+double metric_sum(const std::string& metrics, const std::string& name) {
+  double sum = 0;
+  size_t at = 0;
+  while ((at = metrics.find("\n" + name, at)) != std::string::npos) {
+    const size_t end = metrics.find('\n', at + 1);
+    const std::string line = metrics.substr(at + 1, end - at - 1);
+    const char next = line[name.size()];
+    if (next == '{' || next == ' ') sum += std::stod(line.substr(line.rfind(' ') + 1));
+    at = end;
+  }
+  return sum;
+}
+
+size_t blocklist_length(TempoServer& s) {
+  const std::string body = s.get("/metrics").body;
+  const std::string key = "tempodb_blocklist_length{tenant=\"single-tenant\"} ";
+  const size_t at = body.find(key);
+  if (at == std::string::npos) return 0;
+  return static_cast<size_t>(std::stoul(body.substr(at + key.size())));
+}
+
 }  // namespace
+
+TEST_CASE("shared storage: two compacting processes on one local directory merge each block once") {
+  testing::TempDir shared;
+  ServerOptions o;
+  o.blocks_dir = shared.sub("blocks");
+  o.blocklist_poll = "200ms";
+  auto store = backend::make_local_backend(o.blocks_dir);
+  TempoServer a(o), b(o);
+
+  // Eight flushes, eight blocks of one old window, written with compaction off.
+  a.start();
+  std::vector<std::pair<std::string, ExportTraceServiceRequest>> sent;
+  const int kBlocks = 8;
+  for (int blk = 0; blk < kBlocks; ++blk) {
+    for (int i = 0; i < 4; ++i) {
+      const std::string id = random_trace_hex();
+      sent.emplace_back(id, make_request({id}, 1 + i % 3, kService));
+      REQUIRE(a.export_grpc(sent.back().second).ok());
+    }
+    REQUIRE(a.post("/flush").status == 204);
+  }
+  REQUIRE(block_ids(*store).size() == kBlocks);
+  const json before = search_traces(a);
+  REQUIRE(search_ids(before).size() == sent.size());
+  REQUIRE(a.stop() == 0);
+
+  // Both restart compacting every 300ms over the same directory.
+  a.set_compaction_extra("    compaction_cycle: 300ms\n");
+  b.set_compaction_extra("    compaction_cycle: 300ms\n");
+  const size_t a_seen = a.log().size();
+  a.start();
+  b.start();
+  // Waits for the merges (the first cycle also waits out the lease's 2 s settle) and for the
+  // other process's poll; not a timing assertion.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (blocklist_length(a) != 1 || blocklist_length(b) != 1)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(blocklist_length(a) == 1);
+  REQUIRE(blocklist_length(b) == 1);
+
+  // Every trace, by ID, on both, once, with the spans sent; search the same as before.
+  for (TempoServer* s : {&a, &b}) {
+    for (const auto& [id, req] : sent) {
+      auto r = s->get("/api/traces/" + id);
+      REQUIRE(r.status == 200);
+      require_same_spans(req, id, parse_v1_json(r.body));
+    }
+    CHECK(search_traces(*s) == before);
+  }
+
+  // One process did every merge: 8 blocks of one old window become one in 7 merges of two,
+  // 14 inputs, whichever process held the lease; the other merged nothing.
+  const std::string ma = a.get("/metrics").body, mb = b.get("/metrics").body;
+  const double blocks_a = metric_sum(ma, "tempodb_compaction_blocks_total");
+  const double blocks_b = metric_sum(mb, "tempodb_compaction_blocks_total");
+  INFO("blocks compacted by a: " << blocks_a << ", by b: " << blocks_b);
+  CHECK(blocks_a + blocks_b == 2 * (kBlocks - 1));
+  CHECK((blocks_a == 0 || blocks_b == 0));
+  CHECK(metric_sum(ma, "tempodb_compaction_errors_total") == 0);
+  CHECK(metric_sum(mb, "tempodb_compaction_errors_total") == 0);
+  const size_t done_a = count(a.log().substr(a_seen), "msg=\"compaction complete\"");
+  const size_t done_b = count(b.log(), "msg=\"compaction complete\"");
+  CHECK(done_a + done_b == kBlocks - 1);
+  CHECK((done_a == 0 || done_b == 0));
+  // A marker for every input, and no output made twice.
+  // 8 inputs and 6 intermediate outputs marked, plus the final block: 15 directories.
+  CHECK(files_under(o.blocks_dir + "/" + kTenant, "meta.compacted.json").size() ==
+        2 * (kBlocks - 1));
+  CHECK(block_ids(*store).size() == 2 * (kBlocks - 1) + 1);
+  CHECK(a.stop() == 0);
+  CHECK(b.stop() == 0);
+}
 
 TEST_CASE(
     "shared storage: a second process on one local directory answers for blocks the first "

@@ -13,6 +13,13 @@
 // A death between 1 and 3 leaves traces in the output and in some inputs; readers combine
 // pieces by trace ID (by-ID merges and dedupes spans, search merges results by trace ID), and
 // the next compaction of that window merges them.
+//
+// With a Lease (docs/shared_storage.md), several processes share one backend and only the
+// holder of a tenant's lease compacts that tenant: a cycle takes or renews the lease before the
+// tenant's jobs, renews it between jobs, and checks it right before step 3. A process that lost
+// the lease after step 1 leaves its inputs unmarked: its output is then a duplicate of traces
+// that stay in the inputs, which readers combine as after a death between 1 and 3, and the
+// new holder merges it with them.
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +34,7 @@
 #include "tempo/block/block_list.h"
 #include "tempo/block/block_writer.h"
 #include "tempo/compactor/block_selector.h"
+#include "tempo/compactor/lease.h"
 
 namespace tempo::compactor {
 
@@ -50,10 +58,12 @@ using PostFn = std::function<bool(std::function<void()>)>;
 
 class Compactor {
  public:
-  // `backend` and `blocks` must outlive the compactor. Cycles run on `post`'s pool; without
-  // one, on the compactor's own timer thread.
+  // `backend`, `blocks` and `lease` must outlive the compactor. Cycles run on `post`'s pool;
+  // without one, on the compactor's own timer thread. Without a lease this is the only process
+  // compacting the backend's tenants; with one, it compacts a tenant only while it holds the
+  // tenant's lease.
   Compactor(backend::Backend& backend, block::BlockList& blocks, CompactorOptions options,
-            PostFn post = nullptr);
+            PostFn post = nullptr, Lease* lease = nullptr);
   ~Compactor() { stop(); }
 
   // Runs a cycle every options.cycle, the first one cycle from now. stop() waits for a running
@@ -62,21 +72,28 @@ class Compactor {
   void stop();
 
   // One cycle over every tenant on the calling thread; sets the jobs completed. A job that
-  // fails is logged and counted, and the others still run; returns the first failure.
+  // fails is logged and counted, and the others still run; returns the first failure. With a
+  // lease, tenants whose lease another process holds are skipped, and a tenant whose lease is
+  // lost mid-cycle is left to its new holder (neither is a failure).
   Status run_cycle(size_t* jobs_done);
 
   // Merges `inputs` (blocks of one tenant, at least one) into one new block and swaps it in
-  // (steps 1-3 above).
+  // (steps 1-3 above). With a lease, returns kUnavailable without marking (the remaining)
+  // inputs when the tenant's lease is not held right before a marker is written.
   Status compact(const std::vector<block::BlockMeta>& inputs, JobResult* out);
 
  private:
   Status write_output(const std::vector<block::BlockMeta>& inputs, JobResult* out);
+  // Renews the tenant's lease when less than half its ttl is left; true while it is held
+  // (always without a lease).
+  bool keep_lease(const std::string& tenant);
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   backend::Backend& backend_;
   block::BlockList& blocks_;
   const CompactorOptions options_;
   PostFn post_;
+  Lease* lease_;  // null: the only compacting process
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};  // a cycle is queued or running
   std::mutex mu_;

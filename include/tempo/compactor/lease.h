@@ -73,6 +73,10 @@ class Lease {
   Status release_all();
   // Whether this process holds the tenant's lease now, by its local deadline (no request).
   bool held(const std::string& tenant);
+  // How much longer this process holds the tenant's lease by its local deadline; zero when it
+  // does not. A long task renews when this falls below half the ttl.
+  std::chrono::nanoseconds remaining(const std::string& tenant);
+  std::chrono::nanoseconds ttl() const { return options_.ttl; }
 
   const std::string& owner() const { return options_.owner; }
 

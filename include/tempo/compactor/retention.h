@@ -7,6 +7,9 @@
 //   2. a block marked compacted — by step 1 or by the compactor — is deleted from the backend
 //      once compacted_block_retention has passed since it was marked, so a query that listed
 //      it before keeps reading it for that long (tempodb_retention_deleted_total).
+// With a Lease, processes sharing a backend split this work by tenant: a pass takes or renews
+// each tenant's lease and does both steps for it only while holding it (checked right before
+// each marker and each deletion), so two processes never mark or delete the same blocks.
 
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +19,7 @@
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
+#include "tempo/compactor/lease.h"
 
 namespace tempo::compactor {
 
@@ -28,8 +32,11 @@ struct RetentionOptions {
 
 class Retention {
  public:
-  Retention(backend::Backend& backend, block::BlockList& blocks, RetentionOptions options)
-      : backend_(backend), blocks_(blocks), options_(options) {}
+  // `backend`, `blocks` and `lease` must outlive this. Without a lease this is the only process
+  // applying retention to the backend.
+  Retention(backend::Backend& backend, block::BlockList& blocks, RetentionOptions options,
+            Lease* lease = nullptr)
+      : backend_(backend), blocks_(blocks), options_(options), lease_(lease) {}
   ~Retention() { stop(); }
 
   // Sweeps now and then every `period` on a thread of its own.
@@ -42,10 +49,15 @@ class Retention {
 
  private:
   size_t delete_compacted(uint64_t now_ns);
+  // Takes or renews the tenant's lease; true when this process may maintain the tenant (always
+  // without a lease).
+  bool acquire(const std::string& tenant);
+  bool held(const std::string& tenant) { return !lease_ || lease_->held(tenant); }
 
   backend::Backend& backend_;
   block::BlockList& blocks_;
   RetentionOptions options_;
+  Lease* lease_;  // null: the only process applying retention
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
