@@ -251,7 +251,10 @@ void Family::collect(int64_t now_ms, std::vector<Sample>* out) {
   }
 }
 
-Registry::Registry(RegistryOptions options) : options_(std::move(options)) {
+Registry::Registry(RegistryOptions options)
+    : options_(std::move(options)),
+      added_counter_(&series_added_metric().Add({{"tenant", options_.tenant}})),
+      limited_counter_(&series_limited_metric().Add({{"tenant", options_.tenant}})) {
   max_active_series_metric()
       .Add({{"tenant", options_.tenant}})
       .Set(static_cast<double>(options_.max_active_series));
@@ -285,11 +288,11 @@ Family& Registry::histogram(std::string name, std::vector<std::string> label_nam
 bool Registry::admit(uint64_t cost) {
   if (options_.max_active_series > 0 && active_ + cost > options_.max_active_series) {
     ++refused_;
-    series_limited_metric().Add({{"tenant", options_.tenant}}).Increment();
+    limited_counter_->Increment();
     return false;
   }
   active_ += cost;
-  series_added_metric().Add({{"tenant", options_.tenant}}).Increment();
+  added_counter_->Increment();
   return true;
 }
 

@@ -77,6 +77,11 @@ ServiceGraphs::ServiceGraphs(const config::ServiceGraphsConfig& cfg, Registry& r
   unpaired_ = &registry.counter("traces_service_graph_unpaired_spans_total", half);
   dropped_spans_ = &registry.counter("traces_service_graph_dropped_spans_total", half);
   values_.resize(labels.size());
+  // Looked up once: Family::Add takes a lock and builds a label map.
+  const std::string& tenant = registry.options().tenant;
+  edges_counter_ = &edges_metric().Add({{"tenant", tenant}});
+  dropped_counter_ = &dropped_metric().Add({{"tenant", tenant}});
+  expired_counter_ = &expired_metric().Add({{"tenant", tenant}});
 }
 
 ServiceGraphs::~ServiceGraphs() = default;
@@ -128,7 +133,6 @@ void ServiceGraphs::complete(Edge& e) {
 
 void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
   const int64_t now = registry_.now();
-  const std::string& tenant = registry_.options().tenant;
   std::string scratch, svc_scratch;
   for (const auto& rs : req.resource_spans()) {
     const auto& res = rs.resource().attributes();
@@ -193,7 +197,7 @@ void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
           // A database call: no server span will come, so the edge is complete now. Its
           // server is named by peer.service, server.address, network.peer.address[:port],
           // or db.name, in that order.
-          std::string_view db_name, any;
+          std::string_view any;
           const bool has_db_name = find_text("db.name", res, &span.attributes(), &scratch, &any);
           std::string db_name_s(has_db_name ? any : std::string_view());
           if (has_db_name || find_text("db.system", res, &span.attributes(), &scratch, &any)) {
@@ -231,14 +235,14 @@ void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
           }
           continue;
         }
-        edges_metric().Add({{"tenant", tenant}}).Increment();
+        edges_counter_->Increment();
         if (done) {
           complete(e);
           continue;
         }
         if (edges_.size() >= static_cast<size_t>(cfg_.max_items)) {
           ++dropped_;
-          dropped_metric().Add({{"tenant", tenant}}).Increment();
+          dropped_counter_->Increment();
           count(dropped_spans_, e);
           continue;
         }
@@ -251,11 +255,10 @@ void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
 }
 
 void ServiceGraphs::tick(int64_t now_ms) {
-  const std::string& tenant = registry_.options().tenant;
   while (!order_.empty() && order_.front().expires_ms <= now_ms) {
     Edge& e = order_.front();
     ++expired_;
-    expired_metric().Add({{"tenant", tenant}}).Increment();
+    expired_counter_->Increment();
     // A half nobody answered may be a call to or from something that sends no spans: a
     // root server span was called by a user; a client span naming its peer called that peer.
     bool paired = false;

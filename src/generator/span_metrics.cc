@@ -42,6 +42,8 @@ Status SpanMetrics::create(const config::SpanMetricsConfig& cfg, SpanMetricsPart
                            Registry& registry, std::unique_ptr<SpanMetrics>* out) {
   std::unique_ptr<SpanMetrics> p(new SpanMetrics(cfg, parts, registry));
   TEMPO_RETURN_IF_ERROR(SpanFilter::create(cfg.filter_policies, &p->filter_));
+  p->filtered_counter_ =
+      &filtered_metric().Add({{"tenant", registry.options().tenant}, {"reason", "filtered"}});
   std::vector<std::string> labels;
   const auto& in = cfg.intrinsic_dimensions;
   if (in.service) labels.emplace_back("service");
@@ -84,7 +86,7 @@ Status SpanMetrics::create(const config::SpanMetricsConfig& cfg, SpanMetricsPart
 void SpanMetrics::push(const ExportTraceServiceRequest& req) {
   static constexpr std::string_view kTargetReserved[] = {"job", "instance"};
   const auto& in = cfg_.intrinsic_dimensions;
-  std::string service_scratch, ns_scratch, inst_scratch, job, trace_hex;
+  std::string service_scratch, ns_scratch, inst_scratch, job, trace_hex, one;
   for (const auto& rs : req.resource_spans()) {
     const auto& res = rs.resource().attributes();
     std::string_view service, ns, instance;
@@ -104,9 +106,7 @@ void SpanMetrics::push(const ExportTraceServiceRequest& req) {
         if (span.trace_id().size() != 16 || span.span_id().size() != 8) continue;
         if (!filter_->empty() && !filter_->keep(res, span)) {
           ++filtered_;
-          filtered_metric()
-              .Add({{"tenant", registry_.options().tenant}, {"reason", "filtered"}})
-              .Increment();
+          filtered_counter_->Increment();
           continue;
         }
         any_kept = true;
@@ -126,7 +126,6 @@ void SpanMetrics::push(const ExportTraceServiceRequest& req) {
         for (const auto& m : cfg_.dimension_mappings) {
           std::string& joined = scratch_[d++];
           joined.clear();
-          std::string one;
           for (const auto& src : m.source_labels) {
             std::string_view v;
             if (!find_text(src, res, &span.attributes(), &one, &v) || v.empty()) continue;

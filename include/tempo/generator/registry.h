@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <prometheus/counter.h>
+
 #include "tempo/generator/series_sink.h"
 
 namespace tempo::generator {
@@ -111,6 +113,8 @@ class Registry {
   int64_t now_ms_ = 0;
   uint64_t active_ = 0;
   uint64_t refused_ = 0;
+  prometheus::Counter* added_counter_;    // tempo_metrics_generator_registry_series_added_total
+  prometheus::Counter* limited_counter_;  // ..._series_limited_total
 };
 
 // Prometheus label name rules: every character outside [a-zA-Z0-9_] becomes '_' (as

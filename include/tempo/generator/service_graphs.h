@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <prometheus/counter.h>
+
 #include "tempo/config/config.h"
 #include "tempo/generator/processor.h"
 #include "tempo/generator/registry.h"
@@ -72,6 +74,9 @@ class ServiceGraphs : public Processor {
   std::unordered_map<std::array<char, 24>, std::list<Edge>::iterator, KeyHash> edges_;
   std::vector<std::string_view> values_;
   uint64_t dropped_ = 0, expired_ = 0;
+  prometheus::Counter* edges_counter_ = nullptr;
+  prometheus::Counter* dropped_counter_ = nullptr;
+  prometheus::Counter* expired_counter_ = nullptr;
 };
 
 }  // namespace tempo::generator

@@ -56,6 +56,7 @@ class SpanMetrics : public Processor {
   std::vector<std::string> scratch_;
   std::vector<std::string> target_names_, target_values_;
   uint64_t filtered_ = 0;
+  prometheus::Counter* filtered_counter_ = nullptr;
 };
 
 }  // namespace tempo::generator
