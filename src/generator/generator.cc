@@ -70,8 +70,11 @@ bool has(const std::vector<std::string>& v, std::string_view s) {
 }  // namespace
 
 struct Generator::Tenant {
-  explicit Tenant(RegistryOptions o) : registry(std::move(o)) {}
+  explicit Tenant(RegistryOptions o)
+      : registry(std::move(o)),
+        received(&received_metric().Add({{"tenant", registry.options().tenant}})) {}
   Registry registry;
+  prometheus::Counter* received;
   std::vector<std::unique_ptr<Processor>> processors;
 };
 
@@ -157,10 +160,9 @@ void Generator::stop() {
   thread_.join();
 }
 
-void Generator::offer(std::string_view tenant, const ExportTraceServiceRequest& req) {
-  if (!enabled_for(tenant)) return;
-  const uint64_t spans = count_spans(req);
-  if (spans == 0) return;
+void Generator::offer(std::string_view tenant, std::span<const std::string_view> pieces,
+                      uint64_t spans) {
+  if (spans == 0 || !enabled_for(tenant)) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queued_spans_ + spans > options_.queue_spans) {
@@ -173,12 +175,22 @@ void Generator::offer(std::string_view tenant, const ExportTraceServiceRequest& 
     queued_spans_ += spans;  // reserved before the copy, so concurrent offers stay bounded
   }
   // The copy is made outside the lock: offers from several network threads run in parallel.
-  Item item{std::string(tenant), std::make_shared<ExportTraceServiceRequest>(req), spans};
+  Item item{std::string(tenant), {}, spans};
+  size_t total = 0;
+  for (auto p : pieces) total += p.size();
+  item.bytes.reserve(total);
+  for (auto p : pieces) item.bytes.append(p);
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(item));
   }
   cv_.notify_one();
+}
+
+void Generator::offer_request(std::string_view tenant, const ExportTraceServiceRequest& req) {
+  const std::string bytes = req.SerializeAsString();
+  const std::string_view piece(bytes);
+  offer(tenant, std::span<const std::string_view>(&piece, 1), count_spans(req));
 }
 
 uint64_t Generator::dropped_spans() const {
@@ -199,10 +211,16 @@ void Generator::process(std::deque<Item>& items, int64_t now_ms) {
       }
       it = tenants_.emplace(item.tenant, std::move(t)).first;
     }
-    received_metric().Add({{"tenant", item.tenant}}).Increment(static_cast<double>(item.spans));
     Tenant& t = *it->second;
+    t.received->Increment(static_cast<double>(item.spans));
+    arena_.Reset();
+    auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena_);
+    if (!req->ParseFromString(item.bytes)) {
+      log::error("metrics generator got spans it cannot parse", {{"tenant", item.tenant}});
+      continue;
+    }
     t.registry.set_now(now_ms);
-    for (auto& p : t.processors) p->push(*item.req);
+    for (auto& p : t.processors) p->push(*req);
   }
 }
 

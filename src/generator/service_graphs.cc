@@ -1,5 +1,6 @@
 #include "tempo/generator/service_graphs.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "generator/attributes.h"
@@ -44,11 +45,17 @@ double seconds_between(uint64_t start, uint64_t end) {
 }  // namespace
 
 size_t ServiceGraphs::KeyHash::operator()(const std::array<char, 24>& k) const {
-  // Trace and span IDs are random: their first bytes are a good hash already.
-  uint64_t a, b;
-  std::memcpy(&a, k.data() + 8, 8);
-  std::memcpy(&b, k.data() + 16, 8);
-  return static_cast<size_t>(a ^ (b * 0x9E3779B97F4A7C15ULL));
+  // All 24 bytes, mixed: trace IDs are random in theory, but clients with counters or
+  // timestamps in their IDs exist (and benchmarks have them).
+  uint64_t w[3];
+  std::memcpy(w, k.data(), 24);
+  uint64_t h = 0x9E3779B97F4A7C15ULL;
+  for (uint64_t x : w) {
+    h ^= x;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  }
+  return static_cast<size_t>(h);
 }
 
 ServiceGraphs::ServiceGraphs(const config::ServiceGraphsConfig& cfg, Registry& registry)
@@ -77,6 +84,7 @@ ServiceGraphs::ServiceGraphs(const config::ServiceGraphsConfig& cfg, Registry& r
   unpaired_ = &registry.counter("traces_service_graph_unpaired_spans_total", half);
   dropped_spans_ = &registry.counter("traces_service_graph_dropped_spans_total", half);
   values_.resize(labels.size());
+  edges_.reserve(static_cast<size_t>(std::min<int64_t>(cfg_.max_items, 1 << 20)));
   // Looked up once: Family::Add takes a lock and builds a label map.
   const std::string& tenant = registry.options().tenant;
   edges_counter_ = &edges_metric().Add({{"tenant", tenant}});
@@ -166,6 +174,20 @@ void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
         if (other.size() == 8) std::memcpy(key.data() + 16, other.data(), 8);
 
         auto found = edges_.find(key);
+        if (found == edges_.end() && edges_.size() >= static_cast<size_t>(cfg_.max_items) &&
+            !(client_side && (find_attribute(res, "db.name") || find_attribute(res, "db.system") ||
+                              find_attribute(span.attributes(), "db.name") ||
+                              find_attribute(span.attributes(), "db.system")))) {
+          // The store is full and this half would wait in it (only a database call pairs at
+          // once): dropped before any copy is made.
+          ++dropped_;
+          dropped_counter_->Increment();
+          const std::string_view v[] = {client_side ? svc : std::string_view(),
+                                        client_side ? std::string_view() : svc,
+                                        connection_name(conn)};
+          dropped_spans_->inc(v, 1);
+          continue;
+        }
         Edge fresh;
         Edge& e = found != edges_.end() ? *found->second : fresh;
         if (found == edges_.end()) {

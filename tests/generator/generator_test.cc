@@ -45,9 +45,9 @@ TEST_CASE("generator: processors per tenant, external labels, tenant label, one 
   CHECK(g.enabled_for("acme"));
   CHECK_FALSE(g.enabled_for("quiet"));
   CHECK(g.enabled_for("graphs"));
-  g.offer("acme", one_span("api"));
-  g.offer("quiet", one_span("api"));
-  g.offer("graphs", one_span("api"));  // a root server span: waits for `wait`
+  g.offer_request("acme", one_span("api"));
+  g.offer_request("quiet", one_span("api"));
+  g.offer_request("graphs", one_span("api"));  // a root server span: waits for `wait`
   g.run_once(5000, /*collect=*/true);
   CHECK(sink.by_tenant.count("quiet") == 0);
   REQUIRE(sink.by_tenant.count("acme") == 1);
@@ -72,16 +72,16 @@ TEST_CASE("generator: a full queue drops offers and counts them, never blocks") 
   o.queue_spans = 2;
   CaptureSink sink;
   Generator g(o, sink);
-  g.offer("t", one_span("a"));
-  g.offer("t", one_span("b"));
-  g.offer("t", one_span("c"));  // over the bound
+  g.offer_request("t", one_span("a"));
+  g.offer_request("t", one_span("b"));
+  g.offer_request("t", one_span("c"));  // over the bound
   CHECK(g.dropped_spans() == 1);
   g.run_once(1000, true);
   auto got = with_prefix(values(sink.by_tenant["t"]), "traces_spanmetrics_calls_total");
   CHECK(got.size() == 2);
   CHECK(got.count("traces_spanmetrics_calls_total{service=\"c\",span_kind=\"SPAN_KIND_SERVER\","
                   "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 0);
-  g.offer("t", one_span("c"));  // room again
+  g.offer_request("t", one_span("c"));  // room again
   CHECK(g.dropped_spans() == 1);
 }
 
@@ -93,7 +93,7 @@ TEST_CASE("generator: the thread collects on the interval and once more on stop"
   {
     Generator g(o, sink);
     REQUIRE(g.start().is_ok());
-    g.offer("t", one_span("a"));
+    g.offer_request("t", one_span("a"));
     g.stop();
   }
   auto got = with_prefix(values(sink.by_tenant["t"]), "traces_spanmetrics_calls_total");

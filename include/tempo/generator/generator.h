@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/config/config.h"
 #include "tempo/generator/series_sink.h"
 #include "tempo/generator/span_consumer.h"
@@ -45,9 +48,13 @@ class Generator : public SpanConsumer {
   // Processes what is queued, collects a last time, and stops the thread.
   void stop();
 
-  void offer(std::string_view tenant,
-             const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req)
-      override;
+  // Copies the pieces into one buffer in the queue; parsed on the generator thread.
+  void offer(std::string_view tenant, std::span<const std::string_view> pieces,
+             uint64_t spans) override;
+  // The same for a decoded request (serialized first): tests and benchmarks.
+  void offer_request(
+      std::string_view tenant,
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req);
 
   // Whether any processor runs for `tenant`.
   bool enabled_for(std::string_view tenant) const;
@@ -62,7 +69,7 @@ class Generator : public SpanConsumer {
   struct Tenant;
   struct Item {
     std::string tenant;
-    std::shared_ptr<opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest> req;
+    std::string bytes;  // serialized ExportTraceServiceRequest
     uint64_t spans = 0;
   };
   const std::vector<std::string>& processors_for(std::string_view tenant) const;
@@ -75,6 +82,8 @@ class Generator : public SpanConsumer {
   GeneratorOptions options_;
   SeriesSink& sink_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;  // generator thread only
+  // Every item is parsed into this arena, reset before the next: no per-string malloc/free.
+  google::protobuf::Arena arena_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
