@@ -42,7 +42,11 @@ measure() {  # NAME EXTRA_YAML OVERRIDES -> prints spans/s and spans per CPU-sec
   awk -v s="$spans" -v c0="$c0" -v c1="$c1" -v r="$rate" -v n="$1" \
     'BEGIN {printf "%s: spans/s=%.0f server_cpu_s=%.1f spans_per_cpu_s=%.0f\n", n, r, c1 - c0, s / (c1 - c0)}'
   if [[ $1 == on ]]; then
-    echo "on: generated series on /metrics: $(curl -s "localhost:$http_port/metrics" | grep -c '^traces_')"
+    local m
+    m=$(curl -s "localhost:$http_port/metrics")
+    echo "on: generated series on /metrics: $(grep -c '^traces_' <<<"$m")," \
+      "spans processed by the generator: $(awk '/^tempo_metrics_generator_spans_received_total/ {s += $2} END {print s + 0}' <<<"$m")," \
+      "dropped (queue full): $(awk '/^tempo_metrics_generator_spans_discarded_total.*queue_full/ {s += $2} END {print s + 0}' <<<"$m")"
   fi
   tempo_stop
 }
