@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
-#include "tempo/generator/generator.h"
 #include "tempo/generator/exposure.h"
+#include "tempo/generator/generator.h"
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using opentelemetry::proto::trace::v1::Span;
@@ -120,8 +120,10 @@ int main(int argc, char** argv) {
   int requests = 20000, connections = 4;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--requests=", 0) == 0) requests = std::stoi(a.substr(11));
-    else if (a.rfind("--connections=", 0) == 0) connections = std::stoi(a.substr(14));
+    if (a.rfind("--requests=", 0) == 0)
+      requests = std::stoi(a.substr(11));
+    else if (a.rfind("--connections=", 0) == 0)
+      connections = std::stoi(a.substr(14));
     else {
       std::fprintf(stderr, "usage: generator_bench [--requests=N] [--connections=N]\n");
       return 2;
@@ -129,7 +131,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> wire(static_cast<size_t>(requests));
   for (int i = 0; i < requests; ++i) {
-    wire[static_cast<size_t>(i)] = make(i % connections, static_cast<uint64_t>(i)).SerializeAsString();
+    wire[static_cast<size_t>(i)] =
+        make(i % connections, static_cast<uint64_t>(i)).SerializeAsString();
   }
   const double spans = static_cast<double>(requests) * 100;
   ExportTraceServiceRequest req;
@@ -137,16 +140,18 @@ int main(int argc, char** argv) {
   for (const auto& w : wire) req.ParseFromString(w);
   const double decode_ns = (cpu_seconds() - t0) / spans * 1e9;
   std::printf("spans=%.0f (100/request, 10/trace, 8 attributes/span)\n", spans);
-  std::printf("decode              %7.1f ns/span (protobuf parse, the floor of every ingest path)\n",
-              decode_ns);
+  std::printf(
+      "decode              %7.1f ns/span (protobuf parse, the floor of every ingest path)\n",
+      decode_ns);
   for (const auto& procs : std::vector<std::vector<std::string>>{
            {"span-metrics"}, {"service-graphs"}, {"span-metrics", "service-graphs"}}) {
     Run r = run(procs, wire, connections);
     std::string name;
     for (const auto& p : procs) name += (name.empty() ? "" : "+") + p;
-    std::printf("%-30s offer %6.1f ns/span (network thread)  process %7.1f ns/span "
-                "(generator thread)  exposed lines %zu\n",
-                name.c_str(), r.offer_ns, r.process_ns, r.series);
+    std::printf(
+        "%-30s offer %6.1f ns/span (network thread)  process %7.1f ns/span "
+        "(generator thread)  exposed lines %zu\n",
+        name.c_str(), r.offer_ns, r.process_ns, r.series);
   }
   return 0;
 }

@@ -27,7 +27,8 @@ class ModuleList {
     for (size_t i = 0; i < modules_.size(); ++i) {
       Status s = modules_[i].start ? modules_[i].start() : Status::ok();
       if (!s.is_ok()) {
-        log::error("module failed to start", {{"module", modules_[i].name}, {"err", s.to_string()}});
+        log::error("module failed to start",
+                   {{"module", modules_[i].name}, {"err", s.to_string()}});
         started_ = i;
         stop_all();
         return s;

@@ -88,9 +88,9 @@ bool find_text(std::string_view key, const Attributes& first, const Attributes* 
 }
 
 std::string_view kind_name(int kind) {
-  static constexpr std::string_view kNames[] = {
-      "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
-      "SPAN_KIND_CLIENT",      "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
+  static constexpr std::string_view kNames[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL",
+                                                "SPAN_KIND_SERVER",      "SPAN_KIND_CLIENT",
+                                                "SPAN_KIND_PRODUCER",    "SPAN_KIND_CONSUMER"};
   return kind >= 0 && kind < 6 ? kNames[kind] : kNames[0];
 }
 

@@ -10,8 +10,7 @@
 
 namespace tempo::generator {
 
-using Attributes =
-    google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>;
+using Attributes = google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>;
 
 // The first attribute named `key` in `attrs`, or nullptr.
 const opentelemetry::proto::common::v1::AnyValue* find_attribute(const Attributes& attrs,

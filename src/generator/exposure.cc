@@ -78,7 +78,8 @@ std::string MetricsExposure::text() const {
       const std::string& n = metric_name(s);
       Row r{n, "", &s, &tenant};
       for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
-        if (ends_with(n, suffix) && is_histogram(std::string_view(n).substr(0, n.size() - suffix.size()))) {
+        if (ends_with(n, suffix) &&
+            is_histogram(std::string_view(n).substr(0, n.size() - suffix.size()))) {
           r.family = n.substr(0, n.size() - suffix.size());
           r.type = "histogram";
           break;

@@ -22,15 +22,15 @@ prometheus::Family<prometheus::Counter>& received_metric() {
   return f;
 }
 prometheus::Family<prometheus::Counter>& discarded_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_spans_discarded_total",
-      "The total number of discarded spans received per tenant");
+  static auto& f =
+      metrics::counter_family("tempo_metrics_generator_spans_discarded_total",
+                              "The total number of discarded spans received per tenant");
   return f;
 }
 prometheus::Family<prometheus::Counter>& collections_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_registry_collections_total",
-      "The total amount of collections of the registry per tenant");
+  static auto& f =
+      metrics::counter_family("tempo_metrics_generator_registry_collections_total",
+                              "The total amount of collections of the registry per tenant");
   return f;
 }
 prometheus::Family<prometheus::Counter>& collection_failures_metric() {
@@ -257,7 +257,8 @@ void Generator::run_once(int64_t now_ms, bool do_collect) {
 }
 
 void Generator::loop() {
-  const int64_t interval = std::max<int64_t>(1, to_ms(options_.config.registry.collection_interval));
+  const int64_t interval =
+      std::max<int64_t>(1, to_ms(options_.config.registry.collection_interval));
   int64_t next_collect = wall_ms() + interval;
   int64_t next_tick = wall_ms() + 1000;
   std::deque<Item> items;

@@ -51,8 +51,8 @@ std::string_view clip(std::string_view v, size_t max) {
 std::string sanitize_label_name(std::string_view name) {
   std::string out(name);
   for (char& c : out) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) c = '_';
   }
   return out;
@@ -155,13 +155,13 @@ bool Family::set_labeled(std::span<const std::string_view> names,
   return true;
 }
 
-bool Family::observe(std::span<const std::string_view> values, double v,
-                     std::string_view trace_id, double weight) {
+bool Family::observe(std::span<const std::string_view> values, double v, std::string_view trace_id,
+                     double weight) {
   Series* s = lookup({}, values);
   if (!s) return false;
   // Buckets are upper-inclusive (le): the first bound >= v.
-  size_t b = static_cast<size_t>(std::lower_bound(buckets_.begin(), buckets_.end(), v) -
-                                 buckets_.begin());
+  size_t b =
+      static_cast<size_t>(std::lower_bound(buckets_.begin(), buckets_.end(), v) - buckets_.begin());
   s->buckets[b] += weight;
   s->sum += v * weight;
   s->count += weight;
@@ -260,9 +260,7 @@ Registry::Registry(RegistryOptions options)
       .Set(static_cast<double>(options_.max_active_series));
 }
 
-Registry::~Registry() {
-  active_series_metric().Add({{"tenant", options_.tenant}}).Set(0);
-}
+Registry::~Registry() { active_series_metric().Add({{"tenant", options_.tenant}}).Set(0); }
 
 Family& Registry::add(std::string name, Family::Type type, std::vector<std::string> label_names,
                       std::vector<double> buckets) {
@@ -281,8 +279,7 @@ Family& Registry::gauge(std::string name, std::vector<std::string> label_names) 
 
 Family& Registry::histogram(std::string name, std::vector<std::string> label_names,
                             std::vector<double> buckets) {
-  return add(std::move(name), Family::Type::kHistogram, std::move(label_names),
-             std::move(buckets));
+  return add(std::move(name), Family::Type::kHistogram, std::move(label_names), std::move(buckets));
 }
 
 bool Registry::admit(uint64_t cost) {
@@ -307,8 +304,9 @@ void Registry::collect(int64_t now_ms, std::vector<Sample>* out) {
     removed += n;
   }
   if (removed) {
-    series_removed_metric().Add({{"tenant", options_.tenant}}).Increment(
-        static_cast<double>(removed));
+    series_removed_metric()
+        .Add({{"tenant", options_.tenant}})
+        .Increment(static_cast<double>(removed));
   }
   active_series_metric().Add({{"tenant", options_.tenant}}).Set(static_cast<double>(active_));
   for (auto& f : families_) f->collect(now_ms, out);

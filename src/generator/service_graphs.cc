@@ -15,20 +15,20 @@ using opentelemetry::proto::trace::v1::Span;
 constexpr std::string_view kVirtualNodeLabel = "virtual_node";
 
 prometheus::Family<prometheus::Counter>& dropped_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_processor_service_graphs_dropped_spans",
-      "Number of spans dropped when trying to add edges");
+  static auto& f =
+      metrics::counter_family("tempo_metrics_generator_processor_service_graphs_dropped_spans",
+                              "Number of spans dropped when trying to add edges");
   return f;
 }
 prometheus::Family<prometheus::Counter>& expired_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_processor_service_graphs_expired_edges",
-      "Number of edges that expired before finding its matching span");
+  static auto& f =
+      metrics::counter_family("tempo_metrics_generator_processor_service_graphs_expired_edges",
+                              "Number of edges that expired before finding its matching span");
   return f;
 }
 prometheus::Family<prometheus::Counter>& edges_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_processor_service_graphs_edges", "Total number of unique edges");
+  static auto& f = metrics::counter_family("tempo_metrics_generator_processor_service_graphs_edges",
+                                           "Total number of unique edges");
   return f;
 }
 
@@ -268,7 +268,8 @@ void ServiceGraphs::push(const ExportTraceServiceRequest& req) {
           count(dropped_spans_, e);
           continue;
         }
-        e.expires_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.wait).count();
+        e.expires_ms =
+            now + std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.wait).count();
         order_.push_back(std::move(e));
         edges_.emplace(key, std::prev(order_.end()));
       }

@@ -4,9 +4,9 @@
 
 namespace tempo::generator {
 
+using config::FilterValue;
 using opentelemetry::proto::common::v1::AnyValue;
 using opentelemetry::proto::trace::v1::Span;
-using config::FilterValue;
 
 SpanFilter::~SpanFilter() = default;
 
@@ -49,8 +49,7 @@ Status SpanFilter::compile(const config::FilterPolicyMatch& m, std::unique_ptr<M
         return Status::invalid_argument("filter_policies: invalid regex for \"" + key +
                                         "\": " + c.regex->error());
       }
-    } else if (c.scope == Scope::kKind &&
-               std::string_view(value.s).substr(0, 10) != "SPAN_KIND_") {
+    } else if (c.scope == Scope::kKind && std::string_view(value.s).substr(0, 10) != "SPAN_KIND_") {
       return Status::invalid_argument("filter_policies: unsupported kind value \"" + value.s +
                                       "\" (use SPAN_KIND_SERVER, SPAN_KIND_CLIENT, ...)");
     } else if (c.scope == Scope::kStatus &&

@@ -24,9 +24,9 @@ std::string dimension_label(std::string_view name, std::span<const std::string_v
 }
 
 prometheus::Family<prometheus::Counter>& filtered_metric() {
-  static auto& f = metrics::counter_family(
-      "tempo_metrics_generator_spans_discarded_total",
-      "The total number of discarded spans received per tenant");
+  static auto& f =
+      metrics::counter_family("tempo_metrics_generator_spans_discarded_total",
+                              "The total number of discarded spans received per tenant");
   return f;
 }
 

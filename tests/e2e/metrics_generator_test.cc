@@ -43,7 +43,8 @@ void add(ExportTraceServiceRequest* req, const std::string& service, const std::
     a->set_key(k);
     a->mutable_value()->set_string_value(v);
   }
-  if (error) s->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  if (error)
+    s->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
 }
 
 // One request of frontend -> backend (backend fails) -> database, trace ID bytes all `t`.
@@ -111,8 +112,7 @@ std::map<std::string, double> await(TempoServer& s, const std::string& series, d
 
 TEST_CASE("metrics generator: span metrics and service graphs from OTLP, exposed on /metrics") {
   ServerOptions o;
-  o.overrides_extra =
-      "    metrics_generator:\n      processors: [span-metrics, service-graphs]\n";
+  o.overrides_extra = "    metrics_generator:\n      processors: [span-metrics, service-graphs]\n";
   o.top_extra =
       "metrics_generator:\n"
       "  registry:\n"
@@ -134,11 +134,13 @@ TEST_CASE("metrics generator: span metrics and service graphs from OTLP, exposed
   const std::string t;  // source and tenant: checked on every series by scrape()
   const std::string pay_server =
       "{http_method=\"POST\",service=\"backend\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"pay\","
-      "status_code=\"STATUS_CODE_ERROR\"" + t + "}";
+      "status_code=\"STATUS_CODE_ERROR\"" +
+      t + "}";
   // The root span of each trace pairs with "user" once `wait` (2s) has passed: wait for that.
   const std::string user_edge =
       "traces_service_graph_request_total{client=\"user\",connection_type=\"virtual_node\","
-      "server=\"frontend\"" + t + "}";
+      "server=\"frontend\"" +
+      t + "}";
   auto m = await(s, user_edge, 2);
   INFO(s.log());
   CHECK(m[user_edge] == 2);
@@ -146,13 +148,14 @@ TEST_CASE("metrics generator: span metrics and service graphs from OTLP, exposed
   CHECK(m["traces_spanmetrics_latency_count" + pay_server] == 2);
   CHECK(m["traces_spanmetrics_latency_sum" + pay_server] == Approx(0.5));
   CHECK(m["traces_spanmetrics_latency_bucket{http_method=\"POST\",le=\"0.1\",service=\"backend\","
-          "span_kind=\"SPAN_KIND_SERVER\",span_name=\"pay\",status_code=\"STATUS_CODE_ERROR\"" + t +
-          "}"] == 0);
+          "span_kind=\"SPAN_KIND_SERVER\",span_name=\"pay\",status_code=\"STATUS_CODE_ERROR\"" +
+          t + "}"] == 0);
   CHECK(m["traces_spanmetrics_latency_bucket{http_method=\"POST\",le=\"0.3\",service=\"backend\","
-          "span_kind=\"SPAN_KIND_SERVER\",span_name=\"pay\",status_code=\"STATUS_CODE_ERROR\"" + t +
-          "}"] == 2);
+          "span_kind=\"SPAN_KIND_SERVER\",span_name=\"pay\",status_code=\"STATUS_CODE_ERROR\"" +
+          t + "}"] == 2);
   CHECK(m["traces_spanmetrics_calls_total{service=\"frontend\",span_kind=\"SPAN_KIND_SERVER\","
-          "span_name=\"GET /checkout\",status_code=\"STATUS_CODE_UNSET\"" + t + "}"] == 2);
+          "span_name=\"GET /checkout\",status_code=\"STATUS_CODE_UNSET\"" +
+          t + "}"] == 2);
   int spanmetric_calls_series = 0;
   for (const auto& [k, v] : m) {
     if (k.rfind("traces_spanmetrics_calls_total{", 0) == 0) {
@@ -168,10 +171,13 @@ TEST_CASE("metrics generator: span metrics and service graphs from OTLP, exposed
   CHECK(m["traces_service_graph_request_server_seconds_sum" + edge] == Approx(0.5));
   CHECK(m["traces_service_graph_request_client_seconds_sum" + edge] == Approx(0.6));
   CHECK(m["traces_service_graph_request_client_seconds_bucket{client=\"frontend\",le=\"0.3\","
-          "server=\"backend\"" + t + "}"] == 2);
+          "server=\"backend\"" +
+          t + "}"] == 2);
   CHECK(m["traces_service_graph_request_server_seconds_bucket{client=\"frontend\",le=\"0.1\","
-          "server=\"backend\"" + t + "}"] == 0);
-  const std::string db = "{client=\"backend\",connection_type=\"database\",server=\"payments\"" + t + "}";
+          "server=\"backend\"" +
+          t + "}"] == 0);
+  const std::string db =
+      "{client=\"backend\",connection_type=\"database\",server=\"payments\"" + t + "}";
   CHECK(m["traces_service_graph_request_total" + db] == 2);
   CHECK(m.count("traces_service_graph_request_failed_total" + db) == 0);
   // Everything paired: nothing unpaired or dropped.
@@ -190,10 +196,13 @@ TEST_CASE("metrics generator: span metrics and service graphs from OTLP, exposed
   CHECK(s.stop() == 0);
 }
 
-TEST_CASE("metrics generator: off unless a processor is enabled, and then /metrics has none of its series") {
+TEST_CASE(
+    "metrics generator: off unless a processor is enabled, and then /metrics has none of its "
+    "series") {
   ServerOptions o;
-  o.top_extra = "metrics_generator:\n  registry:\n    collection_interval: 1s\n"
-                "    expose_on_metrics_endpoint: true\n";
+  o.top_extra =
+      "metrics_generator:\n  registry:\n    collection_interval: 1s\n"
+      "    expose_on_metrics_endpoint: true\n";
   TempoServer s(o);
   s.start();
   REQUIRE(s.export_grpc(request_of(0x44)).ok());

@@ -25,8 +25,8 @@ struct CaptureSink : SeriesSink {
 
 ExportTraceServiceRequest one_span(const std::string& service) {
   ExportTraceServiceRequest req;
-  add_span(&req, {{"service.name", service}}, "op", Span::SPAN_KIND_SERVER, 0, 1000000,
-           trace_id(1), span_id(1));
+  add_span(&req, {{"service.name", service}}, "op", Span::SPAN_KIND_SERVER, 0, 1000000, trace_id(1),
+           span_id(1));
   return req;
 }
 
@@ -52,8 +52,10 @@ TEST_CASE("generator: processors per tenant, external labels, tenant label, one 
   CHECK(sink.by_tenant.count("quiet") == 0);
   REQUIRE(sink.by_tenant.count("acme") == 1);
   auto acme = values(sink.by_tenant["acme"]);
-  CHECK(acme.at("traces_spanmetrics_calls_total{cluster=\"c1\",org=\"acme\",service=\"api\","
-                "span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 1);
+  CHECK(acme.at(
+            "traces_spanmetrics_calls_total{cluster=\"c1\",org=\"acme\",service=\"api\","
+            "span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") ==
+        1);
   for (const auto& s : sink.by_tenant["acme"]) {
     CHECK(s.labels.front() == Label{"__metrics_gen_instance", "gen-1"});
   }

@@ -61,7 +61,8 @@ TEST_CASE("registry: a counter is collected with sorted labels, a zero first, th
   CHECK(out[0].timestamp_ms == 2000);
 }
 
-TEST_CASE("registry: empty label values leave the label off, a series label beats an external one") {
+TEST_CASE(
+    "registry: empty label values leave the label off, a series label beats an external one") {
   auto o = opts();
   o.external_labels = {{"service", "external"}};
   Registry r(o);
@@ -73,7 +74,9 @@ TEST_CASE("registry: empty label values leave the label off, a series label beat
   CHECK(values(out) == std::map<std::string, double>{{"c_total{service=\"api\"}", 1}});
 }
 
-TEST_CASE("registry: histogram buckets are cumulative and upper-inclusive, with sum, count and one exemplar") {
+TEST_CASE(
+    "registry: histogram buckets are cumulative and upper-inclusive, with sum, count and one "
+    "exemplar") {
   Registry r(opts());
   Family& h = r.histogram("lat", {"svc"}, {1, 2});
   r.set_now(50);
@@ -128,11 +131,12 @@ TEST_CASE("registry: series idle for stale_duration are removed and stop countin
   c.inc(a, 5);
   out.clear();
   r.collect(1200, &out);
-  CHECK(values(out) == std::map<std::string, double>{{"c_total{k=\"a\"}", 5},
-                                                     {"c_total{k=\"b\"}", 1}});
+  CHECK(values(out) ==
+        std::map<std::string, double>{{"c_total{k=\"a\"}", 5}, {"c_total{k=\"b\"}", 1}});
 }
 
-TEST_CASE("registry: max_active_series refuses new series and counts them, existing ones still update") {
+TEST_CASE(
+    "registry: max_active_series refuses new series and counts them, existing ones still update") {
   auto o = opts();
   o.max_active_series = 7;
   Registry r(o);
@@ -141,8 +145,8 @@ TEST_CASE("registry: max_active_series refuses new series and counts them, exist
   const std::string_view a[] = {"a"}, b[] = {"b"}, x[] = {"x"};
   CHECK(c.inc(a, 1));
   CHECK(c.inc(b, 1));
-  CHECK(h.observe(a, 1, ""));   // 2 + 5 = 7
-  CHECK_FALSE(c.inc(x, 1));     // 8 > 7
+  CHECK(h.observe(a, 1, ""));  // 2 + 5 = 7
+  CHECK_FALSE(c.inc(x, 1));    // 8 > 7
   CHECK_FALSE(h.observe(b, 1, ""));
   CHECK(r.refused_series() == 2);
   CHECK(c.inc(a, 1));  // existing
@@ -163,7 +167,8 @@ TEST_CASE("registry: label names are sanitized and truncated, values truncated")
   c.inc(v, 1);
   std::vector<Sample> out;
   r.collect(1, &out);
-  CHECK(values(out) == std::map<std::string, double>{{"c_total{http_m=\"GET\",k8s_po=\"pod\"}", 1}});
+  CHECK(values(out) ==
+        std::map<std::string, double>{{"c_total{http_m=\"GET\",k8s_po=\"pod\"}", 1}});
 }
 
 TEST_CASE("registry: sanitize_label_name and format_le follow Prometheus") {

@@ -14,7 +14,8 @@ namespace {
 constexpr uint64_t kMs = 1000000ULL;
 
 struct Fixture {
-  explicit Fixture(config::ServiceGraphsConfig c = {}) : cfg(std::move(c)), reg(options()), sg(cfg, reg) {}
+  explicit Fixture(config::ServiceGraphsConfig c = {})
+      : cfg(std::move(c)), reg(options()), sg(cfg, reg) {}
   static RegistryOptions options() {
     RegistryOptions o;
     o.tenant = "servicegraphs-test";
@@ -48,10 +49,11 @@ ExportTraceServiceRequest server_call(const std::string& server, uint8_t trace, 
                                       Span::SpanKind kind = Span::SPAN_KIND_SERVER,
                                       const Attrs& attrs = {}) {
   ExportTraceServiceRequest req;
-  auto* s = add_span(&req, {{"service.name", server}}, "handle", kind, start_ms * kMs,
-                     end_ms * kMs, trace_id(trace), span_id(0x40 + parent),
+  auto* s = add_span(&req, {{"service.name", server}}, "handle", kind, start_ms * kMs, end_ms * kMs,
+                     trace_id(trace), span_id(0x40 + parent),
                      parent ? span_id(parent) : std::string(), attrs);
-  if (error) s->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  if (error)
+    s->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
   return req;
 }
 
@@ -69,7 +71,7 @@ TEST_CASE("service graphs: a client and a server span pair into one edge with bo
   CHECK(got.at("traces_service_graph_request_failed_total{" + e + "}") == 1);
   // Tempo's default buckets 0.1 * 2^i, i < 8: the server took 1s, the client 2s.
   const std::vector<std::tuple<std::string, double, double>> buckets = {
-      {"0.1", 0, 0}, {"0.2", 0, 0}, {"0.4", 0, 0}, {"0.8", 0, 0}, {"1.6", 1, 0},
+      {"0.1", 0, 0}, {"0.2", 0, 0}, {"0.4", 0, 0},  {"0.8", 0, 0}, {"1.6", 1, 0},
       {"3.2", 1, 1}, {"6.4", 1, 1}, {"12.8", 1, 1}, {"+Inf", 1, 1}};
   for (const auto& [le, server, client] : buckets) {
     INFO(le);
@@ -115,32 +117,35 @@ TEST_CASE("service graphs: a database call is an edge at once, named by peer.ser
   f.push(client_call("api", 4, 1, 0, 50, {{"db.system", "postgresql"}, {"db.name", "users"}}), 0);
   f.push(client_call("api", 4, 2, 0, 50, {{"db.name", "orders"}, {"peer.service", "pg-main"}}), 0);
   f.push(client_call("api", 4, 3, 0, 50,
-                     {{"db.system", "redis"}, {"network.peer.address", "10.0.0.1"},
+                     {{"db.system", "redis"},
+                      {"network.peer.address", "10.0.0.1"},
                       {"network.peer.port", "6379"}}),
          0);
   CHECK(f.sg.pending() == 0);
   auto got = with_prefix(f.collect(10), "traces_service_graph_request_total");
-  CHECK(got == std::map<std::string, double>{
-                   {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
-                    "server=\"10.0.0.1:6379\"}",
-                    1},
-                   {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
-                    "server=\"pg-main\"}",
-                    1},
-                   {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
-                    "server=\"users\"}",
-                    1}});
+  CHECK(got ==
+        std::map<std::string, double>{
+            {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
+             "server=\"10.0.0.1:6379\"}",
+             1},
+            {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
+             "server=\"pg-main\"}",
+             1},
+            {"traces_service_graph_request_total{client=\"api\",connection_type=\"database\","
+             "server=\"users\"}",
+             1}});
 }
 
-TEST_CASE("service graphs: halves unpaired after wait become virtual-node edges or unpaired counts") {
+TEST_CASE(
+    "service graphs: halves unpaired after wait become virtual-node edges or unpaired counts") {
   config::ServiceGraphsConfig c;
   c.wait = 10s;
   c.enable_virtual_node_label = true;
   Fixture f(c);
   f.push(client_call("web", 5, 1, 0, 10, {{"peer.service", "stripe"}}), 1000);  // external peer
-  f.push(client_call("web", 5, 2, 0, 10), 1000);                              // no peer
-  f.push(server_call("edge", 5, 0, 0, 10), 2000);                             // a root span
-  f.push(server_call("backend", 5, 9, 0, 10), 2000);                          // parent never came
+  f.push(client_call("web", 5, 2, 0, 10), 1000);                                // no peer
+  f.push(server_call("edge", 5, 0, 0, 10), 2000);                               // a root span
+  f.push(server_call("backend", 5, 9, 0, 10), 2000);                            // parent never came
   f.sg.tick(10999);  // the first two are 1ms short of `wait`
   CHECK(f.sg.pending() == 4);
   CHECK(f.collect(10999).empty());
@@ -175,8 +180,9 @@ TEST_CASE("service graphs: beyond max_items a new half is dropped and counted") 
   CHECK(f.sg.dropped() == 1);
   CHECK(f.sg.pending() == 1);
   auto got = f.collect(10);
-  CHECK(with_prefix(got, "traces_service_graph_dropped_spans_total") ==
-        std::map<std::string, double>{{"traces_service_graph_dropped_spans_total{client=\"a\"}", 1}});
+  CHECK(
+      with_prefix(got, "traces_service_graph_dropped_spans_total") ==
+      std::map<std::string, double>{{"traces_service_graph_dropped_spans_total{client=\"a\"}", 1}});
   CHECK(got.at("traces_service_graph_request_total{client=\"a\",server=\"b\"}") == 1);
 }
 
@@ -187,7 +193,8 @@ TEST_CASE("service graphs: dimensions, with and without the client_/server_ pref
   {
     Fixture f(c);
     f.push(client_call("a", 7, 1, 0, 10, {{"cloud.region", "eu"}}), 0);
-    f.push(server_call("b", 7, 1, 0, 5, false, Span::SPAN_KIND_SERVER, {{"cloud.region", "us"}}), 0);
+    f.push(server_call("b", 7, 1, 0, 5, false, Span::SPAN_KIND_SERVER, {{"cloud.region", "us"}}),
+           0);
     CHECK(with_prefix(f.collect(10), "traces_service_graph_request_total") ==
           std::map<std::string, double>{
               {"traces_service_graph_request_total{client=\"a\",cloud_region=\"eu\",server=\"b\"}",
@@ -209,8 +216,8 @@ TEST_CASE("service graphs: internal spans and spans of other traces do not pair"
   f.push(client_call("a", 8, 1, 0, 10), 0);
   f.push(server_call("b", 9, 1, 0, 10), 0);  // other trace, same parent span ID
   ExportTraceServiceRequest internal;
-  add_span(&internal, {{"service.name", "c"}}, "work", Span::SPAN_KIND_INTERNAL, 0, 1,
-           trace_id(8), span_id(0x50), span_id(1));
+  add_span(&internal, {{"service.name", "c"}}, "work", Span::SPAN_KIND_INTERNAL, 0, 1, trace_id(8),
+           span_id(0x50), span_id(1));
   f.push(internal, 0);
   CHECK(f.sg.pending() == 2);
   CHECK(with_prefix(f.collect(10), "traces_service_graph_request_total").empty());

@@ -48,8 +48,10 @@ ExportTraceServiceRequest two_spans() {
 
 TEST_CASE("span metrics: calls, latency buckets and sizes per service, name, kind and status") {
   const auto req = two_spans();
-  const double server_size = static_cast<double>(req.resource_spans(0).scope_spans(0).spans(0).ByteSizeLong());
-  const double client_size = static_cast<double>(req.resource_spans(1).scope_spans(0).spans(0).ByteSizeLong());
+  const double server_size =
+      static_cast<double>(req.resource_spans(0).scope_spans(0).spans(0).ByteSizeLong());
+  const double client_size =
+      static_cast<double>(req.resource_spans(1).scope_spans(0).spans(0).ByteSizeLong());
   auto got = run(config::SpanMetricsConfig{}, req);
   const std::string srv =
       "service=\"api\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"GET /users\","
@@ -65,15 +67,16 @@ TEST_CASE("span metrics: calls, latency buckets and sizes per service, name, kin
                                       {"traces_spanmetrics_size_total{" + srv + "}", server_size}});
   // Tempo's default buckets: 0.002 * 2^i, i < 14.
   const std::vector<std::pair<std::string, double>> server_buckets = {
-      {"0.002", 0}, {"0.004", 0}, {"0.008", 0}, {"0.016", 0}, {"0.032", 0},
-      {"0.064", 0}, {"0.128", 0}, {"0.256", 0}, {"0.512", 0}, {"1.024", 0},
+      {"0.002", 0}, {"0.004", 0}, {"0.008", 0}, {"0.016", 0},  {"0.032", 0},
+      {"0.064", 0}, {"0.128", 0}, {"0.256", 0}, {"0.512", 0},  {"1.024", 0},
       {"2.048", 1}, {"4.096", 1}, {"8.192", 1}, {"16.384", 1}, {"+Inf", 1}};
   for (const auto& [le, want] : server_buckets) {
     INFO(le);
     // le sorts before service: labels are in name order.
     CHECK(got.at("traces_spanmetrics_latency_bucket{le=\"" + le + "\"," + srv + "}") == want);
     const double client_want = le == "0.002" ? 0 : 1;  // 3ms falls in le=0.004
-    CHECK(got.at("traces_spanmetrics_latency_bucket{le=\"" + le + "\"," + cli + "}") == client_want);
+    CHECK(got.at("traces_spanmetrics_latency_bucket{le=\"" + le + "\"," + cli + "}") ==
+          client_want);
   }
   CHECK(got.at("traces_spanmetrics_latency_count{" + srv + "}") == 1);
   CHECK(got.at("traces_spanmetrics_latency_sum{" + srv + "}") == 1.5);
@@ -90,7 +93,8 @@ TEST_CASE("span metrics: dimensions are sanitized, intrinsic names get __, mappi
   cfg.dimensions = {"http.method", "span_name", "missing.attr"};
   cfg.dimension_mappings = {{"env-method", {"deployment.environment", "http.method"}, "/"}};
   auto req = two_spans();
-  auto* kv = req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
+  auto* kv =
+      req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
   kv->set_key("span_name");
   kv->mutable_value()->set_int_value(7);  // rendered in decimal
   auto got = run(cfg, req);
@@ -127,7 +131,8 @@ TEST_CASE("span metrics: filter policies include and exclude by intrinsic and at
   config::SpanMetricsConfig cfg;
   config::FilterPolicy keep_server;
   keep_server.include.present = true;
-  keep_server.include.attributes = {{"kind", {config::FilterValue::Kind::kString, "SPAN_KIND_SERVER"}}};
+  keep_server.include.attributes = {
+      {"kind", {config::FilterValue::Kind::kString, "SPAN_KIND_SERVER"}}};
   cfg.filter_policies = {keep_server};
   auto got = with_prefix(run(cfg, two_spans()), "traces_spanmetrics_calls_total");
   REQUIRE(got.size() == 1);
@@ -173,17 +178,20 @@ TEST_CASE("span metrics: target_info per resource and job/instance labels on the
   cfg.histogram_buckets = {1};
   ExportTraceServiceRequest req;
   add_span(&req,
-           {{"service.name", "api"}, {"service.namespace", "shop"},
-            {"service.instance.id", "i-1"}, {"k8s.pod.name", "pod-1"}, {"job", "x"}},
+           {{"service.name", "api"},
+            {"service.namespace", "shop"},
+            {"service.instance.id", "i-1"},
+            {"k8s.pod.name", "pod-1"},
+            {"job", "x"}},
            "op", Span::SPAN_KIND_SERVER, 0, kSec / 2, trace_id(1), span_id(1));
   // Without attributes besides the service ones: no target_info.
-  add_span(&req, {{"service.name", "bare"}}, "op", Span::SPAN_KIND_SERVER, 0, kSec / 2,
-           trace_id(1), span_id(2));
+  add_span(&req, {{"service.name", "bare"}}, "op", Span::SPAN_KIND_SERVER, 0, kSec / 2, trace_id(1),
+           span_id(2));
   auto got = run(cfg, req);
   CHECK(with_prefix(got, "traces_target_info") ==
-        std::map<std::string, double>{
-            {"traces_target_info{__job=\"x\",instance=\"i-1\",job=\"shop/api\",k8s_pod_name=\"pod-1\"}",
-             1}});
+        std::map<std::string, double>{{"traces_target_info{__job=\"x\",instance=\"i-1\",job=\"shop/"
+                                       "api\",k8s_pod_name=\"pod-1\"}",
+                                       1}});
   CHECK(with_prefix(got, "traces_spanmetrics_calls_total") ==
         std::map<std::string, double>{
             {"traces_spanmetrics_calls_total{instance=\"i-1\",job=\"shop/api\",service=\"api\","
@@ -224,8 +232,7 @@ TEST_CASE("span metrics: the latency exemplar carries the trace ID without leadi
 
 TEST_CASE("span metrics: spans with invalid IDs and the count/latency/size parts") {
   ExportTraceServiceRequest req;
-  add_span(&req, {{"service.name", "a"}}, "bad", Span::SPAN_KIND_SERVER, 0, 1, "short",
-           span_id(1));
+  add_span(&req, {{"service.name", "a"}}, "bad", Span::SPAN_KIND_SERVER, 0, 1, "short", span_id(1));
   add_span(&req, {{"service.name", "a"}}, "ok", Span::SPAN_KIND_SERVER, 0, 1, trace_id(1),
            span_id(1));
   Registry r(RegistryOptions{});

@@ -6,6 +6,8 @@
 // overrides (metrics_generator.processors); a tenant with none costs the ingest path one
 // lookup. See docs/metrics_generator.md.
 
+#include <google/protobuf/arena.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <google/protobuf/arena.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/config/config.h"

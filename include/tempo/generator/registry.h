@@ -5,6 +5,8 @@
 // refused and counted. Not thread-safe: one tenant's processors and its collection run on one
 // thread (the generator's).
 
+#include <prometheus/counter.h>
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -13,14 +15,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <prometheus/counter.h>
-
 #include "tempo/generator/series_sink.h"
 
 namespace tempo::generator {
 
 struct RegistryOptions {
-  std::string tenant;  // names the tenant in this process's own metrics
+  std::string tenant;                  // names the tenant in this process's own metrics
   std::vector<Label> external_labels;  // registry.external_labels (+ inject_tenant_id_as)
   std::string instance;  // __metrics_gen_instance, as Tempo labels every series; empty: none
   int64_t stale_ms = 15 * 60 * 1000;

@@ -9,14 +9,14 @@
 // counted in traces_service_graph_unpaired_spans_total. A half that finds the store full is
 // counted in traces_service_graph_dropped_spans_total. See docs/metrics_generator.md.
 
+#include <prometheus/counter.h>
+
 #include <array>
 #include <cstdint>
 #include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <prometheus/counter.h>
 
 #include "tempo/config/config.h"
 #include "tempo/generator/processor.h"
@@ -29,8 +29,8 @@ class ServiceGraphs : public Processor {
   ServiceGraphs(const config::ServiceGraphsConfig& cfg, Registry& registry);
   ~ServiceGraphs() override;
 
-  void push(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req)
-      override;
+  void push(
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req) override;
   // Expires halves older than `wait`: virtual-node edges or unpaired counts.
   void tick(int64_t now_ms) override;
 

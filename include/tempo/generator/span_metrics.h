@@ -32,8 +32,8 @@ class SpanMetrics : public Processor {
                        Registry& registry, std::unique_ptr<SpanMetrics>* out);
   ~SpanMetrics() override;
 
-  void push(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req)
-      override;
+  void push(
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req) override;
 
   // Spans a filter policy left out.
   uint64_t filtered_spans() const { return filtered_; }
