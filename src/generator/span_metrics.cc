@@ -38,40 +38,55 @@ SpanMetrics::SpanMetrics(const config::SpanMetricsConfig& cfg, SpanMetricsParts 
 
 SpanMetrics::~SpanMetrics() = default;
 
+namespace {
+
+// The label names of the span series in value order, and the dimensions' part of them.
+Status series_labels(const config::SpanMetricsConfig& cfg, std::vector<std::string>* labels,
+                     std::vector<std::string>* dimension_labels) {
+  const auto& in = cfg.intrinsic_dimensions;
+  if (in.service) labels->emplace_back("service");
+  if (in.span_name) labels->emplace_back("span_name");
+  if (in.span_kind) labels->emplace_back("span_kind");
+  if (in.status_code) labels->emplace_back("status_code");
+  if (in.status_message) labels->emplace_back("status_message");
+  for (const auto& d : cfg.dimensions) dimension_labels->push_back(dimension_label(d, kIntrinsics));
+  for (const auto& m : cfg.dimension_mappings) {
+    dimension_labels->push_back(dimension_label(m.name, kIntrinsics));
+  }
+  labels->insert(labels->end(), dimension_labels->begin(), dimension_labels->end());
+  if (cfg.enable_target_info) {
+    labels->emplace_back("job");
+    labels->emplace_back("instance");
+  }
+  for (size_t i = 0; i < labels->size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if ((*labels)[i] == (*labels)[j]) {
+        return Status::invalid_argument("metrics_generator.processor.span_metrics: label \"" +
+                                        (*labels)[i] + "\" is produced twice by the dimensions");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status SpanMetrics::validate(const config::SpanMetricsConfig& cfg) {
+  std::unique_ptr<SpanFilter> filter;
+  TEMPO_RETURN_IF_ERROR(SpanFilter::create(cfg.filter_policies, &filter));
+  std::vector<std::string> labels, dims;
+  return series_labels(cfg, &labels, &dims);
+}
+
 Status SpanMetrics::create(const config::SpanMetricsConfig& cfg, SpanMetricsParts parts,
                            Registry& registry, std::unique_ptr<SpanMetrics>* out) {
   std::unique_ptr<SpanMetrics> p(new SpanMetrics(cfg, parts, registry));
   TEMPO_RETURN_IF_ERROR(SpanFilter::create(cfg.filter_policies, &p->filter_));
+  std::vector<std::string> labels;
+  TEMPO_RETURN_IF_ERROR(series_labels(cfg, &labels, &p->dimension_labels_));
   p->filtered_counter_ =
       &filtered_metric().Add({{"tenant", registry.options().tenant}, {"reason", "filtered"}});
-  std::vector<std::string> labels;
-  const auto& in = cfg.intrinsic_dimensions;
-  if (in.service) labels.emplace_back("service");
-  if (in.span_name) labels.emplace_back("span_name");
-  if (in.span_kind) labels.emplace_back("span_kind");
-  if (in.status_code) labels.emplace_back("status_code");
-  if (in.status_message) labels.emplace_back("status_message");
-  for (const auto& d : cfg.dimensions) {
-    p->dimension_labels_.push_back(dimension_label(d, kIntrinsics));
-  }
-  for (const auto& m : cfg.dimension_mappings) {
-    p->dimension_labels_.push_back(dimension_label(m.name, kIntrinsics));
-  }
-  labels.insert(labels.end(), p->dimension_labels_.begin(), p->dimension_labels_.end());
-  for (size_t i = 0; i < labels.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (labels[i] == labels[j]) {
-        return Status::invalid_argument("metrics_generator.processor.span_metrics: label \"" +
-                                        labels[i] + "\" is produced twice by the dimensions");
-      }
-    }
-  }
-  if (cfg.enable_target_info) {
-    p->job_index_ = labels.size();
-    labels.emplace_back("job");
-    labels.emplace_back("instance");
-    p->target_info_ = &registry.gauge("traces_target_info", {});
-  }
+  if (cfg.enable_target_info) p->target_info_ = &registry.gauge("traces_target_info", {});
   if (parts.count) p->calls_ = &registry.counter("traces_spanmetrics_calls_total", labels);
   if (parts.latency) {
     p->latency_ = &registry.histogram("traces_spanmetrics_latency", labels, cfg.histogram_buckets);

@@ -246,3 +246,18 @@ TEST_CASE("span metrics: spans with invalid IDs and the count/latency/size parts
   CHECK(got.begin()->first.rfind("traces_spanmetrics_calls_total{", 0) == 0);
   CHECK(got.begin()->first.find("span_name=\"ok\"") != std::string::npos);
 }
+
+TEST_CASE("span metrics: dimensions that produce the same label are refused at start") {
+  config::SpanMetricsConfig cfg;
+  cfg.dimensions = {"http.method", "http_method"};
+  Status s = SpanMetrics::validate(cfg);
+  CHECK(s.is(Status::Code::kInvalidArgument));
+  CHECK(s.message().find("label \"http_method\" is produced twice") != std::string::npos);
+  cfg.dimensions = {"job"};
+  CHECK(SpanMetrics::validate(cfg).is_ok());
+  cfg.enable_target_info = true;  // job is then a label of its own
+  CHECK(SpanMetrics::validate(cfg).message().find("\"job\"") != std::string::npos);
+  Registry r(RegistryOptions{});
+  std::unique_ptr<SpanMetrics> p;
+  CHECK(SpanMetrics::create(cfg, {}, r, &p).is(Status::Code::kInvalidArgument));
+}

@@ -30,6 +30,8 @@ class SpanMetrics : public Processor {
   // Fails (kInvalidArgument) on a filter policy that cannot be compiled.
   static Status create(const config::SpanMetricsConfig& cfg, SpanMetricsParts parts,
                        Registry& registry, std::unique_ptr<SpanMetrics>* out);
+  // What create() checks, without a registry: filter policies and label collisions.
+  static Status validate(const config::SpanMetricsConfig& cfg);
   ~SpanMetrics() override;
 
   void push(
@@ -50,7 +52,6 @@ class SpanMetrics : public Processor {
   Family* size_ = nullptr;
   Family* target_info_ = nullptr;
   std::vector<std::string> dimension_labels_;  // sanitized, in config order
-  size_t job_index_ = 0;                       // position of `job` when target info is on
   // Reused per span: label values and the strings non-string attribute values render to.
   std::vector<std::string_view> values_;
   std::vector<std::string> scratch_;
