@@ -223,9 +223,9 @@ Status App::make_generator() {
   go.default_processors = cfg_.overrides.metrics_generator_processors;
   go.max_active_series =
       static_cast<uint64_t>(std::max<int64_t>(0, cfg_.overrides.metrics_generator_max_active_series));
+  // local-blocks and host-info are accepted and not run: alone they need no generator.
   bool any = false;
-  for (const auto& p : go.default_processors) any = any || p != "local-blocks";
-  for (const auto& [t, procs] : go.tenant_processors) any = any || !procs.empty();
+  for (const auto& p : go.default_processors) any = any || (p != "local-blocks" && p != "host-info");
   if (!any) return Status::ok();
   if (cfg_.metrics_generator.registry.expose_on_metrics_endpoint) {
     generator_exposure_ = std::make_unique<generator::MetricsExposure>();
