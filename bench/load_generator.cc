@@ -1,6 +1,13 @@
 // Load generator: sends trace batches over OTLP/gRPC, OTLP/HTTP or Zipkin v2 JSON
-// (--target=zipkin, --endpoint=<host>:9411) and prints spans/s,
-// requests/s, payload MB/s, errors and the server's RSS.
+// (--target=zipkin, --endpoint=<host>:9411) and prints spans/s, requests/s, payload MB/s,
+// errors, request latency (p50/p99) and, with --server-pid, the server's CPU seconds (from
+// /proc/PID/stat), spans per server CPU-second and its RSS sampled every 250 ms (avg/peak).
+//
+// The default request shape is the one issue #17 measured Tempo with (the OpenTelemetry
+// Collector's own OTLP exporter): 1000 spans per request, 10 spans per trace, 12 attributes
+// per span (string, int, bool, double in turn), 8 services (resource spans) per request,
+// 2 connections with 4 requests in flight each, fresh trace IDs per request. --rate=N paces
+// the whole load to N spans/s (0 = flat out).
 //
 // Two data shapes:
 //  - `--shape=ingest` (default): requests are serialized once and only their trace IDs are
@@ -30,6 +37,8 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,10 +53,13 @@ struct Options {
   std::string shape = "ingest";  // ingest | search
   std::string target = "grpc";
   std::string endpoint = "127.0.0.1:4317";
-  int connections = 4;
-  int batch_spans = 100;
+  int connections = 2;
+  int in_flight = 4;  // requests in flight per connection
+  int batch_spans = 1000;
   int spans_per_trace = 10;
-  int attributes = 8;
+  int attributes = 12;
+  int services = 8;
+  double rate = 0;  // spans/s over all connections; 0 = flat out
   double duration = 10;
   uint64_t total_spans = 0;  // 0 = run for `duration`
   int server_pid = 0;
@@ -77,6 +89,12 @@ Options parse(int argc, char** argv) {
       o.endpoint = v;
     else if (flag(a, "connections", &v))
       o.connections = std::stoi(v);
+    else if (flag(a, "in-flight", &v))
+      o.in_flight = std::max(1, std::stoi(v));
+    else if (flag(a, "services", &v))
+      o.services = std::max(1, std::stoi(v));
+    else if (flag(a, "rate", &v))
+      o.rate = std::stod(v);
     else if (flag(a, "batch-spans", &v))
       o.batch_spans = std::stoi(v);
     else if (flag(a, "spans-per-trace", &v)) {
@@ -175,17 +193,22 @@ Template build_template(const Options& o, int connection) {
   if (o.target == "zipkin") return build_zipkin_template(o, connection);
   using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
   ExportTraceServiceRequest req;
-  auto* rs = req.add_resource_spans();
   auto add_attr = [](auto* list, const std::string& k, const std::string& v) {
     auto* a = list->Add();
     a->set_key(k);
     a->mutable_value()->set_string_value(v);
   };
-  add_attr(rs->mutable_resource()->mutable_attributes(), "service.name",
-           "loadgen-" + std::to_string(connection));
-  add_attr(rs->mutable_resource()->mutable_attributes(), "host.name", "bench-host");
-  auto* ss = rs->add_scope_spans();
-  ss->mutable_scope()->set_name("load_generator");
+  // One resource (service) per group of whole traces, as a Collector batches them.
+  std::vector<opentelemetry::proto::trace::v1::ScopeSpans*> scopes;
+  for (int svc = 0; svc < o.services; ++svc) {
+    auto* rs = req.add_resource_spans();
+    add_attr(rs->mutable_resource()->mutable_attributes(), "service.name",
+             "loadgen-" + std::to_string(connection) + "-svc-" + std::to_string(svc));
+    add_attr(rs->mutable_resource()->mutable_attributes(), "host.name", "bench-host");
+    auto* ss = rs->add_scope_spans();
+    ss->mutable_scope()->set_name("load_generator");
+    scopes.push_back(ss);
+  }
   int traces = (o.batch_spans + o.spans_per_trace - 1) / o.spans_per_trace;
   // Marker IDs, unique per trace, found again after serialization.
   std::vector<std::string> markers;
@@ -202,7 +225,7 @@ Template build_template(const Options& o, int connection) {
                                            .count());
   for (int i = 0; i < o.batch_spans; ++i) {
     int t = i / o.spans_per_trace;
-    auto* sp = ss->add_spans();
+    auto* sp = scopes[static_cast<size_t>(t % o.services)]->add_spans();
     sp->set_trace_id(markers[t]);
     uint64_t sid = 0x1000 + static_cast<uint64_t>(i);
     sp->set_span_id(std::string(reinterpret_cast<const char*>(&sid), 8));
@@ -217,8 +240,15 @@ Template build_template(const Options& o, int connection) {
     sp->set_start_time_unix_nano(now + static_cast<uint64_t>(i) * 1000);
     sp->set_end_time_unix_nano(now + static_cast<uint64_t>(i) * 1000 + 250000);
     for (int a = 0; a < o.attributes; ++a) {
-      add_attr(sp->mutable_attributes(), "attr." + std::to_string(a),
-               "value-" + std::to_string((i * 31 + a) % 100));
+      const int x = (i * 31 + a) % 100;
+      auto* kv = sp->mutable_attributes()->Add();
+      kv->set_key("attr." + std::to_string(a));
+      switch (a % 4) {  // string, int, bool, double in turn
+        case 0: kv->mutable_value()->set_string_value("value-" + std::to_string(x)); break;
+        case 1: kv->mutable_value()->set_int_value(x * 1000); break;
+        case 2: kv->mutable_value()->set_bool_value(x % 2 == 0); break;
+        default: kv->mutable_value()->set_double_value(x * 0.25); break;
+      }
     }
   }
   Template tpl;
@@ -282,9 +312,34 @@ double rss_mb(int pid, const char* field) {
   return -1;
 }
 
+// utime + stime of PID in seconds; -1 without a PID.
+double cpu_seconds(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {  // fields 14 and 15 (1-based)
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 struct Counters {
   std::atomic<uint64_t> spans{0}, requests{0}, bytes{0}, errors{0};
+  std::mutex latency_mu;
+  std::vector<double> latencies_ms;  // of successful requests
 };
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
 
 }  // namespace
 
@@ -317,15 +372,35 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(o.base_time_s), o.spans_per_trace, o.attributes);
   }
 
+  // One channel (connection) per --connections, shared by its --in-flight workers.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  if (o.target == "grpc") {
+    for (int conn = 0; conn < o.connections; ++conn) {
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.channel_id", conn);  // one connection each
+      args.SetMaxReceiveMessageSize(64 << 20);
+      channels.push_back(
+          grpc::CreateCustomChannel(o.endpoint, grpc::InsecureChannelCredentials(), args));
+    }
+  }
+  const int worker_count = o.connections * (search_shape ? 1 : o.in_flight);
+  // Pacing: each worker sends one request every `interval` seconds.
+  const double interval =
+      o.rate > 0 ? static_cast<double>(o.batch_spans) * worker_count / o.rate : 0;
+  const double cpu_start = cpu_seconds(o.server_pid);
   std::vector<std::thread> workers;
-  for (int w = 0; w < o.connections; ++w) {
+  for (int w = 0; w < worker_count; ++w) {
     workers.emplace_back([&, w] {
+      const int conn = search_shape ? w : w / o.in_flight;
+      auto next_send = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(interval * w / worker_count));
       Template tpl;
       std::unique_ptr<SearchShapeSource> source;
       if (search_shape) {
         source = std::make_unique<SearchShapeSource>(o, w, search_traces);
       } else {
-        tpl = build_template(o, w);
+        tpl = build_template(o, conn);
       }
       std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(w) << 32));
       std::string body = tpl.bytes;
@@ -334,9 +409,7 @@ int main(int argc, char** argv) {
       std::unique_ptr<grpc::GenericStub> stub;
       std::unique_ptr<tempo::server::HttpClient> http;
       if (o.target == "grpc") {
-        grpc::ChannelArguments args;
-        args.SetInt("grpc.channel_id", w);  // one connection per worker
-        channel = grpc::CreateCustomChannel(o.endpoint, grpc::InsecureChannelCredentials(), args);
+        channel = channels[static_cast<size_t>(conn)];
         stub = std::make_unique<grpc::GenericStub>(channel);
       } else {
         http = std::make_unique<tempo::server::HttpClient>(host, port);
@@ -372,6 +445,12 @@ int main(int argc, char** argv) {
             id_lines += '\n';
           }
         }
+        if (interval > 0) {
+          std::this_thread::sleep_until(next_send);
+          next_send += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              std::chrono::duration<double>(interval));
+        }
+        const auto sent = std::chrono::steady_clock::now();
         bool ok = false;
         if (stub) {
           grpc::Slice slice(body);
@@ -398,6 +477,13 @@ int main(int argc, char** argv) {
           }
         }
         if (ok) {
+          const double ms =
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
+                  .count();
+          {
+            std::lock_guard<std::mutex> l(c.latency_mu);
+            c.latencies_ms.push_back(ms);
+          }
           c.spans += request_spans;
           c.requests++;
           c.bytes += body.size();
@@ -412,6 +498,18 @@ int main(int argc, char** argv) {
     });
   }
 
+  // The server's RSS every 250 ms, for its average and peak over the run.
+  double rss_sum = 0, rss_peak = 0;
+  int rss_samples = 0;
+  std::thread sampler([&] {
+    while (!stop && o.server_pid > 0) {
+      const double rss = rss_mb(o.server_pid, "VmRSS");
+      rss_sum += rss;
+      rss_peak = std::max(rss_peak, rss);
+      ++rss_samples;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
   auto start = std::chrono::steady_clock::now();
   uint64_t last_spans = 0;
   auto last = start;
@@ -439,15 +537,22 @@ int main(int argc, char** argv) {
   }
   // Timed before joining the reporter, which may still be asleep for up to a second.
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = o.server_pid > 0 ? cpu_seconds(o.server_pid) - cpu_start : -1;
   reporter.join();
+  sampler.join();
   std::printf(
-      "summary shape=%s target=%s connections=%d batch_spans=%d spans_per_trace=%d attributes=%d "
-      "seconds=%.1f spans=%llu spans/s=%.0f requests/s=%.0f MB/s=%.2f errors=%llu "
-      "server_rss_mb=%.1f server_peak_rss_mb=%.1f\n",
-      o.shape.c_str(), o.target.c_str(), o.connections, o.batch_spans, o.spans_per_trace,
-      o.attributes, secs, static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
+      "summary shape=%s target=%s connections=%d in_flight=%d batch_spans=%d spans_per_trace=%d "
+      "attributes=%d services=%d rate=%.0f seconds=%.1f spans=%llu spans/s=%.0f requests/s=%.0f "
+      "MB/s=%.2f errors=%llu p50_ms=%.1f p99_ms=%.1f server_cpu_s=%.2f "
+      "spans_per_cpu_s=%.0f server_rss_avg_mb=%.1f server_rss_peak_mb=%.1f "
+      "server_rss_mb=%.1f server_vmhwm_mb=%.1f\n",
+      o.shape.c_str(), o.target.c_str(), o.connections, search_shape ? 1 : o.in_flight,
+      o.batch_spans, o.spans_per_trace, o.attributes, o.services, o.rate, secs,
+      static_cast<unsigned long long>(c.spans.load()), c.spans.load() / secs,
       c.requests.load() / secs, c.bytes.load() / secs / 1e6,
-      static_cast<unsigned long long>(c.errors.load()), rss_mb(o.server_pid, "VmRSS"),
+      static_cast<unsigned long long>(c.errors.load()), percentile(c.latencies_ms, 0.5),
+      percentile(c.latencies_ms, 0.99), cpu, cpu > 0 ? c.spans.load() / cpu : 0,
+      rss_samples ? rss_sum / rss_samples : -1, rss_peak, rss_mb(o.server_pid, "VmRSS"),
       rss_mb(o.server_pid, "VmHWM"));
   return c.errors.load() == 0 ? 0 : 1;
 }

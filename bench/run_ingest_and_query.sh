@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the two headline figures on this machine, server and load on the same host:
-#   1. sustained OTLP/gRPC ingest rate (spans/s) and the server's RSS;
-#   2. the same ingest through the Zipkin receiver (v2 JSON over HTTP);
+# Reproduces the headline figures on this machine, server and load on the same host:
+#   1. OTLP/gRPC ingest in issue #17's shape at 5000 spans/s, then flat out: spans/s, spans per
+#      server CPU-second, server RSS avg/peak, request p50/p99;
+#   2. the same flat out in the older light shape, over OTLP/gRPC and the Zipkin receiver;
 #   3. trace-by-ID latency with exactly SPANS spans stored in blocks.
 # Each phase gets a fresh server and data directory, so phase 2 measures SPANS spans, not
 # SPANS plus whatever phase 1 left behind.
@@ -30,20 +31,38 @@ start_server() {
       endpoint: 127.0.0.1:$zipkin_port"
 }
 
-load=("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_port --connections=4
-  --batch-spans=100 --spans-per-trace=10 --attributes=8)
+# The default shape of load_generator is issue #17's: 1000 spans/request, 10 spans/trace, 12
+# typed attributes/span, 8 services, 2 connections x 4 requests in flight.
+gen="$build/bench/load_generator"
+echo "== ingest at 5000 spans/s: ${secs}s of OTLP/gRPC, default shape"
+start_server paced
+"$gen" --target=grpc --endpoint=127.0.0.1:$grpc_port --rate=5000 --duration="$secs" \
+  --server-pid="$pid" | tail -1
+tempo_stop
 
-echo "== ingest: ${secs}s of OTLP/gRPC, 4 connections, 100 spans/request, 10 spans/trace, 8 attributes/span"
+echo "== ingest flat out: ${secs}s of OTLP/gRPC, default shape"
 start_server ingest
-"${load[@]}" --duration="$secs" --server-pid="$pid" | tail -1
+"$gen" --target=grpc --endpoint=127.0.0.1:$grpc_port --duration="$secs" --server-pid="$pid" |
+  tail -1
 tempo_stop
 
-echo "== ingest: ${secs}s of Zipkin v2 JSON over HTTP, same shape"
+# The light shape the earlier figures were taken with (it overstates spans/s: smaller requests,
+# fewer attributes, all strings).
+light=(--connections=4 --in-flight=1 --batch-spans=100 --spans-per-trace=10 --attributes=8
+  --services=1)
+echo "== ingest flat out: ${secs}s of OTLP/gRPC, light shape (4 connections, 100 spans/request, 8 string attributes)"
+start_server light
+"$gen" --target=grpc --endpoint=127.0.0.1:$grpc_port "${light[@]}" --duration="$secs" \
+  --server-pid="$pid" | tail -1
+tempo_stop
+
+echo "== ingest flat out: ${secs}s of Zipkin v2 JSON over HTTP, light shape"
 start_server zipkin
-"$build/bench/load_generator" --target=zipkin --endpoint=127.0.0.1:$zipkin_port --connections=4 \
-  --batch-spans=100 --spans-per-trace=10 --attributes=8 --duration="$secs" --server-pid="$pid" | tail -1
+"$gen" --target=zipkin --endpoint=127.0.0.1:$zipkin_port "${light[@]}" --duration="$secs" \
+  --server-pid="$pid" | tail -1
 tempo_stop
 
+load=("$gen" --target=grpc --endpoint=127.0.0.1:$grpc_port "${light[@]}")
 echo "== load ${spans} spans with their trace IDs, flush to blocks"
 start_server query
 "${load[@]}" --total-spans="$spans" --ids-out="$dir/ids.txt" --server-pid="$pid" | tail -1

@@ -13,6 +13,8 @@ PACKAGES=(
   thrift-compiler libthrift-dev     # Jaeger thrift receivers
   libcurl4-openssl-dev libpugixml-dev  # S3 backend (HTTP(S) client, ListObjectsV2 XML)
   libsimdjson-dev                   # Zipkin JSON bodies
+  libabsl-dev                       # absl::flat_hash_map (live traces); also under gRPC
+  libjemalloc-dev                   # the server's malloc
   catch2
   clang libclang-rt-14-dev llvm   # scripts/fuzz.sh: libFuzzer, clang's ASan/UBSan, llvm-symbolizer
   python3 python3-yaml              # tests/deploy

@@ -463,6 +463,11 @@ Status App::start_grpc() {
     l.options.max_send_msg_size = static_cast<int>(cfg_.server.grpc_server_max_send_msg_size);
     l.options.max_concurrent_streams =
         static_cast<int>(cfg_.server.grpc_server_max_concurrent_streams);
+    // dskit applies the limit to Tempo's own gRPC port; here every gRPC port has it, so a
+    // flood of connections to the OTLP receiver is bounded too.
+    l.options.body_budget = body_budget_;
+    l.options.max_connections =
+        static_cast<size_t>(std::max<int64_t>(0, cfg_.server.grpc_listen_conn_limit));
     l.what = what;
     l.tls = tls;
     listeners.push_back(std::move(l));

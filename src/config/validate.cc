@@ -92,10 +92,21 @@ Status validate(const Config& c) {
   }
   const int64_t budget = c.server.http_max_request_bytes_in_flight;
   if (budget < 0) return bad("server.http_max_request_bytes_in_flight must not be negative");
+  if (c.server.grpc_listen_conn_limit < 0) {
+    return bad("server.grpc_listen_conn_limit must not be negative");
+  }
   if (c.server.grpc_listen_conn_limit > 0) {
-    return bad("server.grpc_listen_conn_limit is not supported: gRPC 1.51 cannot cap connections; "
-               "remove it (server.grpc_server_max_concurrent_streams bounds the calls of one "
-               "connection, and every gRPC port has a bounded thread pool)");
+    // A capped port is accepted by this process and handed to gRPC, which gRPC 1.51 can do
+    // only for plaintext connections (see src/server/capped_acceptor.h).
+    const auto& rc = c.distributor.receivers;
+    for (const TlsConfig* tls : {&c.server.grpc_tls, &rc.otlp.grpc.tls, &rc.jaeger_grpc.tls}) {
+      if (tls->enabled) {
+        return bad("server.grpc_listen_conn_limit cannot be applied together with " +
+                   tls->key_path +
+                   ": gRPC 1.51 can take over only plaintext connections accepted elsewhere; "
+                   "remove one of the two");
+      }
+    }
   }
   if (c.server.grpc_server_max_concurrent_streams < 0 ||
       c.server.grpc_server_max_concurrent_streams > 2147483647) {

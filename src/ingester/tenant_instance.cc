@@ -62,8 +62,12 @@ bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refuse
       }
     } else {
       if (it == live_.end()) {
-        it = live_.emplace(s.id, LiveTrace{now, 0}).first;
+        it = live_.emplace(s.id, LiveTrace{now, now, 0}).first;
+        expiry_.push_back({s.id, now});
         ++*created;
+      } else if (now - it->second.queued >= kExpiryGranularity) {
+        it->second.queued = now;
+        expiry_.push_back({s.id, now});
       }
       it->second.last_seen = now;
       it->second.bytes += s.bytes.size();
@@ -195,7 +199,19 @@ void TenantInstance::sweep_live_traces() {
   size_t live;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    std::erase_if(live_, [&](const auto& kv) { return kv.second.last_seen < cutoff; });
+    while (!expiry_.empty() && expiry_.front().at < cutoff) {
+      const Expiry e = expiry_.front();
+      expiry_.pop_front();
+      auto it = live_.find(e.id);
+      // Gone already, or a newer entry of the trace is further back.
+      if (it == live_.end() || it->second.queued != e.at) continue;
+      if (it->second.last_seen < cutoff) {
+        live_.erase(it);
+      } else {  // seen again within kExpiryGranularity of this entry: look again later
+        it->second.queued = it->second.last_seen;
+        expiry_.push_back({e.id, it->second.last_seen});
+      }
+    }
     live = live_.size();
   }
   live_traces_family().Add({{"tenant", tenant_}}).Set(static_cast<double>(live));

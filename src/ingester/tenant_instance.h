@@ -3,6 +3,7 @@
 // waiting to be written to the backend, and the set of live (recently written) traces.
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -10,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "ingester/wal_block.h"
 #include "tempo/ingester/ingester.h"
@@ -56,12 +59,26 @@ class TenantInstance {
   bool admit(std::span<const model::TraceSegment> segments, Refused* refused,
              std::vector<size_t>* admitted, size_t* created, size_t* live);
 
+  using Clock = std::chrono::steady_clock;
   struct LiveTrace {
-    std::chrono::steady_clock::time_point last_seen;
-    uint64_t bytes = 0;  // written since the trace became live
+    Clock::time_point last_seen;
+    Clock::time_point queued;  // time of its newest entry in expiry_
+    uint64_t bytes = 0;        // written since the trace became live
   };
+  // Expiry in arrival order, so a sweep visits only what may have expired instead of every
+  // live trace: a trace gets an entry when it becomes live and again when it is seen at least
+  // kExpiryGranularity after its newest entry. Entries are pushed with the current time under
+  // live_mu_, so they are in time order to within kExpiryGranularity, and a trace expires at
+  // most that late.
+  struct Expiry {
+    TraceId id;
+    Clock::time_point at;
+  };
+  static constexpr Clock::duration kExpiryGranularity = std::chrono::seconds(1);
   std::mutex live_mu_;
-  std::unordered_map<TraceId, LiveTrace, TraceIdHash> live_;
+  // Open addressing: no allocation per trace, and a lookup touches one cache line or two.
+  absl::flat_hash_map<TraceId, LiveTrace, TraceIdHash> live_;
+  std::deque<Expiry> expiry_;
 };
 
 }  // namespace tempo::ingester

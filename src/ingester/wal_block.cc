@@ -174,21 +174,35 @@ LiveTables& WalBlock::live_tables(const std::shared_ptr<LiveCacheBudget>& budget
 
 Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptions& options,
                              block::BlockMeta* meta) const {
-  std::vector<std::pair<TraceId, Entry>> entries;
+  // Sorted by ID as two big-endian words (the order of the bytes), pointing into the index:
+  // no copy of any entry's offsets, and integer compares instead of memcmp. The block is
+  // sealed, so its index no longer changes, and unordered_map nodes do not move.
+  struct Item {
+    uint64_t hi, lo;
+    const TraceId* id;
+    const Entry* entry;
+  };
+  std::vector<Item> items;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    entries.reserve(index_.size());
-    for (const auto& kv : index_) entries.emplace_back(kv.first, kv.second);
+    items.reserve(index_.size());
+    for (const auto& [id, entry] : index_) {
+      uint64_t hi, lo;
+      std::memcpy(&hi, id.bytes.data(), 8);
+      std::memcpy(&lo, id.bytes.data() + 8, 8);
+      items.push_back({__builtin_bswap64(hi), __builtin_bswap64(lo), &id, &entry});
+    }
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+  });
   block::WriterOptions wo = options;
-  wo.expected_traces = entries.size();
+  wo.expected_traces = items.size();
   block::BlockWriter writer(backend, tenant_, id_, wo);
   std::string trace;
-  for (const auto& [id, e] : entries) {
-    TEMPO_RETURN_IF_ERROR(read_trace(e.offsets, &trace));
-    TEMPO_RETURN_IF_ERROR(writer.add(id, trace, e.start, e.end));
+  for (const Item& item : items) {
+    TEMPO_RETURN_IF_ERROR(read_trace(item.entry->offsets, &trace));
+    TEMPO_RETURN_IF_ERROR(writer.add(*item.id, trace, item.entry->start, item.entry->end));
   }
   return writer.finish(meta);
 }

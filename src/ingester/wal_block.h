@@ -57,6 +57,7 @@ class WalBlock {
   // append() and seal() cannot run at the same time (the tenant's head lock).
   bool broken() const;
   // Writes the whole block to the backend, traces sorted by ID; the block keeps this ID.
+  // Only for a sealed block (it reads the index without copying it).
   Status write_block(backend::Backend& backend, const block::WriterOptions& options,
                      block::BlockMeta* meta) const;
   // Closes and deletes the WAL file.

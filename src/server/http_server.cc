@@ -134,16 +134,6 @@ void Router::add(std::string method, std::string pattern, std::string route_name
                           std::move(handler), work});
 }
 
-bool BodyBudget::try_acquire(uint64_t n) {
-  uint64_t cur = in_flight_.load();
-  do {
-    if (n > limit_ || cur > limit_ - n) return false;
-  } while (!in_flight_.compare_exchange_weak(cur, cur + n));
-  return true;
-}
-
-void BodyBudget::release(uint64_t n) { in_flight_.fetch_sub(n); }
-
 namespace {
 
 bool is_param(const std::string& seg) {

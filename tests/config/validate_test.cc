@@ -49,8 +49,17 @@ TEST_CASE("validate names the setting a running server lacks") {
       {"grpc port negative", [](Config& c) { c.server.grpc_listen_port = -1; },
        "server.grpc_listen_port -1"},
       {"log level", [](Config& c) { c.server.log_level = "verbose"; }, "server.log_level"},
-      {"grpc conn limit", [](Config& c) { c.server.grpc_listen_conn_limit = 100; },
-       "server.grpc_listen_conn_limit is not supported"},
+      {"grpc conn limit negative", [](Config& c) { c.server.grpc_listen_conn_limit = -1; },
+       "server.grpc_listen_conn_limit must not be negative"},
+      {"grpc conn limit with tls",
+       [](Config& c) {
+         c.server.grpc_listen_conn_limit = 100;
+         c.distributor.receivers.otlp.grpc.tls.enabled = true;
+         c.distributor.receivers.otlp.grpc.tls.key_path =
+             "distributor.receivers.otlp.protocols.grpc.tls";
+       },
+       "grpc_listen_conn_limit cannot be applied together with "
+       "distributor.receivers.otlp.protocols.grpc.tls"},
       {"grpc streams", [](Config& c) { c.server.grpc_server_max_concurrent_streams = -1; },
        "grpc_server_max_concurrent_streams"},
       {"job size", [](Config& c) { c.query_frontend.search.target_bytes_per_job = -1; },

@@ -17,7 +17,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "Agent.h"
@@ -554,6 +556,146 @@ TEST_CASE("grpc: server.grpc_server_max_concurrent_streams bounds the calls of o
     while (cq.Next(&tag, &ok)) {
     }
   }
+}
+
+}  // namespace tempo::e2e
+
+namespace tempo::e2e {
+namespace {
+
+// A channel with a connection of its own (gRPC otherwise shares one between channels to the
+// same target).
+std::shared_ptr<grpc::Channel> own_connection(int port) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+// The value of the first sample of `name` on /metrics whose labels contain `label` ("" if none).
+std::string metric_sample(TempoServer& s, const std::string& name, const std::string& label) {
+  std::istringstream in(s.get("/metrics").body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos) {
+      return line.substr(line.rfind(' ') + 1);
+    }
+  }
+  return "";
+}
+
+int process_threads(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+}  // namespace
+
+// Before: server.grpc_listen_conn_limit > 0 was refused at start (gRPC 1.51 has no connection
+// limit). Now a gRPC port with a limit is accepted by the server itself and each connection
+// handed to gRPC: with a limit of 2, a third connection waits in the backlog, unserved, until
+// one of the first two closes; the traces of every call that succeeded come back.
+TEST_CASE("grpc: server.grpc_listen_conn_limit caps the connections open at once on a port") {
+  ServerOptions o;
+  o.server_extra = "  grpc_listen_conn_limit: 2\n";
+  TempoServer s(o);
+  s.start();
+  const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  std::vector<std::string> ids;
+  auto body = [&] {
+    ids.push_back(random_trace_hex());
+    return make_request({ids.back()}, 1).SerializeAsString();
+  };
+  auto a = own_connection(s.grpc_port());
+  auto b = own_connection(s.grpc_port());
+  REQUIRE(raw_unary(a, otlp, body()).ok());
+  REQUIRE(raw_unary(b, otlp, body()).ok());
+  const std::string port_label = "port=\"" + std::to_string(s.grpc_port()) + "\"";
+  CHECK(metric_sample(s, "tempo_tcp_connections_limit", port_label) == "2");
+
+  auto c = own_connection(s.grpc_port());
+  const std::string third = body();
+  ids.pop_back();  // not acknowledged (yet)
+  CHECK(raw_unary(c, otlp, third, std::chrono::seconds(2)).error_code() ==
+        grpc::StatusCode::DEADLINE_EXCEEDED);
+  CHECK(metric_sample(s, "tempo_tcp_connections", port_label) == "2");
+
+  a.reset();  // its connection closes; the third is accepted within the recheck interval
+  REQUIRE(raw_unary(c, otlp, body()).ok());
+  // b still works, and only two connections are open.
+  REQUIRE(raw_unary(b, otlp, body()).ok());
+  CHECK(metric_sample(s, "tempo_tcp_connections", port_label) == "2");
+  for (const auto& id : ids) {
+    INFO(id);
+    CHECK(s.get("/api/traces/" + id).status == 200);
+  }
+}
+
+// gRPC's synchronous server starts a thread per call in flight; every port caps them at 64
+// (ResourceQuota::SetMaxThreads). 400 export calls in flight at once from 4 connections leave
+// the process with at most that many more threads than it had, and every call is answered.
+TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap") {
+  TempoServer s;
+  s.start();
+  const int before = process_threads(s.pid());
+  REQUIRE(before > 0);
+  const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < 4; ++i) channels.push_back(own_connection(s.grpc_port()));
+  std::atomic<int> ok{0}, failed{0}, peak{0};
+  std::atomic<bool> sampling{true};
+  std::thread sampler([&] {
+    while (sampling) {
+      peak = std::max(peak.load(), process_threads(s.pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 400; ++t) {
+    clients.emplace_back([&, t] {
+      std::vector<std::string> ids;
+      for (int i = 0; i < 20; ++i) ids.push_back(random_trace_hex());
+      grpc::Status st =
+          raw_unary(channels[t % 4], otlp, make_request(ids, 20).SerializeAsString());
+      (st.ok() ? ok : failed)++;
+    });
+  }
+  for (auto& c : clients) c.join();
+  sampling = false;
+  sampler.join();
+  INFO("threads before " << before << ", peak " << peak.load() << ", failed " << failed.load());
+  CHECK(ok.load() + failed.load() == 400);
+  CHECK(ok.load() > 0);
+  // 64 call threads plus gRPC's own pollers and timers.
+  CHECK(peak.load() <= before + 64 + 8);
+}
+
+// Before: gRPC ingest requests were decoded whatever the HTTP ports had in flight, by up to 64
+// handler threads at once. Now they hold their (inflated) size in the same budget as HTTP
+// bodies, server.http_max_request_bytes_in_flight: a request the budget cannot take is refused
+// with RESOURCE_EXHAUSTED before it is decoded, and nothing of it is stored.
+TEST_CASE("grpc: ingest requests share the bytes-in-flight budget with HTTP bodies") {
+  ServerOptions o;
+  o.server_extra = "  http_max_request_bytes_in_flight: 1048576\n";
+  o.otlp_http_extra = "          max_request_body_size: 1048576\n";
+  TempoServer s(o);
+  s.start();
+  const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  std::vector<std::string> big_ids;
+  for (int i = 0; i < 40; ++i) big_ids.push_back(random_trace_hex());
+  const std::string big = make_request(big_ids, 100).SerializeAsString();
+  REQUIRE(big.size() > (1u << 20));
+  REQUIRE(big.size() < (4u << 20));  // within the receive limit: only the budget refuses it
+  grpc::Status st = raw_unary(s.grpc_port(), otlp, big);
+  CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK_THAT(st.error_message(), Catch::Contains("request bytes in flight"));
+  CHECK(s.get("/api/traces/" + big_ids.front()).status == 404);
+
+  const std::string small_id = random_trace_hex();
+  REQUIRE(raw_unary(s.grpc_port(), otlp, make_request({small_id}, 5).SerializeAsString()).ok());
+  CHECK(s.get("/api/traces/" + small_id).status == 200);
 }
 
 }  // namespace tempo::e2e

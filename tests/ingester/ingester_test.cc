@@ -301,3 +301,33 @@ TEST_CASE("limits: max_traces_per_user refuses new traces, not spans of live one
   REQUIRE(ing->push("u", std::vector{segment(make_id(3), 1, "c")}, &other).is_ok());
   CHECK(other.total() == 0);
 }
+
+// Live traces expire from an arrival-ordered queue, not a sweep over all of them: a trace seen
+// again and again stays live (its queue entries are renewed), one left idle past
+// trace_idle_period (plus the queue's one-second granularity) is forgotten, so its slot under
+// max_traces_per_user is free again.
+TEST_CASE("limits: idle traces leave the live set, traces still being written stay") {
+  Fixture f;
+  auto o = f.options();
+  o.max_traces_per_user = 2;
+  o.trace_idle_period = std::chrono::milliseconds(200);
+  o.flush_check_period = std::chrono::milliseconds(100);  // the sweep's period
+  auto ing = f.make(o);
+  REQUIRE(push(*ing, "t", std::vector{segment(make_id(1), 1, "a"), segment(make_id(2), 1, "b")})
+              .is_ok());
+  // Trace 1 keeps arriving for 3 s; trace 2 is idle all that time.
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(push(*ing, "t", std::vector{segment(make_id(1), 1, "a" + std::to_string(i))}).is_ok());
+  }
+  // Trace 2's slot is free; trace 1 still holds the other one.
+  ingester::Refused refused;
+  REQUIRE(ing->push("t", std::vector{segment(make_id(3), 1, "c")}, &refused).is_ok());
+  CHECK(refused.total() == 0);
+  REQUIRE(ing->push("t", std::vector{segment(make_id(4), 1, "d")}, &refused).is_ok());
+  CHECK(refused.live_traces_exceeded == 1);
+  std::vector<std::string> segs;
+  uint64_t bytes = 0;
+  REQUIRE(ing->find("t", make_id(1), &segs, &bytes).is_ok());
+  CHECK(segs.size() == 31);
+}

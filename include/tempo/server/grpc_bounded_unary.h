@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "tempo/server/body_budget.h"
+
 namespace tempo::server {
 
 // Reads a received message into *out: its bytes as sent, or inflated when the client
@@ -34,7 +36,11 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
   using Fn = std::function<grpc::Status(grpc::ServerContext*, std::string_view request,
                                         Response*)>;
 
-  BoundedUnaryHandler(Fn fn, size_t max_bytes) : fn_(std::move(fn)), max_bytes_(max_bytes) {}
+  // With a `budget`, a request holds its inflated size in it from Deserialize until the handler
+  // returns; when the budget cannot take it the call fails with RESOURCE_EXHAUSTED before it
+  // is decoded, so the handler threads together never decode more than the budget.
+  BoundedUnaryHandler(Fn fn, size_t max_bytes, std::shared_ptr<BodyBudget> budget = nullptr)
+      : fn_(std::move(fn)), max_bytes_(max_bytes), budget_(std::move(budget)) {}
 
   // As grpc::internal::RpcMethodHandler::RunHandler, with the request bytes owned by a
   // unique_ptr.
@@ -47,6 +53,7 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
         return fn_(static_cast<grpc::ServerContext*>(param.server_context), *request, &response);
       });
     }
+    if (request && budget_) budget_->release(request->size());
     request.reset();
     grpc::internal::UnaryRunHandlerHelper(param, &response, status);
   }
@@ -61,6 +68,11 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
       *status = read_request_bytes(req, max_bytes_, bytes.get());
     }
     if (!status->ok()) return nullptr;
+    if (budget_ && !budget_->try_acquire(bytes->size())) {
+      *status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             "too many request bytes in flight on this server, retry later");
+      return nullptr;
+    }
     return bytes.release();  // RunHandler takes it back
   }
 
@@ -70,6 +82,7 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
   };
   Fn fn_;
   size_t max_bytes_;
+  std::shared_ptr<BodyBudget> budget_;
 };
 
 // A grpc::Service made of bounded unary methods, registered by full path
@@ -77,13 +90,14 @@ class BoundedUnaryHandler final : public grpc::internal::MethodHandler {
 class BoundedService final : public grpc::Service {
  public:
   template <class Response>
-  void add(std::string path, typename BoundedUnaryHandler<Response>::Fn fn,
-           size_t max_bytes) {
+  void add(std::string path, typename BoundedUnaryHandler<Response>::Fn fn, size_t max_bytes,
+           std::shared_ptr<BodyBudget> budget) {
     paths_.push_back(std::make_unique<std::string>(std::move(path)));
     // grpc::Service takes ownership of both (it predates unique_ptr in its API).
     AddMethod(std::make_unique<grpc::internal::RpcServiceMethod>(
                   paths_.back()->c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-                  std::make_unique<BoundedUnaryHandler<Response>>(std::move(fn), max_bytes)
+                  std::make_unique<BoundedUnaryHandler<Response>>(std::move(fn), max_bytes,
+                                                                  std::move(budget))
                       .release())
                   .release());
   }

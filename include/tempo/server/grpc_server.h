@@ -29,11 +29,21 @@ struct GrpcServerOptions {
   // otherwise starts one per call in flight without end. Past it new calls wait for a thread
   // or fail with RESOURCE_EXHAUSTED. 0 = unlimited.
   int max_threads = 64;
+  // Connections open at once on this port (server.grpc_listen_conn_limit); past it accepting
+  // pauses until one closes. 0 = unlimited. Plaintext ports only: gRPC 1.51 cannot cap
+  // connections itself, so a capped port is accepted by CappedAcceptor and each connection
+  // adopted by the server, which the gRPC library can do only without TLS.
+  size_t max_connections = 0;
+  // Shared with the HTTP servers (server.http_max_request_bytes_in_flight): the bytes of the
+  // bounded methods' requests being handled at once. Null = unbounded.
+  std::shared_ptr<BodyBudget> body_budget;
 };
+
+class CappedAcceptor;
 
 class GrpcServer {
  public:
-  explicit GrpcServer(GrpcServerOptions options) : options_(std::move(options)) {}
+  explicit GrpcServer(GrpcServerOptions options);
   ~GrpcServer();
 
   // Services must outlive the server. Call before start().
@@ -47,7 +57,8 @@ class GrpcServer {
       std::string path,
       std::function<grpc::Status(grpc::ServerContext*, std::string_view request, Response*)> fn) {
     bounded_->add<Response>(std::move(path), std::move(fn),
-                            static_cast<size_t>(options_.max_recv_msg_size));
+                            static_cast<size_t>(options_.max_recv_msg_size),
+                            options_.body_budget);
   }
   Status start();
   int port() const { return bound_port_; }
@@ -65,6 +76,7 @@ class GrpcServer {
   std::unique_ptr<BoundedService> bounded_ = std::make_unique<BoundedService>();
   std::mutex mu_;  // adopt_connection runs on network threads while stop() may run
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<CappedAcceptor> acceptor_;  // set when max_connections > 0
   int bound_port_ = 0;
 };
 

@@ -24,6 +24,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "tempo/server/body_budget.h"
 #include "tempo/server/executor.h"
 #include "tempo/util/status.h"
 
@@ -94,23 +95,6 @@ class Router {
     Work work;
   };
   std::vector<Route> routes_;
-};
-
-// The bytes of request bodies (as received, and again once decompressed) held in memory at
-// once, across every server that shares it. A body holds its share from its headers until its
-// handler returns.
-class BodyBudget {
- public:
-  explicit BodyBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
-  // False, taking nothing, when `n` more bytes would exceed the limit.
-  bool try_acquire(uint64_t n);
-  void release(uint64_t n);
-  uint64_t in_flight() const { return in_flight_.load(); }
-  uint64_t limit() const { return limit_; }
-
- private:
-  const uint64_t limit_;
-  std::atomic<uint64_t> in_flight_{0};
 };
 
 // The executors handlers run on; ingest and admin fall back to `query` when null.
