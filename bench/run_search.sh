@@ -6,7 +6,10 @@
 #   2. SPANS spans sent over OTLP/gRPC, 10 whole traces (100 spans) per request, 4 connections;
 #   3. the reference queries over /api/search while the data is still live (WAL, not flushed);
 #   4. POST /flush, wait until the WAL is empty, the same queries over the backend blocks;
-#   5. the server's peak RSS (VmHWM) per phase, and the blocks' size on disk per span.
+#   5. the server's peak RSS (VmHWM) per phase, and the blocks' size on disk per span;
+#   6. TraceQL metrics over the blocks: GET /api/metrics/query_range of
+#      `{ } | rate() by (resource.service.name)` (the issue's reference query) and a quantile,
+#      over the whole load's range with the default step, ROUNDS times each (best and median).
 # Each search phase resets the server's VmHWM first (/proc/PID/clear_refs), so the peak printed
 # after it is that phase's own, not ingest's.
 # Usage: bench/run_search.sh [SPANS]   (default 1200000; e.g. 10000000 for the large run)
@@ -30,7 +33,9 @@ tempo_start "$dir" "    otlp:
         grpc:
           endpoint: 127.0.0.1:$grpc_port" "query_frontend:
   search:
-    max_duration: 0s      # the range covers the whole load, however long it ran"
+    max_duration: 0s      # the range covers the whole load, however long it ran
+  metrics:
+    max_duration: 0s"
 
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status"; }
 # RSS split into anonymous memory (heap) and file pages (mapped WAL/blocks, reclaimable).
@@ -90,3 +95,27 @@ echo "== search over flushed blocks"
 reset_hwm
 "${search[@]}"
 echo "server RSS after searches: $(rss_mb) MB"
+
+echo "== TraceQL metrics over flushed blocks (query_range, start=$start end=$end, default step)"
+printf '%-70s %9s %9s %7s %12s\n' "query" "best_ms" "median_ms" "series" "spans"
+for query in '{ } | rate() by (resource.service.name)' \
+  '{ } | quantile_over_time(duration, 0.99) by (resource.service.name)'; do
+  times=()
+  for _ in $(seq "$rounds"); do
+    out=$(curl -s -G -w '\n%{http_code} %{time_total}' "localhost:$http_port/api/metrics/query_range" \
+      --data-urlencode "q=$query" --data-urlencode "start=$start" --data-urlencode "end=$end")
+    read -r code secs <<<"$(tail -n1 <<<"$out")"
+    if [[ $code != 200 ]]; then
+      echo "query_range answered $code: $(head -n1 <<<"$out")" >&2
+      exit 1
+    fi
+    body=$(head -n1 <<<"$out")
+    times+=("$(echo "$secs * 1000" | bc)")
+  done
+  sorted=($(printf '%s\n' "${times[@]}" | sort -g))
+  series=$(grep -o '"samples"' <<<"$body" | wc -l)
+  inspected=$(grep -o '"inspectedSpans":"[0-9]*"' <<<"$body" | grep -o '[0-9]*')
+  printf '%-70s %9.1f %9.1f %7s %12s\n' "$query" "${sorted[0]}" "${sorted[$((${#sorted[@]} / 2))]}" \
+    "$series" "$inspected"
+done
+echo "server RSS after metrics queries: $(rss_mb) MB"

@@ -6,6 +6,11 @@
 //
 //   search_bench [--spans=1200000] [--block-spans=300000] [--rounds=3] [--live]
 //                [--frame-spans=N]   (vcpp2 frames of large span chunks; 0 = none, as before)
+//                [--metrics-only]    (skip the searches, run only the TraceQL metrics queries)
+//
+// After the searches it runs TraceQL metrics queries (query_range over the whole data, the
+// default step of ~240 points) the same way: `{ } | rate() by (resource.service.name)`, the
+// issue's reference query, and a quantile.
 //
 // --live pushes the traces through a real ingester instead (WAL on disk, fsync off) and
 // searches them there, before any flush: the path that decodes the WAL on each query.
@@ -56,7 +61,7 @@ long peak_rss_kb() {
 int main(int argc, char** argv) {
   uint64_t spans = 1200000, block_spans = 300000;
   int rounds = 3;
-  bool live_mode = false;
+  bool live_mode = false, metrics_only = false;
   size_t frame_spans = tempo::block::WriterOptions{}.frame_spans;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -64,6 +69,7 @@ int main(int argc, char** argv) {
     else if (a.rfind("--block-spans=", 0) == 0) block_spans = std::stoull(a.substr(14));
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
     else if (a == "--live") live_mode = true;
+    else if (a == "--metrics-only") metrics_only = true;
     else if (a.rfind("--frame-spans=", 0) == 0) frame_spans = std::stoul(a.substr(14));
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
@@ -165,6 +171,7 @@ int main(int argc, char** argv) {
   std::printf("%-64s %6s %9s %9s %9s %8s %12s\n", "query", "limit", "first_ms", "best_ms",
               "median_ms", "traces", "spans/s");
   for (const auto& qq : queries) {
+    if (metrics_only) break;
     std::vector<double> ms;
     tempo::querier::SearchResult last;
     for (int r = 0; r < rounds; ++r) {
@@ -187,6 +194,49 @@ int main(int argc, char** argv) {
     double rate = last.metrics.inspected_spans / (best / 1000.0);
     std::printf("%-64s %6u %9.1f %9.1f %9.1f %8zu %12.0f\n", qq.text, qq.limit, first, best, median,
                 last.traces.size(), rate);
+  }
+
+  // TraceQL metrics over the whole time range of the data.
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& m : blocks.metas("single-tenant")) {
+    lo = std::min(lo, m.start_unix_nano);
+    hi = std::max(hi, m.end_unix_nano);
+  }
+  if (live_mode || lo > hi) {
+    lo = gen.base_time_ns - 60000000000ULL;
+    hi = gen.base_time_ns + traces * 1000000ULL + 600000000000ULL;
+  }
+  const char* metrics_queries[] = {
+      "{ } | rate() by (resource.service.name)",
+      "{ } | quantile_over_time(duration, 0.99) by (resource.service.name)",
+  };
+  std::printf("%-64s %6s %9s %9s %9s %8s %12s\n", "metrics query (query_range)", "points",
+              "first_ms", "best_ms", "median_ms", "series", "spans/s");
+  for (const char* text : metrics_queries) {
+    std::vector<double> ms;
+    tempo::querier::MetricsQueryResult last;
+    for (int r = 0; r < rounds; ++r) {
+      tempo::querier::MetricsQueryRequest req;
+      req.query = text;
+      req.start_ns = lo;
+      req.end_ns = hi + 1;
+      req.step_ns = tempo::traceql::default_step_ns(req.start_ns, req.end_ns);
+      tempo::querier::MetricsQueryResult res;
+      auto a = std::chrono::steady_clock::now();
+      tempo::Status s = q.metrics_query("single-tenant", req, &res);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+      if (!s.is_ok()) {
+        std::fprintf(stderr, "%s: %s\n", text, s.to_string().c_str());
+        return 1;
+      }
+      last = std::move(res);
+    }
+    const double first = ms.front();
+    std::sort(ms.begin(), ms.end());
+    const double best = ms.front(), median = ms[ms.size() / 2];
+    const size_t points = last.series.empty() ? 0 : last.series.front().values.size();
+    std::printf("%-64s %6zu %9.1f %9.1f %9.1f %8zu %12.0f\n", text, points, first, best, median,
+                last.series.size(), last.metrics.inspected_spans / (best / 1000.0));
   }
   std::printf("peak RSS %.1f MB\n", peak_rss_kb() / 1024.0);
   if (ing) ing->stop();

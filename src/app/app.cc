@@ -64,6 +64,7 @@ class App {
   void stop_query_serving();
   Status make_generator();
   frontend::SearchLimits search_limits() const;
+  frontend::MetricsLimits metrics_limits() const;
   void request_stop();
 
   config::Config cfg_;
@@ -332,6 +333,7 @@ Status App::start_http() {
   ao.multitenancy_enabled = cfg_.multitenancy_enabled;
   ao.http_api_prefix = cfg_.http_api_prefix;
   ao.search = search_limits();
+  ao.metrics = metrics_limits();
   ao.admin_endpoints = cfg_.server.admin_endpoints_enabled;
   frontend::ApiHooks hooks;
   hooks.ready = [this] { return ready_.load(); };
@@ -507,8 +509,8 @@ Status App::start_grpc() {
     });
   }
   // The query frontend's streaming API lives on Tempo's own gRPC port.
-  streaming_querier_ =
-      std::make_unique<frontend::StreamingQuerierService>(*querier_, mt, search_limits());
+  streaming_querier_ = std::make_unique<frontend::StreamingQuerierService>(
+      *querier_, mt, search_limits(), metrics_limits());
   const std::string& grpc_host = cfg_.server.grpc_listen_address;
   TEMPO_RETURN_IF_ERROR(listener((grpc_host.empty() ? "0.0.0.0" : grpc_host) + ":" +
                                      std::to_string(cfg_.server.grpc_listen_port),
@@ -547,6 +549,20 @@ frontend::SearchLimits App::search_limits() const {
   l.max_duration = c.max_duration;
   l.max_query_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_query_expression_size_bytes);
   l.max_packet_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_grpc_streaming_packet_size);
+  return l;
+}
+
+frontend::MetricsLimits App::metrics_limits() const {
+  const auto& c = cfg_.query_frontend.metrics;
+  auto u32 = [](int64_t v) {
+    return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, std::numeric_limits<uint32_t>::max()));
+  };
+  frontend::MetricsLimits l;
+  l.max_duration = c.max_duration;
+  l.max_intervals = static_cast<uint64_t>(std::max<int64_t>(c.max_intervals, 0));
+  l.max_exemplars = u32(c.max_exemplars);
+  l.max_response_series = u32(c.max_response_series);
+  l.max_query_bytes = static_cast<uint64_t>(cfg_.query_frontend.max_query_expression_size_bytes);
   return l;
 }
 

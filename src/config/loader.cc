@@ -195,6 +195,17 @@ Status read_query_frontend_search(const YamlReader& r, QueryFrontendSearchConfig
   return Status::ok();
 }
 
+Status read_query_frontend_metrics(const YamlReader& r, QueryFrontendMetricsConfig* m) {
+  const std::string base = "query_frontend.metrics.";
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "max_duration", &m->max_duration));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_intervals", &m->max_intervals));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_exemplars", &m->max_exemplars));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_response_series", &m->max_response_series));
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "query_backend_after", &m->query_backend_after));
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "interval", &m->interval));
+  return Status::ok();
+}
+
 // The legacy flat form and the scoped form (`defaults:`) name the same limits; both are read,
 // flat first, so the scoped spelling wins when a file carries both.
 Status read_overrides(const YamlReader& r, OverridesConfig* o) {
@@ -271,6 +282,7 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(r.integer("query_frontend.max_grpc_streaming_packet_size",
                                   &c->query_frontend.max_grpc_streaming_packet_size));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
+  TEMPO_RETURN_IF_ERROR(read_query_frontend_metrics(r, &c->query_frontend.metrics));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
   TEMPO_RETURN_IF_ERROR(read_metrics_generator(r, &c->metrics_generator));
   TEMPO_RETURN_IF_ERROR(

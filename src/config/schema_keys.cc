@@ -785,10 +785,10 @@ query_frontend:
     concurrent_jobs: known
     duration_slo: known
     interval: known
-    max_duration: known
-    max_exemplars: known
-    max_intervals: known
-    max_response_series: known
+    max_duration: acted
+    max_exemplars: acted
+    max_intervals: acted
+    max_response_series: acted
     query_backend_after: known
     streaming_shards: known
     target_bytes_per_job: known

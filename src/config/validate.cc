@@ -83,6 +83,16 @@ Status validate(const Config& c) {
   if (qs.max_duration < Duration::zero()) {
     return bad("query_frontend.search.max_duration must not be negative");
   }
+  const auto& qm = c.query_frontend.metrics;
+  if (qm.max_duration < Duration::zero()) {
+    return bad("query_frontend.metrics.max_duration must not be negative");
+  }
+  for (const auto& [name, v] :
+       {std::pair{"query_frontend.metrics.max_intervals", qm.max_intervals},
+        std::pair{"query_frontend.metrics.max_exemplars", qm.max_exemplars},
+        std::pair{"query_frontend.metrics.max_response_series", qm.max_response_series}}) {
+    if (v < 0) return bad(std::string(name) + " must not be negative");
+  }
   const auto& otlp = c.distributor.receivers.otlp;
   if (otlp.grpc.max_recv_msg_size_mib <= 0 || otlp.grpc.max_recv_msg_size_mib > 2047) {
     return bad("distributor.receivers.otlp.protocols.grpc.max_recv_msg_size_mib must be 1..2047");

@@ -64,6 +64,10 @@ void Api::register_routes(server::Router& router) {
   router.add("GET", p + "/api/v2/search/tag/{tagName...}/values",
              "api_v2_search_tag_tagname_values",
              [this](const server::HttpRequest& r) { return search_tag_values(r, true); });
+  router.add("GET", p + "/api/metrics/query_range", "api_metrics_query_range",
+             [this](const server::HttpRequest& r) { return metrics_query_range(r); });
+  router.add("GET", p + "/api/metrics/query", "api_metrics_query",
+             [this](const server::HttpRequest& r) { return metrics_query_instant(r); });
   router.add(
       "GET", p + "/api/echo", "api_echo",
       [](const server::HttpRequest&) { return text(200, "echo"); }, server::Work::kInline);

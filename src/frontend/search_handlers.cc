@@ -2,6 +2,7 @@
 // /api/[v2/]search/tag/{tagName}/values. Parameters as Tempo reads them (search_params.h),
 // bodies as Tempo writes them (search_encoding.h): JSON, or protobuf when Accept asks for it.
 
+#include "frontend/http_serve.h"
 #include "frontend/search_encoding.h"
 #include "frontend/search_params.h"
 #include "frontend/search_queries.h"
@@ -9,64 +10,8 @@
 #include "tempo/frontend/api.h"
 
 namespace tempo::frontend {
-namespace {
 
-server::HttpResponse text(int status, std::string body) {
-  server::HttpResponse res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
-// Tempo's frontend answers errors as plain text with the reason.
-server::HttpResponse error_response(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalidArgument:
-      return text(400, s.message());
-    case Status::Code::kUnauthenticated:
-      return text(401, s.message());
-    case Status::Code::kResourceExhausted:
-      return text(429, s.message());
-    case Status::Code::kUnavailable:
-      return text(503, s.message());
-    default:
-      return text(500, s.message());
-  }
-}
-
-// Tempo picks protobuf when Accept mentions application/protobuf (substring match).
-template <typename Message>
-server::HttpResponse encode(const server::HttpRequest& req, const Message& m) {
-  server::HttpResponse res;
-  if (req.header("Accept").find("application/protobuf") != std::string::npos) {
-    res.content_type = "application/protobuf";
-    res.body = m.SerializeAsString();
-  } else {
-    res.content_type = "application/json";
-    res.body = to_json(m);
-  }
-  return res;
-}
-
-// Parses, runs and encodes one request; `run(tenant, &response)` returns the querier's status.
-template <typename Message, typename Parse, typename Run>
-server::HttpResponse serve(bool multitenancy, const server::HttpRequest& req, std::string_view op,
-                           Parse parse, Run run) {
-  std::string tenant;
-  Status s = distributor::resolve_tenant(multitenancy, req.header("X-Scope-OrgID"), &tenant);
-  if (!s.is_ok()) return error_response(s);
-  s = parse();
-  if (!s.is_ok()) {
-    count_query(tenant, op, false);
-    return error_response(s);
-  }
-  Message response;
-  s = run(tenant, &response);
-  if (!s.is_ok()) return error_response(s);
-  return encode(req, response);
-}
-
-}  // namespace
+using http_serve::serve;
 
 server::HttpResponse Api::search(const server::HttpRequest& req) {
   querier::SearchRequest q;

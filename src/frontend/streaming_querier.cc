@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "frontend/metrics_params.h"
+#include "frontend/metrics_queries.h"
 #include "frontend/search_params.h"
 #include "frontend/search_queries.h"
 #include "tempo/distributor/distributor.h"
@@ -146,6 +148,30 @@ grpc::Status StreamingQuerierService::SearchTagValuesV2(
       one_message<tempopb::SearchTagValuesV2Response>([&](const std::string& tenant, tempopb::SearchTagValuesV2Response* out) {
         return SearchQueries(querier_).tag_values_v2(tenant, q, out);
       }));
+}
+
+grpc::Status StreamingQuerierService::MetricsQueryRange(
+    grpc::ServerContext* ctx, const tempopb::QueryRangeRequest* req,
+    grpc::ServerWriter<tempopb::QueryRangeResponse>* writer) {
+  querier::MetricsQueryRequest q;
+  return serve(
+      multitenancy_enabled_, ctx, "MetricsQueryRange", kOpMetrics, writer,
+      [&] { return parse_query_range_proto(*req, metrics_limits_, &q); },
+      [&](const std::string& tenant, const auto& send) {
+        return MetricsQueries(querier_).query_range_streaming(tenant, q, send);
+      });
+}
+
+grpc::Status StreamingQuerierService::MetricsQueryInstant(
+    grpc::ServerContext* ctx, const tempopb::QueryInstantRequest* req,
+    grpc::ServerWriter<tempopb::QueryInstantResponse>* writer) {
+  querier::MetricsQueryRequest q;
+  return serve(
+      multitenancy_enabled_, ctx, "MetricsQueryInstant", kOpMetrics, writer,
+      [&] { return parse_query_instant_proto(*req, metrics_limits_, &q); },
+      [&](const std::string& tenant, const auto& send) {
+        return MetricsQueries(querier_).query_instant_streaming(tenant, q, send);
+      });
 }
 
 }  // namespace tempo::frontend

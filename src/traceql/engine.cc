@@ -34,45 +34,7 @@ struct Compiler {
     int slot = static_cast<int>(it - q.shared.slots.begin());
     if (it == q.shared.slots.end()) q.shared.slots.push_back(a);
     q.shared.slot_of[&a] = slot;
-    auto& cs = q.columns;
-    switch (a.scope) {
-      case AttributeScope::kSpan:
-        cs.attr_keys[static_cast<int>(AttrOwner::kSpan)].push_back(a.name);
-        break;
-      case AttributeScope::kResource:
-        cs.attr_keys[static_cast<int>(AttrOwner::kResource)].push_back(a.name);
-        break;
-      case AttributeScope::kNone:
-        cs.attr_keys[static_cast<int>(AttrOwner::kSpan)].push_back(a.name);
-        cs.attr_keys[static_cast<int>(AttrOwner::kResource)].push_back(a.name);
-        break;
-      case AttributeScope::kEvent:
-        cs.events = true;
-        cs.attr_keys[static_cast<int>(AttrOwner::kEvent)].push_back(a.name);
-        break;
-      case AttributeScope::kLink:
-        cs.links = true;
-        cs.attr_keys[static_cast<int>(AttrOwner::kLink)].push_back(a.name);
-        break;
-      case AttributeScope::kInstrumentation:
-        cs.scopes = true;
-        cs.attr_keys[static_cast<int>(AttrOwner::kScope)].push_back(a.name);
-        break;
-      case AttributeScope::kIntrinsic:
-        switch (a.intrinsic) {
-          case Intrinsic::kKind: cs.span_kind = true; break;
-          case Intrinsic::kStatus:
-          case Intrinsic::kStatusMessage: cs.span_status = true; break;
-          case Intrinsic::kEventName:
-          case Intrinsic::kEventTimeSinceStart: cs.events = true; break;
-          case Intrinsic::kLinkSpanId:
-          case Intrinsic::kLinkTraceId: cs.links = true; break;
-          case Intrinsic::kInstrumentationName:
-          case Intrinsic::kInstrumentationVersion: cs.scopes = true; break;
-          default: break;
-        }
-        break;
-    }
+    add_attribute_columns(a, &q.columns);
   }
   void result_attr(const Attribute& a) {
     if (a.scope == AttributeScope::kIntrinsic &&
@@ -601,6 +563,48 @@ struct TraceEval {
 };
 
 }  // namespace
+
+void add_attribute_columns(const Attribute& a, columnar::ColumnSet* out) {
+  auto& cs = *out;
+  switch (a.scope) {
+    case AttributeScope::kSpan:
+      cs.attr_keys[static_cast<int>(AttrOwner::kSpan)].push_back(a.name);
+      break;
+    case AttributeScope::kResource:
+      cs.attr_keys[static_cast<int>(AttrOwner::kResource)].push_back(a.name);
+      break;
+    case AttributeScope::kNone:
+      cs.attr_keys[static_cast<int>(AttrOwner::kSpan)].push_back(a.name);
+      cs.attr_keys[static_cast<int>(AttrOwner::kResource)].push_back(a.name);
+      break;
+    case AttributeScope::kEvent:
+      cs.events = true;
+      cs.attr_keys[static_cast<int>(AttrOwner::kEvent)].push_back(a.name);
+      break;
+    case AttributeScope::kLink:
+      cs.links = true;
+      cs.attr_keys[static_cast<int>(AttrOwner::kLink)].push_back(a.name);
+      break;
+    case AttributeScope::kInstrumentation:
+      cs.scopes = true;
+      cs.attr_keys[static_cast<int>(AttrOwner::kScope)].push_back(a.name);
+      break;
+    case AttributeScope::kIntrinsic:
+      switch (a.intrinsic) {
+        case Intrinsic::kKind: cs.span_kind = true; break;
+        case Intrinsic::kStatus:
+        case Intrinsic::kStatusMessage: cs.span_status = true; break;
+        case Intrinsic::kEventName:
+        case Intrinsic::kEventTimeSinceStart: cs.events = true; break;
+        case Intrinsic::kLinkSpanId:
+        case Intrinsic::kLinkTraceId: cs.links = true; break;
+        case Intrinsic::kInstrumentationName:
+        case Intrinsic::kInstrumentationVersion: cs.scopes = true; break;
+        default: break;
+      }
+      break;
+  }
+}
 
 CompiledQuery::CompiledQuery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CompiledQuery::~CompiledQuery() = default;

@@ -94,6 +94,25 @@ TEST_CASE("query_frontend job size, query size, packet size and tag-values bytes
   CHECK(legacy.overrides.max_bytes_per_tag_values_query == 5000);
 }
 
+TEST_CASE("query_frontend.metrics limits are read with Tempo's defaults") {
+  auto d = must_load("");
+  CHECK(d.query_frontend.metrics.max_duration == std::chrono::hours(24));
+  CHECK(d.query_frontend.metrics.max_intervals == 10000);
+  CHECK(d.query_frontend.metrics.max_exemplars == 100);
+  CHECK(d.query_frontend.metrics.max_response_series == 0);
+  auto c = must_load(
+      "query_frontend:\n  metrics:\n    max_duration: 2h\n    max_intervals: 50\n"
+      "    max_exemplars: 7\n    max_response_series: 9\n    query_backend_after: 1m\n"
+      "    interval: 2m\n    concurrent_jobs: 4\n");
+  CHECK(c.query_frontend.metrics.max_duration == std::chrono::hours(2));
+  CHECK(c.query_frontend.metrics.max_intervals == 50);
+  CHECK(c.query_frontend.metrics.max_exemplars == 7);
+  CHECK(c.query_frontend.metrics.max_response_series == 9);
+  CHECK(c.query_frontend.metrics.query_backend_after == std::chrono::minutes(1));
+  Status err = load_error("query_frontend:\n  metrics:\n    max_duration: soon\n");
+  CHECK(err.message().find("query_frontend.metrics.max_duration") != std::string::npos);
+}
+
 TEST_CASE("server connection and stream limits are read with dskit's defaults") {
   auto d = must_load("");
   CHECK(d.server.http_listen_conn_limit == 0);

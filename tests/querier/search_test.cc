@@ -11,7 +11,7 @@
 #include "tempo/block/block_list.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/querier/querier.h"
-#include "testing/temp_dir.h"
+#include "querier/querier_fixture.h"
 #include "traceql/engine_cases.h"
 #include "traceql/engine_dataset.h"
 
@@ -21,39 +21,8 @@ namespace {
 
 using engine_testing::Answer;
 
-struct Fixture {
-  testing::TempDir dir;
-  std::unique_ptr<backend::Backend> backend = backend::make_local_backend(dir.sub("blocks"));
-  block::BlockList blocks{*backend};
-  std::unique_ptr<ingester::Ingester> ing;
-  std::unique_ptr<querier::Querier> q;
-
-  // `row_group_spans`: small groups give a small dataset several row groups to split.
-  explicit Fixture(size_t row_group_spans = 2000) {
-    ingester::IngesterOptions o;
-    o.wal_path = dir.sub("wal");
-    o.wal_sync = false;
-    o.block_options.row_group_spans = row_group_spans;
-    ing = std::make_unique<ingester::Ingester>(o, *backend,
-                                               [this](const block::BlockMeta& m) { blocks.add(m); });
-    REQUIRE(ing->start().is_ok());
-    q = std::make_unique<querier::Querier>(*ing, blocks, 2);
-  }
-  ~Fixture() { ing->stop(); }
-
-  void push(const std::vector<std::pair<TraceId, opentelemetry::proto::trace::v1::TracesData>>& traces) {
-    std::vector<model::TraceSegment> segs;
-    for (const auto& [id, d] : traces) {
-      model::TraceSegment s;
-      s.id = id;
-      d.SerializeToString(&s.bytes);
-      s.start_unix_nano = engine_testing::kBase;
-      s.end_unix_nano = engine_testing::kBase + 30'000'000'000ULL;
-      segs.push_back(std::move(s));
-    }
-    ingester::Refused refused;
-    REQUIRE(ing->push("t1", segs, &refused).is_ok());
-  }
+struct Fixture : querier_testing::QuerierFixture {
+  using QuerierFixture::QuerierFixture;
 
   // trace letter -> (spansets, spans matched in all of them): what merging must not inflate.
   std::map<std::string, std::pair<size_t, uint32_t>> shape(const std::string& query) {

@@ -10,7 +10,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tempo/traceql/metrics.h"
 #include "tempo/traceql/parser.h"
+#include "traceql/engine_dataset.h"
 
 namespace tempo::traceql {
 namespace {
@@ -431,6 +433,40 @@ TEST_CASE("conformance: every query gets Tempo's verdict") {
     ++checked;
   }
   CHECK(checked == static_cast<int>(std::size(kCases)));
+}
+
+TEST_CASE("conformance: every valid metrics query runs in the metrics engine") {
+  // Tempo accepts these and answers them; so must the metrics engine: compile and evaluate
+  // over the engine dataset. Search queries are refused there with the reason.
+  columnar::SpanTable t;
+  engine_testing::build_dataset(&t);
+  MetricsRequest req;
+  req.start_ns = engine_testing::kBase;
+  req.end_ns = engine_testing::kBase + 30000000000ULL;
+  req.step_ns = 10000000000ULL;
+  req.exemplars = 2;
+  align(&req);
+  int metrics = 0;
+  for (const Case& c : kCases) {
+    if (c.verdict != kValid) continue;
+    INFO("query: " << c.query);
+    RootExpr root;
+    REQUIRE(parse(c.query, &root).is_ok());
+    const bool is_metrics = root.metrics.has_value();
+    std::unique_ptr<MetricsQuery> q;
+    const Status s = MetricsQuery::compile(std::move(root), req, &q);
+    if (!is_metrics) {
+      CHECK(s.message().rfind("not a metrics query", 0) == 0);
+      continue;
+    }
+    INFO(s.message());
+    REQUIRE(s.is_ok());
+    MetricsPartial p;
+    q->observe(t, &p);
+    for (const auto& series : q->finish(p)) CHECK(series.values.size() == 4);
+    ++metrics;
+  }
+  CHECK(metrics >= 50);
 }
 
 }  // namespace

@@ -197,6 +197,20 @@ struct QueryFrontendSearchConfig {
   int64_t target_bytes_per_job = 8 << 20;
 };
 
+// query_frontend.metrics: how the TraceQL metrics API (/api/metrics/query_range, /query and
+// their streaming calls) limits requests. Tempo's defaults; 0 in a max_* key means unlimited.
+struct QueryFrontendMetricsConfig {
+  Duration max_duration = 24h;      // longest range; a longer one is refused (400)
+  int64_t max_intervals = 10000;    // most steps in a range; fewer, larger steps are asked for
+  int64_t max_exemplars = 100;      // exemplars per series by default and at most
+  int64_t max_response_series = 0;  // series beyond which the answer is partial
+  // Tempo reads recent data from its generators and older data from blocks past this age.
+  // Here live data, the WAL and blocks are always all read (nothing is in a generator only),
+  // so the key is accepted and has no effect.
+  Duration query_backend_after = 15min;
+  Duration interval = 5min;  // Tempo's shard interval for recent data; no effect here
+};
+
 struct QueryFrontendConfig {
   int max_outstanding_per_tenant = 2000;
   // A TraceQL query (q) longer than this is refused with 400 before it is parsed.
@@ -204,6 +218,7 @@ struct QueryFrontendConfig {
   // A streamed search or tag reply larger than this is split into several messages.
   int64_t max_grpc_streaming_packet_size = 1 << 20;
   QueryFrontendSearchConfig search;
+  QueryFrontendMetricsConfig metrics;
 };
 
 // One value of a filter policy attribute, as YAML typed it: a quoted or non-numeric scalar is a

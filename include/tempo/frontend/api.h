@@ -1,14 +1,15 @@
 #pragma once
 // Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), search and tag
-// autocomplete (v1 and v2), readiness, build info, metrics and the operational endpoints
-// (/flush, /shutdown). Paths, parameters, status codes
-// and bodies match Tempo's, so Grafana's Tempo data source works unchanged. /ready and
-// /metrics run inline on the network threads (cheap, never blocking), /flush and /shutdown
-// on the admin executor and only on POST (Tempo also takes GET), the rest on the query one.
+// autocomplete (v1 and v2), TraceQL metrics (range and instant), readiness, build info, metrics
+// and the operational endpoints (/flush, /shutdown). Paths, parameters, status codes and bodies
+// match Tempo's, so Grafana's Tempo data source works unchanged. /ready and /metrics run inline
+// on the network threads (cheap, never blocking), /flush and /shutdown on the admin executor and
+// only on POST (Tempo also takes GET), the rest on the query one.
 
 #include <functional>
 #include <string>
 
+#include "tempo/frontend/metrics_limits.h"
 #include "tempo/frontend/search_limits.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/querier/querier.h"
@@ -20,6 +21,7 @@ struct ApiOptions {
   bool multitenancy_enabled = false;
   std::string http_api_prefix;  // prepended to /api/... paths, as Tempo's http_api_prefix
   SearchLimits search;
+  MetricsLimits metrics;
   // POST /flush and POST /shutdown (server.admin_endpoints_enabled); absent (404) when false.
   bool admin_endpoints = true;
 };
@@ -45,6 +47,9 @@ class Api {
   server::HttpResponse search_tags(const server::HttpRequest& req, bool v2);
   // GET /api/search/tag/{tagName}/values (v1) and /api/v2/search/tag/{tagName}/values.
   server::HttpResponse search_tag_values(const server::HttpRequest& req, bool v2);
+  // GET /api/metrics/query_range and /api/metrics/query (src/frontend/metrics_handlers.cc).
+  server::HttpResponse metrics_query_range(const server::HttpRequest& req);
+  server::HttpResponse metrics_query_instant(const server::HttpRequest& req);
 
  private:
   ApiOptions options_;

@@ -16,6 +16,7 @@
 #include "tempo/columnar/fetch.h"
 #include "tempo/ingester/live_reader.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/querier/metrics.h"
 #include "tempo/querier/search.h"
 
 namespace tempo::querier {
@@ -61,6 +62,11 @@ class Querier {
   // A tag-values lookup stops collecting once its distinct values hold this many bytes, and
   // answers with what it has (0: no limit; the count limit of 10000 values still applies).
   void set_max_bytes_per_tag_values(uint64_t bytes) { max_bytes_per_tag_values_ = bytes; }
+  // A metrics query holds per series one value per interval; past this many (series times
+  // intervals, in one job or merged) it stops and answers partial rather than exhausting memory
+  // on a high-cardinality by(). 8M cells are about 200 MB per partial result.
+  void set_max_metrics_cells(uint64_t cells) { max_metrics_cells_ = cells; }
+  static constexpr uint64_t kDefaultMaxMetricsCells = 8ull << 20;
   ~Querier();
 
   Status find_trace_by_id(std::string_view tenant, const TraceByIdRequest& req,
@@ -71,6 +77,11 @@ class Querier {
   // handed out while the search runs (see SearchProgress); *out still gets the whole result.
   Status search(std::string_view tenant, const SearchRequest& req, SearchResult* out,
                 const SearchProgress* progress = nullptr);
+  // TraceQL metrics over live data, the WAL and blocks, split into the same jobs as search.
+  // kInvalidArgument when the query or the range cannot run. With `progress`, snapshots are
+  // handed out while it runs (see MetricsProgress); *out still gets the whole result.
+  Status metrics_query(std::string_view tenant, const MetricsQueryRequest& req,
+                       MetricsQueryResult* out, const MetricsProgress* progress = nullptr);
   // Attribute names by scope, for autocomplete.
   Status search_tags(std::string_view tenant, const TagsRequest& req, TagsResult* out);
   // Distinct values of one attribute or intrinsic, optionally among spans matching req.query.
@@ -94,6 +105,7 @@ class Querier {
   std::chrono::nanoseconds search_timeout_{0};
   uint64_t target_bytes_per_job_ = kDefaultTargetBytesPerJob;
   uint64_t max_bytes_per_tag_values_ = 1000000;
+  uint64_t max_metrics_cells_ = kDefaultMaxMetricsCells;
   std::once_flag pool_once_;
   std::unique_ptr<JobPool> pool_;  // started on first search
 };

@@ -103,6 +103,9 @@ class AttributeReader {
   std::unique_ptr<State> s_;  // on the heap: the resolved lookups point at its attribute
 };
 
+// Adds the columns reading `a` needs to `out` (keys may repeat; storage tolerates that).
+void add_attribute_columns(const Attribute& a, columnar::ColumnSet* out);
+
 // Tempo's rendering of a value in tag-value lists and by() labels.
 std::string value_type_name(const Value& v);  // "string", "int", "float", "bool", "duration", …
 std::string value_to_string(const Value& v);
