@@ -18,6 +18,7 @@ PACKAGES=(
   catch2
   clang libclang-rt-14-dev llvm   # scripts/fuzz.sh: libFuzzer, clang's ASan/UBSan, llvm-symbolizer
   python3 python3-yaml              # tests/deploy
+  prometheus                        # tests/generator: a real remote write receiver, started by the test
   buildah podman debootstrap        # docker/check.sh: build and run the image without a Docker engine
 )
 # kubectl validates the Kubernetes manifests offline. Some images ship a kubectl from another

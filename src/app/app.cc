@@ -17,7 +17,10 @@
 #include "app/module_list.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
+#include "tempo/compactor/compactor.h"
 #include "tempo/compactor/retention.h"
+#include "tempo/compactor/lease.h"
+#include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
@@ -71,6 +74,9 @@ class App {
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<block::BlockList> blocks_;
   std::unique_ptr<compactor::Retention> retention_;
+  // One lease owner per process: whatever compacts or sweeps a tenant holds its lease.
+  std::unique_ptr<compactor::Lease> lease_;
+  std::unique_ptr<compactor::Sweeper> sweeper_;
   std::unique_ptr<ingester::Ingester> ingester_;
   // The metrics generator (when a tenant has processors) and where its series go.
   std::unique_ptr<generator::MetricsExposure> generator_exposure_;
@@ -101,6 +107,10 @@ class App {
   std::unique_ptr<server::BoundedExecutor> ingest_;  // HTTP receivers
   std::unique_ptr<server::BoundedExecutor> query_;   // API reads
   std::unique_ptr<server::BoundedExecutor> admin_;   // /flush, /shutdown
+  // Compaction cycles: one thread, one cycle at a time, apart from the query and ingest pools.
+  std::unique_ptr<server::BoundedExecutor> compaction_;
+  // After its pool, so it is destroyed (stopped) first.
+  std::unique_ptr<compactor::Compactor> compactor_;
   std::unique_ptr<server::BoundedExecutor> udp_;     // Jaeger agent datagrams
   std::shared_ptr<server::BodyBudget> body_budget_;  // shared by every HTTP listener
   std::vector<std::thread> io_threads_;
@@ -174,18 +184,73 @@ Status App::start() {
   querier_->set_max_bytes_per_tag_values(
       static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
 
+  // One lease owner per process: the sweeper (and whatever else maintains a tenant's blocks)
+  // works on a tenant only while this process holds its lease.
+  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
+  compactor::SweepOptions sweep_options;
+  sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
+
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
   ro.retention = cfg_.overrides.block_retention > config::Duration::zero()
                      ? cfg_.overrides.block_retention
                      : cfg_.compactor.block_retention;
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
+  ro.compacted_retention = cfg_.compactor.compacted_block_retention;
+  ro.concurrency = static_cast<size_t>(std::max(cfg_.compactor.retention_concurrency, 1));
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro);
+
+  compactor::CompactorOptions co;
+  co.cycle = cfg_.compactor.compaction_cycle;
+  co.selector.window = cfg_.compactor.compaction_window;
+  co.selector.max_objects = static_cast<uint64_t>(cfg_.compactor.max_compaction_objects);
+  co.selector.max_bytes = static_cast<uint64_t>(cfg_.compactor.max_block_bytes);
+  co.block = io.block_options;
+  compaction_ = std::make_unique<server::BoundedExecutor>("compaction", 1, 1);
+  server::BoundedExecutor* pool = compaction_.get();
+  compactor_ = std::make_unique<compactor::Compactor>(
+      *backend_, *blocks_, co,
+      [pool](std::function<void()> task) { return pool->try_post(std::move(task)); });
 
   // Started top to bottom, stopped bottom to top: data stops arriving first, the generator
   // then delivers its last collection, the ingester flushes what was accepted into blocks,
   // and queries are answered until the very end.
   modules_.add({"query-serving", nullptr, [this] { stop_query_serving(); }});
+  // Other processes on the same backend add, compact and delete blocks: re-read the list.
+  modules_.add({"blocklist-poll",
+                [this, poll = st.blocklist_poll] {
+                  blocks_->start_polling(poll);
+                  return Status::ok();
+                },
+                [this] { blocks_->stop_polling(); }});
+  modules_.add({"compactor-lease", nullptr, [this] {
+                  Status s = lease_->release_all();  // a replica takes over without waiting
+                  if (!s.is_ok()) {
+                    log::warn("releasing compactor leases failed", {{"err", s.to_string()}});
+                  }
+                }});
+  modules_.add({"sweeper",
+                [this] {
+                  sweeper_->start();
+                  return Status::ok();
+                },
+                [this] { sweeper_->stop(); }});
+  modules_.add({"retention",
+                [this] {
+                  retention_->start();
+                  return Status::ok();
+                },
+                [this] { retention_->stop(); }});
+  modules_.add({"compactor",
+                [this] {
+                  compactor_->start();
+                  return Status::ok();
+                },
+                [this] {
+                  compactor_->stop();  // a merge in progress is abandoned, never visible
+                  compaction_->stop();
+                }});
   modules_.add({"ingester", [this] { return ingester_->start(); },
                 [this] {
                   Status s = ingester_->flush();
@@ -196,12 +261,6 @@ Status App::start() {
                   }
                   ingester_->stop();
                 }});
-  modules_.add({"retention",
-                [this] {
-                  retention_->start();
-                  return Status::ok();
-                },
-                [this] { retention_->stop(); }});
   if (generator_) {
     modules_.add({"metrics-generator", [this] { return generator_->start(); },
                   [this] { generator_->stop(); }});

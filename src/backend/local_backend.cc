@@ -169,32 +169,40 @@ pid_t temp_owner(std::string_view file_name) {
 // pid, which is the rule in a container, where the server is pid 1 on every start.
 const fs::file_time_type kProcessStart = fs::file_time_type::clock::now();
 
-// Removes the temporary files under `root` left by writers that died before close() (a
-// crash or kill during a flush): nothing would ever read or remove them, and they would
-// hold disk space forever. Files of live processes are left alone, since several processes
-// may share a root.
-void remove_stale_temp_files(const std::string& root) {
+// Removes the temporary files under `dir` (inside `root`) left by writers that died before
+// close() (a crash or kill during a flush) and last written more than `older_than` ago: nothing
+// would ever read or remove them, and they would hold disk space forever. Files of live
+// processes are left alone, since several processes may share a root. Returns how many went.
+size_t remove_stale_temp_files(const std::string& root, const std::string& dir,
+                               std::chrono::nanoseconds older_than) {
   std::error_code ec;
   std::vector<fs::path> stale;
+  const auto cutoff = fs::file_time_type::clock::now() -
+                      std::chrono::duration_cast<fs::file_time_type::duration>(older_than);
   for (auto it = fs::recursive_directory_iterator(
-           root, fs::directory_options::skip_permission_denied, ec);
+           dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (!name.starts_with(kTempPrefix) || !it->is_regular_file(ec)) continue;
     const pid_t owner = temp_owner(name);
+    const auto written = it->last_write_time(ec);
     const bool live = owner == ::getpid()
-                          ? it->last_write_time(ec) >= kProcessStart || ec
+                          ? written >= kProcessStart || ec
                           : owner > 0 && (::kill(owner, 0) == 0 || errno == EPERM);
-    if (live) continue;
+    if (live || ec || written > cutoff) continue;
     stale.push_back(it->path());
   }
+  size_t removed = 0;
   for (const auto& path : stale) {
-    if (::unlink(path.c_str()) == 0) prune_empty_dirs(root, path.parent_path());
+    if (::unlink(path.c_str()) == 0) {
+      ++removed;
+      prune_empty_dirs(root, path.parent_path());
+    }
   }
-  if (!stale.empty()) {
-    log::info("removed temporary files of interrupted writes",
-              {{"path", root}, {"files", stale.size()}});
+  if (removed > 0) {
+    log::info("removed temporary files of interrupted writes", {{"path", dir}, {"files", removed}});
   }
+  return removed;
 }
 
 class LocalBackend final : public Backend {
@@ -205,7 +213,7 @@ class LocalBackend final : public Backend {
     root_ = p.string();
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
     fs::create_directories(root_, ec);
-    remove_stale_temp_files(root_);
+    remove_stale_temp_files(root_, root_, std::chrono::nanoseconds::zero());
   }
 
   Status open_writer(std::string_view key, std::unique_ptr<ObjectWriter>* out) override {
@@ -270,6 +278,49 @@ class LocalBackend final : public Backend {
     if (ec) return t.done(Status::io_error("list " + dir + ": " + ec.message()));
     std::sort(out->begin(), out->end());
     return t.done(Status::ok());
+  }
+
+  Status list_objects(std::string_view prefix, std::vector<std::string>* out) override {
+    out->clear();
+    std::string_view p = prefix;
+    while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+    if (!p.empty()) TEMPO_RETURN_IF_ERROR(validate_key(p));
+    RequestTimer t("LIST");
+    const fs::path dir = p.empty() ? fs::path(root_) : fs::path(full(p));
+    // A directory deleted under the walk (a block being removed) stops it with ENOENT; the walk
+    // is then repeated, since a partial listing would make blocks look deleted.
+    std::error_code ec;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      out->clear();
+      ec.clear();
+      fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+      if (ec) {
+        if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) {
+          return t.done(Status::ok());
+        }
+        break;
+      }
+      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with(kTempPrefix)) continue;  // being written: does not exist yet
+        std::error_code type_ec;
+        if (!it->is_regular_file(type_ec)) continue;
+        out->push_back(it->path().lexically_relative(dir).generic_string());
+      }
+      if (ec != std::errc::no_such_file_or_directory) break;
+    }
+    if (ec) return t.done(Status::io_error("list " + dir.string() + ": " + ec.message()));
+    std::sort(out->begin(), out->end());
+    return t.done(Status::ok());
+  }
+
+  Status sweep_temporary(std::string_view prefix, std::chrono::nanoseconds older_than,
+                         size_t* removed) override {
+    std::string_view p = prefix;
+    while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+    if (!p.empty()) TEMPO_RETURN_IF_ERROR(validate_key(p));
+    *removed += remove_stale_temp_files(root_, p.empty() ? root_ : full(p), older_than);
+    return Status::ok();
   }
 
   Status remove(std::string_view key) override {

@@ -126,11 +126,22 @@ class S3Backend final : public Backend {
   }
 
   Status list(std::string_view prefix, std::vector<std::string>* out) override {
+    return list_keys(prefix, true, out);
+  }
+
+  Status list_objects(std::string_view prefix, std::vector<std::string>* out) override {
+    return list_keys(prefix, false, out);
+  }
+
+  // ListObjectsV2 over every page: the immediate children of `prefix` when `delimited`,
+  // otherwise every key under it (one request per 1000 keys instead of one per "directory").
+  Status list_keys(std::string_view prefix, bool delimited, std::vector<std::string>* out) {
     out->clear();
     const std::string full = full_key(prefix);
     std::string token;
     for (;;) {
-      Headers query{{"list-type", "2"}, {"prefix", full}, {"delimiter", "/"}};
+      Headers query{{"list-type", "2"}, {"prefix", full}};
+      if (delimited) query.emplace_back("delimiter", "/");
       if (!token.empty()) query.emplace_back("continuation-token", token);
       Response r;
       TEMPO_RETURN_IF_ERROR(

@@ -16,6 +16,8 @@ namespace tempo::block::format {
 inline constexpr std::string_view kDataObject = "data";
 inline constexpr std::string_view kIndexObject = "index";
 inline constexpr std::string_view kMetaObject = "meta.json";
+// Written by the compactor once a block's traces are in a newer block (docs/compaction.md).
+inline constexpr std::string_view kCompactedMetaObject = "meta.compacted.json";
 std::string bloom_object(uint32_t shard);  // "bloom-<shard>"
 
 inline constexpr char kIndexMagic[4] = {'T', 'I', 'D', 'X'};

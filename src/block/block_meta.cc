@@ -278,6 +278,27 @@ Status BlockMeta::from_json(std::string_view json, BlockMeta* out) {
   return Status::ok();
 }
 
+std::string CompactedBlockMeta::to_json() const {
+  nlohmann::json j = nlohmann::json::parse(meta.to_json());
+  j["compactedTime"] = format_rfc3339_nano(compacted_unix_nano);
+  return j.dump();
+}
+
+Status CompactedBlockMeta::from_json(std::string_view json, CompactedBlockMeta* out) {
+  CompactedBlockMeta m;
+  TEMPO_RETURN_IF_ERROR(BlockMeta::from_json(json, &m.meta));
+  // Parsed twice (once above): compacted metas are read only by retention, rarely.
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  auto it = j.find("compactedTime");
+  if (it == j.end() || !it->is_string() ||
+      !parse_rfc3339(it->get<std::string>(), &m.compacted_unix_nano)) {
+    return Status::corruption("meta.compacted.json of block " + m.meta.block_id +
+                              " has no valid compactedTime");
+  }
+  *out = std::move(m);
+  return Status::ok();
+}
+
 std::string new_block_id() {
   uint8_t b[16];
   size_t got = 0;

@@ -48,7 +48,12 @@ Status BlockReader::find(const TraceId& id, std::string* payload, bool* found) {
 }
 
 Status BlockReader::scan(const std::function<Status(const TraceId&, std::string_view)>& fn) {
-  return impl_->scan_traces(fn);
+  return impl_->scan_traces(fn, columnar::ScanPart{});
+}
+
+Status BlockReader::scan(const std::function<Status(const TraceId&, std::string_view)>& fn,
+                         const columnar::ScanPart& part) {
+  return impl_->scan_traces(fn, part);
 }
 
 Status BlockReader::scan(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,

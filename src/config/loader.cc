@@ -7,6 +7,7 @@
 #include "config/dialect.h"
 #include "config/key_check.h"
 #include "config/metrics_generator.h"
+#include "config/remote_write.h"
 #include "config/schema.h"
 #include "config/tls.h"
 #include "config/yaml_reader.h"
@@ -153,7 +154,10 @@ Status read_compactor(const YamlReader& r, CompactorConfig* c) {
   TEMPO_RETURN_IF_ERROR(r.duration(base + "block_retention", &c->block_retention));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "compacted_block_retention", &c->compacted_block_retention));
   TEMPO_RETURN_IF_ERROR(r.duration(base + "compaction_window", &c->compaction_window));
+  TEMPO_RETURN_IF_ERROR(r.duration(base + "compaction_cycle", &c->compaction_cycle));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "max_compaction_objects", &c->max_compaction_objects));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_block_bytes", &c->max_block_bytes));
+  TEMPO_RETURN_IF_ERROR(r.integer(base + "retention_concurrency", &c->retention_concurrency));
   return Status::ok();
 }
 
@@ -285,6 +289,7 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(read_query_frontend_metrics(r, &c->query_frontend.metrics));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
   TEMPO_RETURN_IF_ERROR(read_metrics_generator(r, &c->metrics_generator));
+  TEMPO_RETURN_IF_ERROR(read_generator_storage(r, &c->metrics_generator.storage));
   TEMPO_RETURN_IF_ERROR(
       r.boolean("usage_report.reporting_enabled", &c->usage_report.reporting_enabled));
   return Status::ok();

@@ -12,10 +12,12 @@
 //           "unit" reports the whole map as one unsupported feature (one warning, not one per
 //           key inside), "acted" means the map's presence alone changes behaviour (receivers)
 // Blocks Tempo repeats verbatim in several places live once under .templates and are referred
-// to by YAML alias. Three keys are this build's own, not Tempo's: server.admin_endpoints_enabled,
-// server.http_max_request_bytes_in_flight and metrics_generator.registry.expose_on_metrics_endpoint
-// (docs/configuration.md). schema.cc turns this text into the SchemaNode tree; a key added here is
-// checked from then on, and the loader reads only the acted ones.
+// to by YAML alias. Two keys under `server:` are this build's own, not Tempo's:
+// admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so are
+// metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md) and
+// metrics_generator.registry.expose_on_metrics_endpoint (docs/metrics_generator.md). schema.cc
+// turns this text into the SchemaNode tree; a key added here is checked from then on, and the
+// loader reads only the acted ones.
 
 #include "config/schema.h"
 
@@ -47,13 +49,13 @@ const std::string_view kTempoKeys = R"yaml(
     maxconcurrenthealthchecks: known
   compaction: &compaction
     block_retention: acted
-    compacted_block_retention: known
-    compaction_cycle: known
-    compaction_window: known
-    max_block_bytes: known
-    max_compaction_objects: known
+    compacted_block_retention: acted
+    compaction_cycle: acted
+    compaction_window: acted
+    max_block_bytes: acted
+    max_compaction_objects: acted
     max_time_per_tenant: known
-    retention_concurrency: known
+    retention_concurrency: acted
     v2_in_buffer_bytes: known
     v2_out_buffer_bytes: known
     v2_prefetch_traces_count: known
@@ -542,10 +544,52 @@ metrics_generator:
   ring_mode: known
   skip_stale_backlog_on_startup: known
   storage:
-    path: known
-    remote_write: [any]
-    remote_write_add_org_id_header: known
-    remote_write_flush_deadline: known
+    path: acted
+    remote_write:
+      - authorization: acted
+        azuread: acted
+        basic_auth:
+          password: acted
+          password_file: acted
+          username: acted
+          username_file: acted
+        bearer_token: acted
+        bearer_token_file: acted
+        enable_http2: known
+        follow_redirects: known
+        google_iam: acted
+        headers: acted
+        http_headers: acted
+        metadata_config: any
+        name: acted
+        no_proxy: acted
+        oauth2: acted
+        protobuf_message: known
+        proxy_connect_header: acted
+        proxy_from_environment: acted
+        proxy_url: acted
+        queue_config: any
+        remote_timeout: acted
+        round_robin_dns: known
+        send_exemplars: acted
+        send_native_histograms: known
+        sigv4: acted
+        tls_config:
+          ca: acted
+          ca_file: acted
+          cert: acted
+          cert_file: acted
+          insecure_skip_verify: acted
+          key: acted
+          key_file: acted
+          max_version: acted
+          min_version: acted
+          server_name: acted
+        url: acted
+        write_relabel_configs: any
+    remote_write_add_org_id_header: acted
+    remote_write_flush_deadline: acted
+    remote_write_queue_max_bytes: acted
     wal:
       max_wal_time: known
       min_wal_time: known

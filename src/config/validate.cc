@@ -147,6 +147,24 @@ Status validate(const Config& c) {
   if (c.compactor.block_retention < Duration::zero()) {
     return bad("compactor.compaction.block_retention must not be negative");
   }
+  if (c.compactor.compacted_block_retention < Duration::zero()) {
+    return bad("compactor.compaction.compacted_block_retention must not be negative");
+  }
+  if (c.compactor.compaction_window <= Duration::zero()) {
+    return bad("compactor.compaction.compaction_window must be positive");
+  }
+  if (c.compactor.compaction_cycle <= Duration::zero()) {
+    return bad("compactor.compaction.compaction_cycle must be positive");
+  }
+  if (c.compactor.max_compaction_objects <= 0) {
+    return bad("compactor.compaction.max_compaction_objects must be positive");
+  }
+  if (c.compactor.max_block_bytes <= 0) {
+    return bad("compactor.compaction.max_block_bytes must be positive");
+  }
+  if (c.compactor.retention_concurrency < 1) {
+    return bad("compactor.compaction.retention_concurrency must be at least 1");
+  }
   if (c.overrides.ingestion_rate_limit_bytes <= 0 || c.overrides.ingestion_burst_size_bytes <= 0) {
     return bad("overrides ingestion rate_limit_bytes and burst_size_bytes must be positive");
   }

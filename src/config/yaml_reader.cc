@@ -76,8 +76,8 @@ Status YamlReader::type_error(const YAML::Node& n, const std::string& path,
   std::string got = n.IsScalar()  ? "\"" + n.Scalar() + "\""
                     : n.IsMap()   ? std::string("a map")
                                   : std::string("a list");
-  return Status::invalid_argument(line_of(n) + ": config key \"" + path + "\" must be " + want +
-                                  ", got " + got);
+  return Status::invalid_argument(line_of(n) + ": config key \"" + prefix_ + path +
+                                  "\" must be " + want + ", got " + got);
 }
 
 Status YamlReader::str(const std::string& path, std::string* out) const {
@@ -158,7 +158,7 @@ Status YamlReader::duration(const std::string& path, std::chrono::nanoseconds* o
   if (!n.IsScalar()) return type_error(n, path, "a duration such as 30s or 5m");
   Status s = parse_duration(n.Scalar(), out);
   if (!s.is_ok()) {
-    return Status::invalid_argument(line_of(n) + ": config key \"" + path + "\": " +
+    return Status::invalid_argument(line_of(n) + ": config key \"" + prefix_ + path + "\": " +
                                     s.message() + " (use Go syntax such as 300ms, 30s, 5m, 1h)");
   }
   return Status::ok();
@@ -170,7 +170,7 @@ Status YamlReader::model_duration(const std::string& path, std::chrono::nanoseco
   if (!n.IsScalar()) return type_error(n, path, "a duration such as 336h or 14d");
   if (parse_duration(n.Scalar(), out).is_ok()) return Status::ok();
   if (parse_prometheus_duration(n.Scalar(), out)) return Status::ok();
-  return Status::invalid_argument(line_of(n) + ": config key \"" + path +
+  return Status::invalid_argument(line_of(n) + ": config key \"" + prefix_ + path +
                                   "\": invalid duration \"" + n.Scalar() +
                                   "\" (use 336h, 14d or 2w)");
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tempo/util/status.h"
@@ -16,7 +17,10 @@ namespace tempo::config {
 
 class YamlReader {
  public:
-  explicit YamlReader(const YAML::Node& root) : root_(root) {}
+  // `prefix` goes before every path in messages: a reader over one list item
+  // ("metrics_generator.storage.remote_write[0].") names keys in full.
+  explicit YamlReader(const YAML::Node& root, std::string prefix = "")
+      : root_(root), prefix_(std::move(prefix)) {}
 
   // The node at a dotted path, or an undefined node. Never inserts keys.
   YAML::Node at(const std::string& path) const;
@@ -39,6 +43,7 @@ class YamlReader {
  private:
   Status type_error(const YAML::Node& n, const std::string& path, const char* want) const;
   YAML::Node root_;
+  std::string prefix_;
 };
 
 // "line N" for a node (1-based), the prefix of every error message.

@@ -117,6 +117,35 @@ TEST_CASE("backend contract: list returns sorted immediate children, remove dele
   });
 }
 
+TEST_CASE("backend contract: list_objects returns every key under a prefix at any depth") {
+  for_each_backend([](backend::Backend& b) {
+    for (const char* k : {"tb/b2/meta.json", "tb/b1/meta.json", "tb/b1/data", "ta/b9/meta.json",
+                          "tb/lease.json", "tbx/b3/meta.json"}) {
+      REQUIRE(b.write(k, "x").is_ok());
+    }
+    const std::vector<std::string> all{"b1/data", "b1/meta.json", "b2/meta.json", "lease.json"};
+    std::vector<std::string> keys;
+    REQUIRE(b.list_objects("tb/", &keys).is_ok());
+    CHECK(keys == all);
+    REQUIRE(b.list_objects("tb/b1/", &keys).is_ok());
+    CHECK(keys == std::vector<std::string>{"data", "meta.json"});
+    REQUIRE(b.list_objects("nobody/", &keys).is_ok());
+    CHECK(keys.empty());
+    // The default implementation, walking list(), agrees.
+    REQUIRE(b.Backend::list_objects("tb/", &keys).is_ok());
+    CHECK(keys == all);
+    // An object being streamed is not listed until it is closed.
+    std::unique_ptr<backend::ObjectWriter> w;
+    REQUIRE(b.open_writer("tb/b4/data", &w).is_ok());
+    REQUIRE(w->append("partial").is_ok());
+    REQUIRE(b.list_objects("tb/", &keys).is_ok());
+    CHECK(std::find(keys.begin(), keys.end(), "b4/data") == keys.end());
+    REQUIRE(w->close().is_ok());
+    REQUIRE(b.list_objects("tb/b4/", &keys).is_ok());
+    CHECK(keys == std::vector<std::string>{"data"});
+  });
+}
+
 TEST_CASE("backend contract: streamed objects appear whole on close, not before") {
   for_each_backend([](backend::Backend& b) {
     // 12 MiB in uneven pieces: on S3 (5 MiB parts) this is a three-part multipart upload.

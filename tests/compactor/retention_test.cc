@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
@@ -56,6 +57,7 @@ TEST_CASE("retention deletes blocks whose newest span is older than the retentio
 
   tempo::compactor::RetentionOptions options;
   options.retention = 2h;
+  options.compacted_retention = 0s;  // marked and deleted in the same pass
   tempo::compactor::Retention retention(*backend, list, options);
   CHECK(retention.sweep(now) == 2);
 
@@ -91,4 +93,76 @@ TEST_CASE("retention of 0 keeps blocks forever") {
   CHECK(retention.sweep(Clock::now()) == 0);
   retention.stop();
   CHECK(ids(list, "t") == std::vector<std::string>{id});
+}
+
+TEST_CASE("retention marks expired blocks first and deletes them after compacted_block_retention") {
+  tempo::testing::TempDir dir;
+  auto backend = tempo::backend::make_local_backend(dir.path());
+  const auto now = Clock::now();
+  const std::string old_id = write_block(*backend, "t", now - 3h);
+  const std::string new_id = write_block(*backend, "t", now - 10min);
+  tempo::block::BlockList list(*backend);
+  REQUIRE(list.load().is_ok());
+  tempo::compactor::RetentionOptions options;
+  options.retention = 2h;
+  options.compacted_retention = 1h;
+  tempo::compactor::Retention retention(*backend, list, options);
+
+  size_t deleted = 99;
+  CHECK(retention.sweep(now, &deleted) == 1);
+  CHECK(deleted == 0);
+  // Out of every listing, still on disk with its marker for queries that listed it.
+  CHECK(ids(list, "t") == std::vector<std::string>{new_id});
+  tempo::block::BlockList reloaded(*backend);
+  REQUIRE(reloaded.load().is_ok());
+  CHECK(ids(reloaded, "t") == std::vector<std::string>{new_id});
+  CHECK(std::filesystem::exists(dir.path() + "/t/" + old_id + "/meta.json"));
+  CHECK(std::filesystem::exists(dir.path() + "/t/" + old_id + "/meta.compacted.json"));
+  std::vector<tempo::block::BlockMeta> live;
+  std::vector<tempo::block::CompactedBlockMeta> compacted;
+  REQUIRE(tempo::block::list_blocks(*backend, "t", &live, &compacted).is_ok());
+  REQUIRE(compacted.size() == 1);
+  CHECK(compacted[0].meta.block_id == old_id);
+  CHECK(compacted[0].compacted_unix_nano == unix_nanos(now));
+
+  // Not yet: marked 59 minutes ago.
+  CHECK(retention.sweep(now + 59min, &deleted) == 0);
+  CHECK(deleted == 0);
+  CHECK(std::filesystem::exists(dir.path() + "/t/" + old_id + "/meta.compacted.json"));
+  // Past it: gone, marker last; the newer block stays.
+  CHECK(retention.sweep(now + 61min, &deleted) == 0);
+  CHECK(deleted == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/t/" + old_id));
+  CHECK(std::filesystem::exists(dir.path() + "/t/" + new_id + "/meta.json"));
+}
+
+TEST_CASE("meta.compacted.json is the block's meta plus compactedTime") {
+  tempo::testing::TempDir dir;
+  auto backend = tempo::backend::make_local_backend(dir.path());
+  const std::string id = write_block(*backend, "t", Clock::now());
+  tempo::block::BlockList list(*backend);
+  REQUIRE(list.load().is_ok());
+  const auto meta = list.metas("t").at(0);
+  REQUIRE(tempo::block::mark_compacted(*backend, meta, 1700000000123456789ULL).is_ok());
+  std::string json;
+  REQUIRE(backend->read("t/" + id + "/meta.compacted.json", &json).is_ok());
+  auto j = nlohmann::json::parse(json);
+  CHECK(j.at("compactedTime") == "2023-11-14T22:13:20.123456789Z");
+  CHECK(j.at("blockID") == id);
+  CHECK(j.at("tenantID") == "t");
+  CHECK(j.at("format") == "vcpp1");
+  CHECK(j.contains("compactionLevel"));
+  tempo::block::CompactedBlockMeta back;
+  REQUIRE(tempo::block::CompactedBlockMeta::from_json(json, &back).is_ok());
+  CHECK(back.compacted_unix_nano == 1700000000123456789ULL);
+  CHECK(back.meta.block_id == id);
+  // Without compactedTime it is refused, with the reason.
+  j.erase("compactedTime");
+  tempo::Status s = tempo::block::CompactedBlockMeta::from_json(j.dump(), &back);
+  CHECK(s.is(tempo::Status::Code::kCorruption));
+  CHECK(s.message().find("compactedTime") != std::string::npos);
+  // And the block is no longer listed.
+  tempo::block::BlockList reloaded(*backend);
+  REQUIRE(reloaded.load().is_ok());
+  CHECK(reloaded.metas("t").empty());
 }

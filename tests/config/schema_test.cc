@@ -106,7 +106,11 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
                           "live_store.max_trace_idle",
                           "live_store.wal.path",
                           "query_frontend.metrics.max_duration",
-                          "query_frontend.metrics.max_exemplars"}) {
+                          "query_frontend.metrics.max_exemplars",
+                          "metrics_generator.storage.path",
+                          "metrics_generator.storage.remote_write",
+                          "metrics_generator.storage.remote_write.[].url",
+                          "metrics_generator.storage.remote_write_flush_deadline"}) {
     INFO(key);
     const SchemaNode* n = find(key);
     REQUIRE(n != nullptr);
@@ -117,6 +121,7 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
        {"metrics_generator.processor.local_blocks", "metrics_generator.processor.host_info",
+        "metrics_generator.storage.wal",
         "query_frontend.trace_by_id", "query_frontend.metrics.concurrent_jobs",
         "query_frontend.search.concurrent_jobs", "querier.max_concurrent_queries", "memberlist",
         "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
@@ -137,7 +142,7 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
   };
   const Case cases[] = {
       {"metrics_generator.storage.remote_write", Kind::kList},
-      {"metrics_generator.storage.remote_write.[]", Kind::kAny},
+      {"metrics_generator.storage.remote_write.[].queue_config", Kind::kAny},
       {"storage.trace.s3.tags", Kind::kAny},
       {"distributor.receivers.opencensus.tls", Kind::kAny},
       {"ingester.lifecycler", Kind::kAny},

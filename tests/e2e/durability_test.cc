@@ -185,22 +185,26 @@ TEST_CASE("retention deletes flushed blocks whose spans are older than block_ret
   ServerOptions o;
   o.block_retention = "24h";  // test spans are from 2023
   o.blocklist_poll = "200ms";
+  // Marked blocks are deleted in the same pass (the default keeps them an hour for queries).
+  o.compaction_extra = "    compacted_block_retention: 0s\n";
   TempoServer s(o);
   s.start();
   const std::string id = random_trace_hex();
   REQUIRE(s.export_grpc(make_request({id}, 2)).ok());
   CHECK(s.post("/flush").status == 204);
-  // The block is written, then the next retention pass removes it: from queries and disk.
-  // Wait for the pass to finish (its log line comes after the delete), then look.
+  // The block is written, then the next retention pass marks it and deletes it: from queries
+  // and disk. Wait for the pass to finish (its log line comes after the delete), then look.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (s.log().find("deleted block past retention") == std::string::npos &&
+  while (s.log().find("deleted compacted block") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK_THAT(s.log(), Catch::Contains("deleted block past retention"));
+  CHECK_THAT(s.log(), Catch::Contains("marking block for deletion: past retention"));
+  CHECK_THAT(s.log(), Catch::Contains("deleted compacted block"));
   CHECK(block_metas(s.blocks_dir()).empty());
   CHECK(s.get("/api/traces/" + id).status == 404);
   auto metrics = s.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("tempodb_retention_marked_for_deletion_total 1"));
   CHECK_THAT(metrics, Catch::Contains("tempodb_retention_deleted_total 1"));
   CHECK_THAT(metrics, Catch::Contains("tempodb_blocklist_length{tenant=\"single-tenant\"} 0"));
 }

@@ -162,7 +162,7 @@ TempoServer::TempoServer(ServerOptions options) : options_(std::move(options)) {
   config_path_ = dir_.sub("tempo.yaml");
   log_path_ = dir_.sub("tempo.log");
   wal_dir_ = dir_.sub("wal");
-  blocks_dir_ = dir_.sub("blocks");
+  blocks_dir_ = options_.blocks_dir.empty() ? dir_.sub("blocks") : options_.blocks_dir;
   pick_ports();
 }
 
@@ -226,6 +226,10 @@ void TempoServer::write_config() {
     << "\n    global:\n      max_bytes_per_trace: " << options_.max_bytes_per_trace << "\n"
     << options_.overrides_extra
     << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
+    << (options_.compaction_extra.find("compaction_cycle:") == std::string::npos
+            ? "    compaction_cycle: 24h\n"
+            : "")
+    << options_.compaction_extra
     << "storage:\n  trace:\n    blocklist_poll: " << options_.blocklist_poll << "\n";
   if (options_.s3_endpoint.empty()) {
     f << "    backend: local\n    local:\n      path: " << blocks_dir_ << "\n";

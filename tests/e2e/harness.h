@@ -36,9 +36,15 @@ struct ServerOptions {
   // unless a test asks for it.
   std::string block_retention = "0s";
   std::string blocklist_poll = "5m";  // storage.trace.blocklist_poll: the retention cadence
+  // Extra YAML lines under compactor.compaction (indented by 4). Unless they set
+  // compaction_cycle, it is 24h: tests that count blocks must not see them merged.
+  std::string compaction_extra;
   // When set ("127.0.0.1:port" of an s3rver), blocks go to its bucket "tempo" instead of the
   // local backend, with s3rver's credentials passed through -config.expand-env.
   std::string s3_endpoint;
+  // When set, the local backend's directory (storage.trace.local.path), so several servers
+  // can share one; otherwise a directory of this server's own.
+  std::string blocks_dir;
   // Per-tenant ingestion limits (overrides.defaults.ingestion); high by default so tests
   // that send fast are not throttled.
   int64_t rate_limit_bytes = 1000000000;
@@ -67,6 +73,11 @@ class TempoServer {
   // and block directories of any earlier run, so a second start() is a restart. When a port
   // was taken by someone else in the meantime, picks fresh ports and tries again.
   void start();
+  // New compactor.compaction extra lines (ServerOptions::compaction_extra) for the next start().
+  void set_compaction_extra(std::string yaml) {
+    options_.compaction_extra = std::move(yaml);
+    write_config();
+  }
   int stop();    // SIGTERM, waits (bounded), returns the exit code (128+signal if killed)
   void kill9();  // SIGKILL, waits
   bool running() const { return pid_ > 0; }

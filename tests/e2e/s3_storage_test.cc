@@ -77,6 +77,7 @@ TEST_CASE("s3 backend: retention deletes old blocks from the bucket") {
   o.s3_endpoint = s3.endpoint();
   o.block_retention = "24h";  // test spans are from 2023
   o.blocklist_poll = "200ms";
+  o.compaction_extra = "    compacted_block_retention: 0s\n";  // deleted as soon as marked
   TempoServer s(o);
   s.start();
   const std::string id = random_trace_hex();

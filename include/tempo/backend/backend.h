@@ -3,6 +3,7 @@
 // '/'-separated paths relative to the store root, e.g. "single-tenant/<block-id>/meta.json".
 // Local disk, S3 and fault-injecting test stores implement it and must behave the same.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,8 +40,19 @@ class Backend {
   // Names of the immediate children of `prefix` (a "directory" ending in '/', or "" for the
   // root), without the prefix and without a trailing '/', sorted. Empty if none.
   virtual Status list(std::string_view prefix, std::vector<std::string>* out) = 0;
+  // Keys of every object under `prefix` (a "directory" ending in '/'), at any depth, relative
+  // to the prefix, sorted. One listing of a tenant tells the block list which blocks have a
+  // meta.json or a meta.compacted.json without a request per block. The default walks list();
+  // a store with a recursive listing (S3 without a delimiter) overrides it.
+  virtual Status list_objects(std::string_view prefix, std::vector<std::string>* out);
   // Removes one object. Removing a missing object is ok.
   virtual Status remove(std::string_view key) = 0;
+  // Removes what interrupted writes left under `prefix` that is invisible to list() and older
+  // than `older_than` (the local backend's ".tmp-*" files of writers that are gone) and adds
+  // how many to *removed. The default has nothing to sweep: S3 multipart uploads that were
+  // never completed are aborted by the writer or by a bucket lifecycle rule.
+  virtual Status sweep_temporary(std::string_view prefix, std::chrono::nanoseconds older_than,
+                                 size_t* removed);
   // Short name for logs and metrics labels: "local", "s3".
   virtual std::string_view name() const = 0;
 };

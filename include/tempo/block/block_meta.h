@@ -49,6 +49,19 @@ struct BlockMeta {
   Status validate() const;
 };
 
+// A block whose traces the compactor has written into a newer block, stored as
+// <tenant>/<block-id>/meta.compacted.json: the block's meta.json fields plus `compactedTime`
+// (RFC 3339), as Tempo's CompactedBlockMeta. Readers no longer list the block; it is deleted
+// once compacted_block_retention has passed since compactedTime.
+struct CompactedBlockMeta {
+  BlockMeta meta;
+  uint64_t compacted_unix_nano = 0;
+
+  std::string to_json() const;
+  // As BlockMeta::from_json, and kCorruption without a valid compactedTime.
+  static Status from_json(std::string_view json, CompactedBlockMeta* out);
+};
+
 // A random UUIDv4 string (lowercase, 36 characters), from the kernel's random source.
 std::string new_block_id();
 

@@ -49,6 +49,11 @@ class BlockReader final : public columnar::SpanSource {
   // Calls fn for every trace in ascending ID order (for compaction), with the payload find()
   // would return; stops at and returns the first non-ok Status fn returns.
   Status scan(const std::function<Status(const TraceId&, std::string_view payload)>& fn);
+  // The same over one share of the block's meta().total_records pages (vcpp1) or row groups
+  // (vcpp2): with {i, total_records} exactly the i-th, which is how the compactor pulls one
+  // group at a time from each input and so holds one group per input in memory.
+  Status scan(const std::function<Status(const TraceId&, std::string_view payload)>& fn,
+              const columnar::ScanPart& part);
 
   // SpanSource: the block's row groups as SpanTables. vcpp2 reads, per group, the string
   // dictionary first (for `keep`), then only the chunks `cols` needs. vcpp1 blocks are read,

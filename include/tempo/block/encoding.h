@@ -37,8 +37,10 @@ class FormatReader {
  public:
   virtual ~FormatReader() = default;
   virtual Status find(const TraceId& id, std::string* payload, bool* found) = 0;
+  // Over the traces of the pages (vcpp1) or row groups (vcpp2) in `part`'s share.
   virtual Status scan_traces(
-      const std::function<Status(const TraceId&, std::string_view payload)>& fn) = 0;
+      const std::function<Status(const TraceId&, std::string_view payload)>& fn,
+      const columnar::ScanPart& part) = 0;
   virtual Status scan_spans(const columnar::ColumnSet& cols, const columnar::RowGroupFilter& keep,
                             const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
                             columnar::ScanStats* stats) = 0;

@@ -1,11 +1,16 @@
 #pragma once
-// Retention: deletes backend blocks whose newest span is older than the tenant's retention
-// (overrides.defaults.compaction.block_retention, else compactor.compaction.block_retention;
-// 0 keeps blocks forever), as Tempo's compactor does. A block is dropped from the block list
-// before it is deleted, so queries stop reading it first.
+// Retention, as Tempo's compactor runs it, in two steps per pass:
+//   1. a block whose newest span is older than the tenant's retention
+//      (overrides.defaults.compaction.block_retention, else compactor.compaction.block_retention;
+//      0 keeps blocks forever) is marked compacted (meta.compacted.json) and dropped from the
+//      block list, so queries stop listing it (tempodb_retention_marked_for_deletion_total);
+//   2. a block marked compacted — by step 1 or by the compactor — is deleted from the backend
+//      once compacted_block_retention has passed since it was marked, so a query that listed
+//      it before keeps reading it for that long (tempodb_retention_deleted_total).
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <mutex>
 #include <thread>
 
@@ -16,7 +21,9 @@ namespace tempo::compactor {
 
 struct RetentionOptions {
   std::chrono::nanoseconds retention{std::chrono::hours(336)};
+  std::chrono::nanoseconds compacted_retention{std::chrono::hours(1)};
   std::chrono::nanoseconds period{std::chrono::minutes(5)};  // between sweeps
+  size_t concurrency = 10;  // retention_concurrency: blocks deleted at once
 };
 
 class Retention {
@@ -29,10 +36,13 @@ class Retention {
   void start();
   void stop();
 
-  // One pass over every tenant as of `now`; returns how many blocks were deleted.
-  size_t sweep(std::chrono::system_clock::time_point now);
+  // One pass over every tenant as of `now`: returns how many blocks were marked for deletion
+  // (step 1) and sets *deleted (when not null) to how many were deleted (step 2).
+  size_t sweep(std::chrono::system_clock::time_point now, size_t* deleted = nullptr);
 
  private:
+  size_t delete_compacted(uint64_t now_ns);
+
   backend::Backend& backend_;
   block::BlockList& blocks_;
   RetentionOptions options_;

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tempo/util/status.h"
@@ -138,11 +139,15 @@ struct IngesterConfig {
   bool flush_all_on_shutdown = false;
 };
 
+// compactor.compaction (Tempo's defaults; docs/compaction.md).
 struct CompactorConfig {
   Duration block_retention = 336h;
   Duration compacted_block_retention = 1h;
   Duration compaction_window = 1h;
+  Duration compaction_cycle = 30s;
+  int64_t max_compaction_objects = 6000000;
   int64_t max_block_bytes = 107374182400LL;
+  int retention_concurrency = 10;
 };
 
 struct S3Config {
@@ -292,12 +297,6 @@ struct GeneratorRegistryConfig {
   bool expose_on_metrics_endpoint = false;
 };
 
-struct MetricsGeneratorConfig {
-  SpanMetricsConfig span_metrics;
-  ServiceGraphsConfig service_graphs;
-  GeneratorRegistryConfig registry;
-};
-
 // The defaults for every tenant. Tempo spells them two ways, both read here: the scoped form
 // (overrides.defaults.ingestion.rate_limit_bytes, .global.max_bytes_per_trace, ...) and the
 // legacy flat form (overrides.ingestion_rate_limit_bytes, max_bytes_per_trace, ...); the
@@ -318,8 +317,48 @@ struct OverridesConfig {
   // overrides.defaults.metrics_generator.max_active_series: series a tenant's registry holds
   // at once; a new series beyond it is refused and counted. 0 = no limit.
   int64_t metrics_generator_max_active_series = 0;
-  // overrides.<tenant>... from per_tenant_override_config would land here; only the defaults
-  // exist in this build.
+};
+
+// One metrics_generator.storage.remote_write[] item: Prometheus's remote_write block, of which
+// this build applies the keys below; an authentication or proxy setting it cannot apply
+// (authorization, oauth2, sigv4, proxy_url, ...) stops the start (docs/remote_write.md).
+struct RemoteWriteConfig {
+  std::string url;  // as written; split into the fields below at load
+  bool https = false;
+  std::string host;  // without brackets for IPv6
+  int port = 0;
+  std::string target;  // path and query, "/" at least
+  // Prometheus's remote_name label: `name`, or the first 6 hex digits of the URL's SHA-256.
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool basic_auth = false;
+  std::string basic_auth_username, basic_auth_password;  // password_file is read at load
+  bool send_exemplars = false;
+  Duration remote_timeout = 30s;
+  // tls_config (https only): files are checked to be readable at load.
+  std::string tls_ca_file, tls_cert_file, tls_key_file, tls_server_name;
+  bool tls_insecure_skip_verify = false;
+};
+
+// metrics_generator.storage: where remote write queues live and where they send.
+struct MetricsGeneratorStorageConfig {
+  std::string path;  // one queue directory per tenant and endpoint below it
+  std::vector<RemoteWriteConfig> remote_write;
+  // X-Scope-OrgID: <tenant> on every request (unless the tenant is single-tenant or the
+  // item's headers set it already).
+  bool remote_write_add_org_id_header = true;
+  // On shutdown, how long queued batches keep being sent before the rest is left on disk.
+  Duration remote_write_flush_deadline = 1min;
+  // This build's own key: bytes of queued batches per tenant and endpoint; beyond it the
+  // oldest are dropped (counted in prometheus_remote_storage_samples_dropped_total).
+  int64_t remote_write_queue_max_bytes = 256 << 20;
+};
+
+struct MetricsGeneratorConfig {
+  SpanMetricsConfig span_metrics;
+  ServiceGraphsConfig service_graphs;
+  GeneratorRegistryConfig registry;
+  MetricsGeneratorStorageConfig storage;
 };
 
 struct UsageReportConfig {

@@ -47,11 +47,13 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
-  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn) override {
+  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn,
+                     const columnar::ScanPart& part) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     std::string compressed, page;
-    for (const auto& e : *index) {
+    for (size_t pi = part.first(index->size()); pi < part.end(index->size()); ++pi) {
+      const auto& e = (*index)[pi];
       TEMPO_RETURN_IF_ERROR(read_page(e, &compressed, &page));
       TEMPO_RETURN_IF_ERROR(for_each_record(e, page, fn));
     }

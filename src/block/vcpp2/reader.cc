@@ -259,12 +259,14 @@ class Reader final : public FormatReader {
     return Status::ok();
   }
 
-  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn) override {
+  Status scan_traces(const std::function<Status(const TraceId&, std::string_view)>& fn,
+                     const columnar::ScanPart& part) override {
     std::shared_ptr<const Index> index;
     TEMPO_RETURN_IF_ERROR(load_index(&index));
     Decoder d;
     std::string payload;
-    for (const auto& g : *index) {
+    for (size_t gi = part.first(index->size()); gi < part.end(index->size()); ++gi) {
+      const auto& g = (*index)[gi];
       TEMPO_RETURN_IF_ERROR(annotate(d.load_all(io_, g), g));
       for (uint32_t t = 0; t < d.table.trace_count(); ++t) {
         columnar::assemble_trace(d.table, t, &trace_scratch());
