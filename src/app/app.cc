@@ -27,6 +27,7 @@
 #include "tempo/frontend/streaming_querier.h"
 #include "tempo/generator/exposure.h"
 #include "tempo/generator/generator.h"
+#include "tempo/generator/remote_write.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -80,7 +81,7 @@ class App {
   std::unique_ptr<ingester::Ingester> ingester_;
   // The metrics generator (when a tenant has processors) and where its series go.
   std::unique_ptr<generator::MetricsExposure> generator_exposure_;
-  std::unique_ptr<generator::NullSink> generator_null_sink_;
+  std::unique_ptr<generator::RemoteWriteSink> remote_write_;  // storage.remote_write, if any
   generator::FanoutSink generator_sinks_;
   std::unique_ptr<generator::Generator> generator_;
   std::unique_ptr<distributor::Distributor> distributor_;
@@ -261,6 +262,12 @@ Status App::start() {
                   }
                   ingester_->stop();
                 }});
+  if (remote_write_) {
+    modules_.add({"remote-write", nullptr, [this] {
+                    remote_write_->shutdown(std::chrono::steady_clock::now() +
+                                            cfg_.server.graceful_shutdown_timeout / 2);
+                  }});
+  }
   if (generator_) {
     modules_.add({"metrics-generator", [this] { return generator_->start(); },
                   [this] { generator_->stop(); }});
@@ -291,12 +298,11 @@ Status App::make_generator() {
     generator_exposure_ = std::make_unique<generator::MetricsExposure>();
     generator_sinks_.add(generator_exposure_.get());
   }
-  // REMOTE WRITE: the lead plugs the Prometheus remote write sink in here, e.g.
-  //   remote_write_ = ...(cfg_.metrics_generator.storage ...);
-  //   generator_sinks_.add(remote_write_.get());
-  // (it must be built before, and stopped after, the generator: add it to modules_ above
-  // "metrics-generator").
-  if (!generator_exposure_) {
+  // Remote write (metrics_generator.storage.remote_write): stopped after the generator's last
+  // collection (its module comes before "metrics-generator" in App::start).
+  TEMPO_RETURN_IF_ERROR(generator::make_remote_write_sink(cfg_, &remote_write_));
+  if (remote_write_) generator_sinks_.add(remote_write_.get());
+  if (!generator_exposure_ && !remote_write_) {
     log::warn("metrics generator processors are enabled but its series go nowhere: set "
               "metrics_generator.registry.expose_on_metrics_endpoint or a remote write");
   }
