@@ -3,7 +3,8 @@
 #                                                 sets $pid once /ready answers
 #   tempo_stop                                    kills it (also on exit of the script)
 # Ingestion limits are raised out of the way (Tempo's 15 MB/s per tenant would cap the load).
-# Needs $build (the build tree) and $http_port, $grpc_server_port set by the caller.
+# Needs $build (the build tree) and $http_port, $grpc_server_port set by the caller;
+# $overrides_extra, when set, is more YAML under overrides.defaults (indented by 4).
 
 pid=
 tempo_stop() {
@@ -33,6 +34,7 @@ overrides:
       max_traces_per_user: 0
     global:
       max_bytes_per_trace: 0
+${overrides_extra:-}
 storage:
   trace:
     backend: local

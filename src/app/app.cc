@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/flags.h"
+#include "app/module_list.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_list.h"
 #include "tempo/compactor/compactor.h"
@@ -24,6 +25,9 @@
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
 #include "tempo/frontend/streaming_querier.h"
+#include "tempo/generator/exposure.h"
+#include "tempo/generator/generator.h"
+#include "tempo/generator/remote_write.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
@@ -59,6 +63,10 @@ class App {
   Status http_listener(const std::string& host, int port, const std::string& what,
                        const config::TlsConfig& tls, HttpListener** out);
   Status start_http();
+  Status start_serving();  // executors, every listener, the io threads
+  void stop_ingest_serving();
+  void stop_query_serving();
+  Status make_generator();
   frontend::SearchLimits search_limits() const;
   frontend::MetricsLimits metrics_limits() const;
   void request_stop();
@@ -71,6 +79,11 @@ class App {
   std::unique_ptr<compactor::Lease> lease_;
   std::unique_ptr<compactor::Sweeper> sweeper_;
   std::unique_ptr<ingester::Ingester> ingester_;
+  // The metrics generator (when a tenant has processors) and where its series go.
+  std::unique_ptr<generator::MetricsExposure> generator_exposure_;
+  std::unique_ptr<generator::RemoteWriteSink> remote_write_;  // storage.remote_write, if any
+  generator::FanoutSink generator_sinks_;
+  std::unique_ptr<generator::Generator> generator_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
   std::unique_ptr<frontend::Api> api_;
@@ -107,6 +120,7 @@ class App {
   std::vector<std::unique_ptr<server::HttpServer>> http_servers_;  // [0] is the API server
   std::vector<HttpListener> http_listeners_;  // only while starting
 
+  ModuleList modules_;
   std::atomic<bool> ready_{false};
   std::promise<void> stop_requested_;
   std::atomic<bool> stop_once_{false};
@@ -142,8 +156,6 @@ Status App::start() {
   log::info("block list loaded", {{"backend", std::string(backend_->name())},
                                   {"tenants", blocks_->tenants().size()},
                                   {"blocks", block_count}});
-  // Other processes on the same backend add, compact and delete blocks: re-read the list.
-  blocks_->start_polling(st.blocklist_poll);
 
   ingester::IngesterOptions io;
   io.wal_path = st.wal.path;
@@ -159,12 +171,13 @@ Status App::start() {
   block::BlockList* blocks = blocks_.get();
   ingester_ = std::make_unique<ingester::Ingester>(
       io, *backend_, [blocks](const block::BlockMeta& meta) { blocks->add(meta); });
-  TEMPO_RETURN_IF_ERROR(ingester_->start());
+  TEMPO_RETURN_IF_ERROR(make_generator());
 
   distributor::DistributorLimits limits;
   limits.rate_limit_bytes = static_cast<double>(cfg_.overrides.ingestion_rate_limit_bytes);
   limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
-  distributor_ = std::make_unique<distributor::Distributor>(*ingester_, limits);
+  distributor_ =
+      std::make_unique<distributor::Distributor>(*ingester_, limits, generator_.get());
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
   querier_->set_search_timeout(cfg_.querier.search_query_timeout);
   querier_->set_target_bytes_per_job(
@@ -178,7 +191,6 @@ Status App::start() {
   compactor::SweepOptions sweep_options;
   sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
-  sweeper_->start();
 
   compactor::RetentionOptions ro;
   // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
@@ -189,7 +201,6 @@ Status App::start() {
   ro.compacted_retention = cfg_.compactor.compacted_block_retention;
   ro.concurrency = static_cast<size_t>(std::max(cfg_.compactor.retention_concurrency, 1));
   retention_ = std::make_unique<compactor::Retention>(*backend_, *blocks_, ro, lease_.get());
-  retention_->start();
 
   compactor::CompactorOptions co;
   co.cycle = cfg_.compactor.compaction_cycle;
@@ -202,8 +213,104 @@ Status App::start() {
   compactor_ = std::make_unique<compactor::Compactor>(
       *backend_, *blocks_, co,
       [pool](std::function<void()> task) { return pool->try_post(std::move(task)); }, lease_.get());
-  compactor_->start();
 
+  // Started top to bottom, stopped bottom to top: data stops arriving first, the generator
+  // then delivers its last collection, the ingester flushes what was accepted into blocks,
+  // and queries are answered until the very end.
+  modules_.add({"query-serving", nullptr, [this] { stop_query_serving(); }});
+  // Other processes on the same backend add, compact and delete blocks: re-read the list.
+  modules_.add({"blocklist-poll",
+                [this, poll = st.blocklist_poll] {
+                  blocks_->start_polling(poll);
+                  return Status::ok();
+                },
+                [this] { blocks_->stop_polling(); }});
+  modules_.add({"compactor-lease", nullptr, [this] {
+                  Status s = lease_->release_all();  // a replica takes over without waiting
+                  if (!s.is_ok()) {
+                    log::warn("releasing compactor leases failed", {{"err", s.to_string()}});
+                  }
+                }});
+  modules_.add({"sweeper",
+                [this] {
+                  sweeper_->start();
+                  return Status::ok();
+                },
+                [this] { sweeper_->stop(); }});
+  modules_.add({"retention",
+                [this] {
+                  retention_->start();
+                  return Status::ok();
+                },
+                [this] { retention_->stop(); }});
+  modules_.add({"compactor",
+                [this] {
+                  compactor_->start();
+                  return Status::ok();
+                },
+                [this] {
+                  compactor_->stop();  // a merge in progress is abandoned, never visible
+                  compaction_->stop();
+                }});
+  modules_.add({"ingester", [this] { return ingester_->start(); },
+                [this] {
+                  Status s = ingester_->flush();
+                  if (!s.is_ok()) {
+                    log::error("flush on shutdown failed; data stays in the wal and is replayed "
+                               "on start",
+                               {{"err", s.to_string()}});
+                  }
+                  ingester_->stop();
+                }});
+  if (remote_write_) {
+    modules_.add({"remote-write", nullptr, [this] {
+                    remote_write_->shutdown(std::chrono::steady_clock::now() +
+                                            cfg_.server.graceful_shutdown_timeout / 2);
+                  }});
+  }
+  if (generator_) {
+    modules_.add({"metrics-generator", [this] { return generator_->start(); },
+                  [this] { generator_->stop(); }});
+  }
+  modules_.add({"ingest-serving", [this] { return start_serving(); },
+                [this] { stop_ingest_serving(); }});
+  TEMPO_RETURN_IF_ERROR(modules_.start_all());
+  ready_ = true;
+  log::info("Tempo started", {{"version", std::string(metrics::version())},
+                              {"target", cfg_.target}});
+  return Status::ok();
+}
+
+// The metrics generator runs when any tenant has a processor; its series go to every sink
+// configured: the /metrics exposure (metrics_generator.registry.expose_on_metrics_endpoint)
+// and remote write.
+Status App::make_generator() {
+  generator::GeneratorOptions go;
+  go.config = cfg_.metrics_generator;
+  go.default_processors = cfg_.overrides.metrics_generator_processors;
+  go.max_active_series =
+      static_cast<uint64_t>(std::max<int64_t>(0, cfg_.overrides.metrics_generator_max_active_series));
+  // local-blocks and host-info are accepted and not run: alone they need no generator.
+  bool any = false;
+  for (const auto& p : go.default_processors) any = any || (p != "local-blocks" && p != "host-info");
+  if (!any) return Status::ok();
+  if (cfg_.metrics_generator.registry.expose_on_metrics_endpoint) {
+    generator_exposure_ = std::make_unique<generator::MetricsExposure>();
+    generator_sinks_.add(generator_exposure_.get());
+  }
+  // Remote write (metrics_generator.storage.remote_write): stopped after the generator's last
+  // collection (its module comes before "metrics-generator" in App::start).
+  TEMPO_RETURN_IF_ERROR(generator::make_remote_write_sink(cfg_, &remote_write_));
+  if (remote_write_) generator_sinks_.add(remote_write_.get());
+  if (!generator_exposure_ && !remote_write_) {
+    log::warn("metrics generator processors are enabled but its series go nowhere: set "
+              "metrics_generator.registry.expose_on_metrics_endpoint or a remote write");
+  }
+  generator_ = std::make_unique<generator::Generator>(std::move(go), generator_sinks_);
+  return Status::ok();
+}
+
+Status App::start_serving() {
   ingest_ = std::make_unique<server::BoundedExecutor>("ingest", 4, 128);
   query_ = std::make_unique<server::BoundedExecutor>("query", 4, 64);
   admin_ = std::make_unique<server::BoundedExecutor>("admin", 2, 8);
@@ -217,10 +324,29 @@ Status App::start() {
 
   const int io_threads = 2;
   for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
-  ready_ = true;
-  log::info("Tempo started", {{"version", std::string(metrics::version())},
-                              {"target", cfg_.target}});
   return Status::ok();
+}
+
+// Stop taking data: every receiver's listener and the pushes already accepted.
+void App::stop_ingest_serving() {
+  const int grace_ms = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.server.graceful_shutdown_timeout)
+          .count());
+  for (auto& g : grpc_servers_) g->stop(grace_ms);
+  for (auto& a : jaeger_agents_) a->stop();
+  for (size_t i = 1; i < http_servers_.size(); ++i) http_servers_[i]->stop();
+  if (ingest_) ingest_->stop();  // pushes already accepted finish before the flush
+  if (udp_) udp_->stop();
+}
+
+// Stop answering queries: the API server, the network threads and the query workers.
+void App::stop_query_serving() {
+  if (!http_servers_.empty()) http_servers_[0]->stop();
+  io_.stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+  if (query_) query_->stop();
+  if (admin_) admin_->stop();
 }
 
 // Several HTTP endpoints (the API, OTLP/HTTP, Zipkin, Jaeger Thrift) may name one port; each
@@ -277,6 +403,9 @@ Status App::start_http() {
   frontend::ApiHooks hooks;
   hooks.ready = [this] { return ready_.load(); };
   hooks.shutdown = [this] { request_stop(); };
+  if (generator_exposure_) {
+    hooks.extra_metrics = [e = generator_exposure_.get()] { return e->text(); };
+  }
   api_ = std::make_unique<frontend::Api>(ao, *querier_, *ingester_, hooks);
 
   // The API server comes first: the others take its timeouts.
@@ -535,40 +664,10 @@ int App::wait_and_stop() {
                                                timeout).count()) + "ms"}});
     std::_Exit(1);
   });
-  auto remaining_ms = [&] {
-    return static_cast<int>(std::max<int64_t>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now())
-               .count()));
-  };
-
-  // Stop taking data first, then make everything accepted durable in blocks, then stop
-  // answering queries.
-  for (auto& g : grpc_servers_) g->stop(remaining_ms());
-  for (auto& a : jaeger_agents_) a->stop();
-  for (size_t i = 1; i < http_servers_.size(); ++i) http_servers_[i]->stop();
-  ingest_->stop();  // pushes already accepted finish before the flush
-  udp_->stop();
-  int code = 0;
-  Status s = ingester_->flush();
-  if (!s.is_ok()) {
-    log::error("flush on shutdown failed; data stays in the wal and is replayed on start",
-               {{"err", s.to_string()}});
-  }
-  ingester_->stop();
-  compactor_->stop();  // a merge in progress is abandoned; its output never becomes visible
-  compaction_->stop();
-  retention_->stop();
-  sweeper_->stop();
-  s = lease_->release_all();  // a replica takes over without waiting for expiry
-  if (!s.is_ok()) log::warn("releasing compactor leases failed", {{"err", s.to_string()}});
-  blocks_->stop_polling();
-  if (!http_servers_.empty()) http_servers_[0]->stop();
+  // The modules stop in the reverse of their start order (App::start).
   signals.cancel();
-  io_.stop();
-  for (auto& t : io_threads_) t.join();
-  query_->stop();
-  admin_->stop();
+  modules_.stop_all();
+  int code = 0;
   {
     std::lock_guard<std::mutex> lock(done_mu);
     done = true;

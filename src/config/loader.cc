@@ -6,6 +6,7 @@
 
 #include "config/dialect.h"
 #include "config/key_check.h"
+#include "config/metrics_generator.h"
 #include "config/remote_write.h"
 #include "config/schema.h"
 #include "config/tls.h"
@@ -236,6 +237,20 @@ Status read_overrides(const YamlReader& r, OverridesConfig* o) {
   TEMPO_RETURN_IF_ERROR(r.model_duration(d + "compaction.block_retention", &o->block_retention));
   TEMPO_RETURN_IF_ERROR(
       r.strings(d + "metrics_generator.processors", &o->metrics_generator_processors));
+  TEMPO_RETURN_IF_ERROR(r.integer("overrides.metrics_generator_max_active_series",
+                                  &o->metrics_generator_max_active_series));
+  TEMPO_RETURN_IF_ERROR(r.integer(d + "metrics_generator.max_active_series",
+                                  &o->metrics_generator_max_active_series));
+  for (const auto& p : o->metrics_generator_processors) {
+    if (p != "span-metrics" && p != "service-graphs" && p != "local-blocks" &&
+        p != "span-metrics-count" && p != "span-metrics-latency" && p != "span-metrics-size" &&
+        p != "host-info") {
+      return Status::invalid_argument(
+          "metrics_generator processor \"" + p +
+          "\" is not a known processor, valid values: [service-graphs span-metrics local-blocks "
+          "span-metrics-count span-metrics-latency span-metrics-size host-info]");
+    }
+  }
   return Status::ok();
 }
 
@@ -273,6 +288,7 @@ Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_metrics(r, &c->query_frontend.metrics));
   TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
+  TEMPO_RETURN_IF_ERROR(read_metrics_generator(r, &c->metrics_generator));
   TEMPO_RETURN_IF_ERROR(read_generator_storage(r, &c->metrics_generator.storage));
   TEMPO_RETURN_IF_ERROR(
       r.boolean("usage_report.reporting_enabled", &c->usage_report.reporting_enabled));

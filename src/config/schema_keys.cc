@@ -13,10 +13,11 @@
 //           key inside), "acted" means the map's presence alone changes behaviour (receivers)
 // Blocks Tempo repeats verbatim in several places live once under .templates and are referred
 // to by YAML alias. Two keys under `server:` are this build's own, not Tempo's:
-// admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so is
-// metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md). schema.cc turns
-// this text into the SchemaNode tree; a key added here is checked from then on, and the loader
-// reads only the acted ones.
+// admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so are
+// metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md) and
+// metrics_generator.registry.expose_on_metrics_endpoint (docs/metrics_generator.md). schema.cc
+// turns this text into the SchemaNode tree; a key added here is checked from then on, and the
+// loader reads only the acted ones.
 
 #include "config/schema.h"
 
@@ -500,46 +501,45 @@ metrics_generator:
       trace_idle_period: known
       trace_live_period: known
     service_graphs:
-      .flags: unit
       database_name_attributes: known
-      dimensions: known
-      enable_client_server_prefix: known
-      enable_messaging_system_latency_histogram: known
+      dimensions: acted
+      enable_client_server_prefix: acted
+      enable_messaging_system_latency_histogram: acted
       enable_tracestate_span_multiplier: known
-      enable_virtual_node_label: known
+      enable_virtual_node_label: acted
       filter_policies: any
-      histogram_buckets: known
-      max_items: known
-      peer_attributes: known
+      histogram_buckets: acted
+      max_items: acted
+      peer_attributes: acted
       span_multiplier_key: known
-      wait: known
-      workers: known
+      wait: acted
+      workers: acted
     span_metrics:
-      .flags: unit
-      dimension_mappings: any
-      dimensions: known
+      dimension_mappings: acted
+      dimensions: acted
       enable_instance_label: known
-      enable_target_info: known
+      enable_target_info: acted
       enable_tracestate_span_multiplier: known
-      filter_policies: any
-      histogram_buckets: known
+      filter_policies: acted
+      histogram_buckets: acted
       intrinsic_dimensions:
-        service: known
-        span_kind: known
-        span_name: known
-        status_code: known
-        status_message: known
+        service: acted
+        span_kind: acted
+        span_name: acted
+        status_code: acted
+        status_message: acted
       span_multiplier_key: known
       subprocessors: any
-      target_info_excluded_dimensions: known
+      target_info_excluded_dimensions: acted
   query_timeout: known
   registry:
-    collection_interval: known
-    external_labels: any
-    inject_tenant_id_as: known
-    max_label_name_length: known
-    max_label_value_length: known
-    stale_duration: known
+    collection_interval: acted
+    expose_on_metrics_endpoint: acted
+    external_labels: acted
+    inject_tenant_id_as: acted
+    max_label_name_length: acted
+    max_label_value_length: acted
+    stale_duration: acted
   ring: any
   ring_mode: known
   skip_stale_backlog_on_startup: known
@@ -640,7 +640,7 @@ overrides:
       generate_native_histograms: known
       ingestion_time_range_slack: known
       max_active_entities: known
-      max_active_series: known
+      max_active_series: acted
       max_cardinality_per_label: known
       native_histogram_bucket_factor: known
       native_histogram_max_bucket_number: known
@@ -677,7 +677,7 @@ overrides:
           intrinsic_dimensions: any
           span_multiplier_key: known
           target_info_excluded_dimensions: known
-      processors: known
+      processors: acted
       remote_write_headers: any
       ring_size: known
       span_name_sanitization: known
@@ -722,7 +722,7 @@ overrides:
   metrics_generator_generate_native_histograms: known
   metrics_generator_ingestion_time_range_slack: known
   metrics_generator_max_active_entities: known
-  metrics_generator_max_active_series: known
+  metrics_generator_max_active_series: acted
   metrics_generator_max_cardinality_per_label: known
   metrics_generator_native_histogram_bucket_factor: known
   metrics_generator_native_histogram_max_bucket_number: known
@@ -754,7 +754,7 @@ overrides:
   metrics_generator_processor_span_metrics_intrinsic_dimensions: any
   metrics_generator_processor_span_metrics_span_multiplier_key: known
   metrics_generator_processor_span_metrics_target_info_excluded_dimensions: known
-  metrics_generator_processors: known
+  metrics_generator_processors: acted
   metrics_generator_remote_write_headers: any
   metrics_generator_ring_size: known
   metrics_generator_span_name_sanitization: known

@@ -94,8 +94,10 @@ void log_discard(const std::string& tenant, const ingester::Refused& refused) {
 
 }  // namespace
 
-Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits)
+Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits,
+                         generator::SpanConsumer* generator)
     : pusher_(pusher),
+      generator_(generator),
       limiter_(std::make_unique<RateLimiter>(limits.rate_limit_bytes, limits.burst_size_bytes)) {}
 
 Distributor::~Distributor() = default;
@@ -181,6 +183,15 @@ Status Distributor::push(
   }
   bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
   accepted_spans().Add(rl).Increment(static_cast<double>(out->accepted_spans));
+  // Second sink: the metrics generator gets the valid spans as the segments already
+  // serialized for the ingester (a copy of bytes, no protobuf work on this thread). It queues
+  // and returns; it never holds up the acknowledgement.
+  if (generator_) {
+    std::vector<std::string_view> pieces;
+    pieces.reserve(split.segments.size());
+    for (const auto& seg : split.segments) pieces.push_back(seg.bytes);
+    generator_->offer(tenant, pieces, split.spans_accepted);
+  }
   return Status::ok();
 }
 

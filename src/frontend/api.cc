@@ -92,8 +92,10 @@ void Api::register_routes(server::Router& router) {
       server::Work::kInline);
   router.add(
       "GET", "/metrics", "metrics",
-      [](const server::HttpRequest&) {
-        server::HttpResponse res = text(200, metrics::serialize_text());
+      [this](const server::HttpRequest&) {
+        std::string body = metrics::serialize_text();
+        if (hooks_.extra_metrics) body += hooks_.extra_metrics();
+        server::HttpResponse res = text(200, std::move(body));
         res.content_type = "text/plain; version=0.0.4; charset=utf-8";
         return res;
       },

@@ -41,12 +41,13 @@ TEST_CASE("expand_env replaces references like Tempo's -config.expand-env") {
 TEST_CASE("expand_env applies only when asked, before YAML parsing") {
   using namespace tempo::config::testing;
   ::setenv("TEMPO_T_PORT", "4000", 1);
-  ::setenv("TEMPO_T_LIST", "[a, b]", 1);
+  ::setenv("TEMPO_T_LIST", "[span-metrics, service-graphs]", 1);
   auto c = must_load("server:\n  http_listen_port: ${TEMPO_T_PORT}\n"
                      "overrides:\n  metrics_generator_processors: ${TEMPO_T_LIST}\n",
                      true);
   CHECK(c.server.http_listen_port == 4000);
-  CHECK(c.overrides.metrics_generator_processors == std::vector<std::string>{"a", "b"});
+  CHECK(c.overrides.metrics_generator_processors ==
+        std::vector<std::string>{"span-metrics", "service-graphs"});
   // Without expansion the reference is the literal value, which is not a port.
   tempo::Status s = load_error("server:\n  http_listen_port: ${TEMPO_T_PORT}\n");
   REQUIRE_FALSE(s.is_ok());

@@ -222,10 +222,8 @@ TEST_CASE("every shipped fixture config loads with the values it sets") {
           std::vector<std::string>{"service-graphs", "span-metrics"});
     // Recognised but not run: one warning per receiver, backend block and feature.
     for (const char* key :
-         {"distributor.receivers.opencensus", "metrics_generator.processor.span_metrics",
-          "metrics_generator.processor.service_graphs", "query_frontend.search.duration_slo",
-          "query_frontend.trace_by_id.duration_slo", "querier.max_concurrent_queries",
-          "overrides.defaults.metrics_generator.processors"}) {
+         {"distributor.receivers.opencensus", "query_frontend.search.duration_slo",
+          "query_frontend.trace_by_id.duration_slo", "querier.max_concurrent_queries"}) {
       INFO(key);
       CHECK(warned(c, key));
     }
@@ -238,7 +236,10 @@ TEST_CASE("every shipped fixture config loads with the values it sets") {
                             "distributor.receivers.otlp", "storage.trace.s3", "storage.trace.backend",
                             "compactor.compaction.compaction_window",
                             "metrics_generator.storage.path",
-                            "metrics_generator.storage.remote_write"}) {
+                            "metrics_generator.storage.remote_write",
+                            "metrics_generator.processor.span_metrics",
+                            "metrics_generator.processor.service_graphs",
+                            "overrides.defaults.metrics_generator.processors"}) {
       INFO(key);
       CHECK_FALSE(warned(c, key));
     }
@@ -264,9 +265,15 @@ TEST_CASE("every shipped fixture config loads with the values it sets") {
     CHECK(c.ingester.trace_idle_period == 10s);
     CHECK(c.ingester.max_block_duration == 30min);
     CHECK(c.compactor.block_retention == 336h);
-    CHECK(warned(c, "metrics_generator.registry.external_labels"));
-    CHECK(warned(c, "metrics_generator.processor.span_metrics"));
+    // The generator's processors and registry run in this build.
+    CHECK_FALSE(warned(c, "metrics_generator.registry.external_labels"));
+    CHECK_FALSE(warned(c, "metrics_generator.processor.span_metrics"));
     CHECK_FALSE(warned(c, "metrics_generator.processor.span_metrics.dimensions"));
+    CHECK(c.metrics_generator.registry.external_labels ==
+          std::map<std::string, std::string>{{"cluster", "kubernetes"}, {"source", "tempo"}});
+    CHECK(c.metrics_generator.span_metrics.dimensions ==
+          std::vector<std::string>{"http.method", "http.status_code"});
+    CHECK(c.metrics_generator.service_graphs.dimensions == std::vector<std::string>{"http.method"});
   }
 }
 
@@ -393,7 +400,7 @@ TEST_CASE("integers take YAML and Go spellings") {
 TEST_CASE("known keys this build does not act on load with exactly one warning each") {
   auto c = must_load(
       "query_frontend:\n  search:\n    duration_slo: 5s\n    concurrent_jobs: 10\n"
-      "metrics_generator:\n  processor:\n    span_metrics: {}\n"
+      "metrics_generator:\n  processor:\n    host_info: {}\n"
       "ingester:\n  trace_live_period: 1m\n  max_block_duration: 1m\n  lifecycler:\n"
       "    ring:\n      replication_factor: 1\n"
       "memberlist:\n"
@@ -401,7 +408,7 @@ TEST_CASE("known keys this build does not act on load with exactly one warning e
       "internal_server:\n  http_tls_config:\n    cert_file: /a\n    key_file: /b\n");
   const std::vector<std::string> want = {
       "query_frontend.search.duration_slo", "query_frontend.search.concurrent_jobs",
-      "metrics_generator.processor.span_metrics", "ingester.trace_live_period",
+      "metrics_generator.processor.host_info", "ingester.trace_live_period",
       "ingester.lifecycler", "memberlist", "server.grpc_server_keepalive_time",
       "internal_server.http_tls_config"};
   for (const auto& key : want) {

@@ -120,7 +120,8 @@ TEST_CASE("every key the server reads is marked acted, and its parents with it")
 
 TEST_CASE("features this build does not run are not marked acted") {
   for (const char* key :
-       {"metrics_generator.processor.local_blocks", "metrics_generator.storage.wal",
+       {"metrics_generator.processor.local_blocks", "metrics_generator.processor.host_info",
+        "metrics_generator.storage.wal",
         "query_frontend.trace_by_id", "query_frontend.metrics.concurrent_jobs",
         "query_frontend.search.concurrent_jobs", "querier.max_concurrent_queries", "memberlist",
         "distributor.receivers.kafka", "distributor.receivers.opencensus", "storage.trace.gcs",
@@ -140,7 +141,6 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
     Kind kind;
   };
   const Case cases[] = {
-      {"metrics_generator.registry.external_labels", Kind::kAny},
       {"metrics_generator.storage.remote_write", Kind::kList},
       {"metrics_generator.storage.remote_write.[].queue_config", Kind::kAny},
       {"storage.trace.s3.tags", Kind::kAny},
@@ -164,6 +164,7 @@ TEST_CASE("free-form and too-wide subtrees accept anything, shared blocks are ex
   }
   CHECK(find("storage.trace.gcs")->unit);
   CHECK_FALSE(find("storage.trace.s3")->unit);
-  CHECK(find("metrics_generator.processor.span_metrics")->unit);
+  CHECK(find("metrics_generator.processor.host_info")->unit);
+  CHECK_FALSE(find("metrics_generator.processor.span_metrics")->unit);
   CHECK_FALSE(find("metrics_generator.processor")->unit);
 }

@@ -224,6 +224,7 @@ void TempoServer::write_config() {
     << options_.rate_limit_bytes << "\n      burst_size_bytes: " << options_.burst_size_bytes
     << "\n      max_traces_per_user: " << options_.max_traces_per_user
     << "\n    global:\n      max_bytes_per_trace: " << options_.max_bytes_per_trace << "\n"
+    << options_.overrides_extra
     << "compactor:\n  compaction:\n    block_retention: " << options_.block_retention << "\n"
     << (options_.compaction_extra.find("compaction_cycle:") == std::string::npos
             ? "    compaction_cycle: 24h\n"

@@ -53,6 +53,7 @@ struct ServerOptions {
   int64_t max_traces_per_user = 0;        // overrides.defaults.ingestion.max_traces_per_user
   bool stream_over_http = false;          // stream_over_http_enabled: gRPC also on the HTTP port
   std::string server_extra;  // extra YAML lines under `server:` (indented by 2)
+  std::string overrides_extra = {};  // extra YAML lines under `overrides.defaults:` (indented by 4)
   std::string top_extra = {};  // extra top-level YAML blocks (e.g. "query_frontend:\n  ...")
   // Extra YAML lines under the OTLP receiver's grpc / http protocol (indented by 10).
   std::string otlp_grpc_extra = {}, otlp_http_extra = {};

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -225,6 +226,77 @@ struct QueryFrontendConfig {
   QueryFrontendMetricsConfig metrics;
 };
 
+// One value of a filter policy attribute, as YAML typed it: a quoted or non-numeric scalar is a
+// string, as Tempo's YAML decoder sees it.
+struct FilterValue {
+  enum class Kind { kString, kInt, kDouble, kBool };
+  Kind kind = Kind::kString;
+  std::string s;
+  int64_t i = 0;
+  double d = 0;
+  bool b = false;
+};
+
+// metrics_generator.processor.*.filter_policies[].include / .exclude.
+struct FilterPolicyMatch {
+  bool present = false;
+  std::string match_type = "strict";  // strict | regex
+  // key: a TraceQL identifier (resource.x, span.x, name, status, kind).
+  std::vector<std::pair<std::string, FilterValue>> attributes;
+};
+
+struct FilterPolicy {
+  FilterPolicyMatch include, exclude;
+};
+
+// metrics_generator.processor.span_metrics. Tempo's defaults.
+struct SpanMetricsConfig {
+  // prometheus.ExponentialBuckets(0.002, 2, 14): 2ms .. 16.384s.
+  std::vector<double> histogram_buckets = {0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128,
+                                           0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384};
+  std::vector<std::string> dimensions;
+  struct DimensionMapping {
+    std::string name;
+    std::vector<std::string> source_labels;
+    std::string join;
+  };
+  std::vector<DimensionMapping> dimension_mappings;
+  struct {
+    bool service = true, span_name = true, span_kind = true, status_code = true,
+         status_message = false;
+  } intrinsic_dimensions;
+  std::vector<FilterPolicy> filter_policies;
+  bool enable_target_info = false;
+  std::vector<std::string> target_info_excluded_dimensions;
+};
+
+// metrics_generator.processor.service_graphs. Tempo's defaults.
+struct ServiceGraphsConfig {
+  Duration wait = 10s;
+  int64_t max_items = 10000;
+  int64_t workers = 10;  // accepted; pairing runs on the generator's own thread here
+  // prometheus.ExponentialBuckets(0.1, 2, 8): 0.1s .. 12.8s.
+  std::vector<double> histogram_buckets = {0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8};
+  std::vector<std::string> dimensions;
+  std::vector<std::string> peer_attributes = {"peer.service", "db.name", "db.system"};
+  bool enable_client_server_prefix = false;
+  bool enable_virtual_node_label = false;
+  bool enable_messaging_system_latency_histogram = false;
+};
+
+// metrics_generator.registry.
+struct GeneratorRegistryConfig {
+  Duration collection_interval = 15s;
+  Duration stale_duration = 15min;
+  std::map<std::string, std::string> external_labels;
+  std::string inject_tenant_id_as;  // empty: no tenant label on the series
+  int64_t max_label_name_length = 1024;
+  int64_t max_label_value_length = 2048;
+  // This build's own key (not Tempo's): also serve the generated series on GET /metrics, each
+  // with a `tenant` label, so a plain Prometheus scrape works without remote write.
+  bool expose_on_metrics_endpoint = false;
+};
+
 // The defaults for every tenant. Tempo spells them two ways, both read here: the scoped form
 // (overrides.defaults.ingestion.rate_limit_bytes, .global.max_bytes_per_trace, ...) and the
 // legacy flat form (overrides.ingestion_rate_limit_bytes, max_bytes_per_trace, ...); the
@@ -242,6 +314,9 @@ struct OverridesConfig {
   int64_t max_bytes_per_tag_values_query = 1000000;
   Duration block_retention = 0s;  // 0: the compactor's block_retention applies
   std::vector<std::string> metrics_generator_processors;
+  // overrides.defaults.metrics_generator.max_active_series: series a tenant's registry holds
+  // at once; a new series beyond it is refused and counted. 0 = no limit.
+  int64_t metrics_generator_max_active_series = 0;
 };
 
 // One metrics_generator.storage.remote_write[] item: Prometheus's remote_write block, of which
@@ -280,6 +355,9 @@ struct MetricsGeneratorStorageConfig {
 };
 
 struct MetricsGeneratorConfig {
+  SpanMetricsConfig span_metrics;
+  ServiceGraphsConfig service_graphs;
+  GeneratorRegistryConfig registry;
   MetricsGeneratorStorageConfig storage;
 };
 

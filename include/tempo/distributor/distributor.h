@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "tempo/generator/span_consumer.h"
 #include "tempo/ingester/pusher.h"
 #include "tempo/util/status.h"
 
@@ -33,7 +34,10 @@ enum class Charge { kCharge, kAdmitted };
 
 class Distributor {
  public:
-  explicit Distributor(ingester::Pusher& pusher, DistributorLimits limits = {});
+  // `generator` (optional, must outlive the distributor) is offered the spans of every request
+  // the ingester stored; it must not block (generator::SpanConsumer).
+  explicit Distributor(ingester::Pusher& pusher, DistributorLimits limits = {},
+                       generator::SpanConsumer* generator = nullptr);
   ~Distributor();
 
   // Stores the valid spans of `req` for `tenant`. Invalid spans (bad trace/span IDs) are
@@ -56,6 +60,7 @@ class Distributor {
 
  private:
   ingester::Pusher& pusher_;
+  generator::SpanConsumer* generator_;
   std::unique_ptr<RateLimiter> limiter_;
 };
 

@@ -29,6 +29,8 @@ struct ApiOptions {
 struct ApiHooks {
   std::function<bool()> ready;         // false while starting or stopping
   std::function<void()> shutdown;      // asks the app to stop (after /shutdown flushed)
+  // More Prometheus text appended to GET /metrics (the metrics generator's series), if set.
+  std::function<std::string()> extra_metrics;
 };
 
 class Api {

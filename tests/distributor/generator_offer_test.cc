@@ -1,0 +1,82 @@
+// The distributor's second sink: what it offers the metrics generator, and when.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "tempo/distributor/distributor.h"
+
+using namespace tempo;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+
+namespace {
+
+struct FakePusher : ingester::Pusher {
+  Status push(std::string_view, std::span<const model::TraceSegment>, ingester::Refused*) override {
+    return result;
+  }
+  Status result = Status::ok();
+};
+
+struct RecordingConsumer : generator::SpanConsumer {
+  void offer(std::string_view tenant, std::span<const std::string_view> pieces,
+             uint64_t spans) override {
+    tenants.emplace_back(tenant);
+    std::string all;
+    for (auto p : pieces) all.append(p);
+    REQUIRE(last.ParseFromString(all));  // the pieces concatenate into one request
+    this->spans += spans;
+  }
+  std::vector<std::string> tenants;
+  ExportTraceServiceRequest last;
+  uint64_t spans = 0;
+};
+
+ExportTraceServiceRequest request() {
+  ExportTraceServiceRequest req;
+  auto* ss = req.add_resource_spans()->add_scope_spans();
+  for (int i = 0; i < 3; ++i) {
+    auto* s = ss->add_spans();
+    s->set_name("op" + std::to_string(i));
+    s->set_trace_id(std::string(16, static_cast<char>(1 + i % 2)));  // two traces
+    s->set_span_id(std::string(8, static_cast<char>(10 + i)));
+  }
+  auto* bad = ss->add_spans();  // a span ID of 3 bytes: rejected
+  bad->set_name("bad");
+  bad->set_trace_id(std::string(16, '\x05'));
+  bad->set_span_id("abc");
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("distributor: stored spans are offered to the generator, valid ones only") {
+  FakePusher pusher;
+  RecordingConsumer gen;
+  distributor::Distributor d(pusher, {}, &gen);
+  distributor::PushResult out;
+  auto req = request();
+  REQUIRE(d.push("acme", req, req.ByteSizeLong(), "otlp", "grpc", &out).is_ok());
+  CHECK(out.accepted_spans == 3);
+  REQUIRE(gen.tenants == std::vector<std::string>{"acme"});
+  CHECK(gen.spans == 3);
+  std::vector<std::string> names;
+  for (const auto& rs : gen.last.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      for (const auto& s : ss.spans()) names.push_back(s.name());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"op0", "op1", "op2"});
+}
+
+TEST_CASE("distributor: nothing is offered when the ingester fails or no generator is set") {
+  FakePusher pusher;
+  pusher.result = Status::unavailable("disk full");
+  RecordingConsumer gen;
+  distributor::Distributor d(pusher, {}, &gen);
+  distributor::PushResult out;
+  auto req = request();
+  CHECK_FALSE(d.push("acme", req, req.ByteSizeLong(), "otlp", "grpc", &out).is_ok());
+  CHECK(gen.tenants.empty());
+  FakePusher ok;
+  distributor::Distributor without(ok);
+  CHECK(without.push("acme", req, req.ByteSizeLong(), "otlp", "grpc", &out).is_ok());
+}

@@ -1,0 +1,121 @@
+#include "tempo/generator/generator.h"
+
+#include <catch2/catch.hpp>
+
+#include "generator/generator_testing.h"
+
+using namespace tempo;
+using namespace tempo::generator;
+using namespace tempo::generator::testing;
+
+namespace {
+
+struct CaptureSink : SeriesSink {
+  Status append(std::string_view tenant, std::vector<Sample> samples) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& v = by_tenant[std::string(tenant)];
+    v.insert(v.end(), samples.begin(), samples.end());
+    ++calls;
+    return Status::ok();
+  }
+  std::mutex mu;
+  std::map<std::string, std::vector<Sample>> by_tenant;
+  int calls = 0;
+};
+
+ExportTraceServiceRequest one_span(const std::string& service) {
+  ExportTraceServiceRequest req;
+  add_span(&req, {{"service.name", service}}, "op", Span::SPAN_KIND_SERVER, 0, 1000000, trace_id(1),
+           span_id(1));
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("generator: processors per tenant, external labels, tenant label, one batch per tenant") {
+  GeneratorOptions o;
+  o.default_processors = {"span-metrics"};
+  o.tenant_processors["quiet"] = {};
+  o.tenant_processors["graphs"] = {"service-graphs"};
+  o.config.registry.external_labels = {{"cluster", "c1"}};
+  o.config.registry.inject_tenant_id_as = "org";
+  o.instance = "gen-1";
+  CaptureSink sink;
+  Generator g(o, sink);
+  CHECK(g.enabled_for("acme"));
+  CHECK_FALSE(g.enabled_for("quiet"));
+  CHECK(g.enabled_for("graphs"));
+  g.offer_request("acme", one_span("api"));
+  g.offer_request("quiet", one_span("api"));
+  g.offer_request("graphs", one_span("api"));  // a root server span: waits for `wait`
+  g.run_once(5000, /*collect=*/true);
+  CHECK(sink.by_tenant.count("quiet") == 0);
+  REQUIRE(sink.by_tenant.count("acme") == 1);
+  auto acme = values(sink.by_tenant["acme"]);
+  CHECK(acme.at(
+            "traces_spanmetrics_calls_total{cluster=\"c1\",org=\"acme\",service=\"api\","
+            "span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") ==
+        1);
+  for (const auto& s : sink.by_tenant["acme"]) {
+    CHECK(s.labels.front() == Label{"__metrics_gen_instance", "gen-1"});
+  }
+  CHECK(sink.by_tenant["graphs"].empty());  // nothing paired yet
+  // After `wait` (10s) the root span becomes user -> api.
+  g.run_once(15000, true);
+  auto graphs = values(sink.by_tenant["graphs"]);
+  CHECK(graphs.at("traces_service_graph_request_total{client=\"user\",cluster=\"c1\","
+                  "connection_type=\"virtual_node\",org=\"graphs\",server=\"api\"}") == 1);
+  CHECK(g.dropped_spans() == 0);
+}
+
+TEST_CASE("generator: a full queue drops offers and counts them, never blocks") {
+  GeneratorOptions o;
+  o.default_processors = {"span-metrics"};
+  o.queue_spans = 2;
+  CaptureSink sink;
+  Generator g(o, sink);
+  g.offer_request("t", one_span("a"));
+  g.offer_request("t", one_span("b"));
+  g.offer_request("t", one_span("c"));  // over the bound
+  CHECK(g.dropped_spans() == 1);
+  g.run_once(1000, true);
+  auto got = with_prefix(values(sink.by_tenant["t"]), "traces_spanmetrics_calls_total");
+  CHECK(got.size() == 2);
+  CHECK(got.count("traces_spanmetrics_calls_total{service=\"c\",span_kind=\"SPAN_KIND_SERVER\","
+                  "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 0);
+  g.offer_request("t", one_span("c"));  // room again
+  CHECK(g.dropped_spans() == 1);
+}
+
+TEST_CASE("generator: the thread collects on the interval and once more on stop") {
+  GeneratorOptions o;
+  o.default_processors = {"span-metrics"};
+  o.config.registry.collection_interval = std::chrono::hours(1);  // only the final collection
+  CaptureSink sink;
+  {
+    Generator g(o, sink);
+    REQUIRE(g.start().is_ok());
+    g.offer_request("t", one_span("a"));
+    g.stop();
+  }
+  auto got = with_prefix(values(sink.by_tenant["t"]), "traces_spanmetrics_calls_total");
+  CHECK(got == std::map<std::string, double>{
+                   {"traces_spanmetrics_calls_total{service=\"a\",span_kind=\"SPAN_KIND_SERVER\","
+                    "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}",
+                    1}});
+}
+
+TEST_CASE("generator: a filter policy that cannot compile stops the start") {
+  GeneratorOptions o;
+  o.default_processors = {"span-metrics"};
+  config::FilterPolicy p;
+  p.include.present = true;
+  p.include.match_type = "regex";
+  p.include.attributes = {{"name", {config::FilterValue::Kind::kString, "("}}};
+  o.config.span_metrics.filter_policies = {p};
+  CaptureSink sink;
+  Generator g(o, sink);
+  Status s = g.start();
+  CHECK(s.is(Status::Code::kInvalidArgument));
+  CHECK(s.message().find("invalid regex") != std::string::npos);
+}
