@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <future>
@@ -187,7 +188,10 @@ Status App::start() {
 
   // One lease owner per process: the sweeper, retention and the compactor work on a tenant only
   // while this process holds its lease, so processes sharing a backend split the tenants.
-  lease_ = std::make_unique<compactor::Lease>(*backend_, compactor::LeaseOptions{});
+  compactor::LeaseOptions lease_options;
+  // Stable across restarts, so a restart after a crash takes its own lease back at once.
+  lease_options.owner = compactor::stable_lease_owner(std::filesystem::absolute(st.wal.path));
+  lease_ = std::make_unique<compactor::Lease>(*backend_, lease_options);
   compactor::SweepOptions sweep_options;
   sweep_options.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);

@@ -56,6 +56,13 @@ std::string default_lease_owner() {
   return std::string(host) + "-" + std::to_string(::getpid()) + "-" + random_hex(4);
 }
 
+std::string stable_lease_owner(const std::string& data_dir) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    std::snprintf(host, sizeof host, "host");
+  return std::string(host) + ":" + data_dir;
+}
+
 std::string lease_key(std::string_view tenant) {
   return std::string(tenant) + "/compactor-lease.json";
 }
@@ -63,6 +70,7 @@ std::string lease_key(std::string_view tenant) {
 Lease::Lease(backend::Backend& backend, LeaseOptions options, std::shared_ptr<LeaseClock> clock)
     : backend_(backend), options_(std::move(options)), clock_(std::move(clock)) {
   if (options_.owner.empty()) options_.owner = default_lease_owner();
+  if (options_.incarnation.empty()) options_.incarnation = random_hex(8);
 }
 
 Status Lease::read_record(const std::string& tenant, bool* found, Record* out) {
@@ -83,6 +91,10 @@ Status Lease::read_record(const std::string& tenant, bool* found, Record* out) {
   *found = true;
   out->owner = j["owner"].get<std::string>();
   out->token = j["token"].get<std::string>();
+  // Absent in leases written before incarnations existed: never taken for a restart of ours.
+  if (j.value("incarnation", nlohmann::json()).is_string()) {
+    out->incarnation = j["incarnation"].get<std::string>();
+  }
   out->expires = std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::nanoseconds(expires)));
@@ -92,6 +104,7 @@ Status Lease::read_record(const std::string& tenant, bool* found, Record* out) {
 Status Lease::write_record(const std::string& tenant, const std::string& token) {
   nlohmann::json j = {
       {"owner", options_.owner},
+      {"incarnation", options_.incarnation},
       {"token", token},
       {"expires", block::format_rfc3339_nano(unix_nanos(clock_->wall() + options_.ttl))},
   };
@@ -128,7 +141,12 @@ Status Lease::try_acquire(const std::string& tenant, bool* held) {
   Record current;
   TEMPO_RETURN_IF_ERROR(read_record(tenant, &found, &current));
   // Another owner's lease, or one of our own earlier attempts that gave up: wait for expiry.
-  if (found && clock_->wall() < current.expires) return Status::ok();
+  // One left by an earlier run of this process (same owner, another incarnation) is taken
+  // back now: that run is gone, and no other process uses this owner.
+  const bool earlier_run = found && current.owner == options_.owner &&
+                           !current.incarnation.empty() &&
+                           current.incarnation != options_.incarnation;
+  if (found && !earlier_run && clock_->wall() < current.expires) return Status::ok();
   const std::string token = random_hex(8);
   TEMPO_RETURN_IF_ERROR(write_record(tenant, token));
   if (clock_->steady() - started > options_.settle / 2) {

@@ -245,3 +245,35 @@ TEST_CASE("lease: an unreadable lease object counts as expired") {
   CHECK(held);
   CHECK(lease_owner(*backend, "t") == "a");
 }
+
+// A process restarted after a crash has the same owner (host and WAL directory) but a new
+// incarnation: it takes its lease back at once rather than waiting out the ttl, while another
+// owner still has to wait, and the old incarnation's renewal finds it lost.
+TEST_CASE("lease: a restart of the same owner takes its lease back at once, others still wait") {
+  testing::TempDir dir;
+  auto backend = backend::make_local_backend(dir.path());
+  auto clock = std::make_shared<FakeClock>();
+  auto first_run = options("host:/var/tempo/wal");
+  first_run.incarnation = "run1";
+  auto second_run = first_run;
+  second_run.incarnation = "run2";
+  compactor::Lease before(*backend, first_run, clock), other(*backend, options("b"), clock);
+  bool held = false;
+  REQUIRE(before.try_acquire("t", &held).is_ok());
+  REQUIRE(held);
+
+  // "before" crashed without releasing; well within the ttl:
+  clock->advance(10s);
+  REQUIRE(other.try_acquire("t", &held).is_ok());
+  CHECK_FALSE(held);
+  compactor::Lease after(*backend, second_run, clock);
+  REQUIRE(after.try_acquire("t", &held).is_ok());
+  CHECK(held);
+  CHECK(lease_owner(*backend, "t") == "host:/var/tempo/wal");
+  REQUIRE(other.try_acquire("t", &held).is_ok());
+  CHECK_FALSE(held);
+  // Had the first run still been alive, its next renewal would have found the lease gone.
+  REQUIRE(before.renew("t", &held).is_ok());
+  CHECK_FALSE(held);
+  CHECK(after.held("t"));
+}

@@ -38,7 +38,14 @@ class LeaseClock {
 std::shared_ptr<LeaseClock> system_lease_clock();
 
 struct LeaseOptions {
-  std::string owner;  // unique per process; empty: default_lease_owner()
+  // Who holds the lease, the same across restarts of one process (the app uses the host name
+  // and its WAL directory, which no two live processes share); empty: default_lease_owner().
+  // A lease that names this owner but another incarnation was left by an earlier run of this
+  // process, which is gone, so it is taken back at once instead of after its expiry: a
+  // restart after a crash does not stall compaction for a whole ttl.
+  std::string owner;
+  // This run of the process; empty: random.
+  std::string incarnation;
   std::chrono::nanoseconds ttl{std::chrono::minutes(2)};
   // The wait between writing a lease and reading it back; must exceed the time a write can
   // take to become visible after the PUT returns (0 on S3 and local disk, which are strongly
@@ -48,8 +55,10 @@ struct LeaseOptions {
   std::chrono::nanoseconds max_clock_skew{std::chrono::seconds(1)};
 };
 
-// "<hostname>-<pid>-<8 random hex digits>".
+// "<hostname>-<pid>-<8 random hex digits>": unique, but a restart cannot take its lease back.
 std::string default_lease_owner();
+// "<hostname>:<data_dir>": stable across restarts of the process that uses `data_dir`.
+std::string stable_lease_owner(const std::string& data_dir);
 // "<tenant>/compactor-lease.json".
 std::string lease_key(std::string_view tenant);
 
@@ -86,7 +95,7 @@ class Lease {
     std::chrono::steady_clock::time_point until;
   };
   struct Record {
-    std::string owner, token;
+    std::string owner, incarnation, token;
     std::chrono::system_clock::time_point expires;
   };
   Status read_record(const std::string& tenant, bool* found, Record* out);
