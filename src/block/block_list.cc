@@ -81,11 +81,7 @@ Status BlockList::poll_tenant(const std::string& tenant, const Tenant& known, Te
       if (s.is(Status::Code::kNotFound)) continue;  // deleted since the listing
       TEMPO_RETURN_IF_ERROR(s);
       CompactedBlockMeta c;
-      s = CompactedBlockMeta::from_json(json, &c);
-      if (s.is_ok() && (c.meta.tenant_id != tenant || c.meta.block_id != id)) {
-        s = Status::corruption("meta.compacted.json names block " + c.meta.tenant_id + "/" +
-                               c.meta.block_id);
-      }
+      s = parse_listed_compacted_meta(json, tenant, id, &c);
       if (!s.is_ok()) {
         // Still compacted: the marker's existence is what counts; the block is not queried.
         log::warn("unreadable meta.compacted.json",
@@ -107,10 +103,7 @@ Status BlockList::poll_tenant(const std::string& tenant, const Tenant& known, Te
       }
       TEMPO_RETURN_IF_ERROR(s);
       BlockMeta meta;
-      s = BlockMeta::from_json(json, &meta);
-      if (s.is_ok() && (meta.tenant_id != tenant || meta.block_id != id)) {
-        s = Status::corruption("meta.json names block " + meta.tenant_id + "/" + meta.block_id);
-      }
+      s = parse_listed_meta(json, tenant, id, &meta);
       if (!s.is_ok()) {
         // Another format, a newer formatVersion, damage: skipped so one bad block does not
         // hide the others, and warned about once rather than every poll.

@@ -10,6 +10,25 @@ Status list_tenants(backend::Backend& backend, std::vector<std::string>* out) {
   return backend.list("", out);
 }
 
+Status parse_listed_meta(std::string_view json, std::string_view tenant, std::string_view id,
+                         BlockMeta* out) {
+  TEMPO_RETURN_IF_ERROR(BlockMeta::from_json(json, out));
+  if (out->tenant_id != tenant || out->block_id != id) {
+    return Status::corruption("meta.json names block " + out->tenant_id + "/" + out->block_id);
+  }
+  return Status::ok();
+}
+
+Status parse_listed_compacted_meta(std::string_view json, std::string_view tenant,
+                                   std::string_view id, CompactedBlockMeta* out) {
+  TEMPO_RETURN_IF_ERROR(CompactedBlockMeta::from_json(json, out));
+  if (out->meta.tenant_id != tenant || out->meta.block_id != id) {
+    return Status::corruption("meta.compacted.json names block " + out->meta.tenant_id + "/" +
+                              out->meta.block_id);
+  }
+  return Status::ok();
+}
+
 Status list_blocks(backend::Backend& backend, std::string_view tenant,
                    std::vector<BlockMeta>* out) {
   return list_blocks(backend, tenant, out, nullptr);
@@ -29,11 +48,7 @@ Status list_blocks(backend::Backend& backend, std::string_view tenant, std::vect
     Status s = backend.read(prefix + id + "/" + std::string(format::kCompactedMetaObject), &json);
     if (s.is_ok()) {
       CompactedBlockMeta cm;
-      s = CompactedBlockMeta::from_json(json, &cm);
-      if (s.is_ok() && (cm.meta.tenant_id != tenant || cm.meta.block_id != id)) {
-        s = Status::corruption("meta.compacted.json names block " + cm.meta.tenant_id + "/" +
-                               cm.meta.block_id);
-      }
+      s = parse_listed_compacted_meta(json, tenant, id, &cm);
       if (!s.is_ok()) {
         log::warn("skipping unreadable compacted block",
                   {{"tenant", tenant}, {"block", id}, {"err", s.to_string()}});
@@ -47,10 +62,7 @@ Status list_blocks(backend::Backend& backend, std::string_view tenant, std::vect
     if (s.is(Status::Code::kNotFound)) continue;  // being written, half-deleted, or no block
     TEMPO_RETURN_IF_ERROR(s);
     BlockMeta meta;
-    s = BlockMeta::from_json(json, &meta);
-    if (s.is_ok() && (meta.tenant_id != tenant || meta.block_id != id)) {
-      s = Status::corruption("meta.json names block " + meta.tenant_id + "/" + meta.block_id);
-    }
+    s = parse_listed_meta(json, tenant, id, &meta);
     if (!s.is_ok()) {
       log::warn("skipping unreadable block",
                 {{"tenant", tenant}, {"block", id}, {"err", s.to_string()}});

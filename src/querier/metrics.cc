@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "querier/job_pool.h"
+#include "querier/job_result.h"
 #include "tempo/observability/log.h"
 #include "tempo/querier/querier.h"
 #include "tempo/traceql/parser.h"
@@ -69,16 +70,7 @@ Status Querier::metrics_query(std::string_view tenant, const MetricsQueryRequest
         },
         &stats);
     std::lock_guard<std::mutex> lock(mu);
-    out->metrics.inspected_traces += stats.traces_inspected;
-    out->metrics.inspected_spans += stats.spans_inspected;
-    out->metrics.inspected_bytes += stats.bytes_read;
-    ++out->metrics.completed_jobs;
-    if (!s.is_ok() && s.message() != kStopped.message()) {
-      if (s.is(Status::Code::kNotFound)) return;  // block deleted while searching
-      if (first_error.is_ok()) first_error = s;
-      stop = true;
-      return;
-    }
+    if (!finish_job(stats, s, kStopped, &out->metrics, &first_error, &stop)) return;
     merged.merge(part, *q);
     changed = true;
     if ((too_large || merged.series.size() * intervals > max_metrics_cells_) && !out->partial) {

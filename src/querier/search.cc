@@ -12,6 +12,7 @@
 
 #include "querier/block_part.h"
 #include "querier/job_pool.h"
+#include "querier/job_result.h"
 #include "tempo/observability/log.h"
 #include "tempo/querier/querier.h"
 #include "tempo/traceql/engine.h"
@@ -266,15 +267,7 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
         },
         &stats);
     std::lock_guard<std::mutex> lock(mu);
-    out->metrics.inspected_traces += stats.traces_inspected;
-    out->metrics.inspected_spans += stats.spans_inspected;
-    out->metrics.inspected_bytes += stats.bytes_read;
-    ++out->metrics.completed_jobs;
-    if (!s.is_ok() && s.message() != kEnough.message()) {
-      if (s.is(Status::Code::kNotFound)) return;  // block deleted while searching
-      if (first_error.is_ok()) first_error = s;
-      stop = true;
-    }
+    finish_job(stats, s, kEnough, &out->metrics, &first_error, &stop);
   };
   // Copies what changed since the last update under the lock, sends it outside.
   auto send_progress = [&] {

@@ -18,6 +18,7 @@
 #include "tempo/compactor/retention.h"
 #include "tempo/model/trace_combine.h"
 #include "tempo/observability/metrics.h"
+#include "testing/fake_lease_clock.h"
 #include "testing/temp_dir.h"
 #include "testing/trace_gen.h"
 
@@ -316,30 +317,7 @@ TEST_CASE("a job that fails does not stop the other jobs of the cycle") {
 
 namespace {
 
-// One fake time for the wall and steady clocks of every lease in a test; sleep() advances it,
-// so the settle wait of taking a lease costs nothing.
-class FakeLeaseClock final : public tempo::compactor::LeaseClock {
- public:
-  std::chrono::system_clock::time_point wall() override {
-    std::lock_guard<std::mutex> l(mu_);
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ + 1700000000s));
-  }
-  std::chrono::steady_clock::time_point steady() override {
-    std::lock_guard<std::mutex> l(mu_);
-    return std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(now_));
-  }
-  void sleep(std::chrono::nanoseconds d) override { advance(d); }
-  void advance(std::chrono::nanoseconds d) {
-    std::lock_guard<std::mutex> l(mu_);
-    now_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  std::chrono::nanoseconds now_{1h};
-};
+using tempo::testing::FakeLeaseClock;
 
 tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
   tempo::compactor::LeaseOptions o;

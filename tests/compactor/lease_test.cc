@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "testing/fake_lease_clock.h"
 #include "testing/temp_dir.h"
 
 using namespace tempo;
@@ -16,28 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // One fake time for wall and steady clocks; sleep() advances it.
-class FakeClock final : public compactor::LeaseClock {
- public:
-  std::chrono::system_clock::time_point wall() override {
-    std::lock_guard<std::mutex> l(mu_);
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ + 1700000000s));
-  }
-  std::chrono::steady_clock::time_point steady() override {
-    std::lock_guard<std::mutex> l(mu_);
-    return std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(now_));
-  }
-  void sleep(std::chrono::nanoseconds d) override { advance(d); }
-  void advance(std::chrono::nanoseconds d) {
-    std::lock_guard<std::mutex> l(mu_);
-    now_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  std::chrono::nanoseconds now_{1h};
-};
+using FakeClock = testing::FakeLeaseClock;
 
 compactor::LeaseOptions options(const std::string& owner) {
   compactor::LeaseOptions o;

@@ -9,6 +9,7 @@
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
+#include "testing/fake_lease_clock.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -170,22 +171,7 @@ TEST_CASE("meta.compacted.json is the block's meta plus compactedTime") {
 
 namespace {
 
-// One fake time for the leases' wall and steady clocks; sleep() advances it.
-class FakeLeaseClock final : public tempo::compactor::LeaseClock {
- public:
-  std::chrono::system_clock::time_point wall() override {
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ + 1700000000s));
-  }
-  std::chrono::steady_clock::time_point steady() override {
-    return std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(now_));
-  }
-  void sleep(std::chrono::nanoseconds d) override { now_ += d; }
-
- private:
-  std::chrono::nanoseconds now_{1h};  // single-threaded tests only
-};
+using tempo::testing::FakeLeaseClock;
 
 tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
   tempo::compactor::LeaseOptions o;

@@ -34,6 +34,14 @@ Status list_blocks(backend::Backend& backend, std::string_view tenant,
 Status list_blocks(backend::Backend& backend, std::string_view tenant,
                    std::vector<BlockMeta>* out, std::vector<CompactedBlockMeta>* compacted);
 
+// Parses a block's meta.json / meta.compacted.json read from <tenant>/<id>/, and checks that
+// it names that block (kCorruption otherwise): a copied or misplaced object must not pass for
+// another block.
+Status parse_listed_meta(std::string_view json, std::string_view tenant, std::string_view id,
+                         BlockMeta* out);
+Status parse_listed_compacted_meta(std::string_view json, std::string_view tenant,
+                                   std::string_view id, CompactedBlockMeta* out);
+
 // Marks a block compacted by writing <tenant>/<block-id>/meta.compacted.json (its meta plus
 // `compacted_unix_nano`). From then on list_blocks leaves it out; its objects stay for
 // readers that listed it before, until retention deletes it.
