@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/free_port.h"
+
 namespace tempo::testing {
 
 class FakeReceiver {
@@ -109,12 +111,5 @@ class FakeReceiver {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-// A loopback port nothing listens on right now.
-inline uint16_t free_loopback_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 }  // namespace tempo::testing
