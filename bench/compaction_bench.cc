@@ -8,6 +8,15 @@
 //
 // The figure is --spans=1000000 (10 blocks of 1M spans); the default is 200k spans
 // per block because writing the inputs takes minutes on a busy 2-core machine.
+//
+//   compaction_bench --small-blocks=200 [--spans-per-block=5000] [--rounds=5] [--lookups=200]
+//
+// The other figure: what many small blocks cost readers. Writes --small-blocks blocks
+// of consecutive traces (each block its own time range, all in one compaction window inside
+// the active day, so every block is eligible), then measures searches through the querier
+// (best and median of --rounds) and cold trace-by-ID lookups (a new BlockList per lookup, so
+// each block's bloom filter and index are read from the backend again) over --lookups random
+// known IDs; then runs compaction cycles until no job is left and measures both again.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,13 +29,17 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
 #include "tempo/compactor/compactor.h"
+#include "tempo/ingester/ingester.h"
 #include "tempo/observability/log.h"
+#include "tempo/querier/querier.h"
 #include "testing/trace_gen.h"
 
 using namespace tempo;
@@ -78,6 +91,204 @@ std::string str_flag(int argc, char** argv, const char* name, std::string def) {
   return def;
 }
 
+// No live data: only blocks are read.
+class NoLive : public ingester::LiveReader {
+ public:
+  Status find(std::string_view, const TraceId&, std::vector<std::string>*, uint64_t*) override {
+    return Status::ok();
+  }
+  Status sources(std::string_view, std::vector<std::shared_ptr<columnar::SpanSource>>*) override {
+    return Status::ok();
+  }
+};
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// The q-quantile of `v` (sorted in place).
+double pct(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
+
+const char* const kSmallQueries[] = {
+    "{ resource.service.name = \"payment\" }",
+    "{ span.attr.i1 = 500 }",  // an int equality, as http.status_code = 500 (few matches)
+    "{ span.attr.s0 = \"value-no-such\" }",  // matches nothing: every block is read
+};
+constexpr size_t kNumSmallQueries = sizeof(kSmallQueries) / sizeof(kSmallQueries[0]);
+
+struct ReadFigures {
+  size_t blocks = 0;
+  double best_ms[kNumSmallQueries] = {}, median_ms[kNumSmallQueries] = {};
+  size_t found[kNumSmallQueries] = {};
+  double cold_p50 = 0, cold_p99 = 0;
+};
+
+// Searches and cold lookups over the blocks of `tenant` as `metas` lists them.
+Status measure_reads(backend::Backend& backend, const std::vector<block::BlockMeta>& metas,
+                     const std::string& tenant, const std::vector<TraceId>& lookup_ids, int rounds,
+                     ReadFigures* out) {
+  out->blocks = metas.size();
+  NoLive no_live;
+  {
+    block::BlockList list(backend);
+    for (const auto& m : metas) list.add(m);
+    querier::Querier q(no_live, list);
+    for (size_t i = 0; i < kNumSmallQueries; ++i) {
+      std::vector<double> ms;
+      for (int r = 0; r < rounds; ++r) {
+        querier::SearchRequest req;
+        req.query = kSmallQueries[i];
+        querier::SearchResult res;
+        const auto t = Clock::now();
+        Status s = q.search(tenant, req, &res);
+        ms.push_back(ms_since(t));
+        if (!s.is_ok()) return s;
+        out->found[i] = res.traces.size();
+      }
+      out->best_ms[i] = pct(ms, 0);
+      out->median_ms[i] = pct(ms, 0.5);
+    }
+  }
+  std::vector<double> cold;
+  for (const auto& id : lookup_ids) {
+    // A new list (and so new readers) per lookup: nothing of the blocks is cached.
+    block::BlockList list(backend);
+    for (const auto& m : metas) list.add(m);
+    querier::Querier q(no_live, list, 1);
+    querier::TraceByIdRequest req;
+    req.id = id;
+    querier::TraceByIdResult res;
+    const auto t = Clock::now();
+    Status s = q.find_trace_by_id(tenant, req, &res);
+    cold.push_back(ms_since(t));
+    if (!s.is_ok()) return s;
+    if (!res.found) return Status::internal("a written trace was not found by ID");
+  }
+  out->cold_p50 = pct(cold, 0.5);
+  out->cold_p99 = pct(cold, 0.99);
+  return Status::ok();
+}
+
+// Writes one block of `tenant` holding traces [first, first + count) of `g`, sorted by ID,
+// each with its own span time range.
+Status write_trace_block(backend::Backend& backend, const std::string& tenant,
+                         const testing::GenOptions& g, uint64_t first, uint64_t count,
+                         std::vector<TraceId>* ids) {
+  std::vector<testing::GeneratedTrace> batch;
+  for (uint64_t n = first; n < first + count; ++n) batch.push_back(testing::generate_trace(g, n));
+  std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  block::WriterOptions wo;
+  wo.expected_traces = batch.size();
+  block::BlockWriter w(backend, tenant, block::new_block_id(), wo);
+  std::string payload;
+  for (const auto& t : batch) {
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const auto& rs : t.data.resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& sp : ss.spans()) {
+          lo = std::min<uint64_t>(lo, sp.start_time_unix_nano());
+          hi = std::max<uint64_t>(hi, sp.end_time_unix_nano());
+        }
+    t.data.SerializeToString(&payload);
+    Status s = w.add(t.id, payload, lo, hi);
+    if (!s.is_ok()) return s;
+    ids->push_back(t.id);
+  }
+  block::BlockMeta meta;
+  return w.finish(&meta);
+}
+
+int small_blocks_mode(int argc, char** argv, uint64_t blocks, const std::string& dir) {
+  const uint64_t spans_per_block =
+      std::max<uint64_t>(flag(argc, argv, "spans-per-block", 5000), 10);
+  const int rounds = static_cast<int>(std::max<uint64_t>(flag(argc, argv, "rounds", 5), 1));
+  const uint64_t lookups = flag(argc, argv, "lookups", 200);
+  const std::string tenant = "bench";
+  testing::GenOptions g;
+  // All traces in the previous hour-long window (the default compaction_window): inside the
+  // active day, so the selector takes them level by level as it would fresh flushes.
+  const auto hour = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::hours(1));
+  const uint64_t now_ns =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  const uint64_t h = static_cast<uint64_t>(hour.count());
+  g.base_time_ns = (now_ns / h - 1) * h + 60ULL * 1000000000ULL;
+  const uint64_t traces_per_block = spans_per_block / static_cast<uint64_t>(g.spans_per_trace);
+  std::printf("compaction_bench: %llu small blocks x %llu spans (%llu traces each), dir %s\n",
+              static_cast<unsigned long long>(blocks),
+              static_cast<unsigned long long>(spans_per_block),
+              static_cast<unsigned long long>(traces_per_block), dir.c_str());
+  auto backend = backend::make_local_backend(dir);
+  std::vector<TraceId> ids;
+  const auto w0 = Clock::now();
+  for (uint64_t b = 0; b < blocks; ++b) {
+    Status s = write_trace_block(*backend, tenant, g, b * traces_per_block, traces_per_block, &ids);
+    if (!s.is_ok()) {
+      std::fprintf(stderr, "writing block %llu: %s\n", static_cast<unsigned long long>(b),
+                   s.to_string().c_str());
+      return 1;
+    }
+  }
+  std::printf("blocks written in %.1f s\n", ms_since(w0) / 1000);
+
+  std::mt19937_64 rng(42);
+  std::vector<TraceId> lookup_ids;
+  for (uint64_t i = 0; i < lookups && !ids.empty(); ++i)
+    lookup_ids.push_back(ids[rng() % ids.size()]);
+
+  block::BlockList list(*backend);
+  if (!list.load().is_ok()) return 1;
+  ReadFigures before, after;
+  Status s = measure_reads(*backend, list.metas(tenant), tenant, lookup_ids, rounds, &before);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "reads before compaction: %s\n", s.to_string().c_str());
+    return 1;
+  }
+
+  compactor::Compactor c(*backend, list, {});
+  size_t cycles = 0, jobs = 0;
+  const auto c0 = Clock::now();
+  const double cpu0 = cpu_seconds();
+  for (;;) {
+    size_t done = 0;
+    s = c.run_cycle(&done);
+    if (!s.is_ok()) {
+      std::fprintf(stderr, "compaction cycle: %s\n", s.to_string().c_str());
+      return 1;
+    }
+    if (done == 0) break;
+    ++cycles;
+    jobs += done;
+  }
+  std::printf("compaction: %zu cycles, %zu jobs, %zu blocks left, %.1f s (%.1f CPU s)\n", cycles,
+              jobs, list.metas(tenant).size(), ms_since(c0) / 1000, cpu_seconds() - cpu0);
+  s = measure_reads(*backend, list.metas(tenant), tenant, lookup_ids, rounds, &after);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "reads after compaction: %s\n", s.to_string().c_str());
+    return 1;
+  }
+
+  std::printf("\n%-44s %14s %14s\n", "", "before", "after");
+  std::printf("%-44s %14zu %14zu\n", "blocks", before.blocks, after.blocks);
+  for (size_t i = 0; i < kNumSmallQueries; ++i) {
+    char b[32], a[32];
+    std::snprintf(b, sizeof b, "%.1f / %.1f", before.best_ms[i], before.median_ms[i]);
+    std::snprintf(a, sizeof a, "%.1f / %.1f", after.best_ms[i], after.median_ms[i]);
+    std::printf("%-44s %14s %14s   (traces %zu / %zu)\n", kSmallQueries[i], b, a, before.found[i],
+                after.found[i]);
+  }
+  std::printf("%-44s %14.2f %14.2f\n", "cold by-ID p50 ms", before.cold_p50, after.cold_p50);
+  std::printf("%-44s %14.2f %14.2f\n", "cold by-ID p99 ms", before.cold_p99, after.cold_p99);
+  std::printf("(search: best / median ms of %d rounds, limit 20; cold by-ID over %zu lookups)\n",
+              rounds, lookup_ids.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +299,12 @@ int main(int argc, char** argv) {
       (std::filesystem::temp_directory_path() / ("compaction-bench-" + std::to_string(::getpid())))
           .string());
   log::set_level(log::Level::kWarn);
+  if (const uint64_t small = flag(argc, argv, "small-blocks", 0); small > 0) {
+    const int rc = small_blocks_mode(argc, argv, small, dir);
+    std::error_code ec;
+    if (str_flag(argc, argv, "dir", "").empty()) std::filesystem::remove_all(dir, ec);
+    return rc;
+  }
   testing::GenOptions g;
   const uint64_t traces_per_block = spans_per_block / static_cast<uint64_t>(g.spans_per_trace);
   const uint64_t traces = traces_per_block * blocks;
