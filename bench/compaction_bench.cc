@@ -14,9 +14,10 @@
 // The other figure: what many small blocks cost readers. Writes --small-blocks blocks
 // of consecutive traces (each block its own time range, all in one compaction window inside
 // the active day, so every block is eligible), then measures searches through the querier
-// (best and median of --rounds) and cold trace-by-ID lookups (a new BlockList per lookup, so
-// each block's bloom filter and index are read from the backend again) over --lookups random
-// known IDs; then runs compaction cycles until no job is left and measures both again.
+// (best and median of --rounds, all on one BlockList, so readers are warm after the first
+// query) and cold trace-by-ID lookups (a new BlockList per lookup, so each block's bloom
+// filter and index are read from the backend again) over --lookups random known IDs; then
+// runs compaction cycles until no job is left and measures both again.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -124,6 +125,8 @@ struct ReadFigures {
   size_t blocks = 0;
   double best_ms[kNumSmallQueries] = {}, median_ms[kNumSmallQueries] = {};
   size_t found[kNumSmallQueries] = {};
+  uint64_t inspected_bytes[kNumSmallQueries] = {};
+  uint32_t jobs[kNumSmallQueries] = {};
   double cold_p50 = 0, cold_p99 = 0;
 };
 
@@ -148,6 +151,8 @@ Status measure_reads(backend::Backend& backend, const std::vector<block::BlockMe
         ms.push_back(ms_since(t));
         if (!s.is_ok()) return s;
         out->found[i] = res.traces.size();
+        out->inspected_bytes[i] = res.metrics.inspected_bytes;
+        out->jobs[i] = res.metrics.completed_jobs;
       }
       out->best_ms[i] = pct(ms, 0);
       out->median_ms[i] = pct(ms, 0.5);
@@ -279,8 +284,9 @@ int small_blocks_mode(int argc, char** argv, uint64_t blocks, const std::string&
     char b[32], a[32];
     std::snprintf(b, sizeof b, "%.1f / %.1f", before.best_ms[i], before.median_ms[i]);
     std::snprintf(a, sizeof a, "%.1f / %.1f", after.best_ms[i], after.median_ms[i]);
-    std::printf("%-44s %14s %14s   (traces %zu / %zu)\n", kSmallQueries[i], b, a, before.found[i],
-                after.found[i]);
+    std::printf("%-44s %14s %14s   (traces %zu / %zu, jobs %u / %u, inspected %.2f / %.2f MB)\n",
+                kSmallQueries[i], b, a, before.found[i], after.found[i], before.jobs[i],
+                after.jobs[i], before.inspected_bytes[i] / 1e6, after.inspected_bytes[i] / 1e6);
   }
   std::printf("%-44s %14.2f %14.2f\n", "cold by-ID p50 ms", before.cold_p50, after.cold_p50);
   std::printf("%-44s %14.2f %14.2f\n", "cold by-ID p99 ms", before.cold_p99, after.cold_p99);
