@@ -162,16 +162,21 @@ void Generator::stop() {
 void Generator::offer(std::string_view tenant, std::span<const std::string_view> pieces,
                       uint64_t spans) {
   if (spans == 0 || !enabled_for(tenant)) return;
+  bool full = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || queued_spans_ + spans > options_.queue_spans) {
+    full = stopping_ || queued_spans_ + spans > options_.queue_spans;
+    if (full) {
       dropped_ += spans;
-      discarded_metric()
-          .Add({{"tenant", std::string(tenant)}, {"reason", "queue_full"}})
-          .Increment(static_cast<double>(spans));
-      return;
+    } else {
+      queued_spans_ += spans;  // reserved before the copy, so concurrent offers stay bounded
     }
-    queued_spans_ += spans;  // reserved before the copy, so concurrent offers stay bounded
+  }
+  if (full) {  // counted outside mu_, which the generator thread needs to take its work
+    discarded_metric()
+        .Add({{"tenant", std::string(tenant)}, {"reason", "queue_full"}})
+        .Increment(static_cast<double>(spans));
+    return;
   }
   // The copy is made outside the lock: offers from several network threads run in parallel.
   Item item{std::string(tenant), {}, spans};

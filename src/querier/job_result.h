@@ -29,4 +29,25 @@ inline bool finish_job(const columnar::ScanStats& stats, const Status& s,
   return false;
 }
 
+// Runs `jobs` jobs on `pool`; with `progress`, `send_progress` is called every
+// progress->interval on the thread that owns the request (streamed answers). The first error
+// of a job or of sending progress is returned.
+template <class Pool, class Job, class Send, class Progress>
+Status run_jobs(Pool& pool, size_t jobs, std::atomic<bool>& stop, Job& job, Send& send_progress,
+                const Progress* progress, const Status& first_error) {
+  if (progress) {
+    TEMPO_RETURN_IF_ERROR(pool.run(jobs, stop, job, send_progress, progress->interval));
+  } else {
+    TEMPO_RETURN_IF_ERROR(pool.run(jobs, stop, job));
+  }
+  return first_error;
+}
+
+// A failure to send progress (the client went away) ends the request like a failed job.
+inline void fail_request(Status s, Status* first_error, std::atomic<bool>* stop) {
+  if (s.is_ok()) return;
+  if (first_error->is_ok()) *first_error = std::move(s);
+  *stop = true;
+}
+
 }  // namespace tempo::querier

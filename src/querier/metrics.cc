@@ -106,18 +106,11 @@ Status Querier::metrics_query(std::string_view tenant, const MetricsQueryRequest
       snapshot(&so_far);
     }
     Status s = progress->update(so_far);
-    if (!s.is_ok()) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (first_error.is_ok()) first_error = std::move(s);
-      stop = true;
-    }
+    std::lock_guard<std::mutex> lock(mu);
+    fail_request(std::move(s), &first_error, &stop);
   };
-  if (progress) {
-    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job, send_progress, progress->interval));
-  } else {
-    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job));
-  }
-  TEMPO_RETURN_IF_ERROR(first_error);
+  TEMPO_RETURN_IF_ERROR(
+      run_jobs(pool(), sources.size(), stop, job, send_progress, progress, first_error));
   snapshot(out);
   if (progress) TEMPO_RETURN_IF_ERROR(progress->update(*out));
   return Status::ok();

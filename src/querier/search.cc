@@ -285,18 +285,11 @@ Status Querier::search(std::string_view tenant, const SearchRequest& req, Search
       so_far = out->metrics;
     }
     Status s = progress->update(std::move(changed), so_far);
-    if (!s.is_ok()) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (first_error.is_ok()) first_error = std::move(s);
-      stop = true;
-    }
+    std::lock_guard<std::mutex> lock(mu);
+    fail_request(std::move(s), &first_error, &stop);
   };
-  if (progress) {
-    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job, send_progress, progress->interval));
-  } else {
-    TEMPO_RETURN_IF_ERROR(pool().run(sources.size(), stop, job));
-  }
-  TEMPO_RETURN_IF_ERROR(first_error);
+  TEMPO_RETURN_IF_ERROR(
+      run_jobs(pool(), sources.size(), stop, job, send_progress, progress, first_error));
   if (progress) {
     send_progress();
     TEMPO_RETURN_IF_ERROR(first_error);

@@ -319,14 +319,7 @@ namespace {
 
 using tempo::testing::FakeLeaseClock;
 
-tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
-  tempo::compactor::LeaseOptions o;
-  o.owner = owner;
-  o.ttl = 60s;
-  o.settle = 100ms;
-  o.max_clock_skew = 1s;
-  return o;
-}
+using tempo::testing::test_lease_options;
 
 // The block IDs a fresh listing of the backend finds live, and how many are marked compacted.
 std::set<std::string> live_blocks(tempo::backend::Backend& backend, size_t* compacted = nullptr) {
@@ -381,8 +374,8 @@ class HookBackend final : public tempo::backend::Backend {
 TEST_CASE("two compactors sharing a backend: only the lease holder compacts a tenant") {
   Fixture f;
   auto clock = std::make_shared<FakeLeaseClock>();
-  tempo::compactor::Lease lease_a(f.backend, lease_options("a"), clock);
-  tempo::compactor::Lease lease_b(f.backend, lease_options("b"), clock);
+  tempo::compactor::Lease lease_a(f.backend, test_lease_options("a"), clock);
+  tempo::compactor::Lease lease_b(f.backend, test_lease_options("b"), clock);
   // Each process has its own block list; b's is loaded before a compacts, so b would select
   // the same job as a if the lease did not stop it.
   std::map<TraceId, std::string> before;
@@ -431,7 +424,7 @@ TEST_CASE("a compactor that loses its lease after writing the output leaves the 
   Fixture f;
   HookBackend hooked(f.backend);
   auto clock = std::make_shared<FakeLeaseClock>();
-  tempo::compactor::Lease lease(hooked, lease_options("a"), clock);
+  tempo::compactor::Lease lease(hooked, test_lease_options("a"), clock);
   bool held = false;
   REQUIRE(lease.try_acquire("t", &held).is_ok());
   REQUIRE(held);

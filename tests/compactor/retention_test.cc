@@ -173,14 +173,7 @@ namespace {
 
 using tempo::testing::FakeLeaseClock;
 
-tempo::compactor::LeaseOptions lease_options(const std::string& owner) {
-  tempo::compactor::LeaseOptions o;
-  o.owner = owner;
-  o.ttl = 60s;
-  o.settle = 100ms;
-  o.max_clock_skew = 1s;
-  return o;
-}
+using tempo::testing::test_lease_options;
 
 }  // namespace
 
@@ -203,8 +196,8 @@ TEST_CASE("with leases, only the holder of a tenant's lease marks and deletes it
     }
   }
   auto clock = std::make_shared<FakeLeaseClock>();
-  tempo::compactor::Lease lease_a(*backend, lease_options("a"), clock);
-  tempo::compactor::Lease lease_b(*backend, lease_options("b"), clock);
+  tempo::compactor::Lease lease_a(*backend, test_lease_options("a"), clock);
+  tempo::compactor::Lease lease_b(*backend, test_lease_options("b"), clock);
   bool held = false;
   REQUIRE(lease_b.try_acquire("x", &held).is_ok());
   REQUIRE(held);

@@ -209,8 +209,12 @@ TEST_CASE(
   // The span is stored (the ingest path is unaffected) ...
   std::string hex(32, '4');
   CHECK(s.get("/api/traces/" + hex).status == 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a collection would have run
+  // Long enough for a generator to take the span (its thread does at once) and for a 1 s
+  // collection to run. Off means the span never reached one: no received count for any
+  // tenant, and no generated series.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const std::string body = s.get("/metrics").body;
+  CHECK(body.find("tempo_metrics_generator_spans_received_total{") == std::string::npos);
   CHECK(body.find("traces_spanmetrics") == std::string::npos);
   CHECK(body.find("traces_service_graph") == std::string::npos);
   CHECK(s.stop() == 0);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <string>
 
 #include "tempo/compactor/lease.h"
 
@@ -32,5 +33,15 @@ class FakeLeaseClock final : public compactor::LeaseClock {
   std::mutex mu_;
   std::chrono::nanoseconds now_{std::chrono::hours(1)};
 };
+
+// Lease options for tests on a FakeLeaseClock: a 60 s ttl and a short settle wait.
+inline compactor::LeaseOptions test_lease_options(const std::string& owner) {
+  compactor::LeaseOptions o;
+  o.owner = owner;
+  o.ttl = std::chrono::seconds(60);
+  o.settle = std::chrono::milliseconds(100);
+  o.max_clock_skew = std::chrono::seconds(1);
+  return o;
+}
 
 }  // namespace tempo::testing
