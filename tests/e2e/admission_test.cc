@@ -572,25 +572,6 @@ std::shared_ptr<grpc::Channel> own_connection(int port) {
                                    grpc::InsecureChannelCredentials(), args);
 }
 
-// The value of the first sample of `name` on /metrics whose labels contain `label` ("" if none).
-std::string metric_sample(TempoServer& s, const std::string& name, const std::string& label) {
-  std::istringstream in(s.get("/metrics").body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos) {
-      return line.substr(line.rfind(' ') + 1);
-    }
-  }
-  return "";
-}
-
-int process_threads(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
 }  // namespace
 
 // Before: server.grpc_listen_conn_limit > 0 was refused at start (gRPC 1.51 has no connection
@@ -612,21 +593,22 @@ TEST_CASE("grpc: server.grpc_listen_conn_limit caps the connections open at once
   auto b = own_connection(s.grpc_port());
   REQUIRE(raw_unary(a, otlp, body()).ok());
   REQUIRE(raw_unary(b, otlp, body()).ok());
-  const std::string port_label = "port=\"" + std::to_string(s.grpc_port()) + "\"";
-  CHECK(metric_sample(s, "tempo_tcp_connections_limit", port_label) == "2");
+  const std::string labels =
+      "{port=\"" + std::to_string(s.grpc_port()) + "\",protocol=\"grpc\"}";
+  CHECK(metric_value(s, "tempo_tcp_connections_limit" + labels) == 2);
 
   auto c = own_connection(s.grpc_port());
   const std::string third = body();
   ids.pop_back();  // not acknowledged (yet)
   CHECK(raw_unary(c, otlp, third, std::chrono::seconds(2)).error_code() ==
         grpc::StatusCode::DEADLINE_EXCEEDED);
-  CHECK(metric_sample(s, "tempo_tcp_connections", port_label) == "2");
+  CHECK(metric_value(s, "tempo_tcp_connections" + labels) == 2);
 
   a.reset();  // its connection closes; the third is accepted within the recheck interval
   REQUIRE(raw_unary(c, otlp, body()).ok());
   // b still works, and only two connections are open.
   REQUIRE(raw_unary(b, otlp, body()).ok());
-  CHECK(metric_sample(s, "tempo_tcp_connections", port_label) == "2");
+  CHECK(metric_value(s, "tempo_tcp_connections" + labels) == 2);
   for (const auto& id : ids) {
     INFO(id);
     CHECK(s.get("/api/traces/" + id).status == 200);
@@ -639,7 +621,7 @@ TEST_CASE("grpc: server.grpc_listen_conn_limit caps the connections open at once
 TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap") {
   TempoServer s;
   s.start();
-  const int before = process_threads(s.pid());
+  const int before = static_cast<int>(proc_status_kib(s.pid(), "Threads"));
   REQUIRE(before > 0);
   const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
   std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -648,7 +630,7 @@ TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap"
   std::atomic<bool> sampling{true};
   std::thread sampler([&] {
     while (sampling) {
-      peak = std::max(peak.load(), process_threads(s.pid()));
+      peak = std::max(peak.load(), static_cast<int>(proc_status_kib(s.pid(), "Threads")));
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });

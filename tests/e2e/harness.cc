@@ -413,6 +413,15 @@ long proc_status_kib(pid_t pid, const std::string& field) {
   return -1;
 }
 
+double metric_value(TempoServer& s, const std::string& series) {
+  std::istringstream in(s.get("/metrics").body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
 std::string random_trace_hex() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[33];

@@ -139,6 +139,9 @@ std::vector<std::string> files_under(const std::string& dir, const std::string& 
 // A size line of /proc/<pid>/status in KiB (VmRSS, VmHWM: the peak, RssAnon: heap and other
 // anonymous memory), or -1 when the process or the line is missing.
 long proc_status_kib(pid_t pid, const std::string& field);
+// The value of one series on the server's own GET /metrics, given exactly as the exposition
+// writes it (`name` or `name{a="x",b="y"}`, labels in name order); -1 when absent.
+double metric_value(TempoServer& s, const std::string& series);
 
 // Whether memory bounds read from /proc hold in this build. In the sanitizer build
 // (scripts/sanitize.sh, TEMPO_SANITIZER_BUILD) they do not: ASan's shadow memory, redzones and

@@ -129,20 +129,10 @@ std::vector<std::pair<int64_t, double>> raw(testing::PrometheusProcess &prom,
   return out;
 }
 
-// A line's value from the server's own /metrics, -1 when absent.
-double self_metric(TempoServer &s, const std::string &series) {
-  std::istringstream in(s.get("/metrics").body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
-}
-
-double await_self_metric(TempoServer &s, const std::string &series, double at_least) {
+double await_metric_value(TempoServer &s, const std::string &series, double at_least) {
   double got = -1;
   for (int i = 0; i < 600; ++i) {
-    got = self_metric(s, series);
+    got = metric_value(s, series);
     if (got >= at_least) return got;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -222,10 +212,10 @@ TEST_CASE(
   prom.stop();
   const int64_t down_ms = now_ms();
   REQUIRE(s.export_grpc(batch(0x40, 4, 1)).ok());
-  REQUIRE(await_self_metric(s, received, 20) == 20);
-  const double c0 = self_metric(s, collections);
+  REQUIRE(await_metric_value(s, received, 20) == 20);
+  const double c0 = metric_value(s, collections);
   REQUIRE(c0 >= 0);
-  REQUIRE(await_self_metric(s, collections, c0 + 2) >= c0 + 2);
+  REQUIRE(await_metric_value(s, collections, c0 + 2) >= c0 + 2);
   const int64_t up_ms = now_ms();
 
   // 3. Prometheus back on the same port and TSDB: the totals include the second
