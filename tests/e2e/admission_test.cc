@@ -4,17 +4,19 @@
 // exits within server.graceful_shutdown_timeout whatever the backend does.
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,9 +27,6 @@
 #include "Agent.h"
 #include "harness.h"
 #include "testing/jaeger_sample.h"
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <condition_variable>
 
 namespace tempo::e2e {
 namespace {
@@ -195,7 +194,8 @@ TEST_CASE("admission: large OTLP JSON bodies at once are refused before decoding
   if (memory_bounds_apply()) CHECK(peak < 800 * 1024);
   // The refused spans were counted without decoding them.
   CHECK_THAT(s.get("/metrics").body,
-             Catch::Contains("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"}"));
+             Catch::Contains(
+                 "tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"}"));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a little bucket refill
   require_small_trace_ingested(s);
 }
@@ -211,9 +211,10 @@ TEST_CASE("admission: bodies over the in-flight byte budget get 429 unread, RSS 
   const long rss_before = proc_status_kib(s.pid(), "VmRSS");
   constexpr int kConnections = 25;
   constexpr size_t kBody = 20000000;
-  const std::string head = "POST /v1/traces HTTP/1.1\r\nHost: tempo\r\n"
-                           "Content-Type: application/x-protobuf\r\nContent-Length: " +
-                           std::to_string(kBody) + "\r\n\r\n";
+  const std::string head =
+      "POST /v1/traces HTTP/1.1\r\nHost: tempo\r\n"
+      "Content-Type: application/x-protobuf\r\nContent-Length: " +
+      std::to_string(kBody) + "\r\n\r\n";
   std::vector<int> fds;
   int early_429 = 0, with_retry_after = 0;
   std::vector<int> admitted;
@@ -263,7 +264,8 @@ TEST_CASE("admission: bodies over the in-flight byte budget get 429 unread, RSS 
 
 // Before: one shared pool of 4 threads with an unbounded queue ran every datagram and every
 // HTTP handler; 100k datagrams in 4.5 s left /ready unanswered for 28.8 s.
-TEST_CASE("executors: /ready answers within 1 s during a UDP flood, and excess datagrams are counted") {
+TEST_CASE(
+    "executors: /ready answers within 1 s during a UDP flood, and excess datagrams are counted") {
   TempoServer s({.zipkin_jaeger = true});
   s.start();
   const std::string datagram = compact_datagram(random_trace_hex());
@@ -291,8 +293,8 @@ TEST_CASE("executors: /ready answers within 1 s during a UDP flood, and excess d
   // Right after the flood, too: what is queued must not stand between /ready and its answer.
   auto [status, secs] = timed_ready(s.http_port());
   probe.finish();
-  INFO("sent " << sent << " datagrams; /ready probes " << probe.probes << ", worst "
-               << probe.worst << " s; after the flood " << secs << " s");
+  INFO("sent " << sent << " datagrams; /ready probes " << probe.probes << ", worst " << probe.worst
+               << " s; after the flood " << secs << " s");
   CHECK(sent > 10000);
   CHECK(probe.probes >= 5);
   CHECK(probe.bad_status == 200);
@@ -300,7 +302,8 @@ TEST_CASE("executors: /ready answers within 1 s during a UDP flood, and excess d
   CHECK(status == 200);
   CHECK(secs < 1.0);
   const std::string metrics = s.get("/metrics").body;
-  CHECK_THAT(metrics, Catch::Contains("tempo_receiver_dropped_datagrams_total{reason=\"queue_full\",transport=\"thrift_compact\"}"));
+  CHECK_THAT(metrics, Catch::Contains("tempo_receiver_dropped_datagrams_total{reason=\"queue_"
+                                      "full\",transport=\"thrift_compact\"}"));
   require_small_trace_ingested(s);
 }
 
@@ -349,7 +352,9 @@ TEST_CASE("executors: /ready answers within 1 s during a flood of large HTTP ing
 // The block store cannot take the block (its tenant directory is a file), so a flush waits on
 // retries for minutes. Before: four such /flush calls held all four shared workers and
 // stopped the whole HTTP API, and SIGTERM then waited for the flush (~300 s).
-TEST_CASE("a hung /flush blocks neither /ready nor trace-by-ID, and SIGTERM exits within graceful_shutdown_timeout") {
+TEST_CASE(
+    "a hung /flush blocks neither /ready nor trace-by-ID, and SIGTERM exits within "
+    "graceful_shutdown_timeout") {
   ServerOptions o;
   o.server_extra = "  graceful_shutdown_timeout: 3s\n";
   TempoServer s(o);
@@ -423,7 +428,6 @@ TEST_CASE("admin endpoints: POST only (GET is 405 with Allow), and can be turned
   CHECK(s.stop() == 0);
 }
 
-
 namespace {
 
 // Sends `body` as the raw request bytes of a unary gRPC `method` on `channel`, bypassing any
@@ -476,14 +480,16 @@ TEST_CASE("admission: gRPC requests over the rate limit are refused before decod
 
   // Larger than the burst, and not protobuf: the rate limit answers, the decoder never runs.
   const std::string garbage(5000, '\xff');
-  for (const auto& [port, method] : {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
+  for (const auto& [port, method] :
+       {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
     INFO(method);
     grpc::Status st = raw_unary(port, method, garbage);
     CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
     CHECK_THAT(st.error_message(), Catch::Contains("RATE_LIMITED"));
   }
   // Within the limit, the same kind of bytes are a bad request, named as such.
-  for (const auto& [port, method] : {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
+  for (const auto& [port, method] :
+       {std::pair{s.grpc_port(), otlp}, std::pair{s.jaeger_grpc_port(), jaeger}}) {
     INFO(method);
     grpc::Status st = raw_unary(port, method, std::string(100, '\xff'));
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
@@ -497,8 +503,10 @@ TEST_CASE("admission: gRPC requests over the rate limit are refused before decod
   REQUIRE(big.ByteSizeLong() > 2000);
   grpc::Status st = raw_unary(s.grpc_port(), otlp, big.SerializeAsString());
   CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
-  CHECK_THAT(s.get("/metrics").body,
-             Catch::Contains("tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"} 40"));
+  CHECK_THAT(
+      s.get("/metrics").body,
+      Catch::Contains(
+          "tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"single-tenant\"} 40"));
 
   // And a small valid request still goes through and reads back.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the bucket refills
@@ -593,8 +601,7 @@ TEST_CASE("grpc: server.grpc_listen_conn_limit caps the connections open at once
   auto b = own_connection(s.grpc_port());
   REQUIRE(raw_unary(a, otlp, body()).ok());
   REQUIRE(raw_unary(b, otlp, body()).ok());
-  const std::string labels =
-      "{port=\"" + std::to_string(s.grpc_port()) + "\",protocol=\"grpc\"}";
+  const std::string labels = "{port=\"" + std::to_string(s.grpc_port()) + "\",protocol=\"grpc\"}";
   CHECK(metric_value(s, "tempo_tcp_connections_limit" + labels) == 2);
 
   auto c = own_connection(s.grpc_port());
@@ -616,13 +623,26 @@ TEST_CASE("grpc: server.grpc_listen_conn_limit caps the connections open at once
 }
 
 // gRPC's synchronous server starts a thread per call in flight; every port caps them at 64
-// (ResourceQuota::SetMaxThreads). 400 export calls in flight at once from 4 connections leave
-// the process with at most that many more threads than it had, and every call is answered.
-TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap") {
+// (ResourceQuota::SetMaxThreads). With 400 export calls in flight from 4 connections, the
+// server's call threads (named "grpcpp_sync_ser", gRPC's name for them) never number more than
+// that (give or take threads still exiting), and every call is answered. Without the cap they
+// reached 95. Only those threads
+// are counted: gRPC's own executor and the server's other pools grow on their own schedule.
+TEST_CASE("grpc: 400 calls in flight do not grow the server's call threads past their cap") {
   TempoServer s;
   s.start();
-  const int before = static_cast<int>(proc_status_kib(s.pid(), "Threads"));
-  REQUIRE(before > 0);
+  const std::string tasks = "/proc/" + std::to_string(s.pid()) + "/task";
+  auto call_threads = [&] {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream comm(t.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name.rfind("grpcpp_sync_ser", 0) == 0) ++n;
+    }
+    return n;
+  };
   const std::string otlp = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < 4; ++i) channels.push_back(own_connection(s.grpc_port()));
@@ -630,7 +650,7 @@ TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap"
   std::atomic<bool> sampling{true};
   std::thread sampler([&] {
     while (sampling) {
-      peak = std::max(peak.load(), static_cast<int>(proc_status_kib(s.pid(), "Threads")));
+      peak = std::max(peak.load(), call_threads());
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
@@ -639,19 +659,20 @@ TEST_CASE("grpc: 400 calls in flight do not grow the server past its thread cap"
     clients.emplace_back([&, t] {
       std::vector<std::string> ids;
       for (int i = 0; i < 20; ++i) ids.push_back(random_trace_hex());
-      grpc::Status st =
-          raw_unary(channels[t % 4], otlp, make_request(ids, 20).SerializeAsString());
+      grpc::Status st = raw_unary(channels[t % 4], otlp, make_request(ids, 20).SerializeAsString());
       (st.ok() ? ok : failed)++;
     });
   }
   for (auto& c : clients) c.join();
   sampling = false;
   sampler.join();
-  INFO("threads before " << before << ", peak " << peak.load() << ", failed " << failed.load());
+  INFO("peak call threads " << peak.load() << ", failed " << failed.load());
   CHECK(ok.load() + failed.load() == 400);
   CHECK(ok.load() > 0);
-  // 64 call threads plus gRPC's own pollers and timers.
-  CHECK(peak.load() <= before + 64 + 8);
+  CHECK(peak.load() > 0);  // the count sees them at all
+  // A call thread that has given its slot back lives on a moment while it exits, so a sample
+  // can see a few more than 64 (up to 69 seen under ASan); without the cap there were 95.
+  CHECK(peak.load() <= 64 + 12);
 }
 
 // Before: gRPC ingest requests were decoded whatever the HTTP ports had in flight, by up to 64
