@@ -4,33 +4,41 @@
 // a SERVER root with CLIENT children), so the figures compare with bench/run_generator.sh.
 // Times are thread CPU time, so a busy machine skews them less than wall time.
 //
-//   generator_bench [--requests=N] [--connections=N]
+//   generator_bench [--requests=N] [--connections=N] [--threads=N,...]
 //
-// Prints ns/span for: decode, offer (the copy of the serialized spans the distributor's thread
-// pays), and the generator thread's work (parse + processors) with span-metrics,
-// service-graphs, and both.
+// Prints ns/span for: decode, offer (routing and copying the per-trace segments the
+// distributor's thread pays), and the shards' work (parse + processors + the merge at
+// collection) with span-metrics, service-graphs, and both, run synchronously on one thread
+// for each shard count in --threads (default 1,4). Then, with the threads running, the wall
+// time to process every span offered from one thread: spans/s and CPU seconds of the process.
 
 #include <time.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/generator/exposure.h"
 #include "tempo/generator/generator.h"
+#include "tempo/model/trace_split.h"
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using opentelemetry::proto::trace::v1::Span;
 
 namespace {
 
-double cpu_seconds() {
+double cpu_seconds(clockid_t clock = CLOCK_THREAD_CPUTIME_ID) {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
+
+// What the distributor hands the generator: one request split into per-trace segments.
+using Segments = std::vector<tempo::model::TraceSegment>;
 
 // One request of load_generator's default shape; trace IDs made unique by `seq`.
 ExportTraceServiceRequest make(int connection, uint64_t seq) {
@@ -77,24 +85,33 @@ struct Run {
   size_t series = 0;
 };
 
-Run run(const std::vector<std::string>& processors, const std::vector<std::string>& wire,
-        int connections) {
+tempo::generator::GeneratorOptions options(const std::vector<std::string>& processors,
+                                           int threads) {
   tempo::generator::GeneratorOptions o;
   o.default_processors = processors;
   o.queue_spans = 1u << 30;
+  o.config.processing_threads = threads;
+  return o;
+}
+
+size_t lines(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+Run run(const std::vector<std::string>& processors, const std::vector<Segments>& wire,
+        int threads) {
   tempo::generator::MetricsExposure sink;
-  tempo::generator::Generator g(o, sink);
+  tempo::generator::Generator g(options(processors, threads), sink);
   Run r;
   const double spans = static_cast<double>(wire.size()) * 100;
-  // Offers in rounds of 100 requests, processed between rounds as the thread would.
+  // Offers in rounds of 100 requests, processed between rounds as the threads would.
   double offer = 0, process = 0;
   int64_t now = 1700000000000;
   for (size_t i = 0; i < wire.size(); ++i) {
-    // The distributor offers the per-trace segments it serialized for the ingester; here the
-    // request's own bytes stand in for them (the same wire format, the same size).
-    const std::string_view piece(wire[i]);
     double t0 = cpu_seconds();
-    g.offer("bench", std::span<const std::string_view>(&piece, 1), 100);
+    g.offer("bench", wire[i]);
     offer += cpu_seconds() - t0;
     if (i % 100 == 99 || i + 1 == wire.size()) {
       now += 100;
@@ -104,35 +121,63 @@ Run run(const std::vector<std::string>& processors, const std::vector<std::strin
     }
   }
   double t0 = cpu_seconds();
-  g.run_once(now + 15000, true);  // expiry of every unpaired half and one collection
+  g.run_once(now + 15000, true);  // expiry of every unpaired half, the merge, one collection
   process += cpu_seconds() - t0;
   r.offer_ns = offer / spans * 1e9;
   r.process_ns = process / spans * 1e9;
-  std::string text = sink.text();
-  for (char c : text) r.series += c == '\n';
-  (void)connections;
+  r.series = lines(sink.text());
   return r;
+}
+
+// The threads running: everything offered from this thread (as fast as it can copy), then
+// stop() waits for the shards to drain and collects.
+void run_threaded(const std::vector<std::string>& processors, const std::vector<Segments>& wire,
+                  int threads) {
+  tempo::generator::MetricsExposure sink;
+  tempo::generator::Generator g(options(processors, threads), sink);
+  if (!g.start().is_ok()) return;
+  const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& w : wire) g.offer("bench", w);
+  g.stop();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  const double spans = static_cast<double>(wire.size()) * 100;
+  std::printf(
+      "threads=%d  %.0f spans/s wall  %.2f CPU s (%.0f spans per CPU-second, offers included)  "
+      "exposed lines %zu\n",
+      threads, spans / wall, cpu, spans / cpu, lines(sink.text()));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int requests = 20000, connections = 4;
+  std::vector<int> thread_counts = {1, 4};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--requests=", 0) == 0)
+    if (a.rfind("--requests=", 0) == 0) {
       requests = std::stoi(a.substr(11));
-    else if (a.rfind("--connections=", 0) == 0)
+    } else if (a.rfind("--connections=", 0) == 0) {
       connections = std::stoi(a.substr(14));
-    else {
-      std::fprintf(stderr, "usage: generator_bench [--requests=N] [--connections=N]\n");
+    } else if (a.rfind("--threads=", 0) == 0) {
+      thread_counts.clear();
+      std::stringstream in(a.substr(10));
+      for (std::string t; std::getline(in, t, ',');) thread_counts.push_back(std::stoi(t));
+    } else {
+      std::fprintf(stderr,
+                   "usage: generator_bench [--requests=N] [--connections=N] [--threads=N,...]\n");
       return 2;
     }
   }
   std::vector<std::string> wire(static_cast<size_t>(requests));
+  std::vector<Segments> segments(static_cast<size_t>(requests));
   for (int i = 0; i < requests; ++i) {
-    wire[static_cast<size_t>(i)] =
-        make(i % connections, static_cast<uint64_t>(i)).SerializeAsString();
+    auto req = make(i % connections, static_cast<uint64_t>(i));
+    wire[static_cast<size_t>(i)] = req.SerializeAsString();
+    tempo::model::SplitResult split;
+    tempo::model::split_by_trace(req, &split);
+    segments[static_cast<size_t>(i)] = std::move(split.segments);
   }
   const double spans = static_cast<double>(requests) * 100;
   ExportTraceServiceRequest req;
@@ -143,15 +188,20 @@ int main(int argc, char** argv) {
   std::printf(
       "decode              %7.1f ns/span (protobuf parse, the floor of every ingest path)\n",
       decode_ns);
-  for (const auto& procs : std::vector<std::vector<std::string>>{
-           {"span-metrics"}, {"service-graphs"}, {"span-metrics", "service-graphs"}}) {
-    Run r = run(procs, wire, connections);
-    std::string name;
-    for (const auto& p : procs) name += (name.empty() ? "" : "+") + p;
-    std::printf(
-        "%-30s offer %6.1f ns/span (network thread)  process %7.1f ns/span "
-        "(generator thread)  exposed lines %zu\n",
-        name.c_str(), r.offer_ns, r.process_ns, r.series);
+  const std::vector<std::vector<std::string>> sets = {
+      {"span-metrics"}, {"service-graphs"}, {"span-metrics", "service-graphs"}};
+  for (int threads : thread_counts) {
+    for (const auto& procs : sets) {
+      Run r = run(procs, segments, threads);
+      std::string name;
+      for (const auto& p : procs) name += (name.empty() ? "" : "+") + p;
+      std::printf(
+          "shards=%d %-28s offer %6.1f ns/span (network thread)  process %7.1f ns/span "
+          "(all shards, one thread)  exposed lines %zu\n",
+          threads, name.c_str(), r.offer_ns, r.process_ns, r.series);
+    }
   }
+  std::printf("span-metrics+service-graphs with the threads running, offered from one thread:\n");
+  for (int threads : thread_counts) run_threaded(sets.back(), segments, threads);
   return 0;
 }

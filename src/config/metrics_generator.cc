@@ -219,6 +219,13 @@ Status read_metrics_generator(const YamlReader& r, MetricsGeneratorConfig* out) 
   TEMPO_RETURN_IF_ERROR(read_span_metrics(r, &out->span_metrics));
   TEMPO_RETURN_IF_ERROR(read_service_graphs(r, &out->service_graphs));
   TEMPO_RETURN_IF_ERROR(read_registry(r, &out->registry));
+  TEMPO_RETURN_IF_ERROR(
+      r.integer("metrics_generator.processing_threads", &out->processing_threads));
+  if (out->processing_threads < 0 || out->processing_threads > 64) {
+    return Status::invalid_argument(
+        "metrics_generator.processing_threads must be between 0 (one per core, at most 4) and "
+        "64");
+  }
   return Status::ok();
 }
 

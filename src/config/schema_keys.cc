@@ -15,7 +15,8 @@
 // to by YAML alias. Two keys under `server:` are this build's own, not Tempo's:
 // admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so are
 // metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md) and
-// metrics_generator.registry.expose_on_metrics_endpoint (docs/metrics_generator.md). schema.cc
+// metrics_generator.registry.expose_on_metrics_endpoint and metrics_generator.processing_threads
+// (docs/metrics_generator.md). schema.cc
 // turns this text into the SchemaNode tree; a key added here is checked from then on, and the
 // loader reads only the acted ones.
 
@@ -478,6 +479,7 @@ metrics_generator:
   limiter_type: known
   metrics_ingestion_time_range_slack: known
   override_ring_key: known
+  processing_threads: acted
   processor:
     host_info:
       .flags: unit

@@ -184,14 +184,10 @@ Status Distributor::push(
   bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
   accepted_spans().Add(rl).Increment(static_cast<double>(out->accepted_spans));
   // Second sink: the metrics generator gets the valid spans as the segments already
-  // serialized for the ingester (a copy of bytes, no protobuf work on this thread). It queues
-  // and returns; it never holds up the acknowledgement.
-  if (generator_) {
-    std::vector<std::string_view> pieces;
-    pieces.reserve(split.segments.size());
-    for (const auto& seg : split.segments) pieces.push_back(seg.bytes);
-    generator_->offer(tenant, pieces, split.spans_accepted);
-  }
+  // serialized for the ingester, with their trace IDs to route them by (a copy of bytes, no
+  // protobuf work on this thread). It queues and returns; it never holds up the
+  // acknowledgement.
+  if (generator_) generator_->offer(tenant, split.segments);
   return Status::ok();
 }
 

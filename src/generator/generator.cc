@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
 
 #include "tempo/generator/registry.h"
 #include "tempo/generator/service_graphs.h"
@@ -50,11 +52,21 @@ int64_t to_ms(config::Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-uint64_t count_spans(const ExportTraceServiceRequest& req) {
-  uint64_t n = 0;
-  for (const auto& rs : req.resource_spans())
-    for (const auto& ss : rs.scope_spans()) n += static_cast<uint64_t>(ss.spans_size());
-  return n;
+constexpr size_t kMaxShards = 64;
+
+// The shard of a trace: both 64-bit halves of the ID, mixed (murmur3's finalizer), since
+// clients with counters or timestamps in their trace IDs exist.
+size_t shard_of(const TraceId& id, size_t shards) {
+  uint64_t a, b;
+  std::memcpy(&a, id.bytes.data(), 8);
+  std::memcpy(&b, id.bytes.data() + 8, 8);
+  uint64_t h = a ^ (b * 0x9E3779B97F4A7C15ULL);
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 33;
+  return static_cast<size_t>(h % shards);
 }
 
 std::string host_name() {
@@ -69,18 +81,56 @@ bool has(const std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
+size_t generator_shards(const config::MetricsGeneratorConfig& config) {
+  if (config.processing_threads > 0) {
+    return std::min<size_t>(static_cast<size_t>(config.processing_threads), kMaxShards);
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp<size_t>(cores, 1, 4);
+}
+
+// A tenant's collected registry: the sum of what every shard merged into it. Its shards'
+// threads ask it about new series (Registry::reserve) and the collection merges into it, both
+// under `mu`.
 struct Generator::Tenant {
-  explicit Tenant(RegistryOptions o)
-      : registry(std::move(o)),
+  explicit Tenant(RegistryOptions o) : registry(std::move(o)) {}
+  std::mutex mu;
+  Registry registry;
+};
+
+// A tenant's processors on one shard, writing into the shard's registry (updates since the
+// last merge).
+struct Generator::ShardTenant {
+  ShardTenant(RegistryOptions o, Tenant& t)
+      : collected(t),
+        registry(std::move(o)),
         received(&received_metric().Add({{"tenant", registry.options().tenant}})) {}
+  Tenant& collected;
   Registry registry;
   prometheus::Counter* received;
   std::vector<std::unique_ptr<Processor>> processors;
 };
 
+struct Generator::Shard {
+  // The queue: offers push under queue_mu, the shard's thread takes everything at once.
+  std::mutex queue_mu;
+  std::condition_variable cv;
+  std::deque<Item> queue;
+  bool stopping = false;
+  // The processors' state: the shard's thread holds state_mu per item and per tick, the
+  // collection while it merges this shard, so a merge never waits for more than one item.
+  std::mutex state_mu;
+  std::map<std::string, std::unique_ptr<ShardTenant>, std::less<>> tenants;
+  // Every item is parsed into this arena, reset before the next: no per-string malloc/free.
+  google::protobuf::Arena arena;
+  std::thread thread;
+};
+
 Generator::Generator(GeneratorOptions options, SeriesSink& sink)
     : options_(std::move(options)), sink_(sink) {
   if (options_.instance.empty()) options_.instance = host_name();
+  const size_t n = generator_shards(options_.config);
+  for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
 Generator::~Generator() { stop(); }
@@ -100,18 +150,46 @@ bool Generator::enabled_for(std::string_view tenant) const {
   return false;
 }
 
-Status Generator::make_tenant(const std::string& name, std::unique_ptr<Tenant>* out) {
-  const auto& rc = options_.config.registry;
+namespace {
+
+RegistryOptions registry_options(const GeneratorOptions& options, const std::string& name) {
+  const auto& rc = options.config.registry;
   RegistryOptions ro;
   ro.tenant = name;
   for (const auto& [k, v] : rc.external_labels) ro.external_labels.push_back({k, v});
   if (!rc.inject_tenant_id_as.empty()) ro.external_labels.push_back({rc.inject_tenant_id_as, name});
-  ro.instance = options_.instance;
+  ro.instance = options.instance;
   ro.stale_ms = to_ms(rc.stale_duration);
-  ro.max_active_series = options_.max_active_series;
+  ro.max_active_series = options.max_active_series;
   ro.max_label_name_length = static_cast<size_t>(rc.max_label_name_length);
   ro.max_label_value_length = static_cast<size_t>(rc.max_label_value_length);
-  auto t = std::make_unique<Tenant>(std::move(ro));
+  return ro;
+}
+
+}  // namespace
+
+Generator::Tenant& Generator::collected_tenant(const std::string& name) {
+  std::lock_guard<std::mutex> lock(tenants_mu_);
+  auto it = tenants_.find(name);
+  if (it == tenants_.end()) {
+    it = tenants_.emplace(name, std::make_unique<Tenant>(registry_options(options_, name))).first;
+  }
+  return *it->second;
+}
+
+Status Generator::make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out) {
+  RegistryOptions ro = registry_options(options_, name);
+  ro.shard = true;
+  Tenant& collected = collected_tenant(name);
+  auto t = std::make_unique<ShardTenant>(std::move(ro), collected);
+  if (options_.max_active_series > 0) {
+    // The tenant's limit over all shards: a shard asks before each series it has not seen
+    // since the last merge (once per series and interval, or per update of a refused one).
+    t->registry.set_admission([&collected](const Family& f, std::string_view key, uint64_t cost) {
+      std::lock_guard<std::mutex> lock(collected.mu);
+      return collected.registry.reserve(f, key, cost);
+    });
+  }
   const auto& procs = processors_for(name);
   SpanMetricsParts parts;
   if (has(procs, "span-metrics")) {
@@ -127,8 +205,11 @@ Status Generator::make_tenant(const std::string& name, std::unique_ptr<Tenant>* 
     t->processors.push_back(std::move(sm));
   }
   if (has(procs, "service-graphs")) {
-    t->processors.push_back(
-        std::make_unique<ServiceGraphs>(options_.config.service_graphs, t->registry));
+    // max_items bounds the tenant's unpaired halves: each shard holds its share.
+    config::ServiceGraphsConfig sg = options_.config.service_graphs;
+    const auto n = static_cast<int64_t>(shards_.size());
+    sg.max_items = std::max<int64_t>(1, (sg.max_items + n - 1) / n);
+    t->processors.push_back(std::make_unique<ServiceGraphs>(sg, t->registry));
   }
   *out = std::move(t);
   return Status::ok();
@@ -140,105 +221,150 @@ Status Generator::start() {
   TEMPO_RETURN_IF_ERROR(SpanMetrics::validate(options_.config.span_metrics));
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (started_) return Status::ok();
     stopping_ = false;
+    started_ = true;
   }
-  thread_ = std::thread([this] { loop(); });
+  for (auto& s : shards_) {
+    Shard* shard = s.get();
+    shard->thread = std::thread([this, shard] { shard_loop(*shard); });
+  }
+  collector_ = std::thread([this] { collect_loop(); });
   log::info("metrics generator started",
             {{"collection_interval_ms", to_ms(options_.config.registry.collection_interval)},
-             {"processors", std::to_string(options_.default_processors.size())}});
+             {"processors", std::to_string(options_.default_processors.size())},
+             {"threads", std::to_string(shards_.size())}});
   return Status::ok();
 }
 
 void Generator::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || !thread_.joinable()) return;
+    if (stopping_ || !started_) return;
     stopping_ = true;
   }
+  // The collecting thread first, so the last collection below is the only one running; then
+  // the shards, which process what is queued and tick once more.
   cv_.notify_all();
-  thread_.join();
+  collector_.join();
+  for (auto& s : shards_) {
+    {
+      std::lock_guard<std::mutex> lock(s->queue_mu);
+      s->stopping = true;
+    }
+    s->cv.notify_all();
+  }
+  for (auto& s : shards_) s->thread.join();
+  collect(wall_ms());
 }
 
-void Generator::offer(std::string_view tenant, std::span<const std::string_view> pieces,
-                      uint64_t spans) {
+void Generator::offer(std::string_view tenant, std::span<const model::TraceSegment> segments) {
+  uint64_t spans = 0;
+  for (const auto& seg : segments) spans += seg.spans;
   if (spans == 0 || !enabled_for(tenant)) return;
-  bool full = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    full = stopping_ || queued_spans_ + spans > options_.queue_spans;
-    if (full) {
-      dropped_ += spans;
-    } else {
-      queued_spans_ += spans;  // reserved before the copy, so concurrent offers stay bounded
+  // Reserved before the copies, so concurrent offers stay within the bound.
+  bool full = stopping_.load(std::memory_order_relaxed);
+  uint64_t queued = queued_spans_.load(std::memory_order_relaxed);
+  while (!full) {
+    if (queued + spans > options_.queue_spans) {
+      full = true;
+    } else if (queued_spans_.compare_exchange_weak(queued, queued + spans,
+                                                   std::memory_order_relaxed)) {
+      break;
     }
   }
-  if (full) {  // counted outside mu_, which the generator thread needs to take its work
+  if (full) {
+    dropped_.fetch_add(spans, std::memory_order_relaxed);
     discarded_metric()
         .Add({{"tenant", std::string(tenant)}, {"reason", "queue_full"}})
         .Increment(static_cast<double>(spans));
     return;
   }
-  // The copy is made outside the lock: offers from several network threads run in parallel.
-  Item item{std::string(tenant), {}, spans};
-  size_t total = 0;
-  for (auto p : pieces) total += p.size();
-  item.bytes.reserve(total);
-  for (auto p : pieces) item.bytes.append(p);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(item));
+  // One buffer per shard that gets a trace, sized first so each is allocated once. The
+  // segments are whole serialized TracesData messages, so their concatenation parses as one.
+  const size_t n = shards_.size();
+  std::array<size_t, kMaxShards> bytes{};
+  std::array<uint64_t, kMaxShards> shard_spans{};
+  for (const auto& seg : segments) {
+    const size_t i = n == 1 ? 0 : shard_of(seg.id, n);
+    bytes[i] += seg.bytes.size();
+    shard_spans[i] += seg.spans;
   }
-  cv_.notify_one();
+  std::array<std::string, kMaxShards> buffers;
+  for (size_t i = 0; i < n; ++i) {
+    if (shard_spans[i]) buffers[i].reserve(bytes[i]);
+  }
+  for (const auto& seg : segments) buffers[n == 1 ? 0 : shard_of(seg.id, n)].append(seg.bytes);
+  for (size_t i = 0; i < n; ++i) {
+    if (!shard_spans[i]) continue;
+    Shard& shard = *shards_[i];
+    {
+      std::lock_guard<std::mutex> lock(shard.queue_mu);
+      shard.queue.push_back(Item{std::string(tenant), std::move(buffers[i]), shard_spans[i]});
+    }
+    shard.cv.notify_one();
+  }
 }
 
 void Generator::offer_request(std::string_view tenant, const ExportTraceServiceRequest& req) {
-  const std::string bytes = req.SerializeAsString();
-  const std::string_view piece(bytes);
-  offer(tenant, std::span<const std::string_view>(&piece, 1), count_spans(req));
+  model::SplitResult split;
+  model::split_by_trace(req, &split);
+  offer(tenant, split.segments);
 }
 
-uint64_t Generator::dropped_spans() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return dropped_;
-}
-
-void Generator::process(std::deque<Item>& items, int64_t now_ms) {
-  for (auto& item : items) {
-    auto it = tenants_.find(item.tenant);
-    if (it == tenants_.end()) {
-      std::unique_ptr<Tenant> t;
-      Status s = make_tenant(item.tenant, &t);
-      if (!s.is_ok()) {
-        log::error("metrics generator cannot run for tenant",
-                   {{"tenant", item.tenant}, {"err", s.to_string()}});
-        continue;
-      }
-      it = tenants_.emplace(item.tenant, std::move(t)).first;
+void Generator::process(Shard& shard, Item& item, int64_t now_ms) {
+  shard.arena.Reset();
+  auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&shard.arena);
+  const bool parsed = req->ParseFromString(item.bytes);
+  std::lock_guard<std::mutex> lock(shard.state_mu);
+  auto it = shard.tenants.find(item.tenant);
+  if (it == shard.tenants.end()) {
+    std::unique_ptr<ShardTenant> t;
+    Status s = make_shard_tenant(item.tenant, &t);
+    if (!s.is_ok()) {
+      log::error("metrics generator cannot run for tenant",
+                 {{"tenant", item.tenant}, {"err", s.to_string()}});
+      return;
     }
-    Tenant& t = *it->second;
-    t.received->Increment(static_cast<double>(item.spans));
-    arena_.Reset();
-    auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena_);
-    if (!req->ParseFromString(item.bytes)) {
-      log::error("metrics generator got spans it cannot parse", {{"tenant", item.tenant}});
-      continue;
-    }
-    t.registry.set_now(now_ms);
-    for (auto& p : t.processors) p->push(*req);
+    it = shard.tenants.emplace(item.tenant, std::move(t)).first;
   }
+  ShardTenant& t = *it->second;
+  t.received->Increment(static_cast<double>(item.spans));
+  if (!parsed) {
+    log::error("metrics generator got spans it cannot parse", {{"tenant", item.tenant}});
+    return;
+  }
+  t.registry.set_now(now_ms);
+  for (auto& p : t.processors) p->push(*req);
 }
 
-void Generator::tick(int64_t now_ms) {
-  for (auto& [name, t] : tenants_) {
+void Generator::tick(Shard& shard, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(shard.state_mu);
+  for (auto& [name, t] : shard.tenants) {
     t->registry.set_now(now_ms);
     for (auto& p : t->processors) p->tick(now_ms);
   }
 }
 
 void Generator::collect(int64_t now_ms) {
-  for (auto& [name, t] : tenants_) {
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->state_mu);
+    for (auto& [name, st] : shard->tenants) {
+      std::lock_guard<std::mutex> tenant_lock(st->collected.mu);
+      st->collected.registry.merge(st->registry);
+    }
+  }
+  std::vector<std::pair<std::string, Tenant*>> tenants;
+  {
+    std::lock_guard<std::mutex> lock(tenants_mu_);
+    for (auto& [name, t] : tenants_) tenants.emplace_back(name, t.get());
+  }
+  for (auto& [name, t] : tenants) {
     std::vector<Sample> samples;
-    t->registry.collect(now_ms, &samples);
+    {
+      std::lock_guard<std::mutex> lock(t->mu);
+      t->registry.collect(now_ms, &samples);
+    }
     collections_metric().Add({{"tenant", name}}).Increment();
     Status s = sink_.append(name, std::move(samples));
     if (!s.is_ok()) {
@@ -249,47 +375,63 @@ void Generator::collect(int64_t now_ms) {
 }
 
 void Generator::run_once(int64_t now_ms, bool do_collect) {
-  std::deque<Item> items;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    items.swap(queue_);
-    queued_spans_ = 0;
+  for (auto& s : shards_) {
+    std::deque<Item> items;
+    {
+      std::lock_guard<std::mutex> lock(s->queue_mu);
+      items.swap(s->queue);
+    }
+    for (auto& item : items) {
+      queued_spans_.fetch_sub(item.spans, std::memory_order_relaxed);
+      process(*s, item, now_ms);
+    }
+    tick(*s, now_ms);
   }
-  process(items, now_ms);
-  tick(now_ms);
   if (do_collect) collect(now_ms);
 }
 
-void Generator::loop() {
-  const int64_t interval =
-      std::max<int64_t>(1, to_ms(options_.config.registry.collection_interval));
-  int64_t next_collect = wall_ms() + interval;
+void Generator::shard_loop(Shard& shard) {
   int64_t next_tick = wall_ms() + 1000;
   std::deque<Item> items;
   for (;;) {
     bool stopping;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      const int64_t wake = std::min(next_collect, next_tick);
-      cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, wake - wall_ms())),
-                   [this] { return stopping_ || !queue_.empty(); });
-      items.swap(queue_);
-      for (const auto& i : items) queued_spans_ -= std::min(queued_spans_, i.spans);
-      stopping = stopping_;
+      std::unique_lock<std::mutex> lock(shard.queue_mu);
+      shard.cv.wait_for(lock,
+                        std::chrono::milliseconds(std::max<int64_t>(0, next_tick - wall_ms())),
+                        [&shard] { return shard.stopping || !shard.queue.empty(); });
+      items.swap(shard.queue);
+      stopping = shard.stopping;
     }
+    // Taken items leave the bound at once, as a single queue did: the bound is on what waits.
+    for (const auto& i : items) queued_spans_.fetch_sub(i.spans, std::memory_order_relaxed);
     const int64_t now = wall_ms();
-    process(items, now);
+    for (auto& item : items) process(shard, item, now);
     items.clear();
     if (now >= next_tick || stopping) {
-      tick(now);
+      tick(shard, now);
       next_tick = now + 1000;
     }
-    if (now >= next_collect || stopping) {
-      collect(now);
-      // Collections stay on the interval grid; a late one does not shift the next.
-      while (next_collect <= now) next_collect += interval;
-    }
     if (stopping) return;
+  }
+}
+
+void Generator::collect_loop() {
+  const int64_t interval =
+      std::max<int64_t>(1, to_ms(options_.config.registry.collection_interval));
+  int64_t next_collect = wall_ms() + interval;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, next_collect - wall_ms())),
+                   [this] { return stopping_.load(); });
+      if (stopping_) return;  // stop() collects last, after the shards have drained
+    }
+    const int64_t now = wall_ms();
+    if (now < next_collect) continue;
+    collect(now);
+    // Collections stay on the interval grid; a late one does not shift the next.
+    while (next_collect <= now) next_collect += interval;
   }
 }
 

@@ -118,7 +118,7 @@ Family::Series* Family::lookup(std::span<const std::string_view> names,
   if (it != series_.end()) {
     s = it->second.get();
   } else {
-    if (!registry_.admit(cost())) return nullptr;
+    if (!registry_.admit_new(*this, key_)) return nullptr;
     auto owned = std::make_unique<Series>();
     s = owned.get();
     const size_t max_name = registry_.options().max_label_name_length;
@@ -188,6 +188,44 @@ size_t Family::remove_stale(int64_t cutoff_ms) {
   return removed;
 }
 
+void Family::merge(Family& shard) {
+  for (auto& [key, owned] : shard.series_) {
+    Series& s = *owned;
+    auto it = series_.find(std::string_view(key));
+    if (it == series_.end()) {
+      if (!registry_.admit_merged(*this, key)) continue;
+      // New here: the shard's series is already the whole of it (fresh, as it was built).
+      series_.emplace(key, std::move(owned));
+      continue;
+    }
+    Series& m = *it->second;
+    switch (type_) {
+      case Type::kCounter:
+        m.value += s.value;
+        break;
+      case Type::kGauge:
+        if (s.updated_ms >= m.updated_ms) m.value = s.value;
+        break;
+      case Type::kHistogram:
+        for (size_t b = 0; b < m.buckets.size() && b < s.buckets.size(); ++b) {
+          m.buckets[b] += s.buckets[b];
+        }
+        m.sum += s.sum;
+        m.count += s.count;
+        if (s.has_exemplar && (!m.has_exemplar || s.exemplar_ms >= m.exemplar_ms)) {
+          m.has_exemplar = true;
+          m.exemplar_trace.swap(s.exemplar_trace);
+          m.exemplar_value = s.exemplar_value;
+          m.exemplar_ms = s.exemplar_ms;
+          m.exemplar_bucket = s.exemplar_bucket;
+        }
+        break;
+    }
+    m.updated_ms = std::max(m.updated_ms, s.updated_ms);
+  }
+  shard.series_.clear();
+}
+
 void Family::collect(int64_t now_ms, std::vector<Sample>* out) {
   const auto& opts = registry_.options();
   for (auto& [key, sp] : series_) {
@@ -255,12 +293,15 @@ Registry::Registry(RegistryOptions options)
     : options_(std::move(options)),
       added_counter_(&series_added_metric().Add({{"tenant", options_.tenant}})),
       limited_counter_(&series_limited_metric().Add({{"tenant", options_.tenant}})) {
+  if (options_.shard) return;
   max_active_series_metric()
       .Add({{"tenant", options_.tenant}})
       .Set(static_cast<double>(options_.max_active_series));
 }
 
-Registry::~Registry() { active_series_metric().Add({{"tenant", options_.tenant}}).Set(0); }
+Registry::~Registry() {
+  if (!options_.shard) active_series_metric().Add({{"tenant", options_.tenant}}).Set(0);
+}
 
 Family& Registry::add(std::string name, Family::Type type, std::vector<std::string> label_names,
                       std::vector<double> buckets) {
@@ -282,15 +323,74 @@ Family& Registry::histogram(std::string name, std::vector<std::string> label_nam
   return add(std::move(name), Family::Type::kHistogram, std::move(label_names), std::move(buckets));
 }
 
+Family& Registry::family_like(const Family& other) {
+  for (auto& f : families_) {
+    if (f->name_ == other.name_) return *f;
+  }
+  return add(other.name_, other.type_, other.label_names_, other.buckets_);
+}
+
+std::string Registry::pending_key(const Family& family, std::string_view key) {
+  std::string k = family.name_;
+  k.push_back(kNameSep);
+  k.append(key);
+  return k;
+}
+
+bool Registry::admit_new(const Family& family, std::string_view key) {
+  if (!admission_) return admit(family.cost());
+  if (!admission_(family, key, family.cost())) return false;
+  active_ += family.cost();  // the shard's own count, for nothing but tests
+  return true;
+}
+
+bool Registry::reserve(const Family& family, std::string_view key, uint64_t cost) {
+  if (options_.max_active_series == 0) return true;
+  for (const auto& f : families_) {
+    if (f->name_ == family.name_) {
+      if (f->series_.count(key)) return true;
+      break;
+    }
+  }
+  std::string k = pending_key(family, key);
+  if (pending_.count(k)) return true;
+  if (active_ + pending_cost_ + cost > options_.max_active_series) {
+    ++refused_;
+    limited_counter_->Increment();
+    return false;
+  }
+  pending_.emplace(std::move(k), cost);
+  pending_cost_ += cost;
+  return true;
+}
+
+bool Registry::admit_merged(const Family& family, std::string_view key) {
+  if (!pending_.empty()) {
+    auto it = pending_.find(pending_key(family, key));
+    if (it != pending_.end()) {
+      pending_cost_ -= std::min(pending_cost_, it->second);
+      pending_.erase(it);
+    }
+  }
+  return admit(family.cost());
+}
+
 bool Registry::admit(uint64_t cost) {
-  if (options_.max_active_series > 0 && active_ + cost > options_.max_active_series) {
+  if (options_.max_active_series > 0 &&
+      active_ + pending_cost_ + cost > options_.max_active_series) {
     ++refused_;
     limited_counter_->Increment();
     return false;
   }
   active_ += cost;
-  added_counter_->Increment();
+  if (!options_.shard) added_counter_->Increment();
   return true;
+}
+
+void Registry::merge(Registry& shard) {
+  // Every family, empty or not, so this registry has them in the processors' order.
+  for (auto& f : shard.families_) family_like(*f).merge(*f);
+  shard.active_ = 0;
 }
 
 void Registry::release(uint64_t cost) { active_ -= std::min(active_, cost); }

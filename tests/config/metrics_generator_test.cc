@@ -15,6 +15,7 @@ TEST_CASE("metrics_generator: Tempo's defaults when absent") {
   CHECK(g.registry.max_label_name_length == 1024);
   CHECK(g.registry.max_label_value_length == 2048);
   CHECK_FALSE(g.registry.expose_on_metrics_endpoint);
+  CHECK(g.processing_threads == 0);  // one per core, at most 4
   CHECK(g.span_metrics.histogram_buckets.size() == 14);
   CHECK(g.span_metrics.histogram_buckets.front() == 0.002);
   CHECK(g.span_metrics.histogram_buckets.back() == 16.384);
@@ -172,6 +173,11 @@ TEST_CASE("metrics_generator: bad values fail with the key and the reason") {
        "metrics_generator processor \"span-metric\" is not a known processor"},
       {"metrics_generator:\n  registry:\n    expose_on_metrics_endpoint: maybe\n",
        "expose_on_metrics_endpoint"},
+      {"metrics_generator:\n  processing_threads: -1\n",
+       "metrics_generator.processing_threads must be between 0"},
+      {"metrics_generator:\n  processing_threads: 65\n",
+       "metrics_generator.processing_threads must be between 0"},
+      {"metrics_generator:\n  processing_threads: many\n", "processing_threads"},
   };
   for (const auto& c : cases) {
     INFO(c.yaml);
@@ -181,4 +187,10 @@ TEST_CASE("metrics_generator: bad values fail with the key and the reason") {
     CHECK(s.is(Status::Code::kInvalidArgument));
     CHECK(s.message().find(c.want) != std::string::npos);
   }
+}
+
+TEST_CASE("metrics_generator: processing_threads, this build's own key, is read") {
+  auto c = must_load("metrics_generator:\n  processing_threads: 3\n");
+  CHECK(c.metrics_generator.processing_threads == 3);
+  CHECK(c.warnings.empty());  // acted on, not merely accepted
 }

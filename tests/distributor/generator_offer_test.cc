@@ -18,13 +18,20 @@ struct FakePusher : ingester::Pusher {
 };
 
 struct RecordingConsumer : generator::SpanConsumer {
-  void offer(std::string_view tenant, std::span<const std::string_view> pieces,
-             uint64_t spans) override {
+  void offer(std::string_view tenant, std::span<const model::TraceSegment> segments) override {
     tenants.emplace_back(tenant);
     std::string all;
-    for (auto p : pieces) all.append(p);
-    REQUIRE(last.ParseFromString(all));  // the pieces concatenate into one request
-    this->spans += spans;
+    for (const auto& seg : segments) {
+      // Each segment is one trace's spans: what the generator routes to a shard by.
+      ExportTraceServiceRequest one;
+      REQUIRE(one.ParseFromString(seg.bytes));
+      for (const auto& rs : one.resource_spans())
+        for (const auto& ss : rs.scope_spans())
+          for (const auto& s : ss.spans()) CHECK(s.trace_id() == std::string(seg.id.view()));
+      all.append(seg.bytes);
+      spans += seg.spans;
+    }
+    REQUIRE(last.ParseFromString(all));  // the segments concatenate into one request
   }
   std::vector<std::string> tenants;
   ExportTraceServiceRequest last;

@@ -1,6 +1,7 @@
 #include "tempo/generator/registry.h"
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "generator/generator_testing.h"
 
@@ -181,4 +182,87 @@ TEST_CASE("registry: sanitize_label_name and format_le follow Prometheus") {
   CHECK(format_le(1) == "1");
   CHECK(format_le(0.1) == "0.1");
   CHECK(format_le(1.0 / 0.0) == "+Inf");
+}
+
+TEST_CASE(
+    "registry: merge sums shard counters and histograms, takes the later gauge and exemplar") {
+  Registry total(opts());
+  auto so = opts();
+  so.shard = true;
+  Registry a(so), b(so);
+  // The same processors build the same families in every shard registry.
+  auto families = [](Registry& r) {
+    return std::make_tuple(&r.counter("calls_total", {"svc"}), &r.gauge("info", {"svc"}),
+                           &r.histogram("latency", {"svc"}, {1, 2}));
+  };
+  auto [ac, ag, ah] = families(a);
+  auto [bc, bg, bh] = families(b);
+  const std::string_view x[] = {"x"}, y[] = {"y"};
+  a.set_now(100);
+  CHECK(ac->inc(x, 2));
+  CHECK(ag->set(x, 5));
+  CHECK(ah->observe(x, 0.5, "aaa"));
+  b.set_now(200);
+  CHECK(bc->inc(x, 3));
+  CHECK(bc->inc(y, 1));  // only in b
+  CHECK(bg->set(x, 7));  // later than a's 5
+  CHECK(bh->observe(x, 1.5, "bbb"));
+  CHECK(bh->observe(x, 3, ""));
+  total.merge(b);  // the order of merges does not change the sums or the later values
+  total.merge(a);
+  CHECK(ac->series_count() == 0);  // merged shards are empty
+  CHECK(bc->series_count() == 0);
+  CHECK(total.active_series() == 1 + 1 + 1 + (2 + 3));  // calls x, y; info x; latency x
+  std::vector<Sample> out;
+  total.collect(1000, &out);
+  CHECK(find(out, "calls_total{svc=\"x\"}", 1000)->value == 5);
+  CHECK(find(out, "calls_total{svc=\"x\"}", 999)->value == 0);  // new: a zero first
+  CHECK(find(out, "calls_total{svc=\"y\"}", 1000)->value == 1);
+  CHECK(find(out, "info{svc=\"x\"}", 1000)->value == 7);
+  CHECK(find(out, "latency_bucket{le=\"1\",svc=\"x\"}", 1000)->value == 1);
+  CHECK(find(out, "latency_bucket{le=\"2\",svc=\"x\"}", 1000)->value == 2);
+  const Sample* inf = find(out, "latency_bucket{le=\"+Inf\",svc=\"x\"}", 1000);
+  CHECK(inf->value == 3);
+  CHECK(find(out, "latency_sum{svc=\"x\"}", 1000)->value == 5);
+  CHECK(find(out, "latency_count{svc=\"x\"}", 1000)->value == 3);
+  // b's exemplar (200ms) is later than a's (100ms); it sits in the le="2" bucket.
+  const Sample* le2 = find(out, "latency_bucket{le=\"2\",svc=\"x\"}", 1000);
+  REQUIRE(le2->exemplars.size() == 1);
+  CHECK(le2->exemplars[0].labels == std::vector<Label>{{"trace_id", "bbb"}});
+  CHECK(find(out, "latency_bucket{le=\"1\",svc=\"x\"}", 1000)->exemplars.empty());
+
+  // A second round adds to what was collected; a series already known is not fresh again.
+  a.set_now(1500);
+  CHECK(ac->inc(x, 10));
+  total.merge(a);
+  out.clear();
+  total.collect(2000, &out);
+  CHECK(find(out, "calls_total{svc=\"x\"}", 2000)->value == 15);
+  CHECK(find(out, "calls_total{svc=\"x\"}", 1999) == nullptr);
+}
+
+TEST_CASE("registry: merge admits new series against the collected registry's limit") {
+  auto o = opts();
+  o.max_active_series = 2;
+  Registry total(o);
+  auto so = o;
+  so.shard = true;
+  Registry a(so), b(so);
+  Family& ac = a.counter("calls_total", {"svc"});
+  Family& bc = b.counter("calls_total", {"svc"});
+  const std::string_view s1[] = {"s1"}, s2[] = {"s2"}, s3[] = {"s3"};
+  CHECK(ac.inc(s1, 1));
+  CHECK(ac.inc(s2, 1));
+  CHECK_FALSE(ac.inc(s3, 1));  // a shard holds no more than the limit either
+  CHECK(bc.inc(s3, 1));
+  CHECK(bc.inc(s1, 4));
+  total.merge(a);
+  total.merge(b);  // s3 would be a third series: refused; s1 is known and adds up
+  CHECK(total.active_series() == 2);
+  CHECK(total.refused_series() == 1);
+  std::vector<Sample> out;
+  total.collect(1000, &out);
+  auto got = values(out);
+  CHECK(got == std::map<std::string, double>{{"calls_total{svc=\"s1\"}", 5},
+                                             {"calls_total{svc=\"s2\"}", 1}});
 }

@@ -274,7 +274,7 @@ struct SpanMetricsConfig {
 struct ServiceGraphsConfig {
   Duration wait = 10s;
   int64_t max_items = 10000;
-  int64_t workers = 10;  // accepted; pairing runs on the generator's own thread here
+  int64_t workers = 10;  // accepted; pairing runs on the generator's threads here
   // prometheus.ExponentialBuckets(0.1, 2, 8): 0.1s .. 12.8s.
   std::vector<double> histogram_buckets = {0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8};
   std::vector<std::string> dimensions;
@@ -359,6 +359,9 @@ struct MetricsGeneratorConfig {
   ServiceGraphsConfig service_graphs;
   GeneratorRegistryConfig registry;
   MetricsGeneratorStorageConfig storage;
+  // This build's own key (not Tempo's): threads running the processors, each on the traces
+  // whose ID hashes to it. 0: one per core, at most 4.
+  int64_t processing_threads = 0;
 };
 
 struct UsageReportConfig {

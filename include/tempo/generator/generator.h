@@ -1,19 +1,22 @@
 #pragma once
-// The metrics generator module: takes accepted spans from the distributor into a bounded
-// queue, runs each tenant's enabled processors (span-metrics, service-graphs) on its own
-// thread, and every registry.collection_interval hands each tenant's series to a SeriesSink
-// (remote write, the /metrics exposure, or both). Processors are enabled per tenant by
-// overrides (metrics_generator.processors); a tenant with none costs the ingest path one
-// lookup. See docs/metrics_generator.md.
+// The metrics generator module: takes accepted spans from the distributor into bounded
+// queues, runs each tenant's enabled processors (span-metrics, service-graphs) on a few
+// threads (shards), and every registry.collection_interval merges the shards and hands each
+// tenant's series to a SeriesSink (remote write, the /metrics exposure, or both). A trace goes
+// to the shard its ID hashes to, so the two halves of a service-graph edge meet in one shard.
+// Processors are enabled per tenant by overrides (metrics_generator.processors); a tenant
+// with none costs the ingest path one lookup. See docs/metrics_generator.md.
 
 #include <google/protobuf/arena.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,15 +30,18 @@
 namespace tempo::generator {
 
 struct GeneratorOptions {
-  config::MetricsGeneratorConfig config;
+  config::MetricsGeneratorConfig config;  // config.processing_threads: the shards
   // overrides.defaults.metrics_generator.processors, and per tenant where set.
   std::vector<std::string> default_processors;
   std::map<std::string, std::vector<std::string>, std::less<>> tenant_processors;
-  uint64_t max_active_series = 0;  // per tenant; 0: no limit
-  // Spans waiting for the generator thread, over all tenants; beyond it offers are dropped.
+  uint64_t max_active_series = 0;  // per tenant, over all shards; 0: no limit
+  // Spans waiting for the shards, over all tenants and shards; beyond it offers are dropped.
   uint64_t queue_spans = 200000;
   std::string instance;  // __metrics_gen_instance; empty: the host name
 };
+
+// The shards config.processing_threads asks for: 0 means one per core, at most 4.
+size_t generator_shards(const config::MetricsGeneratorConfig& config);
 
 class Generator : public SpanConsumer {
  public:
@@ -43,15 +49,17 @@ class Generator : public SpanConsumer {
   Generator(GeneratorOptions options, SeriesSink& sink);
   ~Generator() override;
 
-  // Checks the processor configuration (filter policies) and starts the generator thread.
+  // Checks the processor configuration (filter policies) and starts one thread per shard and
+  // the collecting thread.
   Status start();
-  // Processes what is queued, collects a last time, and stops the thread.
+  // Processes what is queued, collects a last time, and stops the threads.
   void stop();
 
-  // Copies the pieces into one buffer in the queue; parsed on the generator thread.
-  void offer(std::string_view tenant, std::span<const std::string_view> pieces,
-             uint64_t spans) override;
-  // The same for a decoded request (serialized first): tests and benchmarks.
+  // Copies each trace's segment into its shard's buffer (one buffer per shard per offer);
+  // parsed on the shard's thread. All or nothing: an offer that does not fit is dropped.
+  void offer(std::string_view tenant, std::span<const model::TraceSegment> segments) override;
+  // The same for a decoded request (split by trace as the distributor does): tests and
+  // benchmarks.
   void offer_request(
       std::string_view tenant,
       const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req);
@@ -59,39 +67,49 @@ class Generator : public SpanConsumer {
   // Whether any processor runs for `tenant`.
   bool enabled_for(std::string_view tenant) const;
 
-  // Synchronous use without the thread (tests, benchmarks): process the queue, tick the
-  // processors and collect every tenant at `now_ms`.
+  // Synchronous use without the threads (tests, benchmarks): process every shard's queue in
+  // shard order, tick the processors and, with `collect`, merge the shards and collect every
+  // tenant at `now_ms`. Deterministic for a given sequence of offers.
   void run_once(int64_t now_ms, bool collect);
 
-  uint64_t dropped_spans() const;
+  uint64_t dropped_spans() const { return dropped_.load(std::memory_order_relaxed); }
+  size_t shards() const { return shards_.size(); }
 
  private:
   struct Tenant;
+  struct ShardTenant;
+  struct Shard;
   struct Item {
     std::string tenant;
-    std::string bytes;  // serialized ExportTraceServiceRequest
+    std::string bytes;  // serialized ExportTraceServiceRequest: whole traces of one shard
     uint64_t spans = 0;
   };
   const std::vector<std::string>& processors_for(std::string_view tenant) const;
-  Status make_tenant(const std::string& name, std::unique_ptr<Tenant>* out);
-  void process(std::deque<Item>& items, int64_t now_ms);
-  void tick(int64_t now_ms);
+  Status make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out);
+  Tenant& collected_tenant(const std::string& name);
+  // Shard work, under the shard's state lock.
+  void process(Shard& shard, Item& item, int64_t now_ms);
+  void tick(Shard& shard, int64_t now_ms);
+  void shard_loop(Shard& shard);
+  // Collection: merges every shard into the tenants' registries, then hands them to the sink.
   void collect(int64_t now_ms);
-  void loop();
+  void collect_loop();
 
   GeneratorOptions options_;
   SeriesSink& sink_;
-  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;  // generator thread only
-  // Every item is parsed into this arena, reset before the next: no per-string malloc/free.
-  google::protobuf::Arena arena_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<uint64_t> queued_spans_{0};
+  std::atomic<uint64_t> dropped_{0};
+  // The collected registries, made by the first shard that sees a tenant; collect() runs on
+  // one thread at a time (the collecting thread, stop() after it, or run_once()).
+  std::mutex tenants_mu_;
+  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
 
-  mutable std::mutex mu_;
+  std::mutex mu_;  // guards stopping_ and wakes the collecting thread
   std::condition_variable cv_;
-  std::deque<Item> queue_;
-  uint64_t queued_spans_ = 0;
-  uint64_t dropped_ = 0;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::atomic<bool> stopping_{false};  // set under mu_
+  bool started_ = false;
+  std::thread collector_;
 };
 
 }  // namespace tempo::generator
