@@ -97,13 +97,14 @@ class Generator : public SpanConsumer {
 
   GeneratorOptions options_;
   SeriesSink& sink_;
+  // The collected registries, made by the first shard that sees a tenant; collect() runs on
+  // one thread at a time (the collecting thread, stop() after it, or run_once()). Declared
+  // before the shards, whose tenants refer to them.
+  std::mutex tenants_mu_;
+  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> queued_spans_{0};
   std::atomic<uint64_t> dropped_{0};
-  // The collected registries, made by the first shard that sees a tenant; collect() runs on
-  // one thread at a time (the collecting thread, stop() after it, or run_once()).
-  std::mutex tenants_mu_;
-  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
 
   std::mutex mu_;  // guards stopping_ and wakes the collecting thread
   std::condition_variable cv_;
