@@ -330,17 +330,17 @@ Family& Registry::family_like(const Family& other) {
   return add(other.name_, other.type_, other.label_names_, other.buckets_);
 }
 
-std::string Registry::pending_key(const Family& family, std::string_view key) {
-  std::string k = family.name_;
-  k.push_back(kNameSep);
-  k.append(key);
-  return k;
+const std::string& Registry::pending_key(const Family& family, std::string_view key) {
+  pending_scratch_.assign(family.name_);
+  pending_scratch_.push_back(kNameSep);
+  pending_scratch_.append(key);
+  return pending_scratch_;
 }
 
 bool Registry::admit_new(const Family& family, std::string_view key) {
   if (!admission_) return admit(family.cost());
   if (!admission_(family, key, family.cost())) return false;
-  active_ += family.cost();  // the shard's own count, for nothing but tests
+  active_ += family.cost();  // the shard's own count, reset by the merge
   return true;
 }
 
@@ -352,14 +352,14 @@ bool Registry::reserve(const Family& family, std::string_view key, uint64_t cost
       break;
     }
   }
-  std::string k = pending_key(family, key);
+  const std::string& k = pending_key(family, key);  // reused: refused updates allocate nothing
   if (pending_.count(k)) return true;
   if (active_ + pending_cost_ + cost > options_.max_active_series) {
     ++refused_;
     limited_counter_->Increment();
     return false;
   }
-  pending_.emplace(std::move(k), cost);
+  pending_.emplace(k, cost);
   pending_cost_ += cost;
   return true;
 }

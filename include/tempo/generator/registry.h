@@ -136,7 +136,7 @@ class Registry {
   bool admit_new(const Family& family, std::string_view key);  // a shard's lookup miss
   bool admit_merged(const Family& family, std::string_view key);
   void release(uint64_t cost);
-  static std::string pending_key(const Family& family, std::string_view key);
+  const std::string& pending_key(const Family& family, std::string_view key);  // in a scratch
   Family& add(std::string name, Family::Type type, std::vector<std::string> label_names,
               std::vector<double> buckets);
   Family& family_like(const Family& other);  // this registry's family of that name, or a copy
@@ -150,6 +150,7 @@ class Registry {
   // Series shards reserved and have not merged yet (family name and key -> cost).
   std::unordered_map<std::string, uint64_t> pending_;
   uint64_t pending_cost_ = 0;
+  std::string pending_scratch_;
   prometheus::Counter* added_counter_;    // tempo_metrics_generator_registry_series_added_total
   prometheus::Counter* limited_counter_;  // ..._series_limited_total
 };
