@@ -23,6 +23,7 @@
 #include "tempo/compactor/lease.h"
 #include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
+#include "tempo/config/runtime_overrides.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
 #include "tempo/frontend/streaming_querier.h"
@@ -792,6 +793,21 @@ int run(int argc, char** argv) {
   }
   if (flags.config_verify) {
     for (const auto& w : cfg.warnings) log::warn(w);
+    // The runtime overrides file is part of what a start needs: checked too.
+    if (const std::string& path = cfg.per_tenant_overrides.path; !path.empty()) {
+      std::string text;
+      config::RuntimeOverrides runtime;
+      s = config::read_runtime_overrides_file(path, &text);
+      if (s.is_ok()) {
+        s = config::parse_runtime_overrides(text, path, cfg.overrides,
+                                            cfg.per_tenant_overrides.expand_env, &runtime);
+      }
+      if (!s.is_ok()) {
+        log::error("failed to load config", {{"file", path}, {"err", s.message()}});
+        return 1;
+      }
+      for (const auto& w : runtime.warnings) log::warn(w, {{"file", path}});
+    }
     log::info("config is valid", {{"file", flags.config_file},
                                   {"mapped_keys", cfg.mapped.size()},
                                   {"ignored_keys", cfg.warnings.size()}});
