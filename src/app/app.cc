@@ -182,8 +182,7 @@ Status App::start() {
   io.concurrent_flushes = std::clamp(cfg_.ingester.concurrent_flushes, 1, 4);
   io.block_options.bloom_false_positive = st.block.bloom_filter_false_positive;
   io.block_options.bloom_shard_size_bytes = st.block.bloom_filter_shard_size_bytes;
-  io.max_bytes_per_trace = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_bytes_per_trace, 0));
-  io.max_traces_per_user = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_traces_per_user, 0));
+  // Per-tenant limits, asked of the overrides on every push (and request, lookup, pass below).
   io.limits_for = [ov](std::string_view tenant) {
     const auto l = ov->for_tenant(tenant);
     return ingester::TraceLimits{
@@ -196,8 +195,6 @@ Status App::start() {
   TEMPO_RETURN_IF_ERROR(make_generator());
 
   distributor::DistributorLimits limits;
-  limits.rate_limit_bytes = static_cast<double>(cfg_.overrides.ingestion_rate_limit_bytes);
-  limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
   limits.for_tenant = [ov](std::string_view tenant) {
     const auto l = ov->for_tenant(tenant);
     return distributor::RateLimit{static_cast<double>(l->ingestion_rate_limit_bytes),
@@ -225,10 +222,8 @@ Status App::start() {
   sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
 
   compactor::RetentionOptions ro;
-  // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
-  ro.retention = cfg_.overrides.block_retention > config::Duration::zero()
-                     ? cfg_.overrides.block_retention
-                     : cfg_.compactor.block_retention;
+  // A tenant override (Tempo's overrides.defaults.compaction.block_retention, or the tenant's
+  // in the runtime file) wins when set.
   ro.retention_for = [ov, fallback = cfg_.compactor.block_retention](std::string_view tenant) {
     const config::Duration r = ov->for_tenant(tenant)->block_retention;
     return r > config::Duration::zero() ? r : fallback;

@@ -187,3 +187,30 @@ TEST_CASE("runtime overrides: metrics generator processors for one tenant only")
   CHECK(calls("gen-off") == -1);
   CHECK(s.get("/metrics").body.find("service=\"svc-off\"") == std::string::npos);
 }
+
+TEST_CASE("runtime overrides: one tenant's rate limit, over gRPC and OTLP/HTTP") {
+  testing::TempDir dir;
+  const std::string path = dir.sub("overrides.yaml");
+  write_file(path,
+             "overrides:\n  slow:\n    ingestion:\n      rate_limit_bytes: 100\n"
+             "      burst_size_bytes: 100\n");
+  ServerOptions o;
+  o.multitenancy = true;
+  o.overrides_extra = "  per_tenant_override_config: " + path + "\n";
+  TempoServer s(o);
+  s.start();
+  const std::string slow_id = random_trace_hex(), fast_id = random_trace_hex();
+  const auto slow = make_request({slow_id}, 3, "svc-slow");
+  const auto fast = make_request({fast_id}, 3, "svc-fast");
+  grpc::Status st = s.export_grpc(slow, "slow");
+  CHECK(st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK_THAT(st.error_message(), Catch::Contains("burst: 100 bytes"));
+  auto http = s.export_http(slow.SerializeAsString(), "application/x-protobuf",
+                            {{"X-Scope-OrgID", "slow"}});
+  CHECK(http.status == 429);
+  REQUIRE(s.export_grpc(fast, "fast").ok());
+  CHECK(s.get("/api/traces/" + slow_id, {{"X-Scope-OrgID", "slow"}}).status == 404);
+  require_stored(s, fast, fast_id, "fast");
+  CHECK(metric_value(s, "tempo_discarded_spans_total{reason=\"rate_limited\",tenant=\"slow\"}") ==
+        6);
+}

@@ -4,6 +4,8 @@
 #include "tempo/overrides/runtime_config.h"
 
 #include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 
 #include "tempo/observability/metrics.h"
@@ -110,6 +112,17 @@ TEST_CASE("runtime config: /status/runtime_config shows the defaults and each te
   CHECK(full.find("overrides:\n  a:\n    ingestion:") != std::string::npos);
   CHECK(full.find("    global:\n      max_bytes_per_trace: 5\n") != std::string::npos);
   CHECK(full.find("block_retention: 0s") != std::string::npos);
+  // The wildcard tenant is a YAML alias indicator unquoted: it must come out quoted, and the
+  // whole answer must read back as the values it shows.
+  r.tenants["*"] = defaults;
+  ov.set_runtime(r);
+  const YAML::Node back = YAML::Load(overrides::runtime_config_yaml(*ov.snapshot(), false));
+  CHECK(back["overrides"]["*"]["global"]["max_bytes_per_trace"].as<int64_t>() == 100);
+  CHECK(back["overrides"]["a"]["metrics_generator"]["processors"][0].as<std::string>() ==
+        "span-metrics");
+  CHECK(back["defaults"]["compaction"]["block_retention"].as<std::string>() == "0s");
+  r.tenants.erase("*");
+  ov.set_runtime(r);
   // diff: only what the tenant changes.
   CHECK(overrides::runtime_config_yaml(*ov.snapshot(), true) ==
         "---\noverrides:\n  a:\n    global:\n      max_bytes_per_trace: 5\n"
