@@ -98,7 +98,9 @@ Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits,
                          generator::SpanConsumer* generator)
     : pusher_(pusher),
       generator_(generator),
-      limiter_(std::make_unique<RateLimiter>(limits.rate_limit_bytes, limits.burst_size_bytes)) {}
+      limiter_(limits.for_tenant ? std::make_unique<RateLimiter>(std::move(limits.for_tenant))
+                                 : std::make_unique<RateLimiter>(limits.rate_limit_bytes,
+                                                                 limits.burst_size_bytes)) {}
 
 Distributor::~Distributor() = default;
 

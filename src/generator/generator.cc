@@ -81,17 +81,34 @@ struct Generator::Tenant {
 Generator::Generator(GeneratorOptions options, SeriesSink& sink)
     : options_(std::move(options)), sink_(sink) {
   if (options_.instance.empty()) options_.instance = host_name();
+  if (!options_.overrides_for) {
+    // Fixed overrides: the defaults, and tenant_processors where set.
+    auto make = [this](const std::vector<std::string>& processors) {
+      auto o = std::make_shared<config::OverridesConfig>();
+      o->metrics_generator_processors = processors;
+      o->metrics_generator_max_active_series = static_cast<int64_t>(options_.max_active_series);
+      return std::shared_ptr<const config::OverridesConfig>(std::move(o));
+    };
+    std::map<std::string, std::shared_ptr<const config::OverridesConfig>, std::less<>> tenants;
+    for (const auto& [t, p] : options_.tenant_processors) tenants.emplace(t, make(p));
+    options_.overrides_for = [defaults = make(options_.default_processors),
+                              tenants = std::move(tenants)](std::string_view tenant) {
+      auto it = tenants.find(tenant);
+      return it != tenants.end() ? it->second : defaults;
+    };
+  }
 }
 
 Generator::~Generator() { stop(); }
 
-const std::vector<std::string>& Generator::processors_for(std::string_view tenant) const {
-  auto it = options_.tenant_processors.find(tenant);
-  return it != options_.tenant_processors.end() ? it->second : options_.default_processors;
+std::shared_ptr<const config::OverridesConfig> Generator::overrides_for(
+    std::string_view tenant) const {
+  return options_.overrides_for(tenant);
 }
 
 bool Generator::enabled_for(std::string_view tenant) const {
-  for (const auto& p : processors_for(tenant)) {
+  const auto o = overrides_for(tenant);
+  for (const auto& p : o->metrics_generator_processors) {
     if (p == "span-metrics" || p == "service-graphs" || p == "span-metrics-count" ||
         p == "span-metrics-latency" || p == "span-metrics-size") {
       return true;
@@ -108,11 +125,13 @@ Status Generator::make_tenant(const std::string& name, std::unique_ptr<Tenant>* 
   if (!rc.inject_tenant_id_as.empty()) ro.external_labels.push_back({rc.inject_tenant_id_as, name});
   ro.instance = options_.instance;
   ro.stale_ms = to_ms(rc.stale_duration);
-  ro.max_active_series = options_.max_active_series;
+  const auto o = overrides_for(name);
+  ro.max_active_series =
+      static_cast<uint64_t>(std::max<int64_t>(0, o->metrics_generator_max_active_series));
   ro.max_label_name_length = static_cast<size_t>(rc.max_label_name_length);
   ro.max_label_value_length = static_cast<size_t>(rc.max_label_value_length);
   auto t = std::make_unique<Tenant>(std::move(ro));
-  const auto& procs = processors_for(name);
+  const auto& procs = o->metrics_generator_processors;
   SpanMetricsParts parts;
   if (has(procs, "span-metrics")) {
     parts = {true, true, true};

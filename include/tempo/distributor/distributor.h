@@ -22,9 +22,19 @@ struct PushResult {
   std::string rejection;  // why spans were rejected (first reason), empty when none were
 };
 
+// One tenant's ingestion rate limit (overrides ingestion.rate_limit_bytes, burst_size_bytes).
+struct RateLimit {
+  double rate_limit_bytes = 15e6;  // per second; <= 0 disables
+  double burst_size_bytes = 20e6;
+};
+
 struct DistributorLimits {
   double rate_limit_bytes = 15e6;  // per tenant per second; <= 0 disables
   double burst_size_bytes = 20e6;
+  // When set, asked for the tenant's limit on every request (the runtime overrides), so a
+  // changed limit applies to the next request; the two values above are then unused. Must be
+  // cheap and thread-safe.
+  std::function<RateLimit(std::string_view tenant)> for_tenant;
 };
 
 class RateLimiter;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,12 @@ struct GeneratorOptions {
   std::vector<std::string> default_processors;
   std::map<std::string, std::vector<std::string>, std::less<>> tenant_processors;
   uint64_t max_active_series = 0;  // per tenant; 0: no limit
+  // When set, each tenant's overrides (the runtime overrides file): its
+  // metrics_generator_processors and metrics_generator_max_active_series, asked on every offer
+  // and when the tenant's first spans arrive; the three fields above are then unused. Must be
+  // cheap and thread-safe.
+  std::function<std::shared_ptr<const config::OverridesConfig>(std::string_view tenant)>
+      overrides_for;
   // Spans waiting for the generator thread, over all tenants; beyond it offers are dropped.
   uint64_t queue_spans = 200000;
   std::string instance;  // __metrics_gen_instance; empty: the host name
@@ -72,7 +79,8 @@ class Generator : public SpanConsumer {
     std::string bytes;  // serialized ExportTraceServiceRequest
     uint64_t spans = 0;
   };
-  const std::vector<std::string>& processors_for(std::string_view tenant) const;
+  // The tenant's processors and series limit now, from options_.overrides_for.
+  std::shared_ptr<const config::OverridesConfig> overrides_for(std::string_view tenant) const;
   Status make_tenant(const std::string& name, std::unique_ptr<Tenant>* out);
   void process(std::deque<Item>& items, int64_t now_ms);
   void tick(int64_t now_ms);
