@@ -122,8 +122,9 @@ class WireSplitter {
         return error();
       }
     }
-    assemble();
-    return Status::ok();
+    Status s = assemble(request.size());
+    if (!s.is_ok()) *out_ = SplitResult{};
+    return s;
   }
 
  private:
@@ -323,8 +324,10 @@ class WireSplitter {
 
   // Writes every segment's TracesData: per source ResourceSpans holding its spans, one
   // ResourceSpans{resource, scope_spans..., schema_url}; per source ScopeSpans, one
-  // ScopeSpans{scope, spans..., schema_url}; the field order protobuf serializes in.
-  void assemble() {
+  // ScopeSpans{scope, spans..., schema_url}; the field order protobuf serializes in. All sizes
+  // are known before anything is allocated, so a request whose copies of resources and scopes
+  // would outgrow kMaxExpansion is refused first.
+  Status assemble(size_t request_size) {
     auto& segments = out_->segments;
     // The accepted spans grouped by segment, each group in request order (a counting sort):
     // within a segment, runs of one scope and of one resource are then contiguous.
@@ -335,14 +338,15 @@ class WireSplitter {
       std::vector<uint32_t> next(first.begin(), first.end() - 1);
       for (uint32_t i = 0; i < spans_.size(); ++i) order[next[spans_[i].segment]++] = i;
     }
-    std::vector<size_t> sizes;  // ResourceSpans and ScopeSpans body sizes, in write order
+    auto scope_of = [&](uint32_t i) { return spans_[order[i]].scope; };
+    auto resource_of = [&](uint32_t i) { return scopes_[scope_of(i)].resource; };
+
+    // ResourceSpans and ScopeSpans body sizes of every segment, in write order.
+    std::vector<size_t> sizes;
+    std::vector<size_t> totals(segments.size());
+    uint64_t all = 0;
     for (size_t g = 0; g < segments.size(); ++g) {
       const uint32_t b = first[g], e = first[g + 1];
-      auto scope_of = [&](uint32_t i) { return spans_[order[i]].scope; };
-      auto resource_of = [&](uint32_t i) { return scopes_[scope_of(i)].resource; };
-
-      sizes.clear();
-      size_t total = 0;
       for (uint32_t i = b; i < e;) {
         const uint32_t r = resource_of(i);
         const ResourceRef& res = resources_[r];
@@ -360,13 +364,24 @@ class WireSplitter {
           rs_body += field_size(ss_body);
         }
         sizes[rs_slot] = rs_body;
-        total += field_size(rs_body);
+        totals[g] += field_size(rs_body);
       }
+      all += totals[g];
+    }
+    const uint64_t limit = kMaxExpansion * static_cast<uint64_t>(request_size) + kExpansionSlack;
+    if (all > limit) {
+      return Status::invalid_argument(
+          "split by trace the request would take " + std::to_string(all) + " bytes, more than " +
+          std::to_string(kMaxExpansion) +
+          " times its size plus 16 MiB: too many traces under one large resource or scope");
+    }
 
+    size_t k = 0;
+    for (size_t g = 0; g < segments.size(); ++g) {
+      const uint32_t b = first[g], e = first[g + 1];
       std::string& out = segments[g].bytes;
-      out.resize(total);
+      out.resize(totals[g]);
       char* w = out.data();
-      size_t k = 0;
       for (uint32_t i = b; i < e;) {
         const uint32_t r = resource_of(i);
         const ResourceRef& res = resources_[r];
@@ -386,6 +401,7 @@ class WireSplitter {
         if (!res.schema_url.empty()) w = put_field(w, kLenField3, res.schema_url);
       }
     }
+    return Status::ok();
   }
 
   bool fail(Problem problem, Msg msg, uint32_t tag) {

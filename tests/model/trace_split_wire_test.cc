@@ -492,3 +492,28 @@ TEST_CASE("wire UTF-8 check accepts exactly what protobuf accepts") {
   CHECK(mismatches == 0);
   CHECK(valid > 1000);
 }
+
+TEST_CASE("wire split refuses a request that copies would blow up, before allocating") {
+  // One large resource over many single-span traces: every segment carries its own copy.
+  auto request = [](size_t resource_bytes, int traces) {
+    std::string spans;
+    for (int t = 0; t < traces; ++t) {
+      spans += len_field(2, wire_span(bytes_of({t / 256 + 1, t % 256}, 16), 1, "s"));
+    }
+    return len_field(
+        1, len_field(1, wire_resource(std::string(resource_bytes, 'r'))) + len_field(2, spans));
+  };
+  const std::string big = request(100'000, 2000);  // ~0.2 MB in, ~200 MB out
+  model::SplitResult r;
+  Status s = model::split_by_trace_wire(big, &r);
+  REQUIRE(s.is(Status::Code::kInvalidArgument));
+  CHECK_THAT(s.message(), Catch::Matchers::Contains("more than 16 times its size plus 16 MiB"));
+  CHECK(r.segments.empty());
+  CHECK(r.spans_accepted == 0);
+
+  // A batch as real as it gets heavy: a 2 KB resource over 1000 single-span traces.
+  const std::string heavy = request(2'000, 1000);
+  REQUIRE(model::split_by_trace_wire(heavy, &r).is_ok());
+  CHECK(r.segments.size() == 1000);
+  agree(heavy, /*same_bytes=*/true);
+}
