@@ -1,7 +1,8 @@
 #pragma once
-// What the ingest harnesses share: after a receiver has decoded a request it hands it to the
-// distributor, which validates and splits it by trace (model::split_by_trace, ingestion time
-// clamping) before the ingester stores it. The harnesses run that same distributor, so a
+// What the ingest harnesses share: after a receiver has decoded a request (or, for OTLP
+// protobuf, split its bytes by trace) it hands it to the distributor, which validates and
+// splits it by trace (model::split_by_trace, ingestion time clamping) before the ingester
+// stores it. The harnesses run that same distributor, so a
 // decoded request that would trip the next stage is found too; only storage is replaced.
 
 #include <cstddef>
@@ -64,6 +65,14 @@ inline void push(const opentelemetry::proto::collector::trace::v1::ExportTraceSe
   distributor::PushResult result;
   Status s = distributor().push(distributor::kSingleTenant, req, request_bytes, "fuzz", "fuzz",
                                 &result, distributor::Charge::kAdmitted);
+  (void)s;
+}
+
+// The push the OTLP protobuf receivers make after splitting the request on the wire.
+inline void push(model::SplitResult split, size_t request_bytes) {
+  distributor::PushResult result;
+  Status s = distributor().push(distributor::kSingleTenant, std::move(split), request_bytes, "fuzz",
+                                "fuzz", &result, distributor::Charge::kAdmitted);
   (void)s;
 }
 

@@ -106,6 +106,62 @@ zipkin::proto3::ListOfSpans zipkin_sample() {
   return list;
 }
 
+// Hand-written protobuf wire bytes, for what protobuf's serializer never writes.
+std::string varint(uint64_t v) {
+  std::string s;
+  for (; v >= 0x80; v >>= 7) s.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  s.push_back(static_cast<char>(v));
+  return s;
+}
+std::string tag(uint32_t field, uint32_t wire_type) { return varint((field << 3) | wire_type); }
+std::string len_field(uint32_t field, const std::string& body) {
+  return tag(field, 2) + varint(body.size()) + body;
+}
+std::string fixed64_field(uint32_t field, uint64_t v) {
+  std::string s = tag(field, 1);
+  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return s;
+}
+
+// Seeds for the wire split's agreement with protobuf (fuzz/otlp_wire_split.cc): the corners
+// where a wire walker can part from protobuf's parser.
+void write_wire_split_seeds(const std::string& otlp) {
+  const std::string t = "otlp_wire_split";
+  write(t, "two_resources", otlp);
+  write(t, "empty", "");
+  const std::string tid = tempo::model_testing::bytes_of({1, 2}, 16);
+  const std::string span = len_field(1, tid) +
+                           len_field(2, tempo::model_testing::bytes_of({3}, 8)) +
+                           len_field(5, "op") + fixed64_field(7, 1000) + fixed64_field(8, 2000);
+  const std::string unknowns = tag(99, 0) + varint(5) + fixed64_field(98, 7) + tag(97, 5) +
+                               std::string("\1\2\3\4") + len_field(96, "xyz");
+  const std::string resource =
+      len_field(1, len_field(1, "service.name") + len_field(2, len_field(1, "svc")));
+  auto request = [](const std::string& rs_fields) { return len_field(1, rs_fields); };
+  // Resource after its scope_spans, scope after its spans, schema URLs and the resource twice,
+  // a trace ID twice, unknown fields of every wire type at every level, a field of the wrong
+  // wire type (name as a varint).
+  write(t, "out_of_order",
+        unknowns + request(len_field(3, "a") +
+                           len_field(2, len_field(2, len_field(1, tid) + span + unknowns +
+                                                         tag(5, 0) + varint(1)) +
+                                            unknowns + len_field(1, len_field(1, "lib"))) +
+                           resource + len_field(1, resource) + len_field(3, "b") + unknowns));
+  write(
+      t, "group",
+      request(len_field(2, len_field(2, span + tag(50, 3) + tag(1, 0) + varint(7) + tag(50, 4)))));
+  write(t, "bad_utf8_name", request(len_field(2, len_field(2, span + len_field(5, "\xc0\x80")))));
+  // An attribute nested 45 arrays deep: its innermost value at level 95 of protobuf's 100.
+  std::string any = len_field(1, "bottom");
+  for (int i = 0; i < 45; ++i) any = len_field(5, len_field(1, any));
+  write(t, "deep_attribute",
+        request(len_field(
+            2, len_field(2, span + len_field(9, len_field(1, "k") + len_field(2, any))))));
+  write(
+      t, "long_tags",
+      std::string("\x8a\x80\x80\x80\x10") + varint(0) + request(len_field(2, len_field(2, span))));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,6 +173,7 @@ int main(int argc, char** argv) {
   const std::string otlp = otlp_sample().SerializeAsString();
   write("otlp_proto", "two_resources", otlp);
   write("otlp_proto", "empty", "");
+  write_wire_split_seeds(otlp);
   write("zipkin_proto", "consumer", zipkin_sample().SerializeAsString());
   const jt::Batch batch = tempo::jaeger_sample::sample_batch();
   write("jaeger_thrift_http", "batch",

@@ -23,6 +23,7 @@
 #include "tempo/compactor/lease.h"
 #include "tempo/compactor/sweeper.h"
 #include "tempo/config/config.h"
+#include "tempo/config/runtime_overrides.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/frontend/api.h"
 #include "tempo/frontend/streaming_querier.h"
@@ -32,6 +33,9 @@
 #include "tempo/ingester/ingester.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/overrides/overrides.h"
+#include "tempo/overrides/runtime_config.h"
+#include "tempo/overrides/status.h"
 #include "tempo/querier/querier.h"
 #include "tempo/receiver/otlp_grpc.h"
 #include "tempo/receiver/jaeger.h"
@@ -73,6 +77,10 @@ class App {
   void request_stop();
 
   config::Config cfg_;
+  // Every tenant's limits: tempo.yaml's overrides, replaced per tenant by the runtime overrides
+  // file (runtime_config_, when configured), which every module asks on each request.
+  std::unique_ptr<overrides::Overrides> overrides_;
+  std::unique_ptr<overrides::RuntimeConfig> runtime_config_;
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<block::BlockList> blocks_;
   std::unique_ptr<compactor::Retention> retention_;
@@ -128,6 +136,13 @@ class App {
 };
 
 Status App::start() {
+  overrides_ = std::make_unique<overrides::Overrides>(cfg_.overrides);
+  if (!cfg_.per_tenant_overrides.path.empty()) {
+    runtime_config_ =
+        std::make_unique<overrides::RuntimeConfig>(*overrides_, cfg_.per_tenant_overrides);
+    TEMPO_RETURN_IF_ERROR(runtime_config_->load());  // a bad file stops the start
+  }
+  overrides::Overrides* ov = overrides_.get();
   const auto& st = cfg_.storage.trace;
   if (st.backend == "local") {
     backend_ = backend::make_local_backend(st.local.path);
@@ -167,24 +182,34 @@ Status App::start() {
   io.concurrent_flushes = std::clamp(cfg_.ingester.concurrent_flushes, 1, 4);
   io.block_options.bloom_false_positive = st.block.bloom_filter_false_positive;
   io.block_options.bloom_shard_size_bytes = st.block.bloom_filter_shard_size_bytes;
-  io.max_bytes_per_trace = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_bytes_per_trace, 0));
-  io.max_traces_per_user = static_cast<uint64_t>(std::max<int64_t>(cfg_.overrides.max_traces_per_user, 0));
+  // Per-tenant limits, asked of the overrides on every push (and request, lookup, pass below).
+  io.limits_for = [ov](std::string_view tenant) {
+    const auto l = ov->for_tenant(tenant);
+    return ingester::TraceLimits{
+        static_cast<uint64_t>(std::max<int64_t>(l->max_bytes_per_trace, 0)),
+        static_cast<uint64_t>(std::max<int64_t>(l->max_traces_per_user, 0))};
+  };
   block::BlockList* blocks = blocks_.get();
   ingester_ = std::make_unique<ingester::Ingester>(
       io, *backend_, [blocks](const block::BlockMeta& meta) { blocks->add(meta); });
   TEMPO_RETURN_IF_ERROR(make_generator());
 
   distributor::DistributorLimits limits;
-  limits.rate_limit_bytes = static_cast<double>(cfg_.overrides.ingestion_rate_limit_bytes);
-  limits.burst_size_bytes = static_cast<double>(cfg_.overrides.ingestion_burst_size_bytes);
+  limits.for_tenant = [ov](std::string_view tenant) {
+    const auto l = ov->for_tenant(tenant);
+    return distributor::RateLimit{static_cast<double>(l->ingestion_rate_limit_bytes),
+                                  static_cast<double>(l->ingestion_burst_size_bytes)};
+  };
   distributor_ =
       std::make_unique<distributor::Distributor>(*ingester_, limits, generator_.get());
   querier_ = std::make_unique<querier::Querier>(*ingester_, *blocks_);
   querier_->set_search_timeout(cfg_.querier.search_query_timeout);
   querier_->set_target_bytes_per_job(
       static_cast<uint64_t>(cfg_.query_frontend.search.target_bytes_per_job));
-  querier_->set_max_bytes_per_tag_values(
-      static_cast<uint64_t>(cfg_.overrides.max_bytes_per_tag_values_query));
+  querier_->set_max_bytes_per_tag_values_for([ov](std::string_view tenant) {
+    return static_cast<uint64_t>(
+        std::max<int64_t>(ov->for_tenant(tenant)->max_bytes_per_tag_values_query, 0));
+  });
 
   // One lease owner per process: the sweeper, retention and the compactor work on a tenant only
   // while this process holds its lease, so processes sharing a backend split the tenants.
@@ -197,10 +222,12 @@ Status App::start() {
   sweeper_ = std::make_unique<compactor::Sweeper>(*backend_, *blocks_, *lease_, sweep_options);
 
   compactor::RetentionOptions ro;
-  // A tenant override (Tempo's overrides.defaults.compaction.block_retention) wins when set.
-  ro.retention = cfg_.overrides.block_retention > config::Duration::zero()
-                     ? cfg_.overrides.block_retention
-                     : cfg_.compactor.block_retention;
+  // A tenant override (Tempo's overrides.defaults.compaction.block_retention, or the tenant's
+  // in the runtime file) wins when set.
+  ro.retention_for = [ov, fallback = cfg_.compactor.block_retention](std::string_view tenant) {
+    const config::Duration r = ov->for_tenant(tenant)->block_retention;
+    return r > config::Duration::zero() ? r : fallback;
+  };
   ro.period = std::max<config::Duration>(st.blocklist_poll, std::chrono::seconds(1));
   ro.compacted_retention = cfg_.compactor.compacted_block_retention;
   ro.concurrency = static_cast<size_t>(std::max(cfg_.compactor.retention_concurrency, 1));
@@ -222,6 +249,14 @@ Status App::start() {
   // then delivers its last collection, the ingester flushes what was accepted into blocks,
   // and queries are answered until the very end.
   modules_.add({"query-serving", nullptr, [this] { stop_query_serving(); }});
+  if (runtime_config_) {
+    modules_.add({"runtime-config",
+                  [this] {
+                    runtime_config_->start();
+                    return Status::ok();
+                  },
+                  [this] { runtime_config_->stop(); }});
+  }
   // Other processes on the same backend add, compact and delete blocks: re-read the list.
   modules_.add({"blocklist-poll",
                 [this, poll = st.blocklist_poll] {
@@ -294,10 +329,26 @@ Status App::make_generator() {
   go.default_processors = cfg_.overrides.metrics_generator_processors;
   go.max_active_series =
       static_cast<uint64_t>(std::max<int64_t>(0, cfg_.overrides.metrics_generator_max_active_series));
+  go.overrides_for = [ov = overrides_.get()](std::string_view tenant) {
+    return ov->for_tenant(tenant);
+  };
   // local-blocks and host-info are accepted and not run: alone they need no generator.
-  bool any = false;
-  for (const auto& p : go.default_processors) any = any || (p != "local-blocks" && p != "host-info");
-  if (!any) return Status::ok();
+  auto runs = [](const std::vector<std::string>& processors) {
+    for (const auto& p : processors) {
+      if (p != "local-blocks" && p != "host-info") return true;
+    }
+    return false;
+  };
+  bool any = runs(go.default_processors);
+  const auto snapshot = overrides_->snapshot();
+  for (const auto& [tenant, limits] : snapshot->tenants()) {
+    any = any || runs(limits->metrics_generator_processors);
+  }
+  // With a runtime overrides file, a reload may give a tenant processors later: the generator
+  // runs whenever its series have somewhere to go.
+  const bool sink_configured = cfg_.metrics_generator.registry.expose_on_metrics_endpoint ||
+                               !cfg_.metrics_generator.storage.remote_write.empty();
+  if (!any && !(runtime_config_ && sink_configured)) return Status::ok();
   if (cfg_.metrics_generator.registry.expose_on_metrics_endpoint) {
     generator_exposure_ = std::make_unique<generator::MetricsExposure>();
     generator_sinks_.add(generator_exposure_.get());
@@ -306,7 +357,7 @@ Status App::make_generator() {
   // collection (its module comes before "metrics-generator" in App::start).
   TEMPO_RETURN_IF_ERROR(generator::make_remote_write_sink(cfg_, &remote_write_));
   if (remote_write_) generator_sinks_.add(remote_write_.get());
-  if (!generator_exposure_ && !remote_write_) {
+  if (any && !generator_exposure_ && !remote_write_) {
     log::warn("metrics generator processors are enabled but its series go nowhere: set "
               "metrics_generator.registry.expose_on_metrics_endpoint or a remote write");
   }
@@ -407,6 +458,9 @@ Status App::start_http() {
   frontend::ApiHooks hooks;
   hooks.ready = [this] { return ready_.load(); };
   hooks.shutdown = [this] { request_stop(); };
+  hooks.runtime_config = [ov = overrides_.get()](bool diff) {
+    return overrides::runtime_config_yaml(*ov->snapshot(), diff);
+  };
   if (generator_exposure_) {
     hooks.extra_metrics = [e = generator_exposure_.get()] { return e->text(); };
   }
@@ -734,6 +788,21 @@ int run(int argc, char** argv) {
   }
   if (flags.config_verify) {
     for (const auto& w : cfg.warnings) log::warn(w);
+    // The runtime overrides file is part of what a start needs: checked too.
+    if (const std::string& path = cfg.per_tenant_overrides.path; !path.empty()) {
+      std::string text;
+      config::RuntimeOverrides runtime;
+      s = config::read_runtime_overrides_file(path, &text);
+      if (s.is_ok()) {
+        s = config::parse_runtime_overrides(text, path, cfg.overrides,
+                                            cfg.per_tenant_overrides.expand_env, &runtime);
+      }
+      if (!s.is_ok()) {
+        log::error("failed to load config", {{"file", path}, {"err", s.message()}});
+        return 1;
+      }
+      for (const auto& w : runtime.warnings) log::warn(w, {{"file", path}});
+    }
     log::info("config is valid", {{"file", flags.config_file},
                                   {"mapped_keys", cfg.mapped.size()},
                                   {"ignored_keys", cfg.warnings.size()}});

@@ -46,7 +46,7 @@ uint64_t minus(uint64_t now_ns, std::chrono::nanoseconds d) {
 }  // namespace
 
 void Retention::start() {
-  if (options_.retention <= std::chrono::nanoseconds::zero()) {
+  if (!options_.retention_for && options_.retention <= std::chrono::nanoseconds::zero()) {
     log::info("retention disabled: blocks are kept forever (compacted blocks are still deleted)");
   }
   thread_ = std::thread([this] {
@@ -90,30 +90,31 @@ size_t Retention::sweep(std::chrono::system_clock::time_point now, size_t* delet
   const auto started = std::chrono::steady_clock::now();
   const uint64_t now_ns = to_unix_nano(now);
   size_t marked = 0;
-  if (options_.retention > std::chrono::nanoseconds::zero()) {
-    const uint64_t cutoff = minus(now_ns, options_.retention);
-    for (const auto& tenant : blocks_.tenants()) {
-      if (!acquire(tenant)) continue;
-      for (const auto& meta : blocks_.metas(tenant)) {
-        if (meta.end_unix_nano >= cutoff) continue;
-        // The holder marks; a process that lost the lease mid-pass leaves the rest to it.
-        if (!held(tenant)) break;
-        Status s = block::mark_compacted(backend_, meta, now_ns);
-        if (!s.is_ok()) {
-          // Still listed, and retried next pass.
-          errors_total().Add({}).Increment();
-          log::error("retention failed to mark block for deletion",
-                     {{"tenant", tenant}, {"block", meta.block_id}, {"err", s.to_string()}});
-          continue;
-        }
-        blocks_.remove(tenant, meta.block_id);
-        marked_total().Add({}).Increment();
-        ++marked;
-        log::info("marking block for deletion: past retention",
-                  {{"tenant", tenant},
-                   {"block", meta.block_id},
-                   {"retention", format_duration(options_.retention)}});
+  for (const auto& tenant : blocks_.tenants()) {
+    const std::chrono::nanoseconds retention =
+        options_.retention_for ? options_.retention_for(tenant) : options_.retention;
+    if (retention <= std::chrono::nanoseconds::zero()) continue;
+    const uint64_t cutoff = minus(now_ns, retention);
+    if (!acquire(tenant)) continue;
+    for (const auto& meta : blocks_.metas(tenant)) {
+      if (meta.end_unix_nano >= cutoff) continue;
+      // The holder marks; a process that lost the lease mid-pass leaves the rest to it.
+      if (!held(tenant)) break;
+      Status s = block::mark_compacted(backend_, meta, now_ns);
+      if (!s.is_ok()) {
+        // Still listed, and retried next pass.
+        errors_total().Add({}).Increment();
+        log::error("retention failed to mark block for deletion",
+                   {{"tenant", tenant}, {"block", meta.block_id}, {"err", s.to_string()}});
+        continue;
       }
+      blocks_.remove(tenant, meta.block_id);
+      marked_total().Add({}).Increment();
+      ++marked;
+      log::info("marking block for deletion: past retention",
+                {{"tenant", tenant},
+                 {"block", meta.block_id},
+                 {"retention", format_duration(retention)}});
     }
   }
   const size_t gone = delete_compacted(now_ns);

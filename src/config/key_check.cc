@@ -116,8 +116,8 @@ std::string unsupported_warning(std::string_view path) {
 }
 
 Status check_keys(const YAML::Node& root, const SchemaNode& schema, std::string_view source,
-                  std::vector<std::string>* warnings) {
-  return KeyChecker(source, warnings).check(root, schema, "", true);
+                  std::vector<std::string>* warnings, const std::string& path) {
+  return KeyChecker(source, warnings).check(root, schema, path, true);
 }
 
 }  // namespace tempo::config

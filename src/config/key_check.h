@@ -17,8 +17,10 @@ namespace tempo::config {
 // present key Tempo knows but this build does not act on adds exactly one line to *warnings:
 // a leaf names itself; a map the schema marks as one feature (a receiver, a backend block, a
 // processor) or an empty map names the map; nothing below a named key is named again.
+// `path` names `root` in messages when it is not a whole file (a tenant of the runtime
+// overrides file: "overrides.tenant-a").
 Status check_keys(const YAML::Node& root, const SchemaNode& schema, std::string_view source,
-                  std::vector<std::string>* warnings);
+                  std::vector<std::string>* warnings, const std::string& path = "");
 
 // The text of the warning for `path`; the loader uses it for values it recognises but ignores.
 std::string unsupported_warning(std::string_view path);

@@ -7,6 +7,7 @@
 #include "config/dialect.h"
 #include "config/key_check.h"
 #include "config/metrics_generator.h"
+#include "config/overrides.h"
 #include "config/remote_write.h"
 #include "config/schema.h"
 #include "config/tls.h"
@@ -210,50 +211,6 @@ Status read_query_frontend_metrics(const YamlReader& r, QueryFrontendMetricsConf
   return Status::ok();
 }
 
-// The legacy flat form and the scoped form (`defaults:`) name the same limits; both are read,
-// flat first, so the scoped spelling wins when a file carries both.
-Status read_overrides(const YamlReader& r, OverridesConfig* o) {
-  TEMPO_RETURN_IF_ERROR(
-      r.integer("overrides.ingestion_rate_limit_bytes", &o->ingestion_rate_limit_bytes));
-  TEMPO_RETURN_IF_ERROR(
-      r.integer("overrides.ingestion_burst_size_bytes", &o->ingestion_burst_size_bytes));
-  TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_traces_per_user", &o->max_traces_per_user));
-  TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_trace", &o->max_bytes_per_trace));
-  TEMPO_RETURN_IF_ERROR(r.integer("overrides.max_bytes_per_tag_values_query",
-                                  &o->max_bytes_per_tag_values_query));
-  TEMPO_RETURN_IF_ERROR(r.model_duration("overrides.block_retention", &o->block_retention));
-  TEMPO_RETURN_IF_ERROR(
-      r.strings("overrides.metrics_generator_processors", &o->metrics_generator_processors));
-
-  const std::string d = "overrides.defaults.";
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(d + "ingestion.rate_limit_bytes", &o->ingestion_rate_limit_bytes));
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(d + "ingestion.burst_size_bytes", &o->ingestion_burst_size_bytes));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "ingestion.max_traces_per_user", &o->max_traces_per_user));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "global.max_bytes_per_trace", &o->max_bytes_per_trace));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "read.max_bytes_per_tag_values_query",
-                                  &o->max_bytes_per_tag_values_query));
-  TEMPO_RETURN_IF_ERROR(r.model_duration(d + "compaction.block_retention", &o->block_retention));
-  TEMPO_RETURN_IF_ERROR(
-      r.strings(d + "metrics_generator.processors", &o->metrics_generator_processors));
-  TEMPO_RETURN_IF_ERROR(r.integer("overrides.metrics_generator_max_active_series",
-                                  &o->metrics_generator_max_active_series));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "metrics_generator.max_active_series",
-                                  &o->metrics_generator_max_active_series));
-  for (const auto& p : o->metrics_generator_processors) {
-    if (p != "span-metrics" && p != "service-graphs" && p != "local-blocks" &&
-        p != "span-metrics-count" && p != "span-metrics-latency" && p != "span-metrics-size" &&
-        p != "host-info") {
-      return Status::invalid_argument(
-          "metrics_generator processor \"" + p +
-          "\" is not a known processor, valid values: [service-graphs span-metrics local-blocks "
-          "span-metrics-count span-metrics-latency span-metrics-size host-info]");
-    }
-  }
-  return Status::ok();
-}
-
 Status read_config(const YamlReader& r, Config* c) {
   TEMPO_RETURN_IF_ERROR(r.str("target", &c->target));
   // `auth_enabled` is the older name; `multitenancy_enabled` wins when both are given.
@@ -287,7 +244,11 @@ Status read_config(const YamlReader& r, Config* c) {
                                   &c->query_frontend.max_grpc_streaming_packet_size));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_search(r, &c->query_frontend.search));
   TEMPO_RETURN_IF_ERROR(read_query_frontend_metrics(r, &c->query_frontend.metrics));
-  TEMPO_RETURN_IF_ERROR(read_overrides(r, &c->overrides));
+  TEMPO_RETURN_IF_ERROR(read_overrides(r, "overrides.", "overrides.defaults.", &c->overrides));
+  TEMPO_RETURN_IF_ERROR(
+      r.str("overrides.per_tenant_override_config", &c->per_tenant_overrides.path));
+  TEMPO_RETURN_IF_ERROR(
+      r.duration("overrides.per_tenant_override_period", &c->per_tenant_overrides.period));
   TEMPO_RETURN_IF_ERROR(read_metrics_generator(r, &c->metrics_generator));
   TEMPO_RETURN_IF_ERROR(read_generator_storage(r, &c->metrics_generator.storage));
   TEMPO_RETURN_IF_ERROR(
@@ -306,6 +267,7 @@ Status load_text(std::string_view yaml, std::string_view source, const LoadOptio
                                     ": invalid YAML in " + std::string(source) + ": " + e.msg);
   }
   Config c;
+  c.per_tenant_overrides.expand_env = options.expand_env;
   if (root.IsDefined() && !root.IsNull()) {
     try {
       TEMPO_RETURN_IF_ERROR(check_keys(root, tempo_schema(), source, &c.warnings));

@@ -608,13 +608,13 @@ metrics_generator_client:
   remote_timeout: known
 multitenancy_enabled: acted
 overrides:
-  block_retention: known
+  block_retention: acted
   compaction_disabled: known
   compaction_window: known
   cost_attribution: any
   defaults:
     compaction:
-      block_retention: known
+      block_retention: acted
       compaction_disabled: known
       compaction_window: known
     cost_attribution:
@@ -763,8 +763,8 @@ overrides:
   metrics_generator_trace_id_label_name: known
   metrics_spanonly_fetch: known
   parquet_dedicated_columns: any
-  per_tenant_override_config: known
-  per_tenant_override_period: known
+  per_tenant_override_config: acted
+  per_tenant_override_period: acted
   span_pruning_awareness: known
   span_pruning_enabled: known
   unsafe_query_hints: known

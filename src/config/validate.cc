@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "config/overrides.h"
 #include "tempo/config/config.h"
 
 namespace tempo::config {
@@ -75,9 +76,7 @@ Status validate(const Config& c) {
         std::pair{"query_frontend.max_query_expression_size_bytes",
                   c.query_frontend.max_query_expression_size_bytes},
         std::pair{"query_frontend.max_grpc_streaming_packet_size",
-                  c.query_frontend.max_grpc_streaming_packet_size},
-        std::pair{"overrides max_bytes_per_tag_values_query",
-                  c.overrides.max_bytes_per_tag_values_query}}) {
+                  c.query_frontend.max_grpc_streaming_packet_size}}) {
     if (v < 0) return bad(std::string(name) + " must not be negative");
   }
   if (qs.max_duration < Duration::zero()) {
@@ -165,8 +164,9 @@ Status validate(const Config& c) {
   if (c.compactor.retention_concurrency < 1) {
     return bad("compactor.compaction.retention_concurrency must be at least 1");
   }
-  if (c.overrides.ingestion_rate_limit_bytes <= 0 || c.overrides.ingestion_burst_size_bytes <= 0) {
-    return bad("overrides ingestion rate_limit_bytes and burst_size_bytes must be positive");
+  TEMPO_RETURN_IF_ERROR(validate_overrides(c.overrides, "overrides"));
+  if (c.per_tenant_overrides.period < Duration::zero()) {
+    return bad("overrides.per_tenant_override_period must not be negative");
   }
   return Status::ok();
 }

@@ -26,6 +26,8 @@ class YamlReader {
   YAML::Node at(const std::string& path) const;
   // Present, even with a null value (`zipkin:` enables a receiver).
   bool present(const std::string& path) const { return at(path).IsDefined(); }
+  // What messages put before a path.
+  const std::string& prefix() const { return prefix_; }
 
   Status str(const std::string& path, std::string* out) const;
   // Plain integers, YAML 1.1 forms (1_000_000, 0x10) and integral floats (1e6), range-checked.

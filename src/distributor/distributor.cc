@@ -98,7 +98,9 @@ Distributor::Distributor(ingester::Pusher& pusher, DistributorLimits limits,
                          generator::SpanConsumer* generator)
     : pusher_(pusher),
       generator_(generator),
-      limiter_(std::make_unique<RateLimiter>(limits.rate_limit_bytes, limits.burst_size_bytes)) {}
+      limiter_(limits.for_tenant ? std::make_unique<RateLimiter>(std::move(limits.for_tenant))
+                                 : std::make_unique<RateLimiter>(limits.rate_limit_bytes,
+                                                                 limits.burst_size_bytes)) {}
 
 Distributor::~Distributor() = default;
 
@@ -107,22 +109,50 @@ Status Distributor::push(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
     size_t request_bytes, std::string_view receiver, std::string_view transport,
     PushResult* out, Charge charge) {
-  auto start = std::chrono::steady_clock::now();
-  const std::string tenant_s(tenant);
-  const prometheus::Labels rl{{"receiver", std::string(receiver)},
-                              {"transport", std::string(transport)}};
-  Status limited = charge == Charge::kCharge ? limiter_->admit(tenant, request_bytes) : Status::ok();
-  if (!limited.is_ok()) {
+  const auto start = std::chrono::steady_clock::now();
+  if (charge == Charge::kCharge) {
     uint64_t spans = 0;
     for (const auto& rs : req.resource_spans())
       for (const auto& ss : rs.scope_spans()) spans += static_cast<uint64_t>(ss.spans_size());
-    discarded_spans().Add({{"reason", "rate_limited"}, {"tenant", tenant_s}})
-        .Increment(static_cast<double>(spans));
-    refused_spans().Add(rl).Increment(static_cast<double>(spans));
-    return limited;
+    Status limited = rate_limit(tenant, request_bytes, receiver, transport, spans);
+    if (!limited.is_ok()) return limited;
   }
   model::SplitResult split;
   model::split_by_trace(req, &split);
+  return store(tenant, std::move(split), request_bytes, receiver, transport, out, start);
+}
+
+Status Distributor::push(std::string_view tenant, model::SplitResult split,
+                         size_t request_bytes, std::string_view receiver,
+                         std::string_view transport, PushResult* out, Charge charge) {
+  const auto start = std::chrono::steady_clock::now();
+  if (charge == Charge::kCharge) {
+    Status limited = rate_limit(tenant, request_bytes, receiver, transport,
+                                split.spans_accepted + split.spans_rejected);
+    if (!limited.is_ok()) return limited;
+  }
+  return store(tenant, std::move(split), request_bytes, receiver, transport, out, start);
+}
+
+Status Distributor::rate_limit(std::string_view tenant, size_t request_bytes,
+                               std::string_view receiver, std::string_view transport,
+                               uint64_t spans) {
+  Status limited = limiter_->admit(tenant, request_bytes);
+  if (limited.is_ok()) return limited;
+  discarded_spans().Add({{"reason", "rate_limited"}, {"tenant", std::string(tenant)}})
+      .Increment(static_cast<double>(spans));
+  refused_spans().Add({{"receiver", std::string(receiver)}, {"transport", std::string(transport)}})
+      .Increment(static_cast<double>(spans));
+  return limited;
+}
+
+Status Distributor::store(std::string_view tenant, model::SplitResult split,
+                          size_t request_bytes, std::string_view receiver,
+                          std::string_view transport, PushResult* out,
+                          std::chrono::steady_clock::time_point start) {
+  const std::string tenant_s(tenant);
+  const prometheus::Labels rl{{"receiver", std::string(receiver)},
+                              {"transport", std::string(transport)}};
   uint64_t total = split.spans_accepted + split.spans_rejected;
   spans_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(total));
   ingress_bytes().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(request_bytes));

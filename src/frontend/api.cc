@@ -83,6 +83,20 @@ void Api::register_routes(server::Router& router) {
                res.content_type = "application/json";
                return res;
              });
+  if (hooks_.runtime_config) {
+    router.add("GET", "/status/runtime_config", "status_runtime_config",
+               [this](const server::HttpRequest& r) {
+                 const auto mode = r.query_param("mode");
+                 if (mode && !mode->empty() && *mode != "diff") {
+                   return text(400, "unknown mode \"" + std::string(*mode) +
+                                        "\": leave it out for the whole runtime config, or "
+                                        "use mode=diff");
+                 }
+                 server::HttpResponse res = text(200, hooks_.runtime_config(mode == "diff"));
+                 res.content_type = "text/plain; charset=utf-8";
+                 return res;
+               });
+  }
   router.add(
       "GET", "/ready", "ready",
       [this](const server::HttpRequest&) {

@@ -131,17 +131,34 @@ Generator::Generator(GeneratorOptions options, SeriesSink& sink)
   if (options_.instance.empty()) options_.instance = host_name();
   const size_t n = generator_shards(options_.config);
   for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
+  if (!options_.overrides_for) {
+    // Fixed overrides: the defaults, and tenant_processors where set.
+    auto make = [this](const std::vector<std::string>& processors) {
+      auto o = std::make_shared<config::OverridesConfig>();
+      o->metrics_generator_processors = processors;
+      o->metrics_generator_max_active_series = static_cast<int64_t>(options_.max_active_series);
+      return std::shared_ptr<const config::OverridesConfig>(std::move(o));
+    };
+    std::map<std::string, std::shared_ptr<const config::OverridesConfig>, std::less<>> tenants;
+    for (const auto& [t, p] : options_.tenant_processors) tenants.emplace(t, make(p));
+    options_.overrides_for = [defaults = make(options_.default_processors),
+                              tenants = std::move(tenants)](std::string_view tenant) {
+      auto it = tenants.find(tenant);
+      return it != tenants.end() ? it->second : defaults;
+    };
+  }
 }
 
 Generator::~Generator() { stop(); }
 
-const std::vector<std::string>& Generator::processors_for(std::string_view tenant) const {
-  auto it = options_.tenant_processors.find(tenant);
-  return it != options_.tenant_processors.end() ? it->second : options_.default_processors;
+std::shared_ptr<const config::OverridesConfig> Generator::overrides_for(
+    std::string_view tenant) const {
+  return options_.overrides_for(tenant);
 }
 
 bool Generator::enabled_for(std::string_view tenant) const {
-  for (const auto& p : processors_for(tenant)) {
+  const auto o = overrides_for(tenant);
+  for (const auto& p : o->metrics_generator_processors) {
     if (p == "span-metrics" || p == "service-graphs" || p == "span-metrics-count" ||
         p == "span-metrics-latency" || p == "span-metrics-size") {
       return true;
@@ -152,7 +169,8 @@ bool Generator::enabled_for(std::string_view tenant) const {
 
 namespace {
 
-RegistryOptions registry_options(const GeneratorOptions& options, const std::string& name) {
+RegistryOptions registry_options(const GeneratorOptions& options, const std::string& name,
+                                 const config::OverridesConfig& overrides) {
   const auto& rc = options.config.registry;
   RegistryOptions ro;
   ro.tenant = name;
@@ -160,7 +178,8 @@ RegistryOptions registry_options(const GeneratorOptions& options, const std::str
   if (!rc.inject_tenant_id_as.empty()) ro.external_labels.push_back({rc.inject_tenant_id_as, name});
   ro.instance = options.instance;
   ro.stale_ms = to_ms(rc.stale_duration);
-  ro.max_active_series = options.max_active_series;
+  ro.max_active_series =
+      static_cast<uint64_t>(std::max<int64_t>(0, overrides.metrics_generator_max_active_series));
   ro.max_label_name_length = static_cast<size_t>(rc.max_label_name_length);
   ro.max_label_value_length = static_cast<size_t>(rc.max_label_value_length);
   return ro;
@@ -172,17 +191,20 @@ Generator::Tenant& Generator::collected_tenant(const std::string& name) {
   std::lock_guard<std::mutex> lock(tenants_mu_);
   auto it = tenants_.find(name);
   if (it == tenants_.end()) {
-    it = tenants_.emplace(name, std::make_unique<Tenant>(registry_options(options_, name))).first;
+    const auto o = overrides_for(name);
+    it = tenants_.emplace(name, std::make_unique<Tenant>(registry_options(options_, name, *o)))
+             .first;
   }
   return *it->second;
 }
 
 Status Generator::make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out) {
-  RegistryOptions ro = registry_options(options_, name);
+  const auto o = overrides_for(name);
+  RegistryOptions ro = registry_options(options_, name, *o);
   ro.shard = true;
   Tenant& collected = collected_tenant(name);
   auto t = std::make_unique<ShardTenant>(std::move(ro), collected);
-  if (options_.max_active_series > 0) {
+  if (o->metrics_generator_max_active_series > 0) {
     // The tenant's limit over all shards: a shard asks before each series it has not seen
     // since the last merge (once per series and interval, or per update of a refused one).
     t->registry.set_admission([&collected](const Family& f, std::string_view key, uint64_t cost) {
@@ -190,7 +212,7 @@ Status Generator::make_shard_tenant(const std::string& name, std::unique_ptr<Sha
       return collected.registry.reserve(f, key, cost);
     });
   }
-  const auto& procs = processors_for(name);
+  const auto& procs = o->metrics_generator_processors;
   SpanMetricsParts parts;
   if (has(procs, "span-metrics")) {
     parts = {true, true, true};

@@ -39,8 +39,11 @@ std::string TenantInstance::dir() const { return options_.wal_path + "/" + tenan
 bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refused* refused,
                            std::vector<size_t>* admitted, size_t* created, size_t* live) {
   const auto now = std::chrono::steady_clock::now();
-  const uint64_t max_bytes = options_.max_bytes_per_trace;
-  const uint64_t max_traces = options_.max_traces_per_user;
+  const TraceLimits limits =
+      options_.limits_for ? options_.limits_for(tenant_)
+                          : TraceLimits{options_.max_bytes_per_trace, options_.max_traces_per_user};
+  const uint64_t max_bytes = limits.max_bytes_per_trace;
+  const uint64_t max_traces = limits.max_traces_per_user;
   bool any_refused = false;
   std::lock_guard<std::mutex> lock(live_mu_);
   for (size_t i = 0; i < segments.size(); ++i) {

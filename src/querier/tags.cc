@@ -83,7 +83,9 @@ Status Querier::search_tag_values(std::string_view tenant, const TagValuesReques
   TEMPO_RETURN_IF_ERROR(collect_sources(tenant, req.start_ns, req.end_ns, &sources, &metrics));
   std::set<TagValue> values;
   const size_t cap = req.limit ? std::min<size_t>(req.limit, kMaxTagValues) : kMaxTagValues;
-  const uint64_t max_bytes = max_bytes_per_tag_values_ ? max_bytes_per_tag_values_ : UINT64_MAX;
+  const uint64_t limit = max_bytes_per_tag_values_for_ ? max_bytes_per_tag_values_for_(tenant)
+                                                       : max_bytes_per_tag_values_;
+  const uint64_t max_bytes = limit ? limit : UINT64_MAX;
   uint64_t bytes = 0;
   const auto started = std::chrono::steady_clock::now();
   for (auto& src : sources) {

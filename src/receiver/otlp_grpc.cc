@@ -1,9 +1,8 @@
 #include "tempo/receiver/otlp_grpc.h"
 
-#include <google/protobuf/arena.h>
-
 #include "tempo/model/otlp_status.h"
 #include "tempo/model/span_count.h"
+#include "tempo/model/trace_split.h"
 #include "tempo/server/grpc_server.h"
 #include "tempo/observability/log.h"
 
@@ -23,15 +22,15 @@ grpc::Status OtlpGrpcReceiver::export_bytes(
                          [&] { return model::count_otlp_proto_spans(request); });
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
 
-  google::protobuf::Arena arena;
-  auto* req = google::protobuf::Arena::CreateMessage<
-      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest>(&arena);
-  if (!req->ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+  // Split on the wire: the request's spans are stored as they arrived, never decoded here.
+  model::SplitResult split;
+  s = model::split_by_trace_wire(request, &split);
+  if (!s.is_ok()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "request is not a valid ExportTraceServiceRequest");
+                        "request is not a valid ExportTraceServiceRequest: " + s.message());
   }
   distributor::PushResult result;
-  s = distributor_.push(tenant, *req, request.size(), "otlp", "grpc", &result,
+  s = distributor_.push(tenant, std::move(split), request.size(), "otlp", "grpc", &result,
                         distributor::Charge::kAdmitted);
   if (!s.is_ok()) return grpc::Status(to_grpc_code(s), s.message());
   if (result.rejected_spans) {

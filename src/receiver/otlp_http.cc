@@ -3,6 +3,7 @@
 #include "tempo/model/otlp_json.h"
 #include "tempo/model/otlp_status.h"
 #include "tempo/model/span_count.h"
+#include "tempo/model/trace_split.h"
 
 namespace tempo::receiver {
 namespace {
@@ -60,23 +61,28 @@ server::HttpResponse OtlpHttpReceiver::handle(const server::HttpRequest& req) {
   });
   if (!s.is_ok()) return error_response(enc, s);
 
-  ExportTraceServiceRequest export_req;
+  distributor::PushResult result;
   if (enc == OtlpEncoding::kProtobuf) {
-    if (!export_req.ParseFromString(req.body)) {
-      return error_response(
-          enc, Status::invalid_argument("failed to unmarshal request body: invalid protobuf"));
+    // Split on the wire: the spans are stored as they arrived, never decoded here.
+    model::SplitResult split;
+    s = model::split_by_trace_wire(req.body, &split);
+    if (!s.is_ok()) {
+      return error_response(enc, Status::invalid_argument(
+                                     "failed to unmarshal request body: invalid protobuf: " +
+                                     s.message()));
     }
+    s = distributor_.push(tenant, std::move(split), req.body.size(), "otlp", "http", &result,
+                          distributor::Charge::kAdmitted);
   } else {
+    ExportTraceServiceRequest export_req;
     s = model::decode_otlp_json(req.body, &export_req);
     if (!s.is_ok()) {
       return error_response(
           enc, Status::invalid_argument("failed to unmarshal request body: " + s.message()));
     }
+    s = distributor_.push(tenant, export_req, req.body.size(), "otlp", "http", &result,
+                          distributor::Charge::kAdmitted);
   }
-
-  distributor::PushResult result;
-  s = distributor_.push(tenant, export_req, req.body.size(), "otlp", "http", &result,
-                        distributor::Charge::kAdmitted);
   if (!s.is_ok()) return error_response(enc, s);
   return reply(200,
                model::otlp_export_response_body(static_cast<int64_t>(result.rejected_spans),

@@ -484,6 +484,16 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
                                              start <= static_cast<uint64_t>(q.agg.compare_end)));
         const char* meta = in_sel ? "selection" : "baseline";
         const char* meta_total = in_sel ? "selection_total" : "baseline_total";
+        // As Tempo, exemplars go on the totals: each span is offered to the total of every
+        // attribute it has, with no measured value.
+        const bool exemplars = q.req.exemplars > 0 && !q.req.instant;
+        RawExemplar ex;
+        if (exemplars) {
+          ex.timestamp_ms = static_cast<int64_t>(start / kMillisecond);
+          ex.trace_id = t.traces.id[m.trace_row].bytes;
+          ex.span_id = t.spans.id[s];
+          ex.value = kNaN;
+        }
         auto count = [&](const std::string& name, LabelValue v) {
           labels = {{kLabelMetaType, string_label(meta)}, {name, std::move(v)}};
           auto& sr = series_for(out, key_of(labels), labels, intervals, false);
@@ -491,6 +501,7 @@ void MetricsQuery::observe(const columnar::RowGroup& group, MetricsPartial* out)
           labels = {{kLabelMetaType, string_label(meta_total)}, {name, string_label("nil")}};
           auto& tot = series_for(out, key_of(labels), labels, intervals, false);
           ++tot.ints[iv];
+          if (exemplars) offer_exemplar(&tot.exemplars, ex, q.req.exemplars);
         };
         auto attrs = [&](const OwnerIndex& idx, const columnar::AttrTable& at, uint32_t owner,
                          const char* scope) {
@@ -828,6 +839,7 @@ std::vector<MetricsSeries> MetricsQuery::finish(const MetricsPartial& merged) co
         MetricsSeries s;
         s.labels = entries[i].s->labels;
         for (int iv = 0; iv < intervals; ++iv) s.values.push_back(scale(entries[i].s->ints[iv]));
+        for (const auto& e : entries[i].s->exemplars) s.exemplars.push_back(render_exemplar(e));
         out.push_back(std::move(s));
       }
     }

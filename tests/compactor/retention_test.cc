@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tempo/block/block.h"
@@ -234,4 +235,31 @@ TEST_CASE("with leases, only the holder of a tenant's lease marks and deletes it
   CHECK(deleted == 1);
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/y/" + old_y));
   CHECK(std::filesystem::exists(dir.path() + "/x/" + old_x + "/meta.compacted.json"));
+}
+
+TEST_CASE("retention per tenant: each tenant's own retention, asked on every pass") {
+  tempo::testing::TempDir dir;
+  auto backend = tempo::backend::make_local_backend(dir.path());
+  const auto now = Clock::now();
+  write_block(*backend, "short", now - 3h);
+  const std::string long_id = write_block(*backend, "long", now - 3h);
+  const std::string forever = write_block(*backend, "forever", now - 24h * 365);
+  tempo::block::BlockList list(*backend);
+  REQUIRE(list.load().is_ok());
+  std::map<std::string, std::chrono::nanoseconds, std::less<>> per_tenant = {
+      {"short", 1h}, {"long", 24h}, {"forever", 0s}};
+  tempo::compactor::RetentionOptions options;
+  options.retention = 1min;  // unused once retention_for is set
+  options.compacted_retention = 0s;
+  options.retention_for = [&per_tenant](std::string_view t) { return per_tenant.find(t)->second; };
+  tempo::compactor::Retention retention(*backend, list, options);
+  CHECK(retention.sweep(now) == 1);
+  CHECK(ids(list, "short").empty());
+  CHECK(ids(list, "long") == std::vector<std::string>{long_id});
+  CHECK(ids(list, "forever") == std::vector<std::string>{forever});
+  // The long tenant's retention is lowered (a reload): its block goes on the next pass.
+  per_tenant["long"] = 2h;
+  CHECK(retention.sweep(now) == 1);
+  CHECK(ids(list, "long").empty());
+  CHECK(ids(list, "forever") == std::vector<std::string>{forever});
 }

@@ -517,7 +517,10 @@ TEST_CASE("legacy flat and scoped overrides map onto the same settings") {
     CHECK(c->overrides.max_bytes_per_trace == 123);
     CHECK(c->overrides.block_retention == 336h);
     CHECK(c->overrides.metrics_generator_processors == std::vector<std::string>{"span-metrics"});
-    CHECK(warned(*c, "overrides.per_tenant_override_config"));
+    // Read and acted on (the runtime overrides file, runtime_overrides_test.cc).
+    CHECK_FALSE(warned(*c, "overrides.per_tenant_override_config"));
+    CHECK(c->per_tenant_overrides.path == "/conf/overrides.yaml");
+    CHECK(c->per_tenant_overrides.period == 10s);
   }
   CHECK_FALSE(warned(legacy, "overrides.ingestion_rate_limit_bytes"));
   CHECK_FALSE(warned(legacy, "overrides.max_bytes_per_trace"));

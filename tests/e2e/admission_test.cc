@@ -376,8 +376,8 @@ TEST_CASE(
       if (c.request("POST", "/flush", "", {}, &r).is_ok()) ++answered;
     });
   }
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the flushes are stuck by now
-  CHECK_THAT(s.log(), Catch::Contains("failed to flush block; will retry"));
+  CHECK_THAT(s.await_log("failed to flush block; will retry"),
+             Catch::Contains("failed to flush block; will retry"));
   for (int i = 0; i < 5; ++i) {
     auto [status, secs] = timed_ready(s.http_port());
     CHECK(status == 200);

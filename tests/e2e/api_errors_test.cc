@@ -109,6 +109,33 @@ TEST_CASE("OTLP HTTP rejects malformed bodies with 400 and a google.rpc.Status")
         std::string::npos);
 }
 
+TEST_CASE("OTLP protobuf that protobuf would not parse is refused whole, the place named") {
+  // The OTLP protobuf receivers split requests on the wire and store spans as they arrived,
+  // so they must refuse what a reader's parse would refuse: here a span name that is not
+  // UTF-8 (proto3 strings must be), beside a good trace that must not be stored either.
+  TempoServer s;
+  s.start();
+  const std::string good = random_trace_hex();
+  auto req = make_request({good, random_trace_hex()}, 2);
+  req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(3)->set_name("bad \xc3(");
+  const std::string where =
+      "resource_spans[0].scope_spans[0].spans[3]: Span field 5 (name): string is not valid UTF-8";
+
+  auto st = s.export_grpc(req);
+  CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(st.error_message() == "request is not a valid ExportTraceServiceRequest: " + where);
+
+  auto http = s.export_http(req.SerializeAsString(), "application/x-protobuf");
+  CHECK(http.status == 400);
+  google::rpc::Status http_status;
+  REQUIRE(http_status.ParseFromString(http.body));
+  CHECK(http_status.message() == "failed to unmarshal request body: invalid protobuf: " + where);
+
+  CHECK(s.get("/api/traces/" + good).status == 404);
+  CHECK(s.get("/metrics").body.find("tempo_distributor_spans_received_total{tenant=") ==
+        std::string::npos);
+}
+
 TEST_CASE("invalid spans: all bad is 400 / INVALID_ARGUMENT, some bad keeps the good ones") {
   TempoServer s;
   s.start();

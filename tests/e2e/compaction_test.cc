@@ -172,7 +172,8 @@ void compact_under_queries(ServerOptions o) {
   CHECK_THAT(metrics, Catch::Contains("tempodb_compaction_blocks_total{level="));
   CHECK(metric_line(metrics, "tempodb_compaction_errors_total").find(" 0") != std::string::npos);
   CHECK_THAT(metrics, Catch::Contains("tempodb_compaction_objects_combined_total{level="));
-  CHECK_THAT(s.log(), Catch::Contains("msg=\"compaction complete\""));
+  CHECK_THAT(s.await_log("msg=\"compaction complete\""),
+             Catch::Contains("msg=\"compaction complete\""));
 
   // And after a restart that reads the block list back from the backend.
   REQUIRE(s.stop() == 0);

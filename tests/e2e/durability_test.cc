@@ -194,13 +194,9 @@ TEST_CASE("retention deletes flushed blocks whose spans are older than block_ret
   CHECK(s.post("/flush").status == 204);
   // The block is written, then the next retention pass marks it and deletes it: from queries
   // and disk. Wait for the pass to finish (its log line comes after the delete), then look.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (s.log().find("deleted compacted block") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK_THAT(s.log(), Catch::Contains("marking block for deletion: past retention"));
-  CHECK_THAT(s.log(), Catch::Contains("deleted compacted block"));
+  const std::string log = s.await_log("deleted compacted block");
+  CHECK_THAT(log, Catch::Contains("marking block for deletion: past retention"));
+  CHECK_THAT(log, Catch::Contains("deleted compacted block"));
   CHECK(block_metas(s.blocks_dir()).empty());
   CHECK(s.get("/api/traces/" + id).status == 404);
   auto metrics = s.get("/metrics").body;

@@ -317,6 +317,18 @@ void TempoServer::kill9() {
 
 std::string TempoServer::log() const { return read_file(log_path_); }
 
+std::string TempoServer::await_log(const std::string& needle,
+                                   std::chrono::milliseconds timeout) const {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::string text = log();
+    if (text.find(needle) != std::string::npos || std::chrono::steady_clock::now() > until) {
+      return text;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 bool memory_bounds_apply() {
 #ifdef TEMPO_SANITIZER_BUILD
   WARN("sanitizer build: RSS bounds not checked (ASan's shadow memory and quarantine inflate "

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -83,6 +84,10 @@ class TempoServer {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }  // of the running server, for /proc/<pid>/status
   std::string log() const;  // the server's stderr so far, over every run
+  // The log once it contains `needle`, or as it stands after `timeout`. For lines written by
+  // work that finishes asynchronously (a worker pool handles UDP datagrams in any order).
+  std::string await_log(const std::string& needle,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
   int http_port() const { return http_port_; }
   int otlp_http_port() const { return otlp_http_port_; }

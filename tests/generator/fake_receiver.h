@@ -55,6 +55,11 @@ class FakeReceiver {
   }
 
   uint16_t port() const { return port_; }
+  // A Retry-After header on every failure (status >= 400) from now on; "" for none.
+  void set_retry_after(const std::string& value) {
+    std::lock_guard<std::mutex> l(mu_);
+    retry_after_ = value;
+  }
   std::vector<Request> requests() const {
     std::lock_guard<std::mutex> l(mu_);
     return requests_;
@@ -77,6 +82,7 @@ class FakeReceiver {
       http::read(sock, buf, req, ec);
       if (ec) continue;
       int status;
+      std::string retry_after;
       {
         std::lock_guard<std::mutex> l(mu_);
         Request r;
@@ -87,6 +93,7 @@ class FakeReceiver {
         r.body = req.body();
         requests_.push_back(std::move(r));
         status = then_;
+        retry_after = retry_after_;
         if (!script_.empty()) {
           status = script_.front();
           script_.pop_front();
@@ -94,6 +101,7 @@ class FakeReceiver {
       }
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.set(http::field::connection, "close");
+      if (status >= 400 && !retry_after.empty()) res.set(http::field::retry_after, retry_after);
       res.body() = status >= 400 ? "scripted failure\n" : "";
       res.prepare_payload();
       http::write(sock, res, ec);
@@ -104,6 +112,7 @@ class FakeReceiver {
   mutable std::mutex mu_;
   std::deque<int> script_;
   int then_;
+  std::string retry_after_;
   std::vector<Request> requests_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -119,3 +119,46 @@ TEST_CASE("generator: a filter policy that cannot compile stops the start") {
   CHECK(s.is(Status::Code::kInvalidArgument));
   CHECK(s.message().find("invalid regex") != std::string::npos);
 }
+
+TEST_CASE("generator: overrides_for gives each tenant its processors and series limit") {
+  std::map<std::string, std::shared_ptr<const config::OverridesConfig>, std::less<>> per_tenant;
+  auto with = [](std::vector<std::string> processors, int64_t max_series) {
+    auto o = std::make_shared<config::OverridesConfig>();
+    o->metrics_generator_processors = std::move(processors);
+    o->metrics_generator_max_active_series = max_series;
+    return std::shared_ptr<const config::OverridesConfig>(std::move(o));
+  };
+  per_tenant["on"] = with({"span-metrics"}, 0);
+  per_tenant["capped"] = with({"span-metrics"}, 1);
+  const auto off = with({}, 0);
+  GeneratorOptions o;
+  o.default_processors = {"span-metrics"};  // unused: overrides_for decides
+  o.overrides_for = [&per_tenant, off](std::string_view t) {
+    auto it = per_tenant.find(t);
+    return it != per_tenant.end() ? it->second : off;
+  };
+  o.instance = "gen-1";
+  CaptureSink sink;
+  Generator g(o, sink);
+  CHECK(g.enabled_for("on"));
+  CHECK_FALSE(g.enabled_for("other"));
+  g.offer_request("on", one_span("api"));
+  g.offer_request("capped", one_span("api"));
+  g.offer_request("other", one_span("api"));
+  g.run_once(5000, true);
+  CHECK(sink.by_tenant.count("other") == 0);
+  const auto on = values(sink.by_tenant["on"]);
+  CHECK(on.at("traces_spanmetrics_calls_total{service=\"api\",span_kind=\"SPAN_KIND_SERVER\","
+              "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 1);
+  // max_active_series 1: only one series of the many span-metrics makes for one span.
+  CHECK(values(sink.by_tenant["capped"]).size() == 1);
+  CHECK(on.size() > 1);
+  // A reload enables the tenant: its next spans are taken.
+  per_tenant["other"] = with({"span-metrics"}, 0);
+  CHECK(g.enabled_for("other"));
+  g.offer_request("other", one_span("api"));
+  g.run_once(6000, true);
+  CHECK(values(sink.by_tenant["other"])
+            .at("traces_spanmetrics_calls_total{service=\"api\",span_kind=\"SPAN_KIND_SERVER\","
+                "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 1);
+}

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "tempo/columnar/otlp_columns.h"
 #include "tempo/traceql/parser.h"
@@ -253,6 +254,33 @@ TEST_CASE("metrics: compare() splits counts into selection and baseline per attr
     if (s.labels[0].value.s == "baseline" && s.labels[1].name == "name") ++names;
   }
   CHECK(names == 1);
+}
+
+TEST_CASE("metrics: compare() puts exemplars on the totals, as Tempo does") {
+  auto got = run("{ } | compare({ status = error }, 10)", range_request(5));
+  std::map<std::string, const MetricsSeries*> by;
+  for (const auto& s : got) by[label_text(s.labels)] = &s;
+  // The two error spans (db SELECT in trace A, payment charge in trace B) are the selection.
+  const auto* sel = by.at("{__meta_type=selection_total,name=nil}");
+  REQUIRE(sel->exemplars.size() == 2);
+  std::set<std::string> names_of_traces;
+  for (const auto& e : sel->exemplars) {
+    CHECK(std::isnan(e.value));
+    REQUIRE(e.labels.size() == 2);
+    CHECK(e.labels[1].name == "trace:id");
+    names_of_traces.insert(e.labels[1].value.s.substr(0, 2));
+  }
+  CHECK(names_of_traces == std::set<std::string>{"0a", "0b"});
+  // Only spans that have the attribute are offered to its total: db.system is on SELECT only.
+  const auto* db = by.at("{__meta_type=selection_total,span.db.system=nil}");
+  REQUIRE(db->exemplars.size() == 1);
+  CHECK(db->exemplars[0].labels[1].value.s.substr(0, 2) == "0a");
+  // The baseline total holds the other five spans, capped at the request's 5.
+  CHECK(by.at("{__meta_type=baseline_total,name=nil}")->exemplars.size() == 5);
+  // Value series carry none.
+  CHECK(by.at("{__meta_type=selection,name=SELECT}")->exemplars.empty());
+  auto without = run("{ } | compare({ status = error }, 10)", range_request(0));
+  for (const auto& s : without) CHECK(s.exemplars.empty());
 }
 
 TEST_CASE("metrics: instant queries have one interval over [start, end]") {

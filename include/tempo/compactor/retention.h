@@ -14,7 +14,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "tempo/backend/backend.h"
@@ -25,6 +27,9 @@ namespace tempo::compactor {
 
 struct RetentionOptions {
   std::chrono::nanoseconds retention{std::chrono::hours(336)};
+  // When set, each tenant's retention, asked on every pass (the runtime overrides), in place of
+  // `retention`; 0 keeps that tenant's blocks.
+  std::function<std::chrono::nanoseconds(std::string_view tenant)> retention_for;
   std::chrono::nanoseconds compacted_retention{std::chrono::hours(1)};
   std::chrono::nanoseconds period{std::chrono::minutes(5)};  // between sweeps
   size_t concurrency = 10;  // retention_concurrency: blocks deleted at once

@@ -319,6 +319,15 @@ struct OverridesConfig {
   int64_t metrics_generator_max_active_series = 0;
 };
 
+// overrides.per_tenant_override_config and per_tenant_override_period: Tempo's runtime
+// overrides file, per-tenant values over OverridesConfig, re-read while running
+// (include/tempo/config/runtime_overrides.h, docs/overrides.md).
+struct PerTenantOverridesFile {
+  std::string path;       // empty: no file, every tenant has the defaults
+  Duration period = 10s;  // between reads; 0 reads it once, at start
+  bool expand_env = false;  // -config.expand-env applies to this file too, as in Tempo
+};
+
 // One metrics_generator.storage.remote_write[] item: Prometheus's remote_write block, of which
 // this build applies the keys below; an authentication or proxy setting it cannot apply
 // (authorization, oauth2, sigv4, proxy_url, ...) stops the start (docs/remote_write.md).
@@ -381,6 +390,7 @@ struct Config {
   QuerierConfig querier;
   QueryFrontendConfig query_frontend;
   OverridesConfig overrides;
+  PerTenantOverridesFile per_tenant_overrides;
   MetricsGeneratorConfig metrics_generator;
   UsageReportConfig usage_report;
   // One line per key that Tempo knows and this build accepts without acting on it.

@@ -3,6 +3,7 @@
 // them to the ingester. Receivers call it after decoding; it knows nothing of protocols
 // beyond the receiver/transport names it counts under.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/generator/span_consumer.h"
 #include "tempo/ingester/pusher.h"
+#include "tempo/model/trace_split.h"
 #include "tempo/util/status.h"
 
 namespace tempo::distributor {
@@ -22,9 +24,19 @@ struct PushResult {
   std::string rejection;  // why spans were rejected (first reason), empty when none were
 };
 
+// One tenant's ingestion rate limit (overrides ingestion.rate_limit_bytes, burst_size_bytes).
+struct RateLimit {
+  double rate_limit_bytes = 15e6;  // per second; <= 0 disables
+  double burst_size_bytes = 20e6;
+};
+
 struct DistributorLimits {
   double rate_limit_bytes = 15e6;  // per tenant per second; <= 0 disables
   double burst_size_bytes = 20e6;
+  // When set, asked for the tenant's limit on every request (the runtime overrides), so a
+  // changed limit applies to the next request; the two values above are then unused. Must be
+  // cheap and thread-safe.
+  std::function<RateLimit(std::string_view tenant)> for_tenant;
 };
 
 class RateLimiter;
@@ -49,6 +61,13 @@ class Distributor {
               size_t request_bytes, std::string_view receiver, std::string_view transport,
               PushResult* out, Charge charge = Charge::kCharge);
 
+  // The same for a request the receiver split itself, on the wire
+  // (model::split_by_trace_wire): OTLP protobuf arrives serialized, and splitting its bytes
+  // spares decoding and re-encoding every span. `split` is what that split returned.
+  Status push(std::string_view tenant, model::SplitResult split, size_t request_bytes,
+              std::string_view receiver, std::string_view transport, PushResult* out,
+              Charge charge = Charge::kCharge);
+
   // Admission before work: charges `request_bytes` (the body as received, after
   // Content-Encoding) to the tenant's rate limit before the request is decoded, so a request
   // over the limit costs no decoding. When refused (kResourceExhausted, RATE_LIMITED: ...),
@@ -59,6 +78,14 @@ class Distributor {
                std::string_view transport, const std::function<uint64_t()>& count_spans);
 
  private:
+  // Charges the request to the tenant's rate limit; over it, counts `spans` as discarded.
+  Status rate_limit(std::string_view tenant, size_t request_bytes, std::string_view receiver,
+                    std::string_view transport, uint64_t spans);
+  // What both pushes do after the split: count, clamp times, store, offer to the generator.
+  Status store(std::string_view tenant, model::SplitResult split, size_t request_bytes,
+               std::string_view receiver, std::string_view transport, PushResult* out,
+               std::chrono::steady_clock::time_point start);
+
   ingester::Pusher& pusher_;
   generator::SpanConsumer* generator_;
   std::unique_ptr<RateLimiter> limiter_;

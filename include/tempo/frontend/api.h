@@ -1,7 +1,8 @@
 #pragma once
 // Tempo's HTTP API on the server port (3200): trace by ID (v1 and v2), search and tag
-// autocomplete (v1 and v2), TraceQL metrics (range and instant), readiness, build info, metrics
-// and the operational endpoints (/flush, /shutdown). Paths, parameters, status codes and bodies
+// autocomplete (v1 and v2), TraceQL metrics (range and instant), readiness, build info, metrics,
+// the runtime overrides (/status/runtime_config) and the operational endpoints (/flush,
+// /shutdown). Paths, parameters, status codes and bodies
 // match Tempo's, so Grafana's Tempo data source works unchanged. /ready and /metrics run inline
 // on the network threads (cheap, never blocking), /flush and /shutdown on the admin executor and
 // only on POST (Tempo also takes GET), the rest on the query one.
@@ -31,6 +32,9 @@ struct ApiHooks {
   std::function<void()> shutdown;      // asks the app to stop (after /shutdown flushed)
   // More Prometheus text appended to GET /metrics (the metrics generator's series), if set.
   std::function<std::string()> extra_metrics;
+  // GET /status/runtime_config: the overrides in force as YAML (`diff`: ?mode=diff, only what
+  // each tenant changes). Absent (404) when not set.
+  std::function<std::string(bool diff)> runtime_config;
 };
 
 class Api {

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,12 @@ struct GeneratorOptions {
   std::vector<std::string> default_processors;
   std::map<std::string, std::vector<std::string>, std::less<>> tenant_processors;
   uint64_t max_active_series = 0;  // per tenant, over all shards; 0: no limit
+  // When set, each tenant's overrides (the runtime overrides file): its
+  // metrics_generator_processors and metrics_generator_max_active_series, asked on every offer
+  // and when the tenant's first spans arrive; the three fields above are then unused. Must be
+  // cheap and thread-safe.
+  std::function<std::shared_ptr<const config::OverridesConfig>(std::string_view tenant)>
+      overrides_for;
   // Spans waiting for the shards, over all tenants and shards; beyond it offers are dropped.
   uint64_t queue_spans = 200000;
   std::string instance;  // __metrics_gen_instance; empty: the host name
@@ -84,7 +91,8 @@ class Generator : public SpanConsumer {
     std::string bytes;  // serialized ExportTraceServiceRequest: whole traces of one shard
     uint64_t spans = 0;
   };
-  const std::vector<std::string>& processors_for(std::string_view tenant) const;
+  // The tenant's processors and series limit now, from options_.overrides_for.
+  std::shared_ptr<const config::OverridesConfig> overrides_for(std::string_view tenant) const;
   Status make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out);
   Tenant& collected_tenant(const std::string& name);
   // Shard work, under the shard's state lock.

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,6 +29,13 @@
 #include "tempo/util/env.h"
 
 namespace tempo::ingester {
+
+// A tenant's limits on live traces (overrides global.max_bytes_per_trace and
+// ingestion.max_traces_per_user); 0 means none.
+struct TraceLimits {
+  uint64_t max_bytes_per_trace = 0;
+  uint64_t max_traces_per_user = 0;
+};
 
 struct IngesterOptions {
   std::string wal_path;
@@ -47,6 +55,9 @@ struct IngesterOptions {
   // max_traces_per_user live traces.
   uint64_t max_bytes_per_trace = 0;
   uint64_t max_traces_per_user = 0;
+  // When set, asked for the tenant's two limits above on every push (the runtime overrides),
+  // so a changed limit applies to the next push; must be cheap and thread-safe.
+  std::function<TraceLimits(std::string_view tenant)> limits_for;
   block::WriterOptions block_options;
 };
 

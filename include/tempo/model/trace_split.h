@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/util/status.h"
 
 namespace tempo::model {
 
@@ -34,6 +36,25 @@ struct SplitResult {
 void split_by_trace(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
     SplitResult* out);
+
+// The same split made on the serialized ExportTraceServiceRequest, without decoding it: each
+// span, resource and scope is copied as it arrived (its unknown fields too), under length
+// prefixes written here. Same segments (first-seen order), IDs, times, counts and rejections
+// as split_by_trace() on the parsed request, and each segment parses to the same TracesData.
+// The whole request is checked first as protobuf's parser would check it (src/model/otlp_wire.h:
+// well-formed tags, varints and lengths, nesting depth, UTF-8 of string fields), so what is
+// stored parses; a request that protobuf would not parse, or that holds a group, fails with
+// kInvalidArgument naming the place and the problem, and `*out` is left empty. `*out` is
+// replaced, not appended to.
+//
+// Each segment carries its own copy of its resources and scopes, so a small request with one
+// large resource over many traces would split into many times its size. A request whose
+// segments would take more than kMaxExpansion times its size plus kExpansionSlack is refused
+// the same way, before any segment is allocated. Real batches stay far below: a 2 KiB
+// resource over single-span traces of 200 bytes expands about 11 times.
+inline constexpr uint64_t kMaxExpansion = 16;
+inline constexpr uint64_t kExpansionSlack = 16u << 20;
+Status split_by_trace_wire(std::string_view export_request, SplitResult* out);
 
 // Tempo's ingestion time slack, applied to each segment's time range (what block metadata,
 // time pruning and retention see; the spans keep the times they were sent with): a start

@@ -62,6 +62,11 @@ class Querier {
   // A tag-values lookup stops collecting once its distinct values hold this many bytes, and
   // answers with what it has (0: no limit; the count limit of 10000 values still applies).
   void set_max_bytes_per_tag_values(uint64_t bytes) { max_bytes_per_tag_values_ = bytes; }
+  // The same limit per tenant, asked on every lookup (the runtime overrides); when set, the
+  // value above is unused.
+  void set_max_bytes_per_tag_values_for(std::function<uint64_t(std::string_view tenant)> f) {
+    max_bytes_per_tag_values_for_ = std::move(f);
+  }
   // A metrics query holds per series one value per interval; past this many (series times
   // intervals, in one job or merged) it stops and answers partial rather than exhausting memory
   // on a high-cardinality by(). 8M cells are about 200 MB per partial result.
@@ -105,6 +110,7 @@ class Querier {
   std::chrono::nanoseconds search_timeout_{0};
   uint64_t target_bytes_per_job_ = kDefaultTargetBytesPerJob;
   uint64_t max_bytes_per_tag_values_ = 1000000;
+  std::function<uint64_t(std::string_view)> max_bytes_per_tag_values_for_;
   uint64_t max_metrics_cells_ = kDefaultMaxMetricsCells;
   std::once_flag pool_once_;
   std::unique_ptr<JobPool> pool_;  // started on first search

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "tempo/distributor/distributor.h"
 #include "tempo/observability/log.h"
@@ -56,6 +57,29 @@ Verdict classify(const Status& transport, int http_status) {
 milliseconds next_backoff(milliseconds current, milliseconds min, milliseconds max) {
   if (current <= milliseconds::zero()) return std::min(min, max);
   return std::min(current * 2, max);
+}
+
+milliseconds retry_after(std::string_view header, std::chrono::system_clock::time_point now) {
+  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
+  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
+  if (header.empty()) return milliseconds::zero();
+  milliseconds wait{0};
+  if (std::all_of(header.begin(), header.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    // delay-seconds; more digits than any sane wait saturates instead of overflowing.
+    if (header.size() > 9) return kMaxRetryAfter;
+    wait = std::chrono::seconds(std::stol(std::string(header)));
+  } else {
+    // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT", the form RFC 9110 requires senders
+    // to use; the obsolete forms are not read (Prometheus reads only this one too).
+    std::tm tm{};
+    const std::string text(header);
+    const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == nullptr || *end != '\0') return milliseconds::zero();
+    const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+    if (at <= now) return milliseconds::zero();
+    wait = std::chrono::duration_cast<milliseconds>(at - now);
+  }
+  return std::min(wait, kMaxRetryAfter);
 }
 
 QueueMetrics::QueueMetrics(const std::string& tenant, const config::RemoteWriteConfig& ep) {
@@ -263,17 +287,30 @@ bool Sender::deliver(const Batch& batch) {
     }
     metrics_->samples_retried->Increment(batch.samples);
     metrics_->exemplars_retried->Increment(batch.exemplars);
+    // As Prometheus: a Retry-After the endpoint sends replaces this wait, and the backoff
+    // carries on from twice it.
+    const milliseconds asked =
+        s.is_ok() ? retry_after(res.header("Retry-After"), std::chrono::system_clock::now())
+                  : milliseconds::zero();
+    milliseconds wait;
+    if (asked > milliseconds::zero()) {
+      wait = asked;
+      backoff = std::min(asked * 2, options_.max_backoff);
+    } else {
+      backoff = next_backoff(backoff, options_.min_backoff, options_.max_backoff);
+      wait = backoff;
+    }
     if (failures++ == 0 || failures % 20 == 0) {
       log::warn("remote write failed, retrying",
                 {{"tenant", options_.tenant},
                  {"remote_name", ep.name},
                  {"url", ep.url},
                  {"attempt", failures},
+                 {"retry_in_ms", static_cast<int64_t>(wait.count())},
                  {"err", s.is_ok() ? "HTTP " + std::to_string(res.status) + ": " + trimmed(res.body)
                                    : s.to_string()}});
     }
-    backoff = next_backoff(backoff, options_.min_backoff, options_.max_backoff);
-    if (!sleep_for(backoff)) return false;
+    if (!sleep_for(wait)) return false;
   }
 }
 

@@ -2,7 +2,7 @@
 // Sends one queue's batches to one remote write endpoint, oldest first, on its own thread.
 // A batch leaves the queue only once the endpoint has taken it (2xx) or can never take it
 // (a 4xx other than 429); 5xx, 429 and connection errors are retried with exponential
-// backoff, so an endpoint that is down (a Prometheus restart) loses nothing.
+// backoff (or after the response's Retry-After, when it gives one), so an endpoint that is down (a Prometheus restart) loses nothing.
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "generator/remote_write/disk_queue.h"
@@ -35,6 +36,13 @@ Verdict classify(const Status& transport, int http_status);
 std::chrono::milliseconds next_backoff(std::chrono::milliseconds current,
                                        std::chrono::milliseconds min,
                                        std::chrono::milliseconds max);
+
+// The wait a 429 or 5xx response asks for in its Retry-After header, read as Prometheus reads
+// it: delay-seconds or an HTTP-date (RFC 9110). Zero when absent, unreadable or in the past,
+// and never more than kMaxRetryAfter, so one bad header cannot park the queue for a day.
+inline constexpr std::chrono::milliseconds kMaxRetryAfter = std::chrono::minutes(5);
+std::chrono::milliseconds retry_after(std::string_view header,
+                                      std::chrono::system_clock::time_point now);
 
 // Prometheus's remote storage metrics of one queue (labels tenant, remote_name, url).
 struct QueueMetrics {
