@@ -79,6 +79,17 @@ bool has(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+bool same_generator_settings(const config::OverridesConfig& a, const config::OverridesConfig& b) {
+  return a.metrics_generator_processors == b.metrics_generator_processors &&
+         a.metrics_generator_max_active_series == b.metrics_generator_max_active_series;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
 }  // namespace
 
 size_t generator_shards(const config::MetricsGeneratorConfig& config) {
@@ -106,6 +117,9 @@ struct Generator::ShardTenant {
         registry(std::move(o)),
         received(&received_metric().Add({{"tenant", registry.options().tenant}})) {}
   Tenant& collected;
+  // The overrides the processors were built from: when the tenant's processors or series
+  // limit change, the shard tenant is rebuilt (Generator::process).
+  std::shared_ptr<const config::OverridesConfig> overrides;
   Registry registry;
   prometheus::Counter* received;
   std::vector<std::unique_ptr<Processor>> processors;
@@ -198,12 +212,14 @@ Generator::Tenant& Generator::collected_tenant(const std::string& name) {
   return *it->second;
 }
 
-Status Generator::make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out) {
-  const auto o = overrides_for(name);
+Status Generator::make_shard_tenant(const std::string& name,
+                                    std::shared_ptr<const config::OverridesConfig> o,
+                                    std::unique_ptr<ShardTenant>* out) {
   RegistryOptions ro = registry_options(options_, name, *o);
   ro.shard = true;
   Tenant& collected = collected_tenant(name);
   auto t = std::make_unique<ShardTenant>(std::move(ro), collected);
+  t->overrides = o;
   if (o->metrics_generator_max_active_series > 0) {
     // The tenant's limit over all shards: a shard asks before each series it has not seen
     // since the last merge (once per series and interval, or per update of a refused one).
@@ -340,9 +356,32 @@ void Generator::process(Shard& shard, Item& item, int64_t now_ms) {
   const bool parsed = req->ParseFromString(item.bytes);
   std::lock_guard<std::mutex> lock(shard.state_mu);
   auto it = shard.tenants.find(item.tenant);
+  auto overrides = overrides_for(item.tenant);
+  if (it != shard.tenants.end() && it->second->overrides != overrides) {
+    ShardTenant& old = *it->second;
+    if (same_generator_settings(*old.overrides, *overrides)) {
+      old.overrides = std::move(overrides);  // a reload that left this tenant as it was
+    } else {
+      // A reload changed the tenant's processors or series limit: what this shard counted
+      // since the last merge is merged now, then its processors are built anew. Unpaired
+      // service-graph halves held here are given up (as at a restart).
+      {
+        std::lock_guard<std::mutex> tenant_lock(old.collected.mu);
+        old.collected.registry.merge(old.registry);
+        old.collected.registry.set_max_active_series(static_cast<uint64_t>(
+            std::max<int64_t>(0, overrides->metrics_generator_max_active_series)));
+      }
+      log::info("metrics generator processors changed for tenant",
+                {{"tenant", item.tenant},
+                 {"processors", join(overrides->metrics_generator_processors)},
+                 {"max_active_series", overrides->metrics_generator_max_active_series}});
+      shard.tenants.erase(it);
+      it = shard.tenants.end();
+    }
+  }
   if (it == shard.tenants.end()) {
     std::unique_ptr<ShardTenant> t;
-    Status s = make_shard_tenant(item.tenant, &t);
+    Status s = make_shard_tenant(item.tenant, std::move(overrides), &t);
     if (!s.is_ok()) {
       log::error("metrics generator cannot run for tenant",
                  {{"tenant", item.tenant}, {"err", s.to_string()}});

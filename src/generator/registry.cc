@@ -299,6 +299,12 @@ Registry::Registry(RegistryOptions options)
       .Set(static_cast<double>(options_.max_active_series));
 }
 
+void Registry::set_max_active_series(uint64_t limit) {
+  options_.max_active_series = limit;
+  if (options_.shard) return;
+  max_active_series_metric().Add({{"tenant", options_.tenant}}).Set(static_cast<double>(limit));
+}
+
 Registry::~Registry() {
   if (!options_.shard) active_series_metric().Add({{"tenant", options_.tenant}}).Set(0);
 }

@@ -1,6 +1,7 @@
 #include "tempo/generator/generator.h"
 
 #include <catch2/catch.hpp>
+#include <mutex>
 
 #include "generator/generator_testing.h"
 
@@ -161,4 +162,77 @@ TEST_CASE("generator: overrides_for gives each tenant its processors and series 
   CHECK(values(sink.by_tenant["other"])
             .at("traces_spanmetrics_calls_total{service=\"api\",span_kind=\"SPAN_KIND_SERVER\","
                 "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}") == 1);
+}
+
+TEST_CASE("generator: a reload that changes a running tenant's processors or limit applies to its next spans") {
+  auto with = [](std::vector<std::string> processors, int64_t max_series) {
+    auto o = std::make_shared<config::OverridesConfig>();
+    o->metrics_generator_processors = std::move(processors);
+    o->metrics_generator_max_active_series = max_series;
+    return std::shared_ptr<const config::OverridesConfig>(std::move(o));
+  };
+  std::shared_ptr<const config::OverridesConfig> current = with({"span-metrics"}, 0);
+  std::mutex mu;
+  GeneratorOptions o;
+  o.config.processing_threads = 2;
+  o.config.service_graphs.wait = std::chrono::seconds(10);
+  o.overrides_for = [&](std::string_view) {
+    std::lock_guard<std::mutex> lock(mu);
+    return current;
+  };
+  o.instance = "gen-1";
+  CaptureSink sink;
+  Generator g(o, sink);
+  // A client/server pair web -> api in one trace.
+  auto edge = [](uint8_t trace) {
+    ExportTraceServiceRequest req;
+    add_span(&req, {{"service.name", "web"}}, "call", Span::SPAN_KIND_CLIENT, 0, 2000000,
+             trace_id(trace), span_id(1));
+    add_span(&req, {{"service.name", "api"}}, "op", Span::SPAN_KIND_SERVER, 0, 1000000,
+             trace_id(trace), span_id(2), span_id(1));
+    return req;
+  };
+  const std::string calls =
+      "traces_spanmetrics_calls_total{service=\"api\",span_kind=\"SPAN_KIND_SERVER\","
+      "span_name=\"op\",status_code=\"STATUS_CODE_UNSET\"}";
+  const std::string graph = "traces_service_graph_request_total{client=\"web\",server=\"api\"}";
+  g.offer_request("t", edge(1));
+  g.run_once(5000, true);
+  auto first = values(sink.by_tenant["t"]);
+  CHECK(first.at(calls) == 1);
+  CHECK(first.count(graph) == 0);
+  // The reload adds service-graphs: the next trace makes an edge, and the span-metrics
+  // counted before the reload carry on from where they were.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    current = with({"span-metrics", "service-graphs"}, 0);
+  }
+  g.offer_request("t", edge(2));
+  g.run_once(6000, true);
+  auto second = values(sink.by_tenant["t"]);
+  CHECK(second.at(calls) == 2);
+  CHECK(second.at(graph) == 1);
+  // A reload that gives the same settings in a new snapshot changes nothing.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    current = with({"span-metrics", "service-graphs"}, 0);
+  }
+  g.offer_request("t", edge(3));
+  g.run_once(7000, true);
+  auto third = values(sink.by_tenant["t"]);
+  CHECK(third.at(calls) == 3);
+  CHECK(third.at(graph) == 2);
+  // A limit set at reload holds the tenant's series where they are: a new service's spans
+  // make no series.
+  const size_t held = third.size();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    current = with({"span-metrics", "service-graphs"}, static_cast<int64_t>(held) / 2);
+  }
+  g.offer_request("t", one_span("brand-new-service"));
+  g.run_once(8000, true);
+  auto fourth = values(sink.by_tenant["t"]);
+  for (const auto& [series, v] : fourth) {
+    CHECK(series.find("brand-new-service") == std::string::npos);
+  }
 }

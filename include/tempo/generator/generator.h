@@ -38,8 +38,8 @@ struct GeneratorOptions {
   uint64_t max_active_series = 0;  // per tenant, over all shards; 0: no limit
   // When set, each tenant's overrides (the runtime overrides file): its
   // metrics_generator_processors and metrics_generator_max_active_series, asked on every offer
-  // and when the tenant's first spans arrive; the three fields above are then unused. Must be
-  // cheap and thread-safe.
+  // and per queued item on the shards (a change of processors or limit rebuilds the tenant's
+  // processors there); the three fields above are then unused. Must be cheap and thread-safe.
   std::function<std::shared_ptr<const config::OverridesConfig>(std::string_view tenant)>
       overrides_for;
   // Spans waiting for the shards, over all tenants and shards; beyond it offers are dropped.
@@ -93,7 +93,9 @@ class Generator : public SpanConsumer {
   };
   // The tenant's processors and series limit now, from options_.overrides_for.
   std::shared_ptr<const config::OverridesConfig> overrides_for(std::string_view tenant) const;
-  Status make_shard_tenant(const std::string& name, std::unique_ptr<ShardTenant>* out);
+  Status make_shard_tenant(const std::string& name,
+                           std::shared_ptr<const config::OverridesConfig> overrides,
+                           std::unique_ptr<ShardTenant>* out);
   Tenant& collected_tenant(const std::string& name);
   // Shard work, under the shard's state lock.
   void process(Shard& shard, Item& item, int64_t now_ms);

@@ -126,6 +126,10 @@ class Registry {
   // limit, and no shard refuses a series the tenant has room for.
   bool reserve(const Family& family, std::string_view key, uint64_t cost);
 
+  // A tenant's limit changed (runtime overrides): series already held stay; new ones are
+  // admitted against the new limit.
+  void set_max_active_series(uint64_t limit);
+
   uint64_t active_series() const { return active_; }
   uint64_t refused_series() const { return refused_; }
   const RegistryOptions& options() const { return options_; }
