@@ -4,7 +4,9 @@
 #   tempo_stop                                    kills it (also on exit of the script)
 # Ingestion limits are raised out of the way (Tempo's 15 MB/s per tenant would cap the load).
 # Needs $build (the build tree) and $http_port, $grpc_server_port set by the caller;
-# $overrides_extra, when set, is more YAML under overrides.defaults (indented by 4).
+# $overrides_extra, when set, is more YAML under overrides.defaults (indented by 4);
+# $server_extra more YAML under server: (indented by 2); $rate_limit_bytes the per-tenant
+# rate limit and burst (default 2 GB/s, out of the way).
 
 pid=
 tempo_stop() {
@@ -23,14 +25,15 @@ server:
   http_listen_port: $http_port
   grpc_listen_port: $grpc_server_port
   log_level: warn
+${server_extra:-}
 distributor:
   receivers:
 $receivers
 overrides:
   defaults:
     ingestion:
-      rate_limit_bytes: 2000000000
-      burst_size_bytes: 2000000000
+      rate_limit_bytes: ${rate_limit_bytes:-2000000000}
+      burst_size_bytes: ${rate_limit_bytes:-2000000000}
       max_traces_per_user: 0
     global:
       max_bytes_per_trace: 0

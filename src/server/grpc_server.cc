@@ -4,8 +4,8 @@
 #include <grpcpp/server_posix.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 #include "capped_acceptor.h"
 #include "tempo/observability/log.h"
@@ -56,6 +56,12 @@ Status GrpcServer::start() {
     // The bounded methods inflate requests themselves, within the limit; core would inflate
     // them whole first.
     builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+    // A call waiting for a handler thread holds what its HTTP/2 stream window let the client
+    // send. Without BDP probing that window stays at the 64 KiB default; with it gRPC widens
+    // the windows of a fast connection to megabytes, unread calls included (400 refused calls
+    // of 3.2 MB: peak RSS 388 MB with probing, 229 MB without). A message being read still
+    // gets a window of its whole size.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   }
   server_ = builder.BuildAndStart();
   if (!server_) return Status::io_error("grpc server failed to listen on " + addr);
@@ -113,8 +119,7 @@ std::string_view grpc_org_id(const grpc::ServerContext& context) {
 Status parse_endpoint(std::string_view endpoint, std::string* host, int* port) {
   auto colon = endpoint.rfind(':');
   if (colon == std::string_view::npos) {
-    return Status::invalid_argument("endpoint \"" + std::string(endpoint) +
-                                    "\" must be host:port");
+    return Status::invalid_argument("endpoint \"" + std::string(endpoint) + "\" must be host:port");
   }
   std::string_view h = endpoint.substr(0, colon);
   std::string_view p = endpoint.substr(colon + 1);

@@ -5,7 +5,10 @@
 // server.http_max_request_bytes_in_flight.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 
 namespace tempo::server {
 
@@ -17,6 +20,9 @@ class BodyBudget {
   explicit BodyBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
   // False, taking nothing, when `n` more bytes would exceed the limit.
   bool try_acquire(uint64_t n);
+  // As try_acquire, but waits up to `timeout` for holders to release enough. False at once when
+  // `n` exceeds the limit.
+  bool acquire_within(uint64_t n, std::chrono::milliseconds timeout);
   void release(uint64_t n);
   uint64_t in_flight() const { return in_flight_.load(); }
   uint64_t limit() const { return limit_; }
@@ -24,6 +30,10 @@ class BodyBudget {
  private:
   const uint64_t limit_;
   std::atomic<uint64_t> in_flight_{0};
+  // Only acquire_within waits; release() takes the lock only while someone does.
+  std::atomic<int> waiters_{0};
+  std::mutex mu_;
+  std::condition_variable released_;
 };
 
 }  // namespace tempo::server
