@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
     auto req = make(i % connections, static_cast<uint64_t>(i));
     wire[static_cast<size_t>(i)] = req.SerializeAsString();
     tempo::model::SplitResult split;
-    tempo::model::split_by_trace(req, &split);
+    if (!tempo::model::split_by_trace(req, &split).is_ok()) std::abort();
     segments[static_cast<size_t>(i)] = std::move(split.segments);
   }
   const double spans = static_cast<double>(requests) * 100;

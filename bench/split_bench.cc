@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
     ExportTraceServiceRequest req;
     if (!req.ParseFromString(bytes)) return 1;
     tempo::model::SplitResult a, b;
-    tempo::model::split_by_trace(req, &a);
+    if (!tempo::model::split_by_trace(req, &a).is_ok()) return 1;
     if (!tempo::model::split_by_trace_wire(bytes, &b).is_ok()) return 1;
     if (a.segments.size() != b.segments.size()) return 1;
     for (size_t i = 0; i < a.segments.size(); ++i) {
@@ -147,14 +147,14 @@ int main(int argc, char** argv) {
     auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena);
     if (!req->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) std::abort();
     tempo::model::SplitResult split;
-    tempo::model::split_by_trace(*req, &split);
+    if (!tempo::model::split_by_trace(*req, &split).is_ok()) std::abort();
     sink += split.segments.size();
   });
   ExportTraceServiceRequest parsed;
   if (!parsed.ParseFromString(bytes)) return 1;
   const Figures split_only = measure(rounds, iterations, spans, [&] {
     tempo::model::SplitResult split;
-    tempo::model::split_by_trace(parsed, &split);
+    if (!tempo::model::split_by_trace(parsed, &split).is_ok()) std::abort();
     sink += split.segments.size();
   });
   const Figures wire = measure(rounds, iterations, spans, [&] {

@@ -118,7 +118,8 @@ Status Distributor::push(
     if (!limited.is_ok()) return limited;
   }
   model::SplitResult split;
-  model::split_by_trace(req, &split);
+  Status s = model::split_by_trace(req, &split);
+  if (!s.is_ok()) return s;
   return store(tenant, std::move(split), request_bytes, receiver, transport, out, start);
 }
 

@@ -73,6 +73,15 @@ struct SplitState {
   std::unordered_map<size_t, size_t> group_of;  // segment -> index in groups
   std::vector<ResourcePiece> pieces;
   std::unordered_map<size_t, size_t> piece_of;  // segment -> index in pieces
+  // Bytes the segments may take in all (kMaxExpansion), and taken so far: every resource and
+  // scope is copied once per trace under it, so this is checked before each copy.
+  uint64_t budget = 0, used = 0;
+  bool over = false;
+  bool take(size_t bytes) {
+    used += bytes;
+    over = over || used > budget;
+    return !over;
+  }
 };
 
 bool validate(const Span& span, SplitResult* out) {
@@ -142,10 +151,12 @@ void split_scope(const ScopeSpans& ss, SplitState& st, SplitResult* out) {
   st.scope_bytes.clear();
   if (ss.has_scope()) ss.scope().SerializeToString(&st.scope_bytes);
   for (const Group& g : st.groups) {
+    const size_t size = (ss.has_scope() ? field_size(st.scope_bytes.size()) : 0) +
+                        g.field_bytes +
+                        (ss.schema_url().empty() ? 0 : field_size(ss.schema_url().size()));
+    if (!st.take(field_size(size))) return;
     st.scope_spans.clear();
-    st.scope_spans.reserve((ss.has_scope() ? field_size(st.scope_bytes.size()) : 0) +
-                           g.field_bytes +
-                           (ss.schema_url().empty() ? 0 : field_size(ss.schema_url().size())));
+    st.scope_spans.reserve(size);
     if (ss.has_scope()) put_field(st.scope_spans, kScopeSpansScope, st.scope_bytes);
     for (auto [offset, len] : g.spans) {
       put_field(st.scope_spans, kScopeSpansSpans,
@@ -161,17 +172,28 @@ void split_scope(const ScopeSpans& ss, SplitState& st, SplitResult* out) {
 
 }  // namespace
 
-void split_by_trace(const ExportTraceServiceRequest& req, SplitResult* out) {
+Status split_by_trace(const ExportTraceServiceRequest& req, SplitResult* out) {
   SplitState st;
+  const uint64_t request_size = req.ByteSizeLong();
+  st.budget = kMaxExpansion * request_size + kExpansionSlack;
   for (const auto& rs : req.resource_spans()) {
     st.pieces.clear();
     st.piece_of.clear();
-    for (const auto& ss : rs.scope_spans()) split_scope(ss, st, out);
+    for (const auto& ss : rs.scope_spans()) {
+      split_scope(ss, st, out);
+      if (st.over) break;
+    }
+    if (st.over) break;
     if (st.pieces.empty()) continue;
 
     st.resource_bytes.clear();
     if (rs.has_resource()) rs.resource().SerializeToString(&st.resource_bytes);
     for (const ResourcePiece& piece : st.pieces) {
+      const size_t size = (rs.has_resource() ? field_size(st.resource_bytes.size()) : 0) +
+                          piece.scope_fields.size() +
+                          (rs.schema_url().empty() ? 0 : field_size(rs.schema_url().size()));
+      // The scopes' bytes were taken in split_scope; the resource's copy is taken here.
+      if (!st.take(field_size(size) - piece.scope_fields.size())) break;
       st.resource_spans.clear();
       if (rs.has_resource())
         put_field(st.resource_spans, kResourceSpansResource, st.resource_bytes);
@@ -181,7 +203,16 @@ void split_by_trace(const ExportTraceServiceRequest& req, SplitResult* out) {
       }
       put_field(out->segments[piece.segment].bytes, kTracesDataResourceSpans, st.resource_spans);
     }
+    if (st.over) break;
   }
+  if (st.over) {
+    *out = SplitResult{};
+    return Status::invalid_argument(
+        "split by trace the request would take more than " + std::to_string(kMaxExpansion) +
+        " times its size (" + std::to_string(request_size) +
+        " bytes) plus 16 MiB: too many traces under one large resource or scope");
+  }
+  return Status::ok();
 }
 
 size_t clamp_to_ingestion_time(uint64_t now_unix_nano, uint64_t slack_nano, SplitResult* split) {

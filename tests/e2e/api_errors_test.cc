@@ -136,6 +136,27 @@ TEST_CASE("OTLP protobuf that protobuf would not parse is refused whole, the pla
         std::string::npos);
 }
 
+TEST_CASE("OTLP JSON whose per-trace copies would blow up memory is refused whole") {
+  // One 100 KB resource over 2000 single-span traces: ~0.2 MB of protobuf that would split
+  // into ~200 MB of segments, each trace carrying its own copy of the resource.
+  TempoServer s;
+  s.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2000; ++i) ids.push_back(random_trace_hex());
+  auto req = make_request(ids, 1);
+  auto* rs = req.mutable_resource_spans(0);
+  auto* blob = rs->mutable_resource()->add_attributes();
+  blob->set_key("blob");
+  blob->mutable_value()->set_string_value(std::string(100000, 'r'));
+  auto r = s.export_http(otlp_json(req), "application/json");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("more than 16 times its size"));
+  CHECK(s.get("/api/traces/" + ids[0]).status == 404);
+  // The same request over protobuf, split on the wire, is refused the same way.
+  CHECK(s.export_http(req.SerializeAsString(), "application/x-protobuf").status == 400);
+  CHECK(s.get("/api/traces/" + ids[1]).status == 404);
+}
+
 TEST_CASE("invalid spans: all bad is 400 / INVALID_ARGUMENT, some bad keeps the good ones") {
   TempoServer s;
   s.start();

@@ -14,7 +14,7 @@ namespace {
 // The one segment `req` splits into.
 std::string segment_of(const ExportTraceServiceRequest& req) {
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   REQUIRE(r.segments.size() == 1);
   return r.segments[0].bytes;
 }

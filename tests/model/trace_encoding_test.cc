@@ -31,7 +31,7 @@ TracesData sample_trace() {
   auto* child = add_span(req, 0, bytes_of({0xab}, 16), 2, "db");
   child->set_kind(Span::SPAN_KIND_CLIENT);
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   TracesData td;
   REQUIRE(model::combine_segments(r.segments.at(0).bytes, &td).is_ok());
   return td;

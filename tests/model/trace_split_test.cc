@@ -20,7 +20,7 @@ TEST_CASE("split groups spans per trace and the segments concatenate into one tr
   add_span(req, 1, t1, 3, "c");
   add_span(req, 0, t1, 4, "d");
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   CHECK(r.spans_accepted == 4);
   CHECK(r.spans_rejected == 0);
   CHECK(r.first_error.empty());
@@ -79,7 +79,7 @@ TEST_CASE("split keeps schema URLs, missing scopes and several scopes per resour
   s1->set_name("scoped");
 
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   REQUIRE(r.segments.size() == 1);
   TracesData td;
   REQUIRE(td.ParseFromString(r.segments[0].bytes));
@@ -103,7 +103,7 @@ TEST_CASE("split handles spans large enough for multi-byte length prefixes") {
   add_span(req, 0, t, 1, std::string(300, 'x'));    // 2-byte varint
   add_span(req, 0, t, 2, std::string(70000, 'y'));  // 3-byte varint
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   REQUIRE(r.segments.size() == 1);
   TracesData td;
   REQUIRE(td.ParseFromString(r.segments[0].bytes));
@@ -135,7 +135,7 @@ TEST_CASE("split rejects bad IDs span by span and keeps the rest") {
     bad->set_span_id(c.span_id);
     add_span(req, 0, bytes_of({5}, 16), 3, "good-after");
     model::SplitResult r;
-    model::split_by_trace(req, &r);
+    REQUIRE(model::split_by_trace(req, &r).is_ok());
     CHECK(r.spans_accepted == 2);
     CHECK(r.spans_rejected == 1);
     CHECK(r.first_error == c.error);
@@ -154,7 +154,7 @@ TEST_CASE("split rejects bad IDs span by span and keeps the rest") {
   auto* z = add_span(all_bad, 1, bytes_of({1}, 16), 2, "y");
   z->set_span_id("");
   model::SplitResult r;
-  model::split_by_trace(all_bad, &r);
+  REQUIRE(model::split_by_trace(all_bad, &r).is_ok());
   CHECK(r.segments.empty());
   CHECK(r.spans_rejected == 2);
   CHECK(r.first_error == "trace ids must be 128 bit, received 0 bits");
@@ -168,7 +168,7 @@ TEST_CASE("split of many interleaved traces preserves first-seen order and every
     for (int t = 0; t < kTraces; ++t)
       add_span(req, round % 3, bytes_of({t + 1}, 16), sid++, "s" + std::to_string(t));
   model::SplitResult r;
-  model::split_by_trace(req, &r);
+  REQUIRE(model::split_by_trace(req, &r).is_ok());
   REQUIRE(r.segments.size() == kTraces);
   CHECK(r.spans_accepted == kTraces * kSpansPerTrace);
   for (int t = 0; t < kTraces; ++t) {
@@ -217,4 +217,39 @@ TEST_CASE("clamp_to_ingestion_time bounds each segment's range to now + slack") 
     CHECK(changed == ((c.start != c.want_start || c.end != c.want_end) ? 1u : 0u));
     CHECK(r.segments[0].start_unix_nano <= r.segments[0].end_unix_nano);
   }
+}
+
+TEST_CASE("split of a parsed request refuses one whose copies would blow up, as the wire split does") {
+  // JSON, Zipkin and Jaeger requests take this path: one large resource over many
+  // single-span traces would be copied into every trace's segment.
+  auto request = [](size_t resource_bytes, int traces) {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+    auto* rs = req.add_resource_spans();
+    auto* kv = rs->mutable_resource()->add_attributes();
+    kv->set_key("blob");
+    kv->mutable_value()->set_string_value(std::string(resource_bytes, 'r'));
+    auto* ss = rs->add_scope_spans();
+    for (int t = 0; t < traces; ++t) {
+      auto* span = ss->add_spans();
+      std::string id(16, '\0');
+      id[0] = static_cast<char>(t / 256 + 1);
+      id[1] = static_cast<char>(t % 256);
+      span->set_trace_id(id);
+      span->set_span_id(std::string(8, '\x01'));
+      span->set_name("s");
+    }
+    return req;
+  };
+  model::SplitResult r;
+  Status s = model::split_by_trace(request(100'000, 2000), &r);  // ~0.2 MB in, ~200 MB out
+  REQUIRE(s.is(Status::Code::kInvalidArgument));
+  CHECK_THAT(s.message(), Catch::Matchers::Contains("more than 16 times its size"));
+  CHECK(r.segments.empty());
+  CHECK(r.spans_accepted == 0);
+  CHECK(r.spans_rejected == 0);
+
+  // A heavy real batch still splits: a 2 KB resource over 1000 single-span traces.
+  REQUIRE(model::split_by_trace(request(2'000, 1000), &r).is_ok());
+  CHECK(r.segments.size() == 1000);
+  CHECK(r.spans_accepted == 1000);
 }

@@ -30,10 +30,16 @@ struct SplitResult {
   std::string first_error;  // Tempo's message for the first rejected span
 };
 
+// Segments may take at most kMaxExpansion times the request's size plus kExpansionSlack.
+inline constexpr uint64_t kMaxExpansion = 16;
+inline constexpr uint64_t kExpansionSlack = 16u << 20;
+
 // Spans with a trace ID that is not 16 bytes or all zero, or a span ID that is not 8 bytes or
 // all zero, are rejected and counted; the rest are kept. `first_error` starts with "trace"
-// for a bad trace ID and "span" for a bad span ID.
-void split_by_trace(
+// for a bad trace ID and "span" for a bad span ID. A request whose segments would outgrow
+// kMaxExpansion times its serialized size plus kExpansionSlack (see split_by_trace_wire) is
+// refused with kInvalidArgument and `*out` left empty; the check runs before each copy.
+Status split_by_trace(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& req,
     SplitResult* out);
 
@@ -52,8 +58,6 @@ void split_by_trace(
 // segments would take more than kMaxExpansion times its size plus kExpansionSlack is refused
 // the same way, before any segment is allocated. Real batches stay far below: a 2 KiB
 // resource over single-span traces of 200 bytes expands about 11 times.
-inline constexpr uint64_t kMaxExpansion = 16;
-inline constexpr uint64_t kExpansionSlack = 16u << 20;
 Status split_by_trace_wire(std::string_view export_request, SplitResult* out);
 
 // Tempo's ingestion time slack, applied to each segment's time range (what block metadata,
