@@ -180,6 +180,7 @@ Status App::start() {
   io.max_block_bytes = cfg_.ingester.max_block_bytes;
   io.max_block_duration = cfg_.ingester.max_block_duration;
   io.concurrent_flushes = std::clamp(cfg_.ingester.concurrent_flushes, 1, 4);
+  io.max_unflushed_blocks = static_cast<uint64_t>(cfg_.ingester.max_unflushed_blocks);
   io.block_options.bloom_false_positive = st.block.bloom_filter_false_positive;
   io.block_options.bloom_shard_size_bytes = st.block.bloom_filter_shard_size_bytes;
   // Per-tenant limits, asked of the overrides on every push (and request, lookup, pass below).

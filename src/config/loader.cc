@@ -147,6 +147,10 @@ Status read_ingester(const YamlReader& r, IngesterConfig* i) {
   TEMPO_RETURN_IF_ERROR(r.duration("ingester.complete_block_timeout", &i->complete_block_timeout));
   TEMPO_RETURN_IF_ERROR(r.integer("ingester.concurrent_flushes", &i->concurrent_flushes));
   TEMPO_RETURN_IF_ERROR(r.boolean("ingester.flush_all_on_shutdown", &i->flush_all_on_shutdown));
+  TEMPO_RETURN_IF_ERROR(r.integer("ingester.max_unflushed_blocks", &i->max_unflushed_blocks));
+  if (i->max_unflushed_blocks < 0) {
+    return Status::invalid_argument("ingester.max_unflushed_blocks must be 0 (no bound) or more");
+  }
   return Status::ok();
 }
 

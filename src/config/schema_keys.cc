@@ -16,7 +16,7 @@
 // admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so are
 // metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md) and
 // metrics_generator.registry.expose_on_metrics_endpoint and metrics_generator.processing_threads
-// (docs/metrics_generator.md). schema.cc
+// (docs/metrics_generator.md), and ingester.max_unflushed_blocks (docs/configuration.md). schema.cc
 // turns this text into the SchemaNode tree; a key added here is checked from then on, and the
 // loader reads only the acted ones.
 
@@ -305,6 +305,7 @@ ingester:
   lifecycler: any
   max_block_bytes: acted
   max_block_duration: acted
+  max_unflushed_blocks: acted
   override_ring_key: known
   partition_ring: any
   trace_idle_period: acted

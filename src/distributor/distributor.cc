@@ -77,14 +77,19 @@ Status resolve_tenant(bool multitenancy_enabled, std::string_view org_id, std::s
 
 namespace {
 
-// One log line per second at most: a client stuck over a limit would otherwise flood the log.
-void log_discard(const std::string& tenant, const ingester::Refused& refused) {
-  static std::atomic<int64_t> last{0};
+// True for the first caller in each second on `last`: a client stuck over a limit, or an
+// ingester refusing while it catches up, would otherwise flood the log with one line a request.
+bool first_this_second(std::atomic<int64_t>& last) {
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::steady_clock::now().time_since_epoch())
                           .count();
   int64_t prev = last.load();
-  if (now == prev || !last.compare_exchange_strong(prev, now)) return;
+  return now != prev && last.compare_exchange_strong(prev, now);
+}
+
+void log_discard(const std::string& tenant, const ingester::Refused& refused) {
+  static std::atomic<int64_t> last{0};
+  if (!first_this_second(last)) return;
   log::warn("spans discarded by a per-tenant limit",
             {{"tenant", tenant},
              {"trace_too_large", refused.trace_too_large},
@@ -191,7 +196,10 @@ Status Distributor::store(std::string_view tenant, model::SplitResult split,
     refused_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
     discarded_spans().Add({{"reason", "unknown_error"}, {"tenant", tenant_s}})
         .Increment(static_cast<double>(split.spans_accepted));
-    log::error("push to ingester failed", {{"tenant", tenant_s}, {"err", s.to_string()}});
+    static std::atomic<int64_t> last_failure_log{0};
+    if (first_this_second(last_failure_log)) {
+      log::error("push to ingester failed", {{"tenant", tenant_s}, {"err", s.to_string()}});
+    }
     out->accepted_spans = 0;
     return s.is(Status::Code::kResourceExhausted) ? s : Status::unavailable(s.message());
   }

@@ -18,6 +18,13 @@ prometheus::Family<prometheus::Counter>& traces_created_family() {
                                            "The total number of traces created per tenant.");
   return f;
 }
+prometheus::Family<prometheus::Counter>& flush_backlog_refusals_family() {
+  static auto& f = metrics::counter_family(
+      "tempo_ingester_flush_backlog_refusals_total",
+      "Pushes refused because the tenant's sealed blocks waiting for their flush reached "
+      "ingester.max_unflushed_blocks.");
+  return f;
+}
 prometheus::Family<prometheus::Counter>& bytes_received_family() {
   static auto& f = metrics::counter_family("tempo_ingester_bytes_received_total",
                                            "The total bytes received per tenant.");
@@ -90,6 +97,18 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
   // Limits first, then the WAL: a refused segment is never written. (A WAL failure after
   // admission leaves the live set counting bytes that were not stored; the request fails
   // and is retried, so the count is at most one request high.)
+  // Ingest faster than blocks are built would grow the WAL and the sealed blocks' indexes
+  // without bound; past the backlog the push is refused before anything is admitted, and the
+  // client retries once the flusher has caught up.
+  if (options_.max_unflushed_blocks > 0) {
+    const size_t waiting = sealed_count();
+    if (waiting >= options_.max_unflushed_blocks) {
+      flush_backlog_refusals_family().Add({{"tenant", tenant_}}).Increment();
+      return Status::unavailable("ingester is behind: " + std::to_string(waiting) +
+                                 " blocks of tenant " + tenant_ +
+                                 " wait to be flushed (ingester.max_unflushed_blocks); retry later");
+    }
+  }
   size_t created = 0, live = 0;
   std::vector<size_t> admitted;
   std::vector<model::TraceSegment> kept;
@@ -183,6 +202,11 @@ std::shared_ptr<WalBlock> TenantInstance::cut_if_due(bool force) {
 void TenantInstance::add_sealed(std::shared_ptr<WalBlock> block) {
   std::lock_guard<std::mutex> lock(sealed_mu_);
   sealed_.push_back(std::move(block));
+}
+
+size_t TenantInstance::sealed_count() const {
+  std::lock_guard<std::mutex> lock(sealed_mu_);
+  return sealed_.size();
 }
 
 std::vector<std::shared_ptr<WalBlock>> TenantInstance::sealed() const {

@@ -37,6 +37,7 @@ class TenantInstance {
   // Adds a block replayed from disk to the sealed set.
   void add_sealed(std::shared_ptr<WalBlock> block);
   std::vector<std::shared_ptr<WalBlock>> sealed() const;
+  size_t sealed_count() const;  // sealed blocks not yet flushed
   // Sealed blocks and the head block (if any): everything not yet in the backend.
   std::vector<std::shared_ptr<WalBlock>> blocks();
   // Drops a block whose data is now in the backend.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
@@ -330,4 +331,70 @@ TEST_CASE("limits: idle traces leave the live set, traces still being written st
   uint64_t bytes = 0;
   REQUIRE(ing->find("t", make_id(1), &segs, &bytes).is_ok());
   CHECK(segs.size() == 31);
+}
+
+TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_blocks is refused, then taken again") {
+  Fixture f;
+  auto o = f.options();
+  o.max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
+  o.flush_check_period = std::chrono::milliseconds(20);
+  o.max_unflushed_blocks = 2;
+  // A file where the tenant's block directory belongs: every flush fails and is retried,
+  // so sealed blocks pile up as when block building falls behind ingest.
+  std::filesystem::create_directories(f.dir.sub("blocks"));
+  const std::string blocker = f.dir.sub("blocks") + "/t";
+  std::ofstream(blocker) << "not a directory";
+  auto ing = f.make(o);
+
+  std::vector<uint8_t> acknowledged;
+  Status refused;
+  for (uint8_t i = 1; i < 200 && refused.is_ok(); ++i) {
+    ingester::Refused r;
+    Status s = ing->push("t", std::vector{segment(make_id(i), 1, "s")}, &r);
+    if (s.is_ok()) {
+      acknowledged.push_back(i);
+    } else {
+      refused = s;
+      // The refused trace was not stored.
+      std::vector<std::string> segs;
+      uint64_t bytes = 0;
+      REQUIRE(ing->find("t", make_id(i), &segs, &bytes).is_ok());
+      CHECK(segs.empty());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  REQUIRE(refused.is(Status::Code::kUnavailable));
+  CHECK_THAT(refused.message(), Catch::Contains("ingester.max_unflushed_blocks"));
+  CHECK(acknowledged.size() >= 2);
+  // Other tenants are not held back by this one's backlog.
+  CHECK(push(*ing, "other", std::vector{segment(make_id(250), 1, "o")}).is_ok());
+
+  // Once blocks can be written again the backlog drains and pushes are taken.
+  std::filesystem::remove(blocker);
+  Status again = Status::unavailable("not yet");
+  for (int i = 0; i < 400 && !again.is_ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    ingester::Refused r;
+    again = ing->push("t", std::vector{segment(make_id(240), 1, "later")}, &r);
+  }
+  REQUIRE(again.is_ok());
+  // Every acknowledged trace is still readable, from WAL or block.
+  REQUIRE(ing->flush().is_ok());
+  std::unique_ptr<block::BlockReader> reader;
+  size_t found_count = 0;
+  std::lock_guard<std::mutex> l(f.mu);
+  for (uint8_t i : acknowledged) {
+    for (const auto& meta : f.flushed) {
+      if (meta.tenant_id != "t") continue;
+      REQUIRE(block::BlockReader::open(*f.backend, "t", meta.block_id, &reader).is_ok());
+      std::string payload;
+      bool found = false;
+      REQUIRE(reader->find(make_id(i), &payload, &found).is_ok());
+      if (found) {
+        ++found_count;
+        break;
+      }
+    }
+  }
+  CHECK(found_count == acknowledged.size());
 }

@@ -137,6 +137,10 @@ struct IngesterConfig {
   Duration complete_block_timeout = 15min;
   int concurrent_flushes = 4;
   bool flush_all_on_shutdown = false;
+  // This build's own key: sealed WAL blocks of one tenant that may wait for their flush before
+  // pushes are refused (UNAVAILABLE / 503, which clients retry), so ingest faster than blocks
+  // can be built holds neither memory nor disk without bound. 0 = no bound.
+  int64_t max_unflushed_blocks = 4;
 };
 
 // compactor.compaction (Tempo's defaults; docs/compaction.md).

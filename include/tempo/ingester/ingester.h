@@ -44,6 +44,9 @@ struct IngesterOptions {
   uint64_t max_block_bytes = 500ULL << 20;
   std::chrono::nanoseconds max_block_duration = std::chrono::minutes(30);
   int concurrent_flushes = 2;
+  // Sealed blocks of a tenant waiting for their flush beyond which pushes are refused with
+  // kUnavailable (ingester.max_unflushed_blocks); 0 = no bound.
+  uint64_t max_unflushed_blocks = 4;
   // Memory that search may keep of WAL blocks in columnar form between queries (all tenants).
   int64_t live_search_cache_bytes = 1LL << 30;
   bool wal_sync = true;  // false only in tests and benchmarks
