@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_flags.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/server/http_client.h"
 
@@ -47,12 +48,7 @@ struct Options {
   int server_pid = 0;
 };
 
-bool flag(const std::string& arg, const char* name, std::string* value) {
-  std::string prefix = std::string("--") + name + "=";
-  if (arg.rfind(prefix, 0) != 0) return false;
-  *value = arg.substr(prefix.size());
-  return true;
-}
+using tempo::bench::flag;
 
 Options parse(int argc, char** argv) {
   Options o;

@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_flags.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/server/http_client.h"
 #include "testing/trace_gen.h"
@@ -70,12 +71,7 @@ struct Options {
   bool spans_per_trace_set = false, attributes_set = false;
 };
 
-bool flag(const std::string& arg, const char* name, std::string* value) {
-  std::string prefix = std::string("--") + name + "=";
-  if (arg.rfind(prefix, 0) != 0) return false;
-  *value = arg.substr(prefix.size());
-  return true;
-}
+using tempo::bench::flag;
 
 Options parse(int argc, char** argv) {
   Options o;

@@ -124,6 +124,18 @@ inline uint64_t load_fixed64(const char* p) {
   return v;
 }
 
+// Bytes of `v` as a varint, and of a length-delimited field with a one-byte tag holding `len`
+// bytes: what the splits size their output with before writing it.
+inline size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+inline size_t field_size(size_t len) { return 1 + varint_size(len) + len; }
+
 // Strict UTF-8 (RFC 3629), what protobuf's IsStructurallyValidUTF8 accepts.
 bool valid_utf8(std::string_view s);
 

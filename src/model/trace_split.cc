@@ -4,6 +4,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "model/otlp_wire.h"
+
 namespace tempo::model {
 namespace {
 
@@ -28,16 +30,8 @@ void put_varint(std::string& s, uint64_t v) {
   s.push_back(static_cast<char>(v));
 }
 
-size_t varint_size(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t field_size(size_t len) { return 1 + varint_size(len) + len; }
+using otlp_wire::field_size;
+using otlp_wire::varint_size;
 
 void put_field(std::string& s, uint8_t tag, std::string_view bytes) {
   s.push_back(static_cast<char>(tag));

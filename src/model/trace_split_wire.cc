@@ -52,16 +52,8 @@ struct SpanRef {
   uint32_t len;
 };
 
-size_t varint_size(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t field_size(size_t len) { return 1 + varint_size(len) + len; }
+using otlp_wire::field_size;
+using otlp_wire::varint_size;
 
 char* put_header(char* w, uint32_t tag, size_t len) {
   *w++ = static_cast<char>(tag);

@@ -28,18 +28,7 @@ constexpr size_t kPaddingBytes = 4600;  // per span: a request is about 3 MB
 
 // A request of fresh traces whose spans each carry kPaddingBytes of attribute.
 ExportTraceServiceRequest flood_request(std::vector<std::string>* ids) {
-  ids->clear();
-  for (int i = 0; i < kTracesPerCall; ++i) ids->push_back(random_trace_hex());
-  auto req = make_request(*ids, kSpansPerTrace);
-  const std::string padding(kPaddingBytes, 'x');
-  for (auto& ss : *req.mutable_resource_spans(0)->mutable_scope_spans()) {
-    for (auto& sp : *ss.mutable_spans()) {
-      auto* a = sp.add_attributes();
-      a->set_key("padding");
-      a->mutable_value()->set_string_value(padding);
-    }
-  }
-  return req;
+  return padded_request(kTracesPerCall, kSpansPerTrace, kPaddingBytes, ids);
 }
 
 grpc::Status export_bytes(grpc::GenericStub& stub, const std::string& body) {

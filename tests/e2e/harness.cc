@@ -460,6 +460,22 @@ std::string bytes_to_hex(const std::string& bytes) {
   return hex;
 }
 
+ExportTraceServiceRequest padded_request(int traces, int spans_per_trace, size_t padding_bytes,
+                                         std::vector<std::string>* ids) {
+  ids->clear();
+  for (int i = 0; i < traces; ++i) ids->push_back(random_trace_hex());
+  auto req = make_request(*ids, spans_per_trace);
+  const std::string padding(padding_bytes, 'x');
+  for (auto& ss : *req.mutable_resource_spans(0)->mutable_scope_spans()) {
+    for (auto& sp : *ss.mutable_spans()) {
+      auto* a = sp.add_attributes();
+      a->set_key("padding");
+      a->mutable_value()->set_string_value(padding);
+    }
+  }
+  return req;
+}
+
 ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids_hex,
                                        int spans_per_trace, const std::string& service) {
   static const Span::SpanKind kKinds[] = {Span::SPAN_KIND_SERVER, Span::SPAN_KIND_CLIENT,

@@ -135,6 +135,10 @@ class TempoServer {
 // the last span has status ERROR "boom".
 ExportTraceServiceRequest make_request(const std::vector<std::string>& trace_ids_hex,
                                        int spans_per_trace, const std::string& service = "svc");
+// make_request of `traces` fresh trace IDs (written to *ids), each span carrying an attribute
+// "padding" of `padding_bytes`: requests heavy enough to move many bytes in a few calls.
+ExportTraceServiceRequest padded_request(int traces, int spans_per_trace, size_t padding_bytes,
+                                         std::vector<std::string>* ids);
 std::string random_trace_hex();
 
 // Paths of the regular files under `dir` whose name is `name` (every file when empty). Safe

@@ -18,18 +18,7 @@ constexpr size_t kPaddingBytes = 4096;  // per span: a request is about 1 MiB
 // A request of fresh traces whose spans each carry kPaddingBytes of attribute, so that a few
 // seconds of sending move a lot of bytes through the receiver, the WAL and the block writer.
 ExportTraceServiceRequest big_request(std::vector<std::string>* ids) {
-  ids->clear();
-  for (int i = 0; i < kTracesPerRequest; ++i) ids->push_back(random_trace_hex());
-  auto req = make_request(*ids, kSpansPerTrace);
-  const std::string padding(kPaddingBytes, 'x');
-  for (auto& ss : *req.mutable_resource_spans(0)->mutable_scope_spans()) {
-    for (auto& sp : *ss.mutable_spans()) {
-      auto* a = sp.add_attributes();
-      a->set_key("padding");
-      a->mutable_value()->set_string_value(padding);
-    }
-  }
-  return req;
+  return padded_request(kTracesPerRequest, kSpansPerTrace, kPaddingBytes, ids);
 }
 
 long heap_kib(const TempoServer& s) { return proc_status_kib(s.pid(), "RssAnon"); }

@@ -18,17 +18,6 @@ using namespace tempo::generator::testing;
 
 namespace {
 
-struct CaptureSink : SeriesSink {
-  Status append(std::string_view tenant, std::vector<Sample> samples) override {
-    std::lock_guard<std::mutex> lock(mu);
-    auto& v = by_tenant[std::string(tenant)];
-    v.insert(v.end(), samples.begin(), samples.end());
-    return Status::ok();
-  }
-  std::mutex mu;
-  std::map<std::string, std::vector<Sample>> by_tenant;
-};
-
 // A 16-byte trace ID from a number, so traces spread over the shards.
 std::string numbered_trace(uint32_t n) {
   std::string s(16, '\0');

@@ -11,19 +11,6 @@ using namespace tempo::generator::testing;
 
 namespace {
 
-struct CaptureSink : SeriesSink {
-  Status append(std::string_view tenant, std::vector<Sample> samples) override {
-    std::lock_guard<std::mutex> lock(mu);
-    auto& v = by_tenant[std::string(tenant)];
-    v.insert(v.end(), samples.begin(), samples.end());
-    ++calls;
-    return Status::ok();
-  }
-  std::mutex mu;
-  std::map<std::string, std::vector<Sample>> by_tenant;
-  int calls = 0;
-};
-
 ExportTraceServiceRequest one_span(const std::string& service) {
   ExportTraceServiceRequest req;
   add_span(&req, {{"service.name", service}}, "op", Span::SPAN_KIND_SERVER, 0, 1000000, trace_id(1),

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,5 +93,19 @@ inline std::map<std::string, double> with_prefix(const std::map<std::string, dou
   }
   return out;
 }
+
+// A sink that keeps every collection's samples per tenant, and counts the collections.
+struct CaptureSink : SeriesSink {
+  Status append(std::string_view tenant, std::vector<Sample> samples) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& v = by_tenant[std::string(tenant)];
+    v.insert(v.end(), samples.begin(), samples.end());
+    ++calls;
+    return Status::ok();
+  }
+  std::mutex mu;
+  std::map<std::string, std::vector<Sample>> by_tenant;
+  int calls = 0;
+};
 
 }  // namespace tempo::generator::testing
