@@ -328,8 +328,8 @@ Status App::make_generator() {
   generator::GeneratorOptions go;
   go.config = cfg_.metrics_generator;
   go.default_processors = cfg_.overrides.metrics_generator_processors;
-  go.max_active_series =
-      static_cast<uint64_t>(std::max<int64_t>(0, cfg_.overrides.metrics_generator_max_active_series));
+  // Every tenant's processors and series limit come from the overrides (tempo.yaml's defaults
+  // and the runtime file); default_processors only decides below whether a generator runs.
   go.overrides_for = [ov = overrides_.get()](std::string_view tenant) {
     return ov->for_tenant(tenant);
   };

@@ -48,15 +48,6 @@ std::string attr_label(const traceql::Attribute& a) {
   return a.name;
 }
 
-std::string span_hex(uint64_t id) {
-  char raw[8];
-  for (int i = 7; i >= 0; --i) {
-    raw[i] = static_cast<char>(id & 0xFF);
-    id >>= 8;
-  }
-  return hex::encode(std::string_view(raw, 8));
-}
-
 // Turns the matches of one row group into results (the table goes away after the callback).
 void render(const SpanTable& t, const traceql::CompiledQuery& q, const SearchRequest& req,
             const std::vector<traceql::TraceMatch>& matches, std::vector<SearchTrace>* out) {
@@ -83,7 +74,7 @@ void render(const SpanTable& t, const traceql::CompiledQuery& q, const SearchReq
       for (uint32_t s : ss.spans) {
         if (out_set.spans.size() >= req.spans_per_spanset) break;
         SearchSpan sp;
-        sp.span_id = span_hex(t.spans.id[s]);
+        sp.span_id = hex::encode_u64(t.spans.id[s]);
         sp.name = std::string(t.strings.get(t.spans.name[s]));
         sp.start_unix_nano = t.spans.start[s];
         sp.duration_nanos = columnar::effective_duration(t.spans.duration[s]);

@@ -100,15 +100,6 @@ void offer_exemplar(std::vector<RawExemplar>* kept, const RawExemplar& e, uint32
   if (kept->size() > limit) kept->pop_back();
 }
 
-std::string span_hex(uint64_t id) {
-  char raw[8];
-  for (int i = 7; i >= 0; --i) {
-    raw[i] = static_cast<char>(id & 0xFF);
-    id >>= 8;
-  }
-  return hex::encode(std::string_view(raw, 8));
-}
-
 bool is_nan(double v) { return std::isnan(v); }
 
 bool same_value(const Value& a, const Value& b) {
@@ -663,7 +654,7 @@ MetricsExemplar render_exemplar(const RawExemplar& e) {
   out.value = e.value;
   TraceId id;
   id.bytes = e.trace_id;
-  out.labels = {{"span:id", string_label(span_hex(e.span_id))},
+  out.labels = {{"span:id", string_label(hex::encode_u64(e.span_id))},
                 {"trace:id", string_label(id.hex())}};
   return out;
 }

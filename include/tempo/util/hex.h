@@ -1,6 +1,7 @@
 #pragma once
 // Hexadecimal text for IDs (trace and span IDs in JSON, block IDs).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,17 @@ inline void append(std::string_view bytes, std::string* out) {
     out->push_back(kDigits[b >> 4]);
     out->push_back(kDigits[b & 15]);
   }
+}
+
+// Lowercase hex of a 64-bit ID stored as a number (span IDs in columnar tables): its 8 bytes
+// most significant first, as they travel on the wire.
+inline std::string encode_u64(uint64_t id) {
+  char raw[8];
+  for (int i = 7; i >= 0; --i, id >>= 8) raw[i] = static_cast<char>(id & 0xFF);
+  std::string s;
+  s.reserve(16);
+  append(std::string_view(raw, 8), &s);
+  return s;
 }
 
 inline std::string encode(std::string_view bytes) {
