@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_time.h"
 #include "tempo/block/block.h"
 #include "tempo/block/block_list.h"
 #include "tempo/compactor/compactor.h"
@@ -58,12 +59,6 @@ long status_kib(const char* field) {
     }
   }
   return -1;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 // Resets VmHWM to the current RSS (Linux >= 4.0), so the peak afterwards is the merge's own.
@@ -258,7 +253,7 @@ int small_blocks_mode(int argc, char** argv, uint64_t blocks, const std::string&
   compactor::Compactor c(*backend, list, {});
   size_t cycles = 0, jobs = 0;
   const auto c0 = Clock::now();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (;;) {
     size_t done = 0;
     s = c.run_cycle(&done);
@@ -271,7 +266,8 @@ int small_blocks_mode(int argc, char** argv, uint64_t blocks, const std::string&
     jobs += done;
   }
   std::printf("compaction: %zu cycles, %zu jobs, %zu blocks left, %.1f s (%.1f CPU s)\n", cycles,
-              jobs, list.metas(tenant).size(), ms_since(c0) / 1000, cpu_seconds() - cpu0);
+              jobs, list.metas(tenant).size(), ms_since(c0) / 1000,
+              tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
   s = measure_reads(*backend, list.metas(tenant), tenant, lookup_ids, rounds, &after);
   if (!s.is_ok()) {
     std::fprintf(stderr, "reads after compaction: %s\n", s.to_string().c_str());
@@ -360,10 +356,10 @@ int main(int argc, char** argv) {
   compactor::Compactor c(*backend, list, {});
   compactor::JobResult r;
   const auto t0 = Clock::now();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   Status s = c.compact(inputs, &r);
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  const double cpu = tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   if (!s.is_ok()) {
     std::fprintf(stderr, "compaction failed: %s\n", s.to_string().c_str());
     return 1;

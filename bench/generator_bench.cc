@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_time.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/generator/exposure.h"
 #include "tempo/generator/generator.h"
@@ -30,12 +31,6 @@ using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using opentelemetry::proto::trace::v1::Span;
 
 namespace {
-
-double cpu_seconds(clockid_t clock = CLOCK_THREAD_CPUTIME_ID) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 // What the distributor hands the generator: one request split into per-trace segments.
 using Segments = std::vector<tempo::model::TraceSegment>;
@@ -110,19 +105,19 @@ Run run(const std::vector<std::string>& processors, const std::vector<Segments>&
   double offer = 0, process = 0;
   int64_t now = 1700000000000;
   for (size_t i = 0; i < wire.size(); ++i) {
-    double t0 = cpu_seconds();
+    double t0 = tempo::bench::cpu_seconds();
     g.offer("bench", wire[i]);
-    offer += cpu_seconds() - t0;
+    offer += tempo::bench::cpu_seconds() - t0;
     if (i % 100 == 99 || i + 1 == wire.size()) {
       now += 100;
-      t0 = cpu_seconds();
+      t0 = tempo::bench::cpu_seconds();
       g.run_once(now, false);
-      process += cpu_seconds() - t0;
+      process += tempo::bench::cpu_seconds() - t0;
     }
   }
-  double t0 = cpu_seconds();
+  double t0 = tempo::bench::cpu_seconds();
   g.run_once(now + 15000, true);  // expiry of every unpaired half, the merge, one collection
-  process += cpu_seconds() - t0;
+  process += tempo::bench::cpu_seconds() - t0;
   r.offer_ns = offer / spans * 1e9;
   r.process_ns = process / spans * 1e9;
   r.series = lines(sink.text());
@@ -136,12 +131,12 @@ void run_threaded(const std::vector<std::string>& processors, const std::vector<
   tempo::generator::MetricsExposure sink;
   tempo::generator::Generator g(options(processors, threads), sink);
   if (!g.start().is_ok()) return;
-  const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  const double cpu0 = tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& w : wire) g.offer("bench", w);
   g.stop();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  const double cpu = tempo::bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   const double spans = static_cast<double>(wire.size()) * 100;
   std::printf(
       "threads=%d  %.0f spans/s wall  %.2f CPU s (%.0f spans per CPU-second, offers included)  "
@@ -181,9 +176,9 @@ int main(int argc, char** argv) {
   }
   const double spans = static_cast<double>(requests) * 100;
   ExportTraceServiceRequest req;
-  double t0 = cpu_seconds();
+  double t0 = tempo::bench::cpu_seconds();
   for (const auto& w : wire) req.ParseFromString(w);
-  const double decode_ns = (cpu_seconds() - t0) / spans * 1e9;
+  const double decode_ns = (tempo::bench::cpu_seconds() - t0) / spans * 1e9;
   std::printf("spans=%.0f (100/request, 10/trace, 8 attributes/span)\n", spans);
   std::printf(
       "decode              %7.1f ns/span (protobuf parse, the floor of every ingest path)\n",

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "cpu_time.h"
+#include "issue_request.h"
 #include "model/otlp_wire.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/model/trace_split.h"
@@ -28,64 +30,6 @@
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 
 namespace {
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// load_generator's build_template, default options.
-std::string issue_request(int spans) {
-  const int per_trace = 10, attributes = 12, services = 8;
-  ExportTraceServiceRequest req;
-  auto add_attr = [](auto* list, const std::string& k, const std::string& v) {
-    auto* a = list->Add();
-    a->set_key(k);
-    a->mutable_value()->set_string_value(v);
-  };
-  std::vector<opentelemetry::proto::trace::v1::ScopeSpans*> scopes;
-  for (int svc = 0; svc < services; ++svc) {
-    auto* rs = req.add_resource_spans();
-    add_attr(rs->mutable_resource()->mutable_attributes(), "service.name",
-             "loadgen-0-svc-" + std::to_string(svc));
-    add_attr(rs->mutable_resource()->mutable_attributes(), "host.name", "bench-host");
-    auto* ss = rs->add_scope_spans();
-    ss->mutable_scope()->set_name("load_generator");
-    scopes.push_back(ss);
-  }
-  const uint64_t now = 1'760'000'000'000'000'000ull;
-  for (int i = 0; i < spans; ++i) {
-    const int t = i / per_trace;
-    std::string tid(16, '\x5c');
-    std::memcpy(tid.data(), &t, 4);
-    auto* sp = scopes[static_cast<size_t>(t % services)]->add_spans();
-    sp->set_trace_id(tid);
-    uint64_t sid = 0x1000 + static_cast<uint64_t>(i);
-    sp->set_span_id(std::string(reinterpret_cast<const char*>(&sid), 8));
-    if (i % per_trace != 0) {
-      uint64_t parent = 0x1000 + static_cast<uint64_t>(t * per_trace);
-      sp->set_parent_span_id(std::string(reinterpret_cast<const char*>(&parent), 8));
-    }
-    sp->set_name("operation-" + std::to_string(i % 7));
-    sp->set_kind(i % per_trace == 0 ? opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER
-                                    : opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
-    sp->set_start_time_unix_nano(now + static_cast<uint64_t>(i) * 1000);
-    sp->set_end_time_unix_nano(now + static_cast<uint64_t>(i) * 1000 + 250000);
-    for (int a = 0; a < attributes; ++a) {
-      const int x = (i * 31 + a) % 100;
-      auto* kv = sp->mutable_attributes()->Add();
-      kv->set_key("attr." + std::to_string(a));
-      switch (a % 4) {
-        case 0: kv->mutable_value()->set_string_value("value-" + std::to_string(x)); break;
-        case 1: kv->mutable_value()->set_int_value(x * 1000); break;
-        case 2: kv->mutable_value()->set_bool_value(x % 2 == 0); break;
-        default: kv->mutable_value()->set_double_value(x * 0.25); break;
-      }
-    }
-  }
-  return req.SerializeAsString();
-}
 
 struct Figures {
   double median_ns = 0, best_ns = 0;
@@ -95,9 +39,10 @@ Figures measure(int rounds, int iterations, int spans, const std::function<void(
   for (int i = 0; i < iterations / 10 + 1; ++i) one();  // warm caches and the allocator
   std::vector<double> per_span;
   for (int r = 0; r < rounds; ++r) {
-    const double t0 = cpu_seconds();
+    const double t0 = tempo::bench::cpu_seconds();
     for (int i = 0; i < iterations; ++i) one();
-    per_span.push_back((cpu_seconds() - t0) * 1e9 / (static_cast<double>(iterations) * spans));
+    per_span.push_back((tempo::bench::cpu_seconds() - t0) * 1e9 /
+                       (static_cast<double>(iterations) * spans));
   }
   std::sort(per_span.begin(), per_span.end());
   return {per_span[per_span.size() / 2], per_span.front()};
@@ -121,7 +66,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::string bytes = issue_request(spans);
+  const std::string bytes = tempo::bench::issue_request(spans);
   std::printf("request: %d spans, %zu bytes (%.0f B/span)\n", spans, bytes.size(),
               static_cast<double>(bytes.size()) / spans);
 

@@ -19,6 +19,8 @@
 #include "jaeger/api_v2/collector.pb.h"
 #include "jaeger_types.h"
 #include "testing/jaeger_sample.h"
+#include "testing/rich_trace.h"
+#include "testing/wire_bytes.h"
 #include "model/testing.h"
 #include "tempo/util/compression.h"
 #include "zipkin/proto3/zipkin.pb.h"
@@ -27,6 +29,7 @@ namespace {
 
 namespace jt = tempo::jaeger_thrift;
 using apache::thrift::transport::TMemoryBuffer;
+using namespace tempo::testing::wire_bytes;
 
 std::filesystem::path g_root;
 
@@ -106,27 +109,11 @@ zipkin::proto3::ListOfSpans zipkin_sample() {
   return list;
 }
 
-// Hand-written protobuf wire bytes, for what protobuf's serializer never writes.
-std::string varint(uint64_t v) {
-  std::string s;
-  for (; v >= 0x80; v >>= 7) s.push_back(static_cast<char>((v & 0x7f) | 0x80));
-  s.push_back(static_cast<char>(v));
-  return s;
-}
-std::string tag(uint32_t field, uint32_t wire_type) { return varint((field << 3) | wire_type); }
-std::string len_field(uint32_t field, const std::string& body) {
-  return tag(field, 2) + varint(body.size()) + body;
-}
-std::string fixed64_field(uint32_t field, uint64_t v) {
-  std::string s = tag(field, 1);
-  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  return s;
-}
-
 // Seeds for the wire split's agreement with protobuf (fuzz/otlp_wire_split.cc): the corners
 // where a wire walker can part from protobuf's parser.
-void write_wire_split_seeds(const std::string& otlp) {
-  const std::string t = "otlp_wire_split";
+// The same corners suit the wire path of SpanTableBuilder (fuzz/span_table_wire.cc): a
+// TracesData and an export request share their wire shape.
+void write_wire_split_seeds(const std::string& t, const std::string& otlp) {
   write(t, "two_resources", otlp);
   write(t, "empty", "");
   const std::string tid = tempo::model_testing::bytes_of({1, 2}, 16);
@@ -171,9 +158,13 @@ int main(int argc, char** argv) {
   }
   g_root = argv[1];
   const std::string otlp = otlp_sample().SerializeAsString();
+  const std::string rich =
+      tempo::testing::rich_trace(std::string(16, '\x06')).SerializeAsString();
   write("otlp_proto", "two_resources", otlp);
   write("otlp_proto", "empty", "");
-  write_wire_split_seeds(otlp);
+  write_wire_split_seeds("otlp_wire_split", otlp);
+  write_wire_split_seeds("span_table_wire", otlp);
+  write("span_table_wire", "rich_twice", rich + rich);
   write("zipkin_proto", "consumer", zipkin_sample().SerializeAsString());
   const jt::Batch batch = tempo::jaeger_sample::sample_batch();
   write("jaeger_thrift_http", "batch",

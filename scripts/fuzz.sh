@@ -14,7 +14,7 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
 # folder that filled the cache; nothing else differs.
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 seconds=${FUZZ_SECONDS:-20}
-all_targets=(otlp_proto otlp_wire_split otlp_json zipkin_json zipkin_v1_json zipkin_proto jaeger_thrift_http
+all_targets=(otlp_proto otlp_wire_split span_table_wire otlp_json zipkin_json zipkin_v1_json zipkin_proto jaeger_thrift_http
              jaeger_agent_compact jaeger_agent_binary jaeger_proto decompress config trace_id
              duration traceql)
 read -r -a targets <<< "${FUZZ_TARGETS:-${all_targets[*]}}"

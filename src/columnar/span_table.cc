@@ -47,6 +47,15 @@ void StringPool::assign(std::vector<std::string> strings) {
   indexed_ = false;
 }
 
+void StringPool::truncate(size_t n) {
+  n = std::max<size_t>(n, 1);
+  if (n >= strings_.size()) return;
+  if (indexed_) {
+    for (size_t i = n; i < strings_.size(); ++i) index_.erase(strings_[i]);
+  }
+  strings_.resize(n);
+}
+
 void StringPool::clear() { assign({}); }
 
 const AttrTable::KeyRun* AttrTable::run(uint32_t k) const {

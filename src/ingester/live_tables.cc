@@ -4,7 +4,6 @@
 
 #include "ingester/wal_block.h"
 #include "tempo/columnar/otlp_columns.h"
-#include "tempo/model/trace_combine.h"
 
 namespace tempo::ingester {
 
@@ -17,25 +16,19 @@ int64_t vbytes(const V& v) {
   return static_cast<int64_t>(v.capacity() * sizeof(typename V::value_type));
 }
 
-// Decodes `ids` (as the block holds them now) into one table. A trace stored in one piece is
-// parsed straight into the builder; pieces of one trace are combined first (dropping spans
-// seen twice, as reads by ID do).
+// Decodes `ids` (as the block holds them now) into one table, straight from the stored bytes;
+// pieces of one trace are combined on the way (dropping spans seen twice, as reads by ID do).
 Status build(const WalBlock& block, const std::unordered_set<TraceId, TraceIdHash>& ids,
              SpanTable* out) {
   columnar::SpanTableBuilder builder(out);
   std::string payload;
   std::vector<uint64_t> offsets;
-  opentelemetry::proto::trace::v1::TracesData data;
   for (const auto& id : ids) {
     if (!block.offsets_of(id, &offsets)) continue;
     TEMPO_RETURN_IF_ERROR(block.read_trace(offsets, &payload));
-    if (offsets.size() == 1) {
-      data.Clear();
-      if (!data.ParseFromString(payload)) continue;  // skipped, as replay skips it
-    } else if (!model::combine_segments(std::string_view(payload), &data).is_ok()) {
-      continue;
-    }
-    builder.add_trace(id, data);
+    ignore_error(builder.add_trace_bytes(id, payload),
+                 "a trace that does not parse is skipped, as replay skips it; the table stays "
+                 "as it was");
   }
   builder.finish();
   return Status::ok();

@@ -12,7 +12,8 @@ Status TraceId::from_bytes(std::string_view raw, TraceId* out) {
                                     std::to_string(raw.size() * 8) + " bits");
   }
   out->bytes.fill(0);
-  std::memcpy(out->bytes.data() + (16 - raw.size()), raw.data(), raw.size());
+  // An absent field is a view with no data pointer, which memcpy must not be given.
+  if (!raw.empty()) std::memcpy(out->bytes.data() + (16 - raw.size()), raw.data(), raw.size());
   return Status::ok();
 }
 

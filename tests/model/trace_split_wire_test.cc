@@ -8,37 +8,18 @@
 #include "model/testing.h"
 #include "tempo/model/trace_split.h"
 #include "tempo/util/hex.h"
+#include "testing/wire_bytes.h"
 #include "testing/wire_split_agreement.h"
 
 using namespace tempo;
 using namespace tempo::model_testing;
+using namespace tempo::testing::wire_bytes;
 using opentelemetry::proto::common::v1::AnyValue;
 using opentelemetry::proto::common::v1::KeyValue;
 using opentelemetry::proto::trace::v1::TracesData;
 using tempo::testing::check_wire_split;
 
 namespace {
-
-// Hand-written wire bytes, for what protobuf's serializer never writes.
-std::string varint(uint64_t v) {
-  std::string s;
-  while (v >= 0x80) {
-    s.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  s.push_back(static_cast<char>(v));
-  return s;
-}
-std::string tag(uint32_t field, uint32_t wire_type) { return varint((field << 3) | wire_type); }
-std::string len_field(uint32_t field, std::string_view body) {
-  return tag(field, 2) + varint(body.size()) + std::string(body);
-}
-std::string fixed64_field(uint32_t field, uint64_t v) {
-  std::string s = tag(field, 1);
-  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  return s;
-}
-std::string varint_field(uint32_t field, uint64_t v) { return tag(field, 0) + varint(v); }
 
 const std::string kTrace1 = bytes_of({1}, 16), kTrace2 = bytes_of({2}, 16);
 

@@ -4,12 +4,14 @@
 // into OTLP (trace by ID, search results).
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "tempo/columnar/span_table.h"
 #include "tempo/model/trace_id.h"
+#include "tempo/util/status.h"
 
 namespace tempo::columnar {
 
@@ -24,6 +26,15 @@ class SpanTableBuilder {
   // drop duplicate spans first). Span IDs that are not 8 bytes are stored left-padded or
   // truncated to their last 8 bytes; OTLP receivers reject such spans before storage.
   void add_trace(const TraceId& id, const opentelemetry::proto::trace::v1::TracesData& data);
+  // Appends one trace from the bytes stored for it: one or more serialized TracesData
+  // concatenated (WAL records, a block writer's payload). The pieces are combined as
+  // model::TraceCombiner combines them (resources and scopes with the same bytes and schema
+  // URL merged, a span ID seen twice dropped) and the result is what add_trace() gives for
+  // the combined message, but read straight off the wire, without building messages
+  // (span_table_wire.cc). Two encodings of one resource that differ in their bytes stay two
+  // resources here, where the combiner, comparing re-serialized messages, may merge them.
+  // kCorruption when the bytes do not parse; the table is then as it was before the call.
+  Status add_trace_bytes(const TraceId& id, std::string_view stored);
   void finish();
 
   size_t spans() const;
@@ -39,9 +50,15 @@ class SpanTableBuilder {
   void add_attrs(AttrOwner owner_kind, uint32_t owner,
                  const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>& kvs);
 
+  // add_trace_bytes()'s reader and its per-trace scratch (span_table_wire.cc).
+  struct Wire;
+  struct WireDeleter {
+    void operator()(Wire* w) const;
+  };
+
   SpanTable* t_;
   std::vector<PendingAttr> pending_[kAttrOwnerCount];
-  std::string scratch_;
+  std::unique_ptr<Wire, WireDeleter> wire_;
 };
 
 // Builds `out` (replacing its contents) from the trace at `trace_row`. Every column must be

@@ -48,6 +48,8 @@ class StringPool {
   const std::vector<std::string>& strings() const { return strings_; }
   // Replaces the contents (strings[0] must be ""); used by decoders.
   void assign(std::vector<std::string> strings);
+  // Forgets every string from id `n` on (n >= 1): a builder that gives up on a trace.
+  void truncate(size_t n);
   void clear();
 
  private:

@@ -18,7 +18,6 @@
 #include "block/vcpp2/vcpp2_internal.h"
 #include "block/zstd_codec.h"
 #include "tempo/columnar/otlp_columns.h"
-#include "tempo/model/trace_combine.h"
 #include "tempo/observability/log.h"
 
 namespace tempo::block::vcpp2 {
@@ -48,9 +47,11 @@ class Writer final : public FormatWriter {
       return Status::invalid_argument("block traces must be added in ascending ID order: " +
                                       id.hex() + " after " + last_.hex());
     }
+    if (!builder_) builder_.emplace(&table_);
     // Pieces of one trace (WAL records) are merged and repeated spans dropped, as the querier
-    // would on read: the block stores each resource once and each span once.
-    Status s = model::combine_segments(payload, &trace_);
+    // would on read: the block stores each resource once and each span once. A trace that
+    // fails leaves the group as it was.
+    Status s = builder_->add_trace_bytes(id, payload);
     if (!s.is_ok()) {
       return Status::invalid_argument("trace " + id.hex() +
                                       " is not a serialized TracesData: " + s.message());
@@ -58,8 +59,6 @@ class Writer final : public FormatWriter {
     if (!data_) {
       TEMPO_RETURN_IF_ERROR(backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
     }
-    if (!builder_) builder_.emplace(&table_);
-    builder_->add_trace(id, trace_);
     last_ = id;
     ids_.push_back(id);
     if (!any_) {
@@ -311,7 +310,6 @@ class Writer final : public FormatWriter {
   std::string dir_;
   ZstdCompressor zstd_;
   std::unique_ptr<backend::ObjectWriter> data_;  // opened on the first add()
-  opentelemetry::proto::trace::v1::TracesData trace_;
   columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
   std::string raw_, compressed_, group_;               // reused across chunks and groups
