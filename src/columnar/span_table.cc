@@ -1,26 +1,76 @@
 #include "tempo/columnar/span_table.h"
 
+#include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+
 #include <algorithm>
 
 namespace tempo::columnar {
 
-StringPool::StringPool() { strings_.emplace_back(); }
+// The index holds ids; its hash and equality look the strings up in the pool, and take a
+// string_view too (heterogeneous lookup), so intern() and find() never build a std::string.
+struct StringPool::Index {
+  struct Hash {
+    using is_transparent = void;
+    const std::vector<std::string>* strings;
+    size_t operator()(uint32_t id) const { return (*this)(std::string_view((*strings)[id])); }
+    size_t operator()(std::string_view s) const { return absl::Hash<std::string_view>{}(s); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    const std::vector<std::string>* strings;
+    std::string_view at(uint32_t id) const { return (*strings)[id]; }
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t a, std::string_view b) const { return at(a) == b; }
+    bool operator()(std::string_view a, uint32_t b) const { return a == at(b); }
+  };
+  explicit Index(const std::vector<std::string>* strings) : ids(0, Hash{strings}, Eq{strings}) {
+    ids.reserve(strings->size());
+    for (uint32_t i = 0; i < strings->size(); ++i) ids.insert(i);
+  }
+  absl::flat_hash_set<uint32_t, Hash, Eq> ids;
+};
 
-void StringPool::build_index() const {
-  if (indexed_) return;
-  index_.reserve(strings_.size());
-  for (uint32_t i = 0; i < strings_.size(); ++i) index_.emplace(strings_[i], i);
-  indexed_ = true;
+StringPool::StringPool() { strings_.emplace_back(); }
+StringPool::~StringPool() = default;
+StringPool::StringPool(const StringPool& other) : strings_(other.strings_) {}
+StringPool& StringPool::operator=(const StringPool& other) {
+  if (this != &other) {
+    strings_ = other.strings_;
+    index_.reset();
+  }
+  return *this;
+}
+// The index points at strings_, whose buffer a move hands over as is; it is rebuilt anyway,
+// so a moved pool never depends on that.
+StringPool::StringPool(StringPool&& other) noexcept : strings_(std::move(other.strings_)) {
+  other.index_.reset();
+  other.strings_.assign(1, std::string());
+}
+StringPool& StringPool::operator=(StringPool&& other) noexcept {
+  if (this != &other) {
+    strings_ = std::move(other.strings_);
+    index_.reset();
+    other.index_.reset();
+    other.strings_.assign(1, std::string());
+  }
+  return *this;
+}
+
+const StringPool::Index& StringPool::index() const {
+  if (!index_) index_ = std::make_unique<Index>(&strings_);
+  return *index_;
 }
 
 uint32_t StringPool::intern(std::string_view s) {
   if (s.empty()) return 0;
-  build_index();
-  auto it = index_.find(s);
-  if (it != index_.end()) return it->second;
-  auto id = static_cast<uint32_t>(strings_.size());
+  index();
+  auto& ids = index_->ids;
+  auto it = ids.find(s);
+  if (it != ids.end()) return *it;
+  const auto id = static_cast<uint32_t>(strings_.size());
   strings_.emplace_back(s);
-  index_.emplace(strings_.back(), id);
+  ids.insert(id);
   return id;
 }
 
@@ -28,30 +78,28 @@ std::optional<uint32_t> StringPool::find(std::string_view s) const {
   if (s.empty()) return 0;
   // A decoded pool is looked up a few times per query (its literals), so a scan beats
   // building an index of every string it holds.
-  if (!indexed_) {
+  if (!index_) {
     for (uint32_t i = 1; i < strings_.size(); ++i) {
       if (strings_[i] == s) return i;
     }
     return std::nullopt;
   }
-  build_index();
-  auto it = index_.find(s);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  auto it = index_->ids.find(s);
+  if (it == index_->ids.end()) return std::nullopt;
+  return *it;
 }
 
 void StringPool::assign(std::vector<std::string> strings) {
   strings_ = std::move(strings);
   if (strings_.empty()) strings_.emplace_back();
-  index_.clear();
-  indexed_ = false;
+  index_.reset();
 }
 
 void StringPool::truncate(size_t n) {
   n = std::max<size_t>(n, 1);
   if (n >= strings_.size()) return;
-  if (indexed_) {
-    for (size_t i = n; i < strings_.size(); ++i) index_.erase(strings_[i]);
+  if (index_) {
+    for (size_t i = n; i < strings_.size(); ++i) index_->ids.erase(static_cast<uint32_t>(i));
   }
   strings_.resize(n);
 }
@@ -152,7 +200,8 @@ void SpanTable::derive() {
     std::unordered_map<uint64_t, uint32_t> by_id;
     for (size_t t = 0; t < nt; ++t) {
       by_id.clear();
-      for (uint32_t s = traces.span_begin[t]; s < traces.span_end[t]; ++s) by_id.emplace(sp.id[s], s);
+      for (uint32_t s = traces.span_begin[t]; s < traces.span_end[t]; ++s)
+        by_id.emplace(sp.id[s], s);
       for (uint32_t s = traces.span_begin[t]; s < traces.span_end[t]; ++s) {
         if (sp.parent_id[s] == 0) continue;
         auto it = by_id.find(sp.parent_id[s]);

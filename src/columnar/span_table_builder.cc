@@ -99,7 +99,8 @@ void SpanTableBuilder::add_trace(const TraceId& id, const TracesData& data) {
       for (const auto& s : ss.spans()) {
         const auto row = static_cast<uint32_t>(sp.id.size());
         sp.id.push_back(span_id_from_bytes(s.span_id()));
-        sp.parent_id.push_back(s.parent_span_id().empty() ? 0 : span_id_from_bytes(s.parent_span_id()));
+        sp.parent_id.push_back(s.parent_span_id().empty() ? 0
+                                                          : span_id_from_bytes(s.parent_span_id()));
         sp.name.push_back(t.strings.intern(s.name()));
         sp.kind.push_back(static_cast<uint8_t>(s.kind()));
         sp.status_code.push_back(static_cast<uint8_t>(s.status().code()));
@@ -144,28 +145,35 @@ void SpanTableBuilder::add_trace(const TraceId& id, const TracesData& data) {
 void SpanTableBuilder::finish() {
   // Attribute rows grouped by key (then owner, then position: the order they arrived in),
   // so each key's rows form one run.
+  // A counting sort by key id (ids are below the pool's size): stable, linear, and no
+  // comparisons; a row group holds tens of thousands of attribute rows over a few keys.
+  std::vector<uint32_t> start(t_->strings.size() + 1);
   for (int k = 0; k < kAttrOwnerCount; ++k) {
     auto& pending = pending_[k];
-    std::stable_sort(pending.begin(), pending.end(),
-                     [](const PendingAttr& a, const PendingAttr& b) { return a.key < b.key; });
     AttrTable& at = t_->attrs[k];
     at = AttrTable{};
-    at.owner.reserve(pending.size());
-    at.key.reserve(pending.size());
-    at.type.reserve(pending.size());
-    at.value.reserve(pending.size());
-    at.pos.reserve(pending.size());
-    for (size_t i = 0; i < pending.size(); ++i) {
-      const auto& a = pending[i];
-      if (at.keys.empty() || at.keys.back().key != a.key) {
-        at.keys.push_back({a.key, static_cast<uint32_t>(i), static_cast<uint32_t>(i)});
+    const size_t n = pending.size();
+    std::fill(start.begin(), start.end(), 0);
+    for (const auto& a : pending) ++start[a.key + 1];
+    for (uint32_t key = 0; key + 1 < start.size(); ++key) {
+      if (start[key + 1] != 0) {
+        const uint32_t begin = start[key];
+        at.keys.push_back({key, begin, begin + start[key + 1]});
       }
-      ++at.keys.back().end;
-      at.owner.push_back(a.owner);
-      at.key.push_back(a.key);
-      at.type.push_back(a.type);
-      at.value.push_back(a.value);
-      at.pos.push_back(a.pos);
+      start[key + 1] += start[key];
+    }
+    at.owner.resize(n);
+    at.key.resize(n);
+    at.type.resize(n);
+    at.value.resize(n);
+    at.pos.resize(n);
+    for (const auto& a : pending) {
+      const uint32_t i = start[a.key]++;
+      at.owner[i] = a.owner;
+      at.key[i] = a.key;
+      at.type[i] = a.type;
+      at.value[i] = a.value;
+      at.pos[i] = a.pos;
     }
     pending.clear();
     pending.shrink_to_fit();

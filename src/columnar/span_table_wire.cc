@@ -160,7 +160,9 @@ struct SpanTableBuilder::Wire {
   absl::flat_hash_map<std::tuple<uint32_t, std::string_view, std::string_view>, uint32_t>
       scope_index;
   std::vector<uint32_t> kept;  // spans of the ScopeSpans being read
-  AnyValue blob_value;         // array, kvlist and bytes values go through protobuf
+  static constexpr size_t kKeyCachePositions = 32;
+  std::array<uint32_t, kAttrOwnerCount * kKeyCachePositions> key_cache{};  // see key_id()
+  AnyValue blob_value;  // array, kvlist and bytes values go through protobuf
 
   void reset() {
     spans.clear();
@@ -338,6 +340,18 @@ struct SpanTableBuilder::Wire {
 
   // --- pass 2 -------------------------------------------------------------------------------
 
+  // The id of attribute key `key`, the `pos`th attribute of an owner of `kind`. Spans of one
+  // service carry the same keys in the same order, so the id found last time at this place
+  // is checked against the pool first: a compare instead of a hash lookup. The check also
+  // makes the guess safe after the pool was cleared (a new row group) or rolled back.
+  uint32_t key_id(StringPool& pool, AttrOwner kind, uint16_t pos, std::string_view key) {
+    if (pos >= kKeyCachePositions) return pool.intern(key);
+    uint32_t& guess = key_cache[static_cast<size_t>(kind) * kKeyCachePositions + pos];
+    if (guess < pool.size() && pool.get(guess) == key) return guess;
+    guess = pool.intern(key);
+    return guess;
+  }
+
   // One KeyValue of `owner`.
   Outcome add_attr(SpanTableBuilder& b, AttrOwner kind, uint32_t owner, std::string_view kv,
                    uint16_t pos) {
@@ -355,7 +369,7 @@ struct SpanTableBuilder::Wire {
     }
     if (r.bad()) return Outcome::kCorrupt;
     SpanTable& t = *b.t_;
-    PendingAttr a{owner, t.strings.intern(key), ValueType::kEmpty, 0, pos};
+    PendingAttr a{owner, key_id(t.strings, kind, pos, key), ValueType::kEmpty, 0, pos};
     // The oneof: the last of its fields sets it.
     uint32_t which = 0;
     uint64_t num = 0;

@@ -157,13 +157,15 @@ bool WalBlock::offsets_of(const TraceId& id, std::vector<uint64_t>* out) const {
 
 Status WalBlock::read_trace(const std::vector<uint64_t>& offsets, std::string* out) const {
   out->clear();
-  thread_local std::string payload;  // reused: flushes and search builds read every record
+  thread_local std::string buf;  // reused: flushes and search builds read every record
+  std::string_view payload;
   for (uint64_t off : offsets) {
-    TEMPO_RETURN_IF_ERROR(reader_->read(off, &payload));
+    TEMPO_RETURN_IF_ERROR(reader_->read_view(off, &buf, &payload));
     if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
     // Serialized TracesData messages concatenate into one valid TracesData.
-    out->append(payload, kRecordHeader, std::string::npos);
+    out->append(payload.substr(kRecordHeader));
   }
+  if (buf.capacity() > (4u << 20)) buf = std::string();  // one huge record: do not keep it
   return Status::ok();
 }
 

@@ -323,13 +323,44 @@ Status RandomReader::open(Env& env, const std::string& path, std::unique_ptr<Ran
 }
 
 Status RandomReader::read(uint64_t offset, std::string* payload) const {
-  uint64_t size = 0;
-  TEMPO_RETURN_IF_ERROR(file_->size(&size));
+  std::string buf;
+  std::string_view view;
+  TEMPO_RETURN_IF_ERROR(read_view(offset, &buf, &view));
+  payload->assign(view);
+  return Status::ok();
+}
+
+Status RandomReader::read_view(uint64_t offset, std::string* buf,
+                               std::string_view* payload) const {
   const std::string& path = file_->path();
-  Status s = read_record(*file_, offset, size, payload);
-  if (s.is(Status::Code::kNotFound)) return Status::corruption("no record at offset " + std::to_string(offset) + " in " + path);
-  if (s.is(Status::Code::kCorruption)) return Status::corruption(s.message() + " at offset " + std::to_string(offset) + " in " + path);
-  return s;
+  auto corrupt = [&](const char* what) {
+    return Status::corruption(std::string(what) + " at offset " + std::to_string(offset) +
+                              " in " + path);
+  };
+  // The header and, usually, the whole payload in one read; a short read is the end of the
+  // file, so no size() call is needed to bound the record.
+  if (buf->size() < kReadAhead) buf->resize(kReadAhead);
+  size_t got = 0;
+  TEMPO_RETURN_IF_ERROR(read_full(*file_, buf->data(), kReadAhead, offset, &got));
+  if (got == 0) return corrupt("no record");
+  if (got < kRecordHeaderSize) return corrupt("torn record header");
+  if (le::load32(buf->data()) != kSyncWord) return corrupt("bad sync word");
+  const uint32_t len = le::load32(buf->data() + 4);
+  if (len > kMaxRecordSize) return corrupt("record length past end of file");
+  const size_t total = kRecordHeaderSize + len;
+  if (got < total) {
+    if (got < kReadAhead) return corrupt("record length past end of file");
+    buf->resize(total);
+    size_t more = 0;
+    TEMPO_RETURN_IF_ERROR(
+        read_full(*file_, buf->data() + got, total - got, offset + got, &more));
+    if (got + more != total) return corrupt("record length past end of file");
+  }
+  *payload = std::string_view(buf->data() + kRecordHeaderSize, len);
+  if (record_crc(buf->data() + 4, *payload) != le::load32(buf->data() + 8)) {
+    return corrupt("checksum mismatch");
+  }
+  return Status::ok();
 }
 
 }  // namespace tempo::wal

@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,13 @@ inline constexpr uint32_t kNoRow = 0xFFFFFFFFu;
 class StringPool {
  public:
   StringPool();
+  ~StringPool();
+  // A copy shares no index: it builds its own on first use.
+  StringPool(const StringPool& other);
+  StringPool& operator=(const StringPool& other);
+  StringPool(StringPool&&) noexcept;
+  StringPool& operator=(StringPool&&) noexcept;
+
   uint32_t intern(std::string_view s);
   // The id of `s`, or nullopt when the pool does not hold it.
   std::optional<uint32_t> find(std::string_view s) const;
@@ -53,15 +61,13 @@ class StringPool {
   void clear();
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
+  // A hash set of ids that hashes and compares the strings they name (span_table.cc), so
+  // each string is stored once. Built on first intern()/find(): a decoded pool that is only
+  // read by id never needs it.
+  struct Index;
   std::vector<std::string> strings_;
-  // Built on first intern()/find(): a decoded pool that is only read by id never needs it.
-  mutable std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;
-  mutable bool indexed_ = false;
-  void build_index() const;
+  mutable std::unique_ptr<Index> index_;
+  const Index& index() const;
 };
 
 // Type of an attribute value, as OTLP's AnyValue cases.

@@ -47,6 +47,39 @@ class ByteWriter {
   std::string* out_;
 };
 
+// Appends at most `max` bytes to *out through a raw pointer and trims the rest when it goes
+// out of scope: for the encoders that write a value or two per row of a column, where a
+// std::string append per varint cost more than the encoding (bench/flush_bench). The caller
+// bounds `max` from the row count; *out must not be touched while the writer lives.
+class BoundedWriter {
+ public:
+  BoundedWriter(std::string* out, size_t max) : out_(out), at_(out->size()) {
+    out_->resize(at_ + max);
+    p_ = out_->data() + at_;
+  }
+  ~BoundedWriter() { out_->resize(static_cast<size_t>(p_ - out_->data())); }
+  BoundedWriter(const BoundedWriter&) = delete;
+  BoundedWriter& operator=(const BoundedWriter&) = delete;
+
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p_++ = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    *p_++ = static_cast<char>(v);
+  }
+  void zz(int64_t v) { varint(zigzag(v)); }
+  void u8(uint8_t v) { *p_++ = static_cast<char>(v); }
+  void fixed64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+
+ private:
+  std::string* out_;
+  size_t at_;
+  char* p_;
+};
+
 class ByteReader {
  public:
   explicit ByteReader(std::string_view in)

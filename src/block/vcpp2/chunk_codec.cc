@@ -24,8 +24,9 @@ constexpr uint64_t kLocalParentBase = 2;
 constexpr uint8_t kMixedTypes = 0xFF;
 
 template <typename T>
-void put_varints(ByteWriter& w, const std::vector<T>& v) {
-  for (auto x : v) w.varint(x);
+void put_varints(std::string* out, const std::vector<T>& v) {
+  BoundedWriter b(out, v.size() * ((sizeof(T) * 8 + 6) / 7));
+  for (auto x : v) b.varint(x);
 }
 
 void encode_structure(const SpanTable& t, ByteWriter& w) {
@@ -85,7 +86,10 @@ void encode_start(const SpanTable& t, ByteWriter& w) {
 }
 
 void encode_run_body(const AttrTable& at, uint32_t begin, uint32_t end, uint32_t key,
-                     ByteWriter& w) {
+                     std::string* out) {
+  // Per row at most: owner delta 5 bytes (zigzag of a u32 difference), type 1, value 10,
+  // position 3; plus the key, the count and the type byte.
+  BoundedWriter w(out, size_t{19} * (end - begin) + 21);
   w.varint(key);
   w.varint(end - begin);
   uint32_t prev = 0;
@@ -311,34 +315,34 @@ void encode_chunk(const SpanTable& t, Chunk c, std::string* out) {
       encode_start(t, w);
       break;
     case Chunk::kDuration:
-      put_varints(w, sp.duration);
+      put_varints(out, sp.duration);
       break;
     case Chunk::kName:
-      put_varints(w, sp.name);
+      put_varints(out, sp.name);
       break;
     case Chunk::kKind:
       for (uint8_t k : sp.kind) w.u8(k);
       break;
     case Chunk::kStatus:
       for (uint8_t k : sp.status_code) w.u8(k);
-      put_varints(w, sp.status_message);
+      put_varints(out, sp.status_message);
       break;
     case Chunk::kSpanMisc:
-      put_varints(w, sp.trace_state);
-      put_varints(w, sp.flags);
-      put_varints(w, sp.dropped_attributes);
-      put_varints(w, sp.dropped_events);
-      put_varints(w, sp.dropped_links);
+      put_varints(out, sp.trace_state);
+      put_varints(out, sp.flags);
+      put_varints(out, sp.dropped_attributes);
+      put_varints(out, sp.dropped_events);
+      put_varints(out, sp.dropped_links);
       break;
     case Chunk::kResources:
-      put_varints(w, t.resources.schema_url);
-      put_varints(w, t.resources.dropped_attributes);
+      put_varints(out, t.resources.schema_url);
+      put_varints(out, t.resources.dropped_attributes);
       break;
     case Chunk::kScopes:
-      put_varints(w, t.scopes.name);
-      put_varints(w, t.scopes.version);
-      put_varints(w, t.scopes.schema_url);
-      put_varints(w, t.scopes.dropped_attributes);
+      put_varints(out, t.scopes.name);
+      put_varints(out, t.scopes.version);
+      put_varints(out, t.scopes.schema_url);
+      put_varints(out, t.scopes.dropped_attributes);
       break;
     case Chunk::kEvents: {
       const auto& ev = t.events;
@@ -347,17 +351,17 @@ void encode_chunk(const SpanTable& t, Chunk c, std::string* out) {
           w.zz(static_cast<int64_t>(ev.time[e] - sp.start[s]));
         }
       }
-      put_varints(w, ev.name);
-      put_varints(w, ev.dropped_attributes);
+      put_varints(out, ev.name);
+      put_varints(out, ev.dropped_attributes);
       break;
     }
     case Chunk::kLinks: {
       const auto& ln = t.links;
       for (const auto& id : ln.trace_id) w.bytes(id.view());
       for (uint64_t id : ln.span_id) w.fixed64(id);
-      put_varints(w, ln.trace_state);
-      put_varints(w, ln.flags);
-      put_varints(w, ln.dropped_attributes);
+      put_varints(out, ln.trace_state);
+      put_varints(out, ln.flags);
+      put_varints(out, ln.dropped_attributes);
       break;
     }
     case Chunk::kBlobs:
@@ -370,15 +374,13 @@ void encode_chunk(const SpanTable& t, Chunk c, std::string* out) {
 
 void encode_attr_run(const AttrTable& at, const AttrTable::KeyRun& run, std::string* out) {
   out->clear();
-  ByteWriter w(out);
-  encode_run_body(at, run.begin, run.end, run.key, w);
+  encode_run_body(at, run.begin, run.end, run.key, out);
 }
 
 void encode_attr_rows(const AttrTable& at, uint32_t key, uint32_t begin, uint32_t end,
                       std::string* out) {
   out->clear();
-  ByteWriter w(out);
-  encode_run_body(at, begin, end, key, w);
+  encode_run_body(at, begin, end, key, out);
 }
 
 bool span_row_offsets(Chunk c, std::string_view raw, const std::vector<uint32_t>& rows,
@@ -415,7 +417,7 @@ void encode_attr_table(const AttrTable& at, std::string* out) {
   out->clear();
   ByteWriter w(out);
   w.varint(at.keys.size());
-  for (const auto& run : at.keys) encode_run_body(at, run.begin, run.end, run.key, w);
+  for (const auto& run : at.keys) encode_run_body(at, run.begin, run.end, run.key, out);
 }
 
 void reset_table(SpanTable* t) {

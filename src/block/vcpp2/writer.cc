@@ -2,10 +2,11 @@
 // group is then written as column chunks, each its own zstd frame, and described in the
 // index.
 
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <unordered_set>
 #include <vector>
 
 #include "block/block_format.h"
@@ -320,7 +321,7 @@ class Writer final : public FormatWriter {
   std::vector<std::string_view> plains_;               // their plain bytes
   std::vector<std::string> pieces_;                    // attribute runs cut per frame
   std::string frame_bytes_;
-  std::unordered_set<std::string> block_strings_;      // for the block's string filter
+  absl::flat_hash_set<std::string> block_strings_;     // for the block's string filter
   bool too_many_strings_ = false;
   uint64_t offset_ = 0;                                // bytes of data written
   std::vector<RowGroup> groups_;
