@@ -194,7 +194,10 @@ Status Distributor::store(std::string_view tenant, model::SplitResult split,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!s.is_ok()) {
     refused_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
-    discarded_spans().Add({{"reason", "unknown_error"}, {"tenant", tenant_s}})
+    // Tempo has no reason for an ingester that is behind on its flushes; "flush_backlog" is
+    // this build's own (docs/configuration.md, ingester.max_unflushed_blocks).
+    const char* reason = refused.flush_backlog ? "flush_backlog" : "unknown_error";
+    discarded_spans().Add({{"reason", reason}, {"tenant", tenant_s}})
         .Increment(static_cast<double>(split.spans_accepted));
     static std::atomic<int64_t> last_failure_log{0};
     if (first_this_second(last_failure_log)) {

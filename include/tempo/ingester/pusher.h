@@ -18,6 +18,10 @@ struct Refused {
   uint64_t trace_too_large = 0;       // spans of traces over max_bytes_per_trace
   uint64_t live_traces_exceeded = 0;  // spans of new traces over max_traces_per_user
   std::string message;                // Tempo's message for the first refusal
+  // Set when the push failed as a whole because the tenant's sealed blocks wait for their
+  // flush (ingester.max_unflushed_blocks): nothing of it was stored, and its failure Status
+  // says so. Tells that refusal from a storage fault, which fails the push the same way.
+  bool flush_backlog = false;
   uint64_t total() const { return trace_too_large + live_traces_exceeded; }
 };
 
