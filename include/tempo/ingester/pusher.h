@@ -30,7 +30,8 @@ class Pusher {
   virtual ~Pusher() = default;
   // Stores the segments for `tenant` and returns once they are durable, except those a limit
   // refuses (counted in *refused). On error nothing may be assumed stored, and the client is
-  // told to retry (or not) by the Status code.
+  // told to retry (or not) by the Status code. The segments are borrowed for the call only:
+  // what an implementation keeps it copies (the distributor moves them on afterwards).
   virtual Status push(std::string_view tenant, std::span<const model::TraceSegment> segments,
                       Refused* refused) = 0;
 };
