@@ -6,20 +6,10 @@
 # on a quiet machine (the figures say nothing otherwise).
 # Usage: bench/run_generator.sh [SECONDS]   (default 30)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
-build=${BUILD_DIR:-$here/build}
-http_port=${HTTP_PORT:-13200}
-grpc_port=${GRPC_PORT:-14317}
-grpc_server_port=${GRPC_SERVER_PORT:-19095}
-dir=$(mktemp -d)
-source "$here/bench/tempo_server.sh"
-trap 'tempo_stop; rm -rf "$dir"' EXIT
+# shellcheck source=bench/tempo_server.sh
+source "$(dirname "$0")/tempo_server.sh"
 
-receivers="    otlp:
-      protocols:
-        grpc:
-          endpoint: 127.0.0.1:$grpc_port"
 generator="metrics_generator:
   registry:
     expose_on_metrics_endpoint: true"
@@ -30,7 +20,7 @@ cpu_seconds() {  # utime + stime of $pid, in seconds
 
 measure() {  # NAME EXTRA_YAML OVERRIDES -> prints spans/s and spans per CPU-second
   overrides_extra=$3
-  tempo_start "$dir/$1" "$receivers" "$2"
+  tempo_start "$dir/$1" "$otlp_grpc_receivers" "$2"
   local c0 c1 line rate
   c0=$(cpu_seconds "$pid")
   line=$("$build/bench/load_generator" --target=grpc --endpoint=127.0.0.1:$grpc_port \

@@ -6,19 +6,13 @@
 # SERVER_EXTRA: more YAML lines under server: (indented by 2), e.g. a budget to try.
 server_extra=${SERVER_EXTRA:-}
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD_DIR:-$here/build}
-http_port=${HTTP_PORT:-33230}
-grpc_port=${GRPC_PORT:-34347}
-grpc_server_port=${GRPC_SERVER_PORT:-39125}
-dir=$(mktemp -d)
-source "$here/bench/tempo_server.sh"
-trap 'tempo_stop; rm -rf "$dir"' EXIT
+# Ports of its own, out of the way of the other benchmarks' defaults.
+HTTP_PORT=${HTTP_PORT:-33230} GRPC_PORT=${GRPC_PORT:-34347}
+GRPC_SERVER_PORT=${GRPC_SERVER_PORT:-39125}
+# shellcheck source=bench/tempo_server.sh
+source "$(dirname "$0")/tempo_server.sh"
 
-tempo_start "$dir/flood" "    otlp:
-      protocols:
-        grpc:
-          endpoint: 127.0.0.1:$grpc_port"
+tempo_start "$dir/flood" "$otlp_grpc_receivers"
 echo "load before: $(uptime)"
 echo "server rss at start: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$pid/status)"
 "$build/bench/grpc_flood_bench" --endpoint=127.0.0.1:$grpc_port --server-pid="$pid" \

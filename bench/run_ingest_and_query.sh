@@ -9,24 +9,14 @@
 # Usage: bench/run_ingest_and_query.sh [SECONDS] [SPANS]   (defaults 30, 1000000)
 # BUILD_DIR picks the build tree (default: build/ beside this folder).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 spans=${2:-1000000}
-build=${BUILD_DIR:-$here/build}
-http_port=${HTTP_PORT:-13200}
-grpc_port=${GRPC_PORT:-14317}
-zipkin_port=${ZIPKIN_PORT:-19411}
-grpc_server_port=${GRPC_SERVER_PORT:-19095}
-dir=$(mktemp -d)
-source "$here/bench/tempo_server.sh"
-trap 'tempo_stop; rm -rf "$dir"' EXIT
+# shellcheck source=bench/tempo_server.sh
+source "$(dirname "$0")/tempo_server.sh"
 
 # start_server NAME: a fresh tempo on $dir/NAME; sets $pid.
 start_server() {
-  tempo_start "$dir/$1" "    otlp:
-      protocols:
-        grpc:
-          endpoint: 127.0.0.1:$grpc_port
+  tempo_start "$dir/$1" "$otlp_grpc_receivers
     zipkin:
       endpoint: 127.0.0.1:$zipkin_port"
 }

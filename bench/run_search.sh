@@ -18,20 +18,11 @@
 # live phase (beyond the live cache's 1 GiB, about 2.7M spans, every live search decodes the
 # rest of the WAL again, which makes a 10M-span live phase take many minutes).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
 spans=${1:-1200000}
-build=${BUILD_DIR:-$here/build}
 rounds=${ROUNDS:-3}
-http_port=${HTTP_PORT:-13200}
-grpc_port=${GRPC_PORT:-14317}
-grpc_server_port=${GRPC_SERVER_PORT:-19095}
-dir=$(mktemp -d)
-source "$here/bench/tempo_server.sh"
-trap 'tempo_stop; rm -rf "$dir"' EXIT
-tempo_start "$dir" "    otlp:
-      protocols:
-        grpc:
-          endpoint: 127.0.0.1:$grpc_port" "query_frontend:
+# shellcheck source=bench/tempo_server.sh
+source "$(dirname "$0")/tempo_server.sh"
+tempo_start "$dir" "$otlp_grpc_receivers" "query_frontend:
   search:
     max_duration: 0s      # the range covers the whole load, however long it ran
   metrics:

@@ -1,12 +1,32 @@
-# Sourced by the bench/run_*.sh scripts: starts and stops one real tempo for a benchmark.
+# shellcheck shell=bash disable=SC2034  # sets the variables the sourcing script uses
+# Sourced first by every bench/run_*.sh: the settings they share, and one real tempo at a time
+# for a benchmark.
+#   $build        the build tree: BUILD_DIR, default build/ beside bench/
+#   $http_port, $grpc_port (the OTLP gRPC receiver), $zipkin_port, $grpc_server_port (tempo's
+#                 own gRPC): HTTP_PORT, GRPC_PORT, ZIPKIN_PORT, GRPC_SERVER_PORT, default
+#                 13200, 14317, 19411, 19095 (a script with other defaults sets those
+#                 variables before sourcing)
+#   $dir          a fresh temporary directory, removed on exit with the server stopped
+#   $otlp_grpc_receivers   the receivers YAML of an OTLP receiver on gRPC at $grpc_port
 #   tempo_start DIR RECEIVERS_YAML [EXTRA_YAML]   config in DIR/tempo.yaml, data under DIR;
 #                                                 sets $pid once /ready answers
 #   tempo_stop                                    kills it (also on exit of the script)
 # Ingestion limits are raised out of the way (Tempo's 15 MB/s per tenant would cap the load).
-# Needs $build (the build tree) and $http_port, $grpc_server_port set by the caller;
 # $overrides_extra, when set, is more YAML under overrides.defaults (indented by 4);
 # $server_extra more YAML under server: (indented by 2); $rate_limit_bytes the per-tenant
 # rate limit and burst (default 2 GB/s, out of the way).
+
+build=${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
+http_port=${HTTP_PORT:-13200}
+grpc_port=${GRPC_PORT:-14317}
+zipkin_port=${ZIPKIN_PORT:-19411}
+grpc_server_port=${GRPC_SERVER_PORT:-19095}
+otlp_grpc_receivers="    otlp:
+      protocols:
+        grpc:
+          endpoint: 127.0.0.1:$grpc_port"
+dir=$(mktemp -d)
+trap 'tempo_stop; rm -rf "$dir"' EXIT
 
 pid=
 tempo_stop() {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tempo/columnar/otlp_columns.h"
+#include "tempo/util/hex.h"
 
 namespace tempo::columnar {
 
@@ -20,10 +21,7 @@ uint64_t span_id_from_bytes(std::string_view bytes) {
 
 void span_id_to_bytes(uint64_t id, std::string* out) {
   out->resize(8);
-  for (int i = 7; i >= 0; --i) {
-    (*out)[i] = static_cast<char>(id & 0xFF);
-    id >>= 8;
-  }
+  hex::u64_bytes(id, out->data());
 }
 
 SpanTableBuilder::SpanTableBuilder(SpanTable* out) : t_(out) {

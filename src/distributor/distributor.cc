@@ -194,7 +194,10 @@ Status Distributor::store(std::string_view tenant, model::SplitResult split,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!s.is_ok()) {
     refused_spans().Add(rl).Increment(static_cast<double>(split.spans_accepted));
-    discarded_spans().Add({{"reason", "unknown_error"}, {"tenant", tenant_s}})
+    // Tempo has no reason for an ingester that is behind on its flushes; "flush_backlog" is
+    // this build's own (docs/configuration.md, ingester.max_unflushed_blocks).
+    const char* reason = refused.flush_backlog ? "flush_backlog" : "unknown_error";
+    discarded_spans().Add({{"reason", reason}, {"tenant", tenant_s}})
         .Increment(static_cast<double>(split.spans_accepted));
     static std::atomic<int64_t> last_failure_log{0};
     if (first_this_second(last_failure_log)) {
@@ -223,10 +226,11 @@ Status Distributor::store(std::string_view tenant, model::SplitResult split,
   bytes_received().Add({{"tenant", tenant_s}}).Increment(static_cast<double>(bytes));
   accepted_spans().Add(rl).Increment(static_cast<double>(out->accepted_spans));
   // Second sink: the metrics generator gets the valid spans as the segments already
-  // serialized for the ingester, with their trace IDs to route them by (a copy of bytes, no
-  // protobuf work on this thread). It queues and returns; it never holds up the
-  // acknowledgement.
-  if (generator_) generator_->offer(tenant, split.segments);
+  // serialized for the ingester, with their trace IDs to route them by (no protobuf work and
+  // no copy on this thread). It queues and returns; it never holds up the acknowledgement.
+  // The ingester is done with the segments (its push returned: what it keeps, it copied), and
+  // this is their last use here, so their bytes move to the generator.
+  if (generator_) generator_->offer(tenant, std::move(split.segments));
   return Status::ok();
 }
 

@@ -296,7 +296,7 @@ void Generator::stop() {
   collect(wall_ms());
 }
 
-void Generator::offer(std::string_view tenant, std::span<const model::TraceSegment> segments) {
+void Generator::offer(std::string_view tenant, std::vector<model::TraceSegment> segments) {
   uint64_t spans = 0;
   for (const auto& seg : segments) spans += seg.spans;
   if (spans == 0 || !enabled_for(tenant)) return;
@@ -318,27 +318,29 @@ void Generator::offer(std::string_view tenant, std::span<const model::TraceSegme
         .Increment(static_cast<double>(spans));
     return;
   }
-  // One buffer per shard that gets a trace, sized first so each is allocated once. The
-  // segments are whole serialized TracesData messages, so their concatenation parses as one.
+  // The segments' bytes move to their shard's item: the network thread routes traces and
+  // copies no span. Each list is sized first so it is allocated once.
   const size_t n = shards_.size();
-  std::array<size_t, kMaxShards> bytes{};
+  std::array<size_t, kMaxShards> count{};
   std::array<uint64_t, kMaxShards> shard_spans{};
   for (const auto& seg : segments) {
     const size_t i = n == 1 ? 0 : shard_of(seg.id, n);
-    bytes[i] += seg.bytes.size();
+    ++count[i];
     shard_spans[i] += seg.spans;
   }
-  std::array<std::string, kMaxShards> buffers;
+  std::array<std::vector<std::string>, kMaxShards> parts;
   for (size_t i = 0; i < n; ++i) {
-    if (shard_spans[i]) buffers[i].reserve(bytes[i]);
+    if (count[i]) parts[i].reserve(count[i]);
   }
-  for (const auto& seg : segments) buffers[n == 1 ? 0 : shard_of(seg.id, n)].append(seg.bytes);
+  for (auto& seg : segments) {
+    parts[n == 1 ? 0 : shard_of(seg.id, n)].push_back(std::move(seg.bytes));
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!shard_spans[i]) continue;
     Shard& shard = *shards_[i];
     {
       std::lock_guard<std::mutex> lock(shard.queue_mu);
-      shard.queue.push_back(Item{std::string(tenant), std::move(buffers[i]), shard_spans[i]});
+      shard.queue.push_back(Item{std::string(tenant), std::move(parts[i]), shard_spans[i]});
     }
     shard.cv.notify_one();
   }
@@ -348,13 +350,21 @@ void Generator::offer_request(std::string_view tenant, const ExportTraceServiceR
   model::SplitResult split;
   // A refused request leaves no segments: nothing is offered, as the distributor stores none.
   ignore_error(model::split_by_trace(req, &split), "refused requests are not generated from");
-  offer(tenant, split.segments);
+  offer(tenant, std::move(split.segments));
 }
 
 void Generator::process(Shard& shard, Item& item, int64_t now_ms) {
   shard.arena.Reset();
   auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&shard.arena);
-  const bool parsed = req->ParseFromString(item.bytes);
+  // Each segment is a whole TracesData; merged one after the other they make the request their
+  // concatenation would parse as (protobuf appends repeated fields on merge).
+  bool parsed = true;
+  for (const auto& seg : item.segments) {
+    if (!req->MergeFromString(seg)) {
+      parsed = false;
+      break;
+    }
+  }
   std::lock_guard<std::mutex> lock(shard.state_mu);
   auto it = shard.tenants.find(item.tenant);
   auto overrides = overrides_for(item.tenant);

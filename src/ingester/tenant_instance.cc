@@ -104,6 +104,7 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
     const size_t waiting = sealed_count();
     if (waiting >= options_.max_unflushed_blocks) {
       flush_backlog_refusals_family().Add({{"tenant", tenant_}}).Increment();
+      refused->flush_backlog = true;
       return Status::unavailable("ingester is behind: " + std::to_string(waiting) +
                                  " blocks of tenant " + tenant_ +
                                  " wait to be flushed (ingester.max_unflushed_blocks); retry later");

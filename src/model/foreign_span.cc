@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "tempo/util/hex.h"
+
 namespace tempo::model {
 namespace {
 
@@ -117,7 +119,7 @@ v1::ScopeSpans* scope_for(v1::ResourceSpans* rs, std::string_view name, std::str
 
 std::string id_bytes(uint64_t id) {
   std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, id >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(id & 0xff);
+  hex::u64_bytes(id, out.data());
   return out;
 }
 

@@ -2,6 +2,7 @@
 // columns at once for the common condition shapes (the fast path).
 
 #include <cstring>
+#include <utility>
 
 #include "tempo/util/hex.h"
 #include "traceql/eval_context.h"
@@ -50,22 +51,17 @@ const AttrTable* resolve(const SpanTable& t, AttrOwner o, const std::string& nam
   return &at;
 }
 
-Value hex_value(std::string_view raw) {
+Value owned_string_value(std::string s) {
   Value v;
   v.type = Value::Type::kString;
-  v.owned = hex::encode(raw);
+  v.owned = std::move(s);
   v.s = v.owned;
   return v;
 }
 
-Value span_id_value(uint64_t id) {
-  char raw[8];
-  for (int i = 7; i >= 0; --i) {
-    raw[i] = static_cast<char>(id & 0xFF);
-    id >>= 8;
-  }
-  return hex_value(std::string_view(raw, 8));
-}
+Value hex_value(std::string_view raw) { return owned_string_value(hex::encode(raw)); }
+
+Value span_id_value(uint64_t id) { return owned_string_value(hex::encode_u64(id)); }
 
 Value str(const SpanTable& t, uint32_t id) {
   Value v;

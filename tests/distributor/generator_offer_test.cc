@@ -11,14 +11,17 @@ using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 namespace {
 
 struct FakePusher : ingester::Pusher {
-  Status push(std::string_view, std::span<const model::TraceSegment>, ingester::Refused*) override {
+  Status push(std::string_view, std::span<const model::TraceSegment> segments,
+              ingester::Refused*) override {
+    for (const auto& seg : segments) stored_at.push_back(seg.bytes.data());
     return result;
   }
   Status result = Status::ok();
+  std::vector<const char*> stored_at;  // where each segment's bytes were when pushed
 };
 
 struct RecordingConsumer : generator::SpanConsumer {
-  void offer(std::string_view tenant, std::span<const model::TraceSegment> segments) override {
+  void offer(std::string_view tenant, std::vector<model::TraceSegment> segments) override {
     tenants.emplace_back(tenant);
     std::string all;
     for (const auto& seg : segments) {
@@ -32,8 +35,14 @@ struct RecordingConsumer : generator::SpanConsumer {
       spans += seg.spans;
     }
     REQUIRE(last.ParseFromString(all));  // the segments concatenate into one request
+    for (auto& seg : segments) {
+      offered_at.push_back(seg.bytes.data());
+      kept.push_back(std::move(seg.bytes));
+    }
   }
   std::vector<std::string> tenants;
+  std::vector<const char*> offered_at;  // where each segment's bytes were when offered
+  std::vector<std::string> kept;        // the offered bytes, held as a queue would
   ExportTraceServiceRequest last;
   uint64_t spans = 0;
 };
@@ -54,15 +63,22 @@ ExportTraceServiceRequest request() {
   return req;
 }
 
+// Pushes request() for tenant "acme" through a distributor storing into `pusher` and offering
+// to `gen`.
+distributor::PushResult push_request(FakePusher& pusher, RecordingConsumer& gen) {
+  distributor::Distributor d(pusher, {}, &gen);
+  distributor::PushResult out;
+  auto req = request();
+  REQUIRE(d.push("acme", req, req.ByteSizeLong(), "otlp", "grpc", &out).is_ok());
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("distributor: stored spans are offered to the generator, valid ones only") {
   FakePusher pusher;
   RecordingConsumer gen;
-  distributor::Distributor d(pusher, {}, &gen);
-  distributor::PushResult out;
-  auto req = request();
-  REQUIRE(d.push("acme", req, req.ByteSizeLong(), "otlp", "grpc", &out).is_ok());
+  const auto out = push_request(pusher, gen);
   CHECK(out.accepted_spans == 3);
   REQUIRE(gen.tenants == std::vector<std::string>{"acme"});
   CHECK(gen.spans == 3);
@@ -72,6 +88,17 @@ TEST_CASE("distributor: stored spans are offered to the generator, valid ones on
       for (const auto& s : ss.spans()) names.push_back(s.name());
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"op0", "op1", "op2"});
+}
+
+TEST_CASE("distributor: the generator is handed the bytes the ingester stored, not a copy") {
+  FakePusher pusher;
+  RecordingConsumer gen;
+  push_request(pusher, gen);
+  REQUIRE(pusher.stored_at.size() == 2);  // two traces
+  CHECK(gen.offered_at == pusher.stored_at);
+  // Longer than an empty string's capacity (its inline buffer): the same address means the
+  // same heap buffer moved along, which the generator keeps after the push returns.
+  for (const auto& bytes : gen.kept) CHECK(bytes.size() > std::string().capacity());
 }
 
 TEST_CASE("distributor: nothing is offered when the ingester fails or no generator is set") {

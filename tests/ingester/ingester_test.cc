@@ -8,7 +8,9 @@
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "tempo/block/block.h"
+#include "tempo/distributor/distributor.h"
 #include "tempo/model/trace_combine.h"
+#include "testing/counter_value.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -351,6 +353,7 @@ TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_
   for (uint8_t i = 1; i < 200 && refused.is_ok(); ++i) {
     ingester::Refused r;
     Status s = ing->push("t", std::vector{segment(make_id(i), 1, "s")}, &r);
+    CHECK(r.flush_backlog == !s.is_ok());
     if (s.is_ok()) {
       acknowledged.push_back(i);
     } else {
@@ -366,6 +369,27 @@ TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_
   REQUIRE(refused.is(Status::Code::kUnavailable));
   CHECK_THAT(refused.message(), Catch::Contains("ingester.max_unflushed_blocks"));
   CHECK(acknowledged.size() >= 2);
+  // Through the distributor the refused spans are discarded for the backlog, not for an
+  // unknown error. The flushes still fail, so the backlog is still full.
+  {
+    const std::string backlog =
+        "tempo_discarded_spans_total{reason=\"flush_backlog\",tenant=\"t\"}";
+    const std::string unknown =
+        "tempo_discarded_spans_total{reason=\"unknown_error\",tenant=\"t\"}";
+    const double backlog_before = testing::counter_value(backlog);
+    const double unknown_before = testing::counter_value(unknown);
+    distributor::Distributor d(*ing);
+    model::SplitResult split;
+    split.segments = {segment(make_id(230), 1, "a"), segment(make_id(231), 1, "b"),
+                      segment(make_id(232), 1, "c")};
+    split.spans_accepted = 3;
+    distributor::PushResult out;
+    Status s = d.push("t", std::move(split), 100, "otlp", "grpc", &out);
+    CHECK(s.is(Status::Code::kUnavailable));
+    CHECK(out.accepted_spans == 0);
+    CHECK(testing::counter_value(backlog) == backlog_before + 3);
+    CHECK(testing::counter_value(unknown) == unknown_before);
+  }
   // Other tenants are not held back by this one's backlog.
   CHECK(push(*ing, "other", std::vector{segment(make_id(250), 1, "o")}).is_ok());
 

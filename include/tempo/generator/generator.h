@@ -62,9 +62,9 @@ class Generator : public SpanConsumer {
   // Processes what is queued, collects a last time, and stops the threads.
   void stop();
 
-  // Copies each trace's segment into its shard's buffer (one buffer per shard per offer);
-  // parsed on the shard's thread. All or nothing: an offer that does not fit is dropped.
-  void offer(std::string_view tenant, std::span<const model::TraceSegment> segments) override;
+  // Moves each trace's segment to its shard's queue (one item per shard per offer); parsed on
+  // the shard's thread. All or nothing: an offer that does not fit is dropped.
+  void offer(std::string_view tenant, std::vector<model::TraceSegment> segments) override;
   // The same for a decoded request (split by trace as the distributor does): tests and
   // benchmarks.
   void offer_request(
@@ -88,7 +88,9 @@ class Generator : public SpanConsumer {
   struct Shard;
   struct Item {
     std::string tenant;
-    std::string bytes;  // serialized ExportTraceServiceRequest: whole traces of one shard
+    // Whole traces of one shard, each a serialized TracesData as the distributor split it;
+    // together (parsed one after the other into one message) an ExportTraceServiceRequest.
+    std::vector<std::string> segments;
     uint64_t spans = 0;
   };
   // The tenant's processors and series limit now, from options_.overrides_for.

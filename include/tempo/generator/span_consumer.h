@@ -2,8 +2,8 @@
 // What the distributor offers accepted spans to besides the ingester: the metrics generator.
 // The distributor knows only this interface, so it runs with or without a generator.
 
-#include <span>
 #include <string_view>
+#include <vector>
 
 #include "tempo/model/trace_split.h"
 
@@ -16,8 +16,9 @@ class SpanConsumer {
   // each a serialized OTLP TracesData (the wire format of ExportTraceServiceRequest) holding
   // `spans` spans of the trace `id`, so a consumer can route a trace without parsing it. Must
   // return quickly and never block the caller (a network thread): a consumer that cannot keep
-  // up drops and counts. The segments are only borrowed for the call. Thread-safe.
-  virtual void offer(std::string_view tenant, std::span<const model::TraceSegment> segments) = 0;
+  // up drops and counts. The segments are the consumer's: it keeps their bytes without copying
+  // them (the caller offers them after its last use). Thread-safe.
+  virtual void offer(std::string_view tenant, std::vector<model::TraceSegment> segments) = 0;
 };
 
 }  // namespace tempo::generator

@@ -24,11 +24,16 @@ inline void append(std::string_view bytes, std::string* out) {
   }
 }
 
-// Lowercase hex of a 64-bit ID stored as a number (span IDs in columnar tables): its 8 bytes
-// most significant first, as they travel on the wire.
+// The 8 bytes of a 64-bit ID stored as a number (span IDs in columnar tables, Jaeger's int64
+// IDs), written at out[0..7] most significant first, as they travel on the wire.
+inline void u64_bytes(uint64_t id, char* out) {
+  for (int i = 7; i >= 0; --i, id >>= 8) out[i] = static_cast<char>(id & 0xFF);
+}
+
+// Lowercase hex of a 64-bit ID stored as a number: the hex of its u64_bytes.
 inline std::string encode_u64(uint64_t id) {
   char raw[8];
-  for (int i = 7; i >= 0; --i, id >>= 8) raw[i] = static_cast<char>(id & 0xFF);
+  u64_bytes(id, raw);
   std::string s;
   s.reserve(16);
   append(std::string_view(raw, 8), &s);
