@@ -2,32 +2,47 @@
 
 namespace tempo::compactor {
 
+Status BlockTraceStream::load_next_group(bool* loaded) {
+  *loaded = false;
+  const uint32_t groups = reader_->meta().total_records;
+  columnar::ColumnSet all;
+  all.everything = true;
+  while (!*loaded && next_group_ < groups) {
+    const columnar::ScanPart part{next_group_++, groups};
+    int calls = 0;
+    columnar::ScanStats stats;
+    TEMPO_RETURN_IF_ERROR(reader_->scan(
+        all, [](const columnar::RowGroupStats&) { return true; },
+        [&](const columnar::RowGroup& g) {
+          if (++calls > 1) return Status::internal("a scan part held more than one row group");
+          // The reader's table lives only for this call.
+          if (g.movable) {
+            table_ = std::move(*g.movable);
+          } else {
+            table_ = g.table;
+          }
+          return Status::ok();
+        },
+        part, &stats));
+    *loaded = calls == 1 && table_.trace_count() > 0;
+  }
+  source_.reset(*loaded ? &table_ : nullptr);
+  row_ = 0;
+  return Status::ok();
+}
+
 Status BlockTraceStream::next(bool* more) {
-  if (filled_ > 0 && pos_ + 1 < filled_) {
-    ++pos_;
+  if (started_ && row_ + 1 < table_.trace_count()) {
+    ++row_;
   } else {
-    // Refill from the next non-empty group. Payload strings are reused across groups.
-    filled_ = 0;
-    pos_ = 0;
-    const uint32_t groups = reader_->meta().total_records;
-    while (filled_ == 0 && next_group_ < groups) {
-      columnar::ScanPart part{next_group_++, groups};
-      TEMPO_RETURN_IF_ERROR(reader_->scan(
-          [this](const TraceId& id, std::string_view payload) {
-            if (buffer_.size() == filled_) buffer_.emplace_back();
-            buffer_[filled_].first = id;
-            buffer_[filled_].second.assign(payload);
-            ++filled_;
-            return Status::ok();
-          },
-          part));
-    }
-    if (filled_ == 0) {
+    bool loaded = false;
+    TEMPO_RETURN_IF_ERROR(load_next_group(&loaded));
+    if (!loaded) {
       *more = false;
       return Status::ok();
     }
   }
-  const TraceId& id = buffer_[pos_].first;
+  const TraceId& id = table_.traces.id[row_];
   if (started_ && !(last_ < id)) {
     return Status::corruption("block " + reader_->meta().tenant_id + "/" +
                               reader_->meta().block_id + " holds trace " + id.hex() +
@@ -37,6 +52,12 @@ Status BlockTraceStream::next(bool* more) {
   last_ = id;
   *more = true;
   return Status::ok();
+}
+
+void BlockTraceStream::append_payload(std::string* out) const {
+  opentelemetry::proto::trace::v1::TracesData trace;
+  columnar::assemble_trace(table_, row_, &trace);
+  trace.AppendToString(out);
 }
 
 }  // namespace tempo::compactor

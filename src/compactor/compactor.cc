@@ -227,6 +227,7 @@ Status Compactor::write_output(const std::vector<BlockMeta>& inputs, JobResult* 
     if (more) heap.emplace(streams[i]->id(), i);
   }
   std::string combined;
+  std::vector<size_t> advance;  // the inputs holding the trace being written
   const std::string& tenant = inputs.front().tenant_id;
   size_t written = 0;
   while (!heap.empty()) {
@@ -237,24 +238,28 @@ Status Compactor::write_output(const std::vector<BlockMeta>& inputs, JobResult* 
       return Status::unavailable("compactor lease for tenant " + tenant + " lost during merge");
     }
     const TraceId id = heap.top().first;
-    combined.clear();
     uint64_t start = UINT64_MAX, end = 0;
-    size_t pieces = 0;
-    std::vector<size_t> advance;
+    advance.clear();
     while (!heap.empty() && heap.top().first == id) {
       const size_t i = heap.top().second;
       heap.pop();
-      // Serialized TracesData messages concatenate into one whose resource_spans are the
-      // union; the writer combines them and drops repeated spans.
-      combined.append(streams[i]->payload());
       start = std::min(start, streams[i]->meta().start_unix_nano);
       end = std::max(end, streams[i]->meta().end_unix_nano);
-      ++pieces;
       advance.push_back(i);
     }
-    TEMPO_RETURN_IF_ERROR(writer.add(id, combined, start, end));
-    out->traces_in += pieces;
-    if (pieces > 1) ++out->traces_combined;
+    if (advance.size() == 1) {
+      // Only one input holds it: its rows are copied as they are.
+      BlockTraceStream& s = *streams[advance.front()];
+      TEMPO_RETURN_IF_ERROR(writer.add_from(id, s.source(), s.row(), start, end));
+    } else {
+      // Serialized TracesData messages concatenate into one whose resource_spans are the
+      // union; the writer combines them and drops repeated spans.
+      combined.clear();
+      for (size_t i : advance) streams[i]->append_payload(&combined);
+      TEMPO_RETURN_IF_ERROR(writer.add(id, combined, start, end));
+      ++out->traces_combined;
+    }
+    out->traces_in += advance.size();
     for (size_t i : advance) {
       bool more = false;
       TEMPO_RETURN_IF_ERROR(streams[i]->next(&more));

@@ -878,3 +878,47 @@ TEST_CASE("vcpp2 frame tables: hostile tables are corruption, sized by nothing t
   many[8] = static_cast<char>(0xFF);  // the count's first byte: a long varint
   CHECK(refused(many, ref));
 }
+
+TEST_CASE("vcpp2: traces copied from a table with add_from read back as the table holds them") {
+  testing::TempDir dir;
+  auto backend = backend::make_local_backend(dir.path());
+  // A source table of generated traces in ID order, and one rich trace among them.
+  Traces traces;
+  for (int i = 0; i < 300; ++i) {
+    auto g = testing::generate_trace(testing::GenOptions{}, i);
+    traces.emplace(g.id, std::move(g.data));
+  }
+  const std::string rich_id(16, '\x7a');
+  TraceId rid;
+  REQUIRE(TraceId::from_bytes(rich_id, &rid).is_ok());
+  traces[rid] = testing::rich_trace(rich_id);
+  SpanTable src;
+  {
+    columnar::SpanTableBuilder b(&src);
+    for (const auto& [id, data] : traces) b.add_trace(id, data);
+    b.finish();
+  }
+  block::WriterOptions o = v2();
+  o.row_group_spans = 1;  // a group cut after every trace, the last one too
+  block::BlockWriter w(*backend, "t", "copied", o);
+  columnar::TableCopySource from;
+  from.reset(&src);
+  uint32_t row = 0;
+  for (const auto& [id, data] : traces) {
+    if (row == 5) {
+      // A row that is not this trace's is refused, and the writer carries on.
+      CHECK(w.add_from(id, from, row + 1, 1, 2).is(Status::Code::kInvalidArgument));
+    }
+    REQUIRE(w.add_from(id, from, row++, 1, 2).is_ok());
+  }
+  // A refused add() after a group was cut leaves no empty group behind.
+  TraceId after;
+  after.bytes.fill(0xff);
+  CHECK(w.add(after, "\x0a\x05garbage", 1, 2).is(Status::Code::kInvalidArgument));
+  block::BlockMeta meta;
+  REQUIRE(w.finish(&meta).is_ok());
+  CHECK(meta.total_objects == traces.size());
+  std::unique_ptr<block::BlockReader> r;
+  REQUIRE(block::BlockReader::open(*backend, "t", "copied", &r).is_ok());
+  check_finds_all(*r, traces);
+}

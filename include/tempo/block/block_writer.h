@@ -13,6 +13,10 @@
 #include "tempo/model/trace_id.h"
 #include "tempo/util/status.h"
 
+namespace tempo::columnar {
+class TableCopySource;
+}  // namespace tempo::columnar
+
 namespace tempo::block {
 
 class FormatWriter;
@@ -61,6 +65,11 @@ class BlockWriter {
   // kInvalidArgument. kInvalidArgument for every call when options.format is unknown.
   Status add(const TraceId& id, std::string_view payload, uint64_t start_unix_nano,
              uint64_t end_unix_nano);
+  // The same for trace `row` of `src`'s table (every column loaded), which must be `id`: the
+  // compactor's way for a trace only one input holds. vcpp2 copies its rows without
+  // assembling OTLP; vcpp1 stores the assembled, serialized trace.
+  Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row,
+                  uint64_t start_unix_nano, uint64_t end_unix_nano);
   // Writes the rest of data, then index and bloom shards, then meta.json — last, so the
   // block exists for readers only once it is complete. kInvalidArgument for an empty block.
   Status finish(BlockMeta* out);

@@ -22,12 +22,15 @@ namespace tempo::block {
 
 class BlockIo;
 
-// One format's half of BlockWriter (same contract as BlockWriter::add/finish).
+// One format's half of BlockWriter (same contract as BlockWriter::add/add_from/finish).
 class FormatWriter {
  public:
   virtual ~FormatWriter() = default;
   virtual Status add(const TraceId& id, std::string_view payload, uint64_t start_unix_nano,
                      uint64_t end_unix_nano) = 0;
+  // By default the trace is assembled into OTLP and add()ed; a columnar format copies rows.
+  virtual Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row,
+                          uint64_t start_unix_nano, uint64_t end_unix_nano);
   virtual Status finish(BlockMeta* out) = 0;
 };
 

@@ -75,6 +75,9 @@ using RowGroupFilter = std::function<bool(const RowGroupStats&)>;
 struct RowGroup {
   const SpanTable& table;
   const std::vector<uint8_t>* skip_traces = nullptr;
+  // Set when the source has no further use for the table: the consumer may move it out
+  // (the compactor keeps a group while it merges other inputs) instead of copying it.
+  SpanTable* movable = nullptr;
 
   bool skipped(uint32_t trace_row) const { return skip_traces && (*skip_traces)[trace_row]; }
 };

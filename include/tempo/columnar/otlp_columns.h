@@ -3,6 +3,7 @@
 // search use to turn traces into columns, and the assembly that turns a table's trace back
 // into OTLP (trace by ID, search results).
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -14,6 +15,21 @@
 #include "tempo/util/status.h"
 
 namespace tempo::columnar {
+
+// A table traces are copied from, row by row, with SpanTableBuilder::add_trace_from: it
+// keeps, per attribute key run, where the last copied trace's rows ended, so copying a
+// table's traces in row order walks each run once. Reset it when the table changes.
+class TableCopySource {
+ public:
+  void reset(const SpanTable* table);
+  const SpanTable* table() const { return table_; }
+
+ private:
+  friend class SpanTableBuilder;
+  const SpanTable* table_ = nullptr;
+  uint32_t last_row_ = 0;
+  std::array<std::vector<uint32_t>, kAttrOwnerCount> cursor_;  // per key run: next row
+};
 
 // Appends whole traces to a SpanTable. Not thread-safe. `out` must stay live while the
 // builder is used; it is complete (attribute runs sorted, derived columns computed) only
@@ -35,6 +51,10 @@ class SpanTableBuilder {
   // resources here, where the combiner, comparing re-serialized messages, may merge them.
   // kCorruption when the bytes do not parse; the table is then as it was before the call.
   Status add_trace_bytes(const TraceId& id, std::string_view stored);
+  // Appends trace `row` of `src`'s table (every column loaded) as it is there: what
+  // add_trace() gives for the trace assembled from it, without assembling it
+  // (span_table_copy.cc). What the compactor does with a trace that only one input holds.
+  void add_trace_from(TableCopySource& src, uint32_t row);
   void finish();
 
   size_t spans() const;
@@ -56,8 +76,13 @@ class SpanTableBuilder {
     void operator()(Wire* w) const;
   };
 
+  uint32_t copy_string(const SpanTable& src, uint32_t id);
+  void copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t begin, uint32_t end,
+                  uint32_t dest_begin);
+
   SpanTable* t_;
   std::vector<PendingAttr> pending_[kAttrOwnerCount];
+  std::vector<uint32_t> string_map_;  // add_trace_from: source string id -> ours (a guess)
   std::unique_ptr<Wire, WireDeleter> wire_;
 };
 

@@ -328,7 +328,9 @@ class Reader final : public FormatReader {
       TEMPO_RETURN_IF_ERROR(annotate(d.decode(g), g));
       stats->traces_inspected += d.table.trace_count();
       stats->spans_inspected += d.table.span_count();
-      TEMPO_RETURN_IF_ERROR(fn(columnar::RowGroup{d.table}));
+      // The decoder reuses the table's capacity for the next group, and copes with a table
+      // moved out (it clears it first).
+      TEMPO_RETURN_IF_ERROR(fn(columnar::RowGroup{d.table, nullptr, &d.table}));
     }
     return Status::ok();
   }

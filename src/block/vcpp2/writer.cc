@@ -43,12 +43,7 @@ class Writer final : public FormatWriter {
   }
 
   Status add(const TraceId& id, std::string_view payload, uint64_t start, uint64_t end) override {
-    if (finished_) return Status::invalid_argument("block writer already finished");
-    if (any_ && !(last_ < id)) {
-      return Status::invalid_argument("block traces must be added in ascending ID order: " +
-                                      id.hex() + " after " + last_.hex());
-    }
-    if (!builder_) builder_.emplace(&table_);
+    TEMPO_RETURN_IF_ERROR(check_order(id));
     // Pieces of one trace (WAL records) are merged and repeated spans dropped, as the querier
     // would on read: the block stores each resource once and each span once. A trace that
     // fails leaves the group as it was.
@@ -57,6 +52,46 @@ class Writer final : public FormatWriter {
       return Status::invalid_argument("trace " + id.hex() +
                                       " is not a serialized TracesData: " + s.message());
     }
+    return added(id, start, end);
+  }
+
+  Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row,
+                  uint64_t start, uint64_t end) override {
+    TEMPO_RETURN_IF_ERROR(check_order(id));
+    if (row >= src.table()->trace_count() || !(src.table()->traces.id[row] == id)) {
+      return Status::invalid_argument("trace " + id.hex() + " is not at that row of the table");
+    }
+    builder_->add_trace_from(src, row);
+    return added(id, start, end);
+  }
+
+  Status finish(BlockMeta* out) override {
+    if (finished_) return Status::invalid_argument("block writer already finished");
+    if (!any_) return Status::invalid_argument("refusing to write an empty block");
+    finished_ = true;
+    Status st = write_rest();
+    if (!st.is_ok()) {
+      remove_partial();
+      return st;
+    }
+    *out = meta_;
+    return Status::ok();
+  }
+
+ private:
+  // Before a trace goes into the group: the writer is open, IDs ascend, a group is open.
+  Status check_order(const TraceId& id) {
+    if (finished_) return Status::invalid_argument("block writer already finished");
+    if (any_ && !(last_ < id)) {
+      return Status::invalid_argument("block traces must be added in ascending ID order: " +
+                                      id.hex() + " after " + last_.hex());
+    }
+    if (!builder_) builder_.emplace(&table_);
+    return Status::ok();
+  }
+
+  // After a trace went into the group: the block's bookkeeping, and the group cut when full.
+  Status added(const TraceId& id, uint64_t start, uint64_t end) {
     if (!data_) {
       TEMPO_RETURN_IF_ERROR(backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
     }
@@ -76,20 +111,6 @@ class Writer final : public FormatWriter {
     return Status::ok();
   }
 
-  Status finish(BlockMeta* out) override {
-    if (finished_) return Status::invalid_argument("block writer already finished");
-    if (!any_) return Status::invalid_argument("refusing to write an empty block");
-    finished_ = true;
-    Status st = write_rest();
-    if (!st.is_ok()) {
-      remove_partial();
-      return st;
-    }
-    *out = meta_;
-    return Status::ok();
-  }
-
- private:
   // Appends one compressed chunk to the group being assembled and returns where it is.
   Status put_chunk(ChunkRef* ref) {
     TEMPO_RETURN_IF_ERROR(zstd_.compress(raw_, &compressed_));
@@ -202,6 +223,7 @@ class Writer final : public FormatWriter {
     builder_->finish();
     builder_.reset();
     const columnar::SpanTable& t = table_;
+    if (t.trace_count() == 0) return Status::ok();  // opened by an add() that was refused
     RowGroup g;
     g.first = t.traces.id.front();
     g.last = t.traces.id.back();
