@@ -99,18 +99,23 @@ Status WalBlock::append(std::span<const model::TraceSegment> segments) {
   // One buffer for the whole batch: records are views into it.
   size_t total = 0;
   for (const auto& s : segments) total += kRecordHeader + s.bytes.size();
+  // Appended piece by piece into reserved space: resize() would zero-fill it first.
   std::string buf;
-  buf.resize(total);
+  buf.reserve(total);
   std::vector<std::string_view> records;
   records.reserve(segments.size());
-  char* p = buf.data();
   for (const auto& s : segments) {
-    std::memcpy(p, s.id.bytes.data(), 16);
-    put_u64(p + 16, s.start_unix_nano);
-    put_u64(p + 24, s.end_unix_nano);
-    std::memcpy(p + kRecordHeader, s.bytes.data(), s.bytes.size());
-    records.emplace_back(p, kRecordHeader + s.bytes.size());
-    p += kRecordHeader + s.bytes.size();
+    char header[kRecordHeader];
+    std::memcpy(header, s.id.bytes.data(), 16);
+    put_u64(header + 16, s.start_unix_nano);
+    put_u64(header + 24, s.end_unix_nano);
+    buf.append(header, kRecordHeader);
+    buf.append(s.bytes);
+  }
+  size_t at = 0;
+  for (const auto& s : segments) {
+    records.emplace_back(buf.data() + at, kRecordHeader + s.bytes.size());
+    at += kRecordHeader + s.bytes.size();
   }
   std::vector<uint64_t> offsets;
   TEMPO_RETURN_IF_ERROR(writer_->append(records, &offsets));
@@ -129,7 +134,7 @@ Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
     std::lock_guard<std::mutex> lock(mu_);
     auto it = index_.find(id);
     if (it == index_.end()) return Status::ok();
-    offsets = it->second.offsets;
+    offsets.assign(it->second.offsets.begin(), it->second.offsets.end());
   }
   std::string payload;
   for (uint64_t off : offsets) {
@@ -151,11 +156,11 @@ bool WalBlock::offsets_of(const TraceId& id, std::vector<uint64_t>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(id);
   if (it == index_.end()) return false;
-  *out = it->second.offsets;
+  out->assign(it->second.offsets.begin(), it->second.offsets.end());
   return true;
 }
 
-Status WalBlock::read_trace(const std::vector<uint64_t>& offsets, std::string* out) const {
+Status WalBlock::read_trace(std::span<const uint64_t> offsets, std::string* out) const {
   out->clear();
   thread_local std::string buf;  // reused: flushes and search builds read every record
   std::string_view payload;
@@ -178,7 +183,7 @@ Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptio
                              block::BlockMeta* meta) const {
   // Sorted by ID as two big-endian words (the order of the bytes), pointing into the index:
   // no copy of any entry's offsets, and integer compares instead of memcmp. The block is
-  // sealed, so its index no longer changes, and unordered_map nodes do not move.
+  // sealed, so nothing is inserted into its index any more and its entries stay where they are.
   struct Item {
     uint64_t hi, lo;
     const TraceId* id;

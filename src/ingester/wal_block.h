@@ -8,13 +8,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
+#include <absl/hash/hash.h>
 
 #include "ingester/live_tables.h"
 #include "tempo/backend/backend.h"
@@ -48,7 +52,7 @@ class WalBlock {
   bool offsets_of(const TraceId& id, std::vector<uint64_t>* out) const;
   // The payloads of `offsets` concatenated: a valid serialized TracesData (it may repeat
   // spans a client sent twice).
-  Status read_trace(const std::vector<uint64_t>& offsets, std::string* out) const;
+  Status read_trace(std::span<const uint64_t> offsets, std::string* out) const;
   // Search's cached columnar copy of this block (created on first use).
   LiveTables& live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const;
   bool sealed() const { return sealed_.load(); }
@@ -77,7 +81,8 @@ class WalBlock {
 
  private:
   struct Entry {
-    std::vector<uint64_t> offsets;
+    // Most traces have one record per block (their spans came in one request): inline.
+    absl::InlinedVector<uint64_t, 1> offsets;
     uint64_t start = 0, end = 0;
   };
   WalBlock(Env& env, std::string id, std::string tenant, std::string path);
@@ -93,7 +98,19 @@ class WalBlock {
   mutable std::once_flag live_once_;
   mutable std::unique_ptr<LiveTables> live_;
   mutable std::mutex mu_;
-  std::unordered_map<TraceId, Entry, TraceIdHash> index_;
+  // A flat table: every append indexes its records under the head's lock, and a node per
+  // trace (plus a vector for its offsets) cost more than the rest of the index update.
+  // absl's hash of the ID's two words: seeded per process, so trace IDs a client picks
+  // cannot be made to collide.
+  struct IdHash {
+    size_t operator()(const TraceId& id) const {
+      uint64_t a, b;
+      std::memcpy(&a, id.bytes.data(), 8);
+      std::memcpy(&b, id.bytes.data() + 8, 8);
+      return absl::HashOf(a, b);
+    }
+  };
+  absl::flat_hash_map<TraceId, Entry, IdHash> index_;
   std::vector<TraceId> appended_;  // trace of every record, in index order (for search's cache)
 };
 
