@@ -352,29 +352,78 @@ struct SpanTableBuilder::Wire {
     return guess;
   }
 
+  // The shape nearly every exporter writes, read without the general loop: a KeyValue of
+  // key then value, each with a one-byte tag and length; false for anything else (which the
+  // loop then reads, with protobuf's rules).
+  static bool simple_key_value(std::string_view kv, std::string_view* key,
+                               std::string_view* value) {
+    const auto* p = reinterpret_cast<const uint8_t*>(kv.data());
+    const size_t n = kv.size();
+    if (n < 4 || p[0] != 0x0A || p[1] >= 0x80) return false;  // field 1, LEN
+    const size_t k = p[1];
+    if (2 + k + 2 > n || p[2 + k] != 0x12 || p[3 + k] >= 0x80) return false;  // field 2, LEN
+    if (4 + k + p[3 + k] != n) return false;
+    *key = kv.substr(2, k);
+    *value = kv.substr(4 + k);
+    return true;
+  }
+
+  // An AnyValue holding exactly one field of its oneof, with a one-byte tag (and length, for
+  // a string): that field's case and value. False for anything else, including the empty
+  // value, which the general loop reads.
+  static bool simple_any_value(std::string_view v, uint32_t* which, uint64_t* num,
+                               std::string_view* str) {
+    const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+    const size_t n = v.size();
+    if (n < 2) return false;
+    switch (p[0]) {
+      case (f::kAnyString << 3) | wire::kLen:
+        if (p[1] >= 0x80 || 2u + p[1] != n) return false;
+        *which = f::kAnyString;
+        *str = v.substr(2);
+        return true;
+      case (f::kAnyBool << 3) | wire::kVarint:
+      case (f::kAnyInt << 3) | wire::kVarint: {
+        const char* q = v.data() + 1;
+        if (!wire::read_varint(q, v.data() + n, num) || q != v.data() + n) return false;
+        *which = p[0] >> 3;
+        return true;
+      }
+      case (f::kAnyDouble << 3) | wire::kFixed64:
+        if (n != 9) return false;
+        *which = f::kAnyDouble;
+        *num = wire::load_fixed64(v.data() + 1);
+        return true;
+      default:
+        return false;
+    }
+  }
+
   // One KeyValue of `owner`.
   Outcome add_attr(SpanTableBuilder& b, AttrOwner kind, uint32_t owner, std::string_view kv,
                    uint16_t pos) {
     std::string_view key, value;
-    bool value_seen = false;
-    Fields r(kv);
-    while (r.next()) {
-      if (r.is(f::kKvKey, wire::kLen)) {
-        key = r.bytes();
-      } else if (r.is(f::kKvValue, wire::kLen)) {
-        if (value_seen) return Outcome::kMerge;
-        value_seen = true;
-        value = r.bytes();
+    if (!simple_key_value(kv, &key, &value)) {
+      bool value_seen = false;
+      Fields r(kv);
+      while (r.next()) {
+        if (r.is(f::kKvKey, wire::kLen)) {
+          key = r.bytes();
+        } else if (r.is(f::kKvValue, wire::kLen)) {
+          if (value_seen) return Outcome::kMerge;
+          value_seen = true;
+          value = r.bytes();
+        }
       }
+      if (r.bad()) return Outcome::kCorrupt;
     }
-    if (r.bad()) return Outcome::kCorrupt;
     SpanTable& t = *b.t_;
     PendingAttr a{owner, key_id(t.strings, kind, pos, key), ValueType::kEmpty, 0, pos};
     // The oneof: the last of its fields sets it.
     uint32_t which = 0;
     uint64_t num = 0;
     std::string_view str;
-    Fields v(value);
+    Fields v(simple_any_value(value, &which, &num, &str) ? std::string_view() : value);
     while (v.next()) {
       switch (v.field()) {
         case f::kAnyString:

@@ -231,3 +231,24 @@ TEST_CASE("wire path: malformed bytes are refused and the table is left as it wa
   b.finish();
   CHECK(t.trace_count() == 0);
 }
+
+TEST_CASE("wire path: two encodings of one resource stay two resources, with every span kept") {
+  // The second piece spells the same resource with an explicit dropped_attributes_count of
+  // 0, which protobuf drops when it re-serializes: the combiner sees one resource, the wire
+  // path (comparing bytes) two. Both keep both spans; the block just stores the resource
+  // twice.
+  const std::string res = kv_string("service.name", "svc");
+  const std::string a = one_span(len_field(2, kSpanId1) + len_field(5, "op"), res);
+  const std::string b = len_field(
+      1, len_field(1, len_field(1, res) + varint_field(2, 0)) +
+             len_field(2, len_field(1, len_field(1, "lib")) +
+                              len_field(2, len_field(2, kSpanId2) + len_field(5, "op2"))));
+  const SpanTable t = wire_table(a + b);
+  CHECK(t.resource_count() == 2);
+  CHECK(t.span_count() == 2);
+  TracesData combined;
+  REQUIRE(model::combine_segments(a + b, &combined).is_ok());
+  CHECK(combined.resource_spans_size() == 1);
+  CHECK(check_span_table_wire(a + b, {}, /*compare_tables=*/false) == "");
+  CHECK(testing::check_span_table_wire_canonical(a + b) == "");
+}
