@@ -15,6 +15,7 @@ PACKAGES=(
   libsimdjson-dev                   # Zipkin JSON bodies
   libabsl-dev                       # absl::flat_hash_map (live traces); also under gRPC
   libjemalloc-dev                   # the server's malloc
+  libisal-dev                       # CRC-32 of WAL records and blocks (SIMD, zlib's values)
   catch2
   clang libclang-rt-14-dev llvm   # scripts/fuzz.sh: libFuzzer, clang's ASan/UBSan, llvm-symbolizer
   python3 python3-yaml              # tests/deploy
