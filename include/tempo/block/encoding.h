@@ -32,6 +32,19 @@ class FormatWriter {
   virtual Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row,
                           uint64_t start_unix_nano, uint64_t end_unix_nano);
   virtual Status finish(BlockMeta* out) = 0;
+
+ protected:
+  // The part of finish() every format shares: a writer finishes once and never empty;
+  // `write` writes what is left, and `undo` removes what was written when that fails.
+  template <typename Write, typename Undo>
+  static Status finish_once(bool* finished, bool any, Write&& write, Undo&& undo) {
+    if (*finished) return Status::invalid_argument("block writer already finished");
+    if (!any) return Status::invalid_argument("refusing to write an empty block");
+    *finished = true;
+    Status st = write();
+    if (!st.is_ok()) undo();
+    return st;
+  }
 };
 
 // One format's half of BlockReader (same contracts as BlockReader's methods). Must be

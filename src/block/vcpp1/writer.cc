@@ -64,14 +64,8 @@ class Writer final : public FormatWriter {
   }
 
   Status finish(BlockMeta* out) override {
-    if (finished_) return Status::invalid_argument("block writer already finished");
-    if (!any_) return Status::invalid_argument("refusing to write an empty block");
-    finished_ = true;
-    Status st = write_rest();
-    if (!st.is_ok()) {
-      remove_partial();
-      return st;
-    }
+    TEMPO_RETURN_IF_ERROR(finish_once(
+        &finished_, any_, [&] { return write_rest(); }, [&] { remove_partial(); }));
     *out = meta_;
     return Status::ok();
   }
