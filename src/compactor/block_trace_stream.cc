@@ -7,6 +7,7 @@ Status BlockTraceStream::load_next_group(bool* loaded) {
   const uint32_t groups = reader_->meta().total_records;
   columnar::ColumnSet all;
   all.everything = true;
+  all.derived = false;  // traces are copied or assembled from the stored columns alone
   while (!*loaded && next_group_ < groups) {
     const columnar::ScanPart part{next_group_++, groups};
     int calls = 0;

@@ -30,6 +30,10 @@ struct ColumnSet {
   // Attribute keys to load, per owner kind (AttrOwner order); all_attrs loads every key.
   std::array<std::vector<std::string>, kAttrOwnerCount> attr_keys;
   std::array<bool, kAttrOwnerCount> all_attrs{};
+  // The derived columns (SpanTable::derive): owners, parents, nested sets, roots, trace
+  // times. A consumer that only copies stored columns into another table (the compactor)
+  // turns them off; a source may compute them anyway.
+  bool derived = true;
 };
 
 // Statistics of one attribute key in one row group.

@@ -325,7 +325,7 @@ class Reader final : public FormatReader {
       }
       TEMPO_RETURN_IF_ERROR(d.bytes.read(io_, g, &d.want));
       stats->bytes_read += io_.bytes_read() - before;
-      TEMPO_RETURN_IF_ERROR(annotate(d.decode(g), g));
+      TEMPO_RETURN_IF_ERROR(annotate(d.decode(g, cols.derived), g));
       stats->traces_inspected += d.table.trace_count();
       stats->spans_inspected += d.table.span_count();
       // The decoder reuses the table's capacity for the next group, and copes with a table
