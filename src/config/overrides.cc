@@ -21,41 +21,46 @@ Status check_processors(const YamlReader& r, const std::string& path) {
   return Status::ok();
 }
 
+// One setting's value, by the type of the field it goes into.
+Status read_value(const YamlReader& r, const std::string& key, int64_t* v) {
+  return r.integer(key, v);
+}
+Status read_value(const YamlReader& r, const std::string& key, std::chrono::nanoseconds* v) {
+  return r.model_duration(key, v);
+}
+Status read_value(const YamlReader& r, const std::string& key, std::vector<std::string>* v) {
+  return r.strings(key, v);
+}
+
 }  // namespace
 
 Status read_overrides(const YamlReader& r, const std::string& flat, const std::string& scoped,
                       OverridesConfig* o) {
-  const std::string& f = flat;
+  // Every setting under its legacy flat name and its scoped name, side by side, so neither
+  // form can miss one; the scoped value is read second and wins.
+  auto both = [&](const char* flat_key, const char* scoped_key, auto* field) -> Status {
+    TEMPO_RETURN_IF_ERROR(read_value(r, flat + flat_key, field));
+    return read_value(r, scoped + scoped_key, field);
+  };
+  TEMPO_RETURN_IF_ERROR(both("ingestion_rate_limit_bytes", "ingestion.rate_limit_bytes",
+                             &o->ingestion_rate_limit_bytes));
+  TEMPO_RETURN_IF_ERROR(both("ingestion_burst_size_bytes", "ingestion.burst_size_bytes",
+                             &o->ingestion_burst_size_bytes));
   TEMPO_RETURN_IF_ERROR(
-      r.integer(f + "ingestion_rate_limit_bytes", &o->ingestion_rate_limit_bytes));
+      both("max_traces_per_user", "ingestion.max_traces_per_user", &o->max_traces_per_user));
   TEMPO_RETURN_IF_ERROR(
-      r.integer(f + "ingestion_burst_size_bytes", &o->ingestion_burst_size_bytes));
-  TEMPO_RETURN_IF_ERROR(r.integer(f + "max_traces_per_user", &o->max_traces_per_user));
-  TEMPO_RETURN_IF_ERROR(r.integer(f + "max_bytes_per_trace", &o->max_bytes_per_trace));
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(f + "max_bytes_per_tag_values_query", &o->max_bytes_per_tag_values_query));
-  TEMPO_RETURN_IF_ERROR(r.model_duration(f + "block_retention", &o->block_retention));
-  TEMPO_RETURN_IF_ERROR(
-      r.strings(f + "metrics_generator_processors", &o->metrics_generator_processors));
-  TEMPO_RETURN_IF_ERROR(r.integer(f + "metrics_generator_max_active_series",
-                                  &o->metrics_generator_max_active_series));
-
-  const std::string& d = scoped;
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(d + "ingestion.rate_limit_bytes", &o->ingestion_rate_limit_bytes));
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(d + "ingestion.burst_size_bytes", &o->ingestion_burst_size_bytes));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "ingestion.max_traces_per_user", &o->max_traces_per_user));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "global.max_bytes_per_trace", &o->max_bytes_per_trace));
-  TEMPO_RETURN_IF_ERROR(
-      r.integer(d + "read.max_bytes_per_tag_values_query", &o->max_bytes_per_tag_values_query));
-  TEMPO_RETURN_IF_ERROR(r.model_duration(d + "compaction.block_retention", &o->block_retention));
-  TEMPO_RETURN_IF_ERROR(
-      r.strings(d + "metrics_generator.processors", &o->metrics_generator_processors));
-  TEMPO_RETURN_IF_ERROR(r.integer(d + "metrics_generator.max_active_series",
-                                  &o->metrics_generator_max_active_series));
-  TEMPO_RETURN_IF_ERROR(check_processors(r, f + "metrics_generator_processors"));
-  TEMPO_RETURN_IF_ERROR(check_processors(r, d + "metrics_generator.processors"));
+      both("max_bytes_per_trace", "global.max_bytes_per_trace", &o->max_bytes_per_trace));
+  TEMPO_RETURN_IF_ERROR(both("max_bytes_per_tag_values_query",
+                             "read.max_bytes_per_tag_values_query",
+                             &o->max_bytes_per_tag_values_query));
+  TEMPO_RETURN_IF_ERROR(both("block_retention", "compaction.block_retention", &o->block_retention));
+  TEMPO_RETURN_IF_ERROR(both("metrics_generator_processors", "metrics_generator.processors",
+                             &o->metrics_generator_processors));
+  TEMPO_RETURN_IF_ERROR(both("metrics_generator_max_active_series",
+                             "metrics_generator.max_active_series",
+                             &o->metrics_generator_max_active_series));
+  TEMPO_RETURN_IF_ERROR(check_processors(r, flat + "metrics_generator_processors"));
+  TEMPO_RETURN_IF_ERROR(check_processors(r, scoped + "metrics_generator.processors"));
   return Status::ok();
 }
 
