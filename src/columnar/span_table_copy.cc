@@ -25,13 +25,8 @@ void TableCopySource::reset(const SpanTable* table) {
 uint32_t SpanTableBuilder::copy_string(const SpanTable& src, uint32_t id) {
   if (id == 0) return 0;
   if (id >= string_map_.size()) string_map_.resize(src.strings.size(), kNoRow);
-  // The guess may be from another source table or an earlier output pool: it counts only
-  // when the string there is the same.
-  uint32_t& guess = string_map_[id];
-  const std::string_view s = src.strings.get(id);
-  if (guess < t_->strings.size() && t_->strings.get(guess) == s) return guess;
-  guess = t_->strings.intern(s);
-  return guess;
+  // The guess may be from another source table or an earlier output pool: intern() checks.
+  return t_->strings.intern(src.strings.get(id), &string_map_[id]);
 }
 
 void SpanTableBuilder::copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t begin,

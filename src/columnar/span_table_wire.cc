@@ -346,10 +346,7 @@ struct SpanTableBuilder::Wire {
   // makes the guess safe after the pool was cleared (a new row group) or rolled back.
   uint32_t key_id(StringPool& pool, AttrOwner kind, uint16_t pos, std::string_view key) {
     if (pos >= kKeyCachePositions) return pool.intern(key);
-    uint32_t& guess = key_cache[static_cast<size_t>(kind) * kKeyCachePositions + pos];
-    if (guess < pool.size() && pool.get(guess) == key) return guess;
-    guess = pool.intern(key);
-    return guess;
+    return pool.intern(key, &key_cache[static_cast<size_t>(kind) * kKeyCachePositions + pos]);
   }
 
   // The shape nearly every exporter writes, read without the general loop: a KeyValue of
@@ -500,19 +497,17 @@ struct SpanTableBuilder::Wire {
     return Outcome::kOk;
   }
 
-  // Attributes of a resource, scope, event or link: the repeated KeyValue field `field` of
-  // `message`; returns the last value of the varint field `dropped` in *dropped.
-  Outcome add_message_attrs(SpanTableBuilder& b, AttrOwner kind, uint32_t owner,
-                            std::string_view message, uint32_t field, uint32_t dropped_field,
-                            uint32_t* dropped) {
+  // A resource's attributes; its dropped_attributes_count in *dropped.
+  Outcome add_resource_attrs(SpanTableBuilder& b, uint32_t row, std::string_view resource,
+                             uint32_t* dropped) {
     const auto begin = static_cast<uint32_t>(kvs.size());
-    Fields r(message);
+    Fields r(resource);
     while (r.next()) {
-      if (r.is(field, wire::kLen)) kvs.push_back(r.bytes());
-      if (r.is(dropped_field, wire::kVarint)) *dropped = r.u32();
+      if (r.is(f::kResourceAttributes, wire::kLen)) kvs.push_back(r.bytes());
+      if (r.is(f::kResourceDropped, wire::kVarint)) *dropped = r.u32();
     }
     if (r.bad()) return Outcome::kCorrupt;
-    return add_attrs(b, kind, owner, begin, static_cast<uint32_t>(kvs.size()));
+    return add_attrs(b, AttrOwner::kResource, row, begin, static_cast<uint32_t>(kvs.size()));
   }
 
   Outcome add_event(SpanTableBuilder& b, std::string_view bytes) {
@@ -597,19 +592,21 @@ struct SpanTableBuilder::Wire {
     SpanTable& t = *b.t_;
     const auto row = static_cast<uint32_t>(t.scopes.name.size());
     std::string_view name, version;
+    uint32_t dropped = 0;
+    const auto kv_begin = static_cast<uint32_t>(kvs.size());
     Fields r(sc.scope);
     while (r.next()) {
       if (r.is(f::kScopeName, wire::kLen)) name = r.bytes();
       if (r.is(f::kScopeVersion, wire::kLen)) version = r.bytes();
+      if (r.is(f::kScopeAttributes, wire::kLen)) kvs.push_back(r.bytes());
+      if (r.is(f::kScopeDropped, wire::kVarint)) dropped = r.u32();
     }
     if (r.bad()) return Outcome::kCorrupt;
     t.scopes.name.push_back(t.strings.intern(name));
     t.scopes.version.push_back(t.strings.intern(version));
     t.scopes.schema_url.push_back(t.strings.intern(sc.schema_url));
-    uint32_t dropped = 0;
-    Outcome o = add_message_attrs(b, AttrOwner::kScope, row, sc.scope, f::kScopeAttributes,
-                                  f::kScopeDropped, &dropped);
     t.scopes.dropped_attributes.push_back(dropped);
+    Outcome o = add_attrs(b, AttrOwner::kScope, row, kv_begin, static_cast<uint32_t>(kvs.size()));
     if (o != Outcome::kOk) return o;
     for (uint32_t i = sc.first_span; i != kNone; i = spans[i].next) {
       if (o = add_span(b, spans[i]); o != Outcome::kOk) return o;
@@ -625,8 +622,7 @@ struct SpanTableBuilder::Wire {
       const auto row = static_cast<uint32_t>(t.resources.schema_url.size());
       t.resources.schema_url.push_back(t.strings.intern(res.schema_url));
       uint32_t dropped = 0;
-      Outcome o = add_message_attrs(b, AttrOwner::kResource, row, res.resource,
-                                    f::kResourceAttributes, f::kResourceDropped, &dropped);
+      Outcome o = add_resource_attrs(b, row, res.resource, &dropped);
       t.resources.dropped_attributes.push_back(dropped);
       if (o != Outcome::kOk) return o;
       for (uint32_t s = res.first_scope; s != kNone; s = scopes[s].next) {

@@ -49,6 +49,15 @@ class StringPool {
   StringPool& operator=(StringPool&&) noexcept;
 
   uint32_t intern(std::string_view s);
+  // The same, trying `*guess` first (an id this string had before, perhaps in another
+  // pool or before a clear()): it counts only when that id holds `s`. Builders keep one guess
+  // per place a string repeats (an attribute key's position, a source table's id), which
+  // turns most lookups into one compare. *guess is updated.
+  uint32_t intern(std::string_view s, uint32_t* guess) {
+    if (*guess < strings_.size() && strings_[*guess] == s) return *guess;
+    *guess = intern(s);
+    return *guess;
+  }
   // The id of `s`, or nullopt when the pool does not hold it.
   std::optional<uint32_t> find(std::string_view s) const;
   std::string_view get(uint32_t id) const { return strings_[id]; }
@@ -88,16 +97,16 @@ inline constexpr int kAttrOwnerCount = 5;
 
 struct AttrTable {
   struct KeyRun {
-    uint32_t key;          // string id
-    uint32_t begin, end;   // rows [begin, end)
+    uint32_t key;         // string id
+    uint32_t begin, end;  // rows [begin, end)
   };
-  std::vector<uint32_t> owner;   // row in the owning table
-  std::vector<uint32_t> key;     // string id
+  std::vector<uint32_t> owner;  // row in the owning table
+  std::vector<uint32_t> key;    // string id
   std::vector<ValueType> type;
   // String id, int64 bits, double bits, 0/1, or blob index, by `type`.
   std::vector<uint64_t> value;
-  std::vector<uint16_t> pos;     // index among its owner's attributes
-  std::vector<KeyRun> keys;      // sorted by key id
+  std::vector<uint16_t> pos;  // index among its owner's attributes
+  std::vector<KeyRun> keys;   // sorted by key id
 
   size_t size() const { return owner.size(); }
   // The run of `key`, or nullptr.
@@ -120,8 +129,8 @@ struct SpanTable {
     std::vector<uint32_t> resource_offsets;  // n + 1
     // Derived (see derive()): every trace's spans are one contiguous range of spans.
     std::vector<uint32_t> span_begin, span_end;
-    std::vector<uint64_t> start, end;  // earliest span start, latest span end
-    std::vector<uint32_t> root;        // span row of the root span, or kNoRow
+    std::vector<uint64_t> start, end;               // earliest span start, latest span end
+    std::vector<uint32_t> root;                     // span row of the root span, or kNoRow
     std::vector<uint32_t> root_service, root_name;  // string ids ("" when no root)
   } traces;
 
@@ -144,21 +153,21 @@ struct SpanTable {
     std::vector<uint64_t> id;             // 8 span-id bytes, big-endian
     std::vector<uint64_t> parent_id;      // 0 = none
     std::vector<uint32_t> name;
-    std::vector<uint8_t> kind;            // OTLP SpanKind
-    std::vector<uint8_t> status_code;     // OTLP StatusCode
+    std::vector<uint8_t> kind;         // OTLP SpanKind
+    std::vector<uint8_t> status_code;  // OTLP StatusCode
     std::vector<uint32_t> status_message;
     std::vector<uint32_t> trace_state;
     std::vector<uint32_t> flags;
-    std::vector<uint64_t> start;          // unix ns
+    std::vector<uint64_t> start;  // unix ns
     // end - start in ns, wrapping when a span ends before it starts, so start + duration is
     // always the stored end; read it through effective_duration().
     std::vector<uint64_t> duration;
     std::vector<uint32_t> dropped_attributes, dropped_events, dropped_links;
     // Derived (see derive()).
-    std::vector<uint32_t> trace;          // trace row
-    std::vector<uint32_t> scope;          // scope row
-    std::vector<uint32_t> resource;       // resource row
-    std::vector<uint32_t> parent;         // span row of the parent in the same trace, or kNoRow
+    std::vector<uint32_t> trace;     // trace row
+    std::vector<uint32_t> scope;     // scope row
+    std::vector<uint32_t> resource;  // resource row
+    std::vector<uint32_t> parent;    // span row of the parent in the same trace, or kNoRow
     std::vector<uint32_t> child_count;
     // Nested-set numbering per trace (pre-order enter/leave counters): b is a descendant of
     // a iff left[a] < left[b] && right[b] < right[a]. Spans whose parent is missing from the
@@ -187,10 +196,18 @@ struct SpanTable {
   const AttrTable& attr(AttrOwner o) const { return attrs[static_cast<int>(o)]; }
 
   size_t trace_count() const { return traces.id.size(); }
-  size_t resource_count() const { return resources.scope_offsets.empty() ? 0 : resources.scope_offsets.size() - 1; }
-  size_t scope_count() const { return scopes.span_offsets.empty() ? 0 : scopes.span_offsets.size() - 1; }
-  size_t span_count() const { return spans.event_offsets.empty() ? 0 : spans.event_offsets.size() - 1; }
-  size_t event_count() const { return spans.event_offsets.empty() ? 0 : spans.event_offsets.back(); }
+  size_t resource_count() const {
+    return resources.scope_offsets.empty() ? 0 : resources.scope_offsets.size() - 1;
+  }
+  size_t scope_count() const {
+    return scopes.span_offsets.empty() ? 0 : scopes.span_offsets.size() - 1;
+  }
+  size_t span_count() const {
+    return spans.event_offsets.empty() ? 0 : spans.event_offsets.size() - 1;
+  }
+  size_t event_count() const {
+    return spans.event_offsets.empty() ? 0 : spans.event_offsets.back();
+  }
   size_t link_count() const { return spans.link_offsets.empty() ? 0 : spans.link_offsets.back(); }
 
   // Computes every derived column from the stored ones: owner rows, span ranges, trace
