@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,7 +17,6 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
-#include <absl/hash/hash.h>
 
 #include "ingester/live_tables.h"
 #include "tempo/backend/backend.h"
@@ -100,17 +98,7 @@ class WalBlock {
   mutable std::mutex mu_;
   // A flat table: every append indexes its records under the head's lock, and a node per
   // trace (plus a vector for its offsets) cost more than the rest of the index update.
-  // absl's hash of the ID's two words: seeded per process, so trace IDs a client picks
-  // cannot be made to collide.
-  struct IdHash {
-    size_t operator()(const TraceId& id) const {
-      uint64_t a, b;
-      std::memcpy(&a, id.bytes.data(), 8);
-      std::memcpy(&b, id.bytes.data() + 8, 8);
-      return absl::HashOf(a, b);
-    }
-  };
-  absl::flat_hash_map<TraceId, Entry, IdHash> index_;
+  absl::flat_hash_map<TraceId, Entry, TraceIdHash> index_;
   std::vector<TraceId> appended_;  // trace of every record, in index order (for search's cache)
 };
 

@@ -1,8 +1,17 @@
 #include "tempo/model/trace_id.h"
 
+#include <absl/hash/hash.h>
+
 #include "tempo/util/hex.h"
 
 namespace tempo {
+
+size_t TraceIdHash::operator()(const TraceId& id) const {
+  uint64_t a, b;
+  std::memcpy(&a, id.bytes.data(), 8);
+  std::memcpy(&b, id.bytes.data() + 8, 8);
+  return absl::HashOf(a, b);
+}
 
 std::string TraceId::hex() const { return hex::encode(view()); }
 

@@ -38,13 +38,11 @@ struct TraceId {
   static Status parse_hex(std::string_view hex, TraceId* out);
 };
 
+// Trace IDs come from clients, who could pick IDs that collide under a fixed hash and make
+// every lookup of a table walk them all. So the hash is absl's of the ID's two words, seeded
+// per process (trace_id.cc), for every table keyed by trace ID.
 struct TraceIdHash {
-  size_t operator()(const TraceId& id) const {
-    uint64_t a, b;
-    std::memcpy(&a, id.bytes.data(), 8);
-    std::memcpy(&b, id.bytes.data() + 8, 8);
-    return std::hash<uint64_t>{}(a ^ (b * 0x9E3779B97F4A7C15ULL));
-  }
+  size_t operator()(const TraceId& id) const;
 };
 
 }  // namespace tempo
