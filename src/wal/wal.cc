@@ -45,15 +45,16 @@ prometheus::Histogram& fsync_duration() {
   return h;
 }
 prometheus::Counter& bytes_written() {
-  static auto& c = metrics::counter_family("tempo_wal_bytes_written_total",
-                                           "Bytes appended to the WAL.")
-                       .Add({});
+  static auto& c =
+      metrics::counter_family("tempo_wal_bytes_written_total", "Bytes appended to the WAL.")
+          .Add({});
   return c;
 }
 prometheus::Counter& truncated_bytes() {
-  static auto& c = metrics::counter_family("tempo_wal_replay_truncated_bytes_total",
-                                           "Bytes of torn or corrupt WAL tails truncated on replay.")
-                       .Add({});
+  static auto& c =
+      metrics::counter_family("tempo_wal_replay_truncated_bytes_total",
+                              "Bytes of torn or corrupt WAL tails truncated on replay.")
+          .Add({});
   return c;
 }
 
@@ -74,7 +75,8 @@ Status read_record(const File& f, uint64_t off, uint64_t file_size, std::string*
   payload->resize(len);
   TEMPO_RETURN_IF_ERROR(read_full(f, payload->data(), len, off + kRecordHeaderSize, &got));
   if (got != len) return Status::corruption("torn record payload");
-  if (record_crc(hdr + 4, *payload) != le::load32(hdr + 8)) return Status::corruption("checksum mismatch");
+  if (record_crc(hdr + 4, *payload) != le::load32(hdr + 8))
+    return Status::corruption("checksum mismatch");
   return Status::ok();
 }
 
@@ -166,9 +168,9 @@ Status scan(File& f, const std::function<void(uint64_t, std::string_view)>& fn,
       truncated_bytes().Increment(static_cast<double>(cut));
       break;
     }
-    log::warn("skipping corrupt wal record", {{"path", path}, {"offset", off},
-                                              {"skipped_bytes", next - off},
-                                              {"reason", s.message()}});
+    log::warn(
+        "skipping corrupt wal record",
+        {{"path", path}, {"offset", off}, {"skipped_bytes", next - off}, {"reason", s.message()}});
     stats->skipped_corrupt++;
     off = next;
   }
@@ -285,8 +287,8 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
     }
     lock.lock();
     if (poisoned) {
-      broken_status_ = Status::io_error("wal " + path_ + " takes no more appends after: " +
-                                        s.message());
+      broken_status_ =
+          Status::io_error("wal " + path_ + " takes no more appends after: " + s.message());
       broken_ = true;
     }
   }
@@ -323,19 +325,20 @@ Status RandomReader::open(Env& env, const std::string& path, std::unique_ptr<Ran
 }
 
 Status RandomReader::read(uint64_t offset, std::string* payload) const {
-  std::string buf;
+  // Read into *payload itself, then drop the header in place: no second buffer.
   std::string_view view;
-  TEMPO_RETURN_IF_ERROR(read_view(offset, &buf, &view));
-  payload->assign(view);
+  TEMPO_RETURN_IF_ERROR(read_view(offset, payload, &view));
+  const size_t n = view.size();
+  payload->erase(0, kRecordHeaderSize);
+  payload->resize(n);
   return Status::ok();
 }
 
-Status RandomReader::read_view(uint64_t offset, std::string* buf,
-                               std::string_view* payload) const {
+Status RandomReader::read_view(uint64_t offset, std::string* buf, std::string_view* payload) const {
   const std::string& path = file_->path();
   auto corrupt = [&](const char* what) {
-    return Status::corruption(std::string(what) + " at offset " + std::to_string(offset) +
-                              " in " + path);
+    return Status::corruption(std::string(what) + " at offset " + std::to_string(offset) + " in " +
+                              path);
   };
   // The header and, usually, the whole payload in one read; a short read is the end of the
   // file, so no size() call is needed to bound the record.
@@ -352,8 +355,7 @@ Status RandomReader::read_view(uint64_t offset, std::string* buf,
     if (got < kReadAhead) return corrupt("record length past end of file");
     buf->resize(total);
     size_t more = 0;
-    TEMPO_RETURN_IF_ERROR(
-        read_full(*file_, buf->data() + got, total - got, offset + got, &more));
+    TEMPO_RETURN_IF_ERROR(read_full(*file_, buf->data() + got, total - got, offset + got, &more));
     if (got + more != total) return corrupt("record length past end of file");
   }
   *payload = std::string_view(buf->data() + kRecordHeaderSize, len);

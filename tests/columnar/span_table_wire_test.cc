@@ -58,7 +58,6 @@ std::string one_span(const std::string& span_fields,
 
 TEST_CASE(
     "wire path: generated and rich traces, in pieces and with repeats, build the same table") {
-  int compared = 0;
   for (int i = 0; i < 150; ++i) {
     testing::GenOptions o;
     o.seed = 11;
@@ -78,9 +77,7 @@ TEST_CASE(
     agree(stored, i % 2 ? testing::rich_trace(std::string(16, '\x05')).SerializeAsString() : "");
     const SpanTable t = wire_table(stored);
     CHECK(t.span_count() == static_cast<size_t>(o.spans_per_trace));
-    ++compared;
   }
-  CHECK(compared == 150);
   const std::string rich = testing::rich_trace(std::string(16, '\x05')).SerializeAsString();
   agree(rich);
   agree(rich + rich);

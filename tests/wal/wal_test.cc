@@ -1,7 +1,6 @@
 #include "tempo/wal/wal.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -24,8 +23,9 @@ std::string record(int i, size_t size) {
 std::vector<std::pair<uint64_t, std::string>> replay_all(const std::string& path,
                                                          wal::ReplayStats* stats) {
   std::vector<std::pair<uint64_t, std::string>> out;
-  REQUIRE(wal::replay(*Env::posix(), path, [&](uint64_t off, std::string_view p) { out.emplace_back(off, p); },
-                      stats)
+  REQUIRE(wal::replay(
+              *Env::posix(), path,
+              [&](uint64_t off, std::string_view p) { out.emplace_back(off, p); }, stats)
               .is_ok());
   return out;
 }
@@ -69,12 +69,77 @@ TEST_CASE("append then replay returns every record, offsets readable at random")
   }
   CHECK(stats.truncated_bytes == 0);
 
+  // Every record by offset, through one reused buffer as a flush reads them: records that fit
+  // the read-ahead with their header, one that ends exactly at its end, and longer ones that
+  // need a second read, in an order that makes the buffer shrink and grow.
   std::unique_ptr<wal::RandomReader> r;
   REQUIRE(wal::RandomReader::open(*Env::posix(), path, &r).is_ok());
-  std::string payload;
+  std::string buf, payload;
+  for (size_t i = got.size(); i-- > 0;) {
+    std::string_view view;
+    INFO("record " << i << " of " << written[i].size() << " bytes");
+    REQUIRE(r->read_view(offsets[i], &buf, &view).is_ok());
+    CHECK(view == written[i]);
+    REQUIRE(r->read(offsets[i], &payload).is_ok());
+    CHECK(payload == written[i]);
+  }
   REQUIRE(r->read(offsets[17], &payload).is_ok());
   CHECK(payload == written[17]);
   CHECK(r->read(offsets[17] + 1, &payload).is(Status::Code::kCorruption));
+}
+
+TEST_CASE("reads by offset refuse torn, damaged and absent records") {
+  testing::TempDir dir;
+  const std::string path = dir.sub("b.wal");
+  // Payloads below, at and above the read-ahead (wal::RandomReader::kReadAhead with the
+  // 12-byte record header).
+  const size_t fits = wal::RandomReader::kReadAhead - wal::kRecordHeaderSize;
+  std::vector<std::string> written = {record(1, 100), record(2, fits), record(3, fits + 1),
+                                      record(4, 70000)};
+  std::vector<uint64_t> offsets;
+  {
+    std::unique_ptr<wal::Writer> w;
+    REQUIRE(wal::Writer::open(path, {}, &w).is_ok());
+    for (const auto& rec : written) {
+      std::string_view v = rec;
+      std::vector<uint64_t> off;
+      REQUIRE(w->append(std::span<const std::string_view>(&v, 1), &off).is_ok());
+      offsets.push_back(off[0]);
+    }
+  }
+  const uint64_t end = std::filesystem::file_size(path);
+  std::unique_ptr<wal::RandomReader> r;
+  REQUIRE(wal::RandomReader::open(*Env::posix(), path, &r).is_ok());
+  std::string buf;
+  std::string_view view;
+  for (size_t i = 0; i < written.size(); ++i) {
+    REQUIRE(r->read_view(offsets[i], &buf, &view).is_ok());
+    CHECK(view == written[i]);
+  }
+  // Nothing at the end of the file.
+  Status s = r->read_view(end, &buf, &view);
+  CHECK(s.is(Status::Code::kCorruption));
+  CHECK(s.message().find("no record") != std::string::npos);
+  // A flipped payload byte, in the first read and past it.
+  flip_byte(path, offsets[0] + wal::kRecordHeaderSize + 50);
+  flip_byte(path, offsets[3] + wal::kRecordHeaderSize + 60000);
+  for (size_t i : {size_t{0}, size_t{3}}) {
+    s = r->read_view(offsets[i], &buf, &view);
+    CHECK(s.is(Status::Code::kCorruption));
+    CHECK(s.message().find("checksum mismatch") != std::string::npos);
+  }
+  CHECK(r->read_view(offsets[1], &buf, &view).is_ok());
+  // The last record cut short, inside the read-ahead and past it.
+  std::filesystem::resize_file(path, offsets[3] + 1000);
+  s = r->read_view(offsets[3], &buf, &view);
+  CHECK(s.is(Status::Code::kCorruption));
+  CHECK(s.message().find("past end of file") != std::string::npos);
+  std::filesystem::resize_file(path, offsets[3] + 20000);
+  s = r->read_view(offsets[3], &buf, &view);
+  CHECK(s.is(Status::Code::kCorruption));
+  CHECK(s.message().find("past end of file") != std::string::npos);
+  std::filesystem::resize_file(path, offsets[3] + 5);
+  CHECK(r->read_view(offsets[3], &buf, &view).is(Status::Code::kCorruption));
 }
 
 TEST_CASE("reopening continues after the last record") {
