@@ -1,8 +1,10 @@
 #include "block/block_io.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "block/block_format.h"
+#include "tempo/observability/log.h"
 
 namespace tempo::block {
 
@@ -62,23 +64,59 @@ Status BlockIo::bloom_may_contain(const TraceId& id, bool* may_contain) {
   return Status::ok();
 }
 
-Status write_bloom_shards(backend::Backend& backend, const std::string& dir,
-                          const std::vector<TraceId>& ids, const WriterOptions& options,
-                          std::vector<std::string>* written, uint32_t* shards) {
-  // Shards are sized from the IDs each really holds, so every shard meets the target rate
-  // whatever the hint said; the hint only raises the shard count.
-  const uint64_t expected = std::max<uint64_t>(options.expected_traces, ids.size());
-  const uint32_t n =
-      bloom_shard_count(expected, options.bloom_false_positive, options.bloom_shard_size_bytes);
-  std::vector<std::vector<TraceId>> by_shard(n);
-  for (const auto& id : ids) by_shard[bloom_shard_of(id, n)].push_back(id);
-  for (uint32_t i = 0; i < n; ++i) {
-    BloomFilter bf(by_shard[i].size(), options.bloom_false_positive);
-    for (const auto& id : by_shard[i]) bf.add(id);
-    written->push_back(dir + format::bloom_object(i));
-    TEMPO_RETURN_IF_ERROR(backend.write(written->back(), bf.encode()));
+BloomShards::BloomShards(const WriterOptions& options)
+    : fp_(options.bloom_false_positive),
+      shard_bytes_(options.bloom_shard_size_bytes),
+      bound_(options.expected_traces) {
+  if (bound_ == 0) return;
+  const uint32_t n = bloom_shard_count(bound_, fp_, shard_bytes_);
+  // A shard's share of the IDs varies binomially around bound/n; four standard deviations
+  // above it keeps every shard at the target rate in all but freak cases, for under 1% more
+  // bytes once a shard holds 100k IDs.
+  const double share = static_cast<double>(bound_) / n;
+  const auto capacity = static_cast<uint64_t>(std::ceil(share + 4 * std::sqrt(share) + 8));
+  filters_.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) filters_.emplace_back(capacity, fp_);
+}
+
+void BloomShards::add(const TraceId& id) {
+  ++added_;
+  if (bound_ == 0) {
+    ids_.push_back(id);
+    return;
   }
-  *shards = n;
+  const auto n = static_cast<uint32_t>(filters_.size());
+  filters_[bloom_shard_of(id, n)].add(id);
+}
+
+Status BloomShards::write(backend::Backend& backend, const std::string& dir,
+                          std::vector<std::string>* written, uint32_t* shards) {
+  if (over_bound()) {
+    log::warn(
+        "block holds more traces than its writer expected: its bloom filter has a higher "
+        "false-positive rate",
+        {{"block", dir}, {"traces", added_}, {"expected", bound_}});
+  }
+  if (bound_ == 0) {
+    // Sized from the IDs each shard really holds, so every shard meets the target rate.
+    const uint32_t n = bloom_shard_count(ids_.size(), fp_, shard_bytes_);
+    std::vector<std::vector<TraceId>> by_shard(n);
+    for (const auto& id : ids_) by_shard[bloom_shard_of(id, n)].push_back(id);
+    ids_ = {};
+    filters_.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      filters_.emplace_back(by_shard[i].size(), fp_);
+      for (const auto& id : by_shard[i]) filters_.back().add(id);
+      by_shard[i] = {};
+    }
+  }
+  for (size_t i = 0; i < filters_.size(); ++i) {
+    written->push_back(dir + format::bloom_object(static_cast<uint32_t>(i)));
+    TEMPO_RETURN_IF_ERROR(backend.write(written->back(), filters_[i].encode()));
+    filters_[i] = BloomFilter();
+  }
+  *shards = static_cast<uint32_t>(filters_.size());
+  filters_ = {};
   return Status::ok();
 }
 

@@ -49,10 +49,35 @@ class BlockIo {
   std::unordered_map<uint32_t, std::shared_ptr<const BloomFilter>> blooms_;
 };
 
-// Writes bloom-0 .. bloom-(n-1) for `ids` under `dir` ("<tenant>/<block-id>/"), appending the
-// keys written to *written (so a failed block can remove them), and sets *shards to n.
-Status write_bloom_shards(backend::Backend& backend, const std::string& dir,
-                          const std::vector<TraceId>& ids, const WriterOptions& options,
-                          std::vector<std::string>* written, uint32_t* shards);
+// The bloom shards (bloom-0 .. bloom-(n-1)) of a block being written. When the writer knows
+// an upper bound of its trace count (WriterOptions::expected_traces: exact at a flush, the sum
+// of the inputs' counts in a compaction), each ID goes into its shard's filter as it is added,
+// so a writer holds about 1.2 bytes per trace (at 1% false positives) rather than a list of
+// every ID (16 bytes each, up to twice that while the list grows, and a second copy split by
+// shard at the end): tens of MB for a block of millions of traces, at the moment a flush or a
+// merge peaks. Shards are sized for their expected share plus a margin for the spread of the
+// shard hash. Without a bound the IDs are kept and every shard is sized from the IDs it holds.
+// More IDs than the bound still go into the filters (never a false negative), at a higher
+// false-positive rate; `over_bound()` says so.
+class BloomShards {
+ public:
+  explicit BloomShards(const WriterOptions& options);
+
+  void add(const TraceId& id);
+  // Writes the shards under `dir` ("<tenant>/<block-id>/"), appending the keys written to
+  // *written (so a failed block can remove them), and sets *shards to their count. Frees the
+  // filters as it goes.
+  Status write(backend::Backend& backend, const std::string& dir, std::vector<std::string>* written,
+               uint32_t* shards);
+  bool over_bound() const { return bound_ > 0 && added_ > bound_; }
+
+ private:
+  double fp_;
+  size_t shard_bytes_;
+  uint64_t bound_;  // 0: no bound known, IDs are kept in ids_
+  uint64_t added_ = 0;
+  std::vector<BloomFilter> filters_;  // one per shard, filled as IDs come, when bound_ > 0
+  std::vector<TraceId> ids_;
+};
 
 }  // namespace tempo::block

@@ -6,7 +6,10 @@
 #include <random>
 #include <set>
 
+#include "block/block_io.h"
+#include "tempo/backend/backend.h"
 #include "test_ids.h"
+#include "testing/temp_dir.h"
 
 using namespace tempo;
 using tempo::testing::random_id;
@@ -76,8 +79,8 @@ TEST_CASE("bloom: shard count keeps shards near the configured size") {
   const std::vector<Case> cases = {
       {0, 0.01, 100 * 1024, 1},
       {1, 0.01, 100 * 1024, 1},
-      {80000, 0.01, 100 * 1024, 1},    // 95.8 KB
-      {90000, 0.01, 100 * 1024, 2},    // 107.8 KB
+      {80000, 0.01, 100 * 1024, 1},     // 95.8 KB
+      {90000, 0.01, 100 * 1024, 2},     // 107.8 KB
       {1000000, 0.01, 100 * 1024, 12},  // 1.198 MB
       {1000000, 0.01, 1, block::kMaxBloomShards},
   };
@@ -137,4 +140,63 @@ TEST_CASE("bloom: encode and decode round trip, damage is detected") {
   CHECK(block::BloomFilter::decode(enc.substr(0, enc.size() - 1), &back)
             .is(Status::Code::kCorruption));
   CHECK(block::BloomFilter::decode("", &back).is(Status::Code::kCorruption));
+}
+
+// A writer's bloom shards: filled as IDs come when the writer has an upper bound of its trace
+// count (exact at a flush, an overestimate in a compaction), kept and sized at the end without
+// one. Every ID is found in the shard a lookup reads, whatever the bound, and the rate holds
+// as long as the bound does.
+TEST_CASE("bloom shards of a writer: with an exact, a loose, a too small or no bound") {
+  testing::TempDir dir;
+  auto backend = backend::make_local_backend(dir.path());
+  const uint64_t n = 30000;
+  std::mt19937_64 rng(7);
+  std::vector<TraceId> ids;
+  for (uint64_t i = 0; i < n; ++i) ids.push_back(random_id(rng));
+  struct Case {
+    uint64_t bound;
+    bool rate_holds;
+  };
+  for (const Case c : {Case{n, true}, Case{3 * n, true}, Case{0, true}, Case{n / 4, false}}) {
+    block::WriterOptions opts;
+    opts.bloom_false_positive = 0.01;
+    opts.bloom_shard_size_bytes = 4096;  // several shards
+    opts.expected_traces = c.bound;
+    block::BloomShards shards(opts);
+    for (const auto& id : ids) shards.add(id);
+    CHECK(shards.over_bound() == (c.bound != 0 && c.bound < n));
+    const std::string prefix = "t/b" + std::to_string(c.bound) + "/";
+    std::vector<std::string> written;
+    uint32_t count = 0;
+    REQUIRE(shards.write(*backend, prefix, &written, &count).is_ok());
+    INFO("bound " << c.bound);
+    // The shard count is fixed by the bound when there is one, by the real count otherwise.
+    CHECK(count == block::bloom_shard_count(c.bound == 0 ? n : c.bound, 0.01, 4096));
+    REQUIRE(count > 1);
+    REQUIRE(written.size() == count);
+    std::vector<block::BloomFilter> filters(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      std::string data;
+      REQUIRE(written[i] == prefix + "bloom-" + std::to_string(i));
+      REQUIRE(backend->read(written[i], &data).is_ok());
+      REQUIRE(block::BloomFilter::decode(data, &filters[i]).is_ok());
+    }
+    int missing = 0;
+    for (const auto& id : ids)
+      missing += !filters[block::bloom_shard_of(id, count)].may_contain(id);
+    CHECK(missing == 0);
+    int positives = 0;
+    const int probes = 50000;
+    for (int i = 0; i < probes; ++i) {
+      const TraceId absent = random_id(rng);
+      positives += filters[block::bloom_shard_of(absent, count)].may_contain(absent);
+    }
+    const double rate = static_cast<double>(positives) / probes;
+    INFO("false-positive rate " << rate);
+    if (c.rate_holds) {
+      CHECK(rate < 0.015);
+    } else {
+      CHECK(rate > 0.05);  // four times the IDs the filters were sized for
+    }
+  }
 }

@@ -43,7 +43,11 @@ struct WriterOptions {
   size_t frame_min_bytes = 8192;
   double bloom_false_positive = 0.01;          // storage.trace.block.bloom_filter_false_positive
   size_t bloom_shard_size_bytes = 100 * 1024;  // storage.trace.block.bloom_filter_shard_size_bytes
-  uint64_t expected_traces = 0;   // hint for the bloom shard count; the real count wins if larger
+  // An upper bound of the traces the block will hold (0 = unknown): with it, the bloom filter
+  // is filled as traces are added instead of from a list of every ID kept to the end
+  // (block_io.h, BloomShards). More traces than this are still found, at a higher
+  // false-positive rate.
+  uint64_t expected_traces = 0;
   uint32_t compaction_level = 0;  // 0 for blocks cut by the ingester; the compactor sets more
 };
 

@@ -48,7 +48,7 @@ class Writer final : public FormatWriter {
     current_.count++;
     current_.last = id;
     last_ = id;
-    ids_.push_back(id);
+    bloom_.add(id);
     if (!any_) {
       meta_.min_id = id;
       meta_.start_unix_nano = start;
@@ -100,9 +100,7 @@ class Writer final : public FormatWriter {
     written_.push_back(dir_ + std::string(format::kIndexObject));
     TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), compressed_));
 
-    TEMPO_RETURN_IF_ERROR(
-        write_bloom_shards(backend_, dir_, ids_, options_, &written_, &meta_.bloom_shards));
-    ids_ = {};
+    TEMPO_RETURN_IF_ERROR(bloom_.write(backend_, dir_, &written_, &meta_.bloom_shards));
     // meta.json last: until it exists, readers do not see the block.
     return backend_.write(dir_ + std::string(format::kMetaObject), meta_.to_json());
   }
@@ -130,7 +128,7 @@ class Writer final : public FormatWriter {
   bool any_ = false;
   bool finished_ = false;
   std::vector<format::IndexEntry> index_;
-  std::vector<TraceId> ids_;          // for the bloom filter, sized once the count is known
+  BloomShards bloom_{options_};  // after options_, which it is built from
   std::vector<std::string> written_;  // objects written so far, removed if finish fails
 };
 

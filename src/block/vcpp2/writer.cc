@@ -90,7 +90,7 @@ class Writer final : public FormatWriter {
       TEMPO_RETURN_IF_ERROR(backend_.open_writer(dir_ + std::string(format::kDataObject), &data_));
     }
     last_ = id;
-    ids_.push_back(id);
+    bloom_.add(id);
     if (!any_) {
       meta_.min_id = id;
       meta_.start_unix_nano = start;
@@ -295,9 +295,7 @@ class Writer final : public FormatWriter {
     written_.push_back(dir_ + std::string(format::kIndexObject));
     TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), encode_index(groups_)));
 
-    TEMPO_RETURN_IF_ERROR(
-        write_bloom_shards(backend_, dir_, ids_, options_, &written_, &meta_.bloom_shards));
-    ids_ = {};
+    TEMPO_RETURN_IF_ERROR(bloom_.write(backend_, dir_, &written_, &meta_.bloom_shards));
     if (!too_many_strings_ && !block_strings_.empty()) {
       BloomFilter filter(block_strings_.size(), kStringFilterFalsePositive);
       for (const auto& str : block_strings_) filter.add(string_filter_key(str));
@@ -344,7 +342,7 @@ class Writer final : public FormatWriter {
   TraceId last_;
   bool any_ = false;
   bool finished_ = false;
-  std::vector<TraceId> ids_;
+  BloomShards bloom_{options_};  // after options_, which it is built from
   std::vector<std::string> written_;
 };
 
