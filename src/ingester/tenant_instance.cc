@@ -45,7 +45,7 @@ std::string TenantInstance::dir() const { return options_.wal_path + "/" + tenan
 
 bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refused* refused,
                            std::vector<size_t>* admitted, size_t* created, size_t* live) {
-  const auto now = std::chrono::steady_clock::now();
+  const Ticks now = ticks(Clock::now());
   const TraceLimits limits =
       options_.limits_for ? options_.limits_for(tenant_)
                           : TraceLimits{options_.max_bytes_per_trace, options_.max_traces_per_user};
@@ -75,12 +75,13 @@ bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refuse
         it = live_.emplace(s.id, LiveTrace{now, now, 0}).first;
         expiry_.push_back({s.id, now});
         ++*created;
-      } else if (now - it->second.queued >= kExpiryGranularity) {
+      } else if (ticks_since(now, it->second.queued) >= kExpiryGranularityMs) {
         it->second.queued = now;
         expiry_.push_back({s.id, now});
       }
       it->second.last_seen = now;
-      it->second.bytes += s.bytes.size();
+      it->second.bytes = static_cast<uint32_t>(
+          std::min<uint64_t>(uint64_t{it->second.bytes} + s.bytes.size(), UINT32_MAX));
       if (any_refused) admitted->push_back(i);
       continue;
     }
@@ -221,25 +222,31 @@ void TenantInstance::remove_sealed(const std::shared_ptr<WalBlock>& block) {
 }
 
 void TenantInstance::sweep_live_traces() {
-  auto cutoff = std::chrono::steady_clock::now() -
-                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    options_.trace_idle_period);
+  // Clamped so that every gap compared stays within the half of the 32-bit range where
+  // wrapping differences are right.
+  const auto idle = static_cast<Ticks>(std::clamp<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.trace_idle_period).count(), 0,
+      INT32_MAX));
+  const Ticks now = ticks(Clock::now());
   size_t live;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    while (!expiry_.empty() && expiry_.front().at < cutoff) {
+    while (!expiry_.empty() && ticks_since(now, expiry_.front().at) > idle) {
       const Expiry e = expiry_.front();
       expiry_.pop_front();
       auto it = live_.find(e.id);
       // Gone already, or a newer entry of the trace is further back.
       if (it == live_.end() || it->second.queued != e.at) continue;
-      if (it->second.last_seen < cutoff) {
+      if (ticks_since(now, it->second.last_seen) > idle) {
         live_.erase(it);
-      } else {  // seen again within kExpiryGranularity of this entry: look again later
+      } else {  // seen again within kExpiryGranularityMs of this entry: look again later
         it->second.queued = it->second.last_seen;
         expiry_.push_back({e.id, it->second.last_seen});
       }
     }
+    // A table never shrinks by itself: after a burst, give back what the next one can
+    // regrow (a quarter full at most, so a steady load does not rehash back and forth).
+    if (live_.capacity() > 4096 && live_.size() < live_.capacity() / 4) live_.rehash(0);
     live = live_.size();
   }
   live_traces_family().Add({{"tenant", tenant_}}).Set(static_cast<double>(live));
