@@ -61,9 +61,11 @@ bool TenantInstance::admit(std::span<const model::TraceSegment> segments, Refuse
       if (refused->message.empty()) {
         refused->message = "LIVE_TRACES_EXCEEDED: max live traces exceeded for tenant " + tenant_ +
                            ": per-user traces limit (local: " + std::to_string(max_traces) +
-                           " global: 0 actual local: " + std::to_string(live_.size()) + ") exceeded";
+                           " global: 0 actual local: " + std::to_string(live_.size()) +
+                           ") exceeded";
       }
-    } else if (max_bytes && (it == live_.end() ? 0 : it->second.bytes) + s.bytes.size() > max_bytes) {
+    } else if (max_bytes &&
+               (it == live_.end() ? 0 : it->second.bytes) + s.bytes.size() > max_bytes) {
       refused->trace_too_large += s.spans;
       if (refused->message.empty()) {
         refused->message = "TRACE_TOO_LARGE: max size of trace (" + std::to_string(max_bytes) +
@@ -106,9 +108,9 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
     if (waiting >= options_.max_unflushed_blocks) {
       flush_backlog_refusals_family().Add({{"tenant", tenant_}}).Increment();
       refused->flush_backlog = true;
-      return Status::unavailable("ingester is behind: " + std::to_string(waiting) +
-                                 " blocks of tenant " + tenant_ +
-                                 " wait to be flushed (ingester.max_unflushed_blocks); retry later");
+      return Status::unavailable(
+          "ingester is behind: " + std::to_string(waiting) + " blocks of tenant " + tenant_ +
+          " wait to be flushed (ingester.max_unflushed_blocks); retry later");
     }
   }
   size_t created = 0, live = 0;
@@ -196,8 +198,10 @@ std::shared_ptr<WalBlock> TenantInstance::cut_if_due(bool force) {
     sealed_.push_back(cut);
   }
   blocks_cut_family().Add({{"tenant", tenant_}}).Increment();
-  log::info("head block cut", {{"tenant", tenant_}, {"block", cut->id()},
-                               {"traces", cut->trace_count()}, {"bytes", cut->bytes()}});
+  log::info("head block cut", {{"tenant", tenant_},
+                               {"block", cut->id()},
+                               {"traces", cut->trace_count()},
+                               {"bytes", cut->bytes()}});
   return cut;
 }
 

@@ -2,6 +2,8 @@
 // One tenant's share of the ingester: the head WAL block taking appends, the sealed blocks
 // waiting to be written to the backend, and the set of live (recently written) traces.
 
+#include <absl/container/flat_hash_map.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -12,8 +14,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "ingester/wal_block.h"
 #include "tempo/ingester/ingester.h"

@@ -71,7 +71,7 @@ Status WalBlock::replay(Env& env, const std::string& path, std::string tenant,
         }
         TraceId tid;
         std::memcpy(tid.bytes.data(), payload.data(), 16);
-        b->index(tid, offset, get_u64(payload.data() + 16), get_u64(payload.data() + 24));
+        b->index(tid, offset);
       },
       stats));
   if (!bad_record.is_ok()) {
@@ -85,13 +85,9 @@ Status WalBlock::replay(Env& env, const std::string& path, std::string tenant,
   return Status::ok();
 }
 
-void WalBlock::index(const TraceId& id, uint64_t offset, uint64_t start, uint64_t end) {
+void WalBlock::index(const TraceId& id, uint64_t offset) {
   std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = index_[id];
-  if (e.offsets.empty() || start < e.start) e.start = start;
-  if (end > e.end) e.end = end;
-  e.offsets.push_back(offset);
-  appended_.push_back(id);
+  index_.add(id, offset);
 }
 
 Status WalBlock::append(std::span<const model::TraceSegment> segments) {
@@ -122,7 +118,7 @@ Status WalBlock::append(std::span<const model::TraceSegment> segments) {
   bytes_ = writer_->size();
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& s = segments[i];
-    index(s.id, offsets[i], s.start_unix_nano, s.end_unix_nano);
+    index(s.id, offsets[i]);
   }
   return Status::ok();
 }
@@ -132,9 +128,7 @@ Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
   std::vector<uint64_t> offsets;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = index_.find(id);
-    if (it == index_.end()) return Status::ok();
-    offsets.assign(it->second.offsets.begin(), it->second.offsets.end());
+    if (!index_.offsets_of(id, &offsets)) return Status::ok();
   }
   std::string payload;
   for (uint64_t off : offsets) {
@@ -148,25 +142,28 @@ Status WalBlock::find(const TraceId& id, std::vector<std::string>* segments,
 
 size_t WalBlock::changed_since(size_t from, std::vector<TraceId>* ids) const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (from < appended_.size()) ids->insert(ids->end(), appended_.begin() + from, appended_.end());
-  return appended_.size();
+  const size_t n = index_.records();
+  for (size_t r = from; r < n; ++r) ids->push_back(index_.id_of(static_cast<uint32_t>(r)));
+  return n;
 }
 
 bool WalBlock::offsets_of(const TraceId& id, std::vector<uint64_t>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(id);
-  if (it == index_.end()) return false;
-  out->assign(it->second.offsets.begin(), it->second.offsets.end());
-  return true;
+  return index_.offsets_of(id, out);
 }
 
-Status WalBlock::read_trace(std::span<const uint64_t> offsets, std::string* out) const {
+Status WalBlock::read_trace(std::span<const uint64_t> offsets, std::string* out, uint64_t* start,
+                            uint64_t* end) const {
   out->clear();
+  if (start) *start = UINT64_MAX;
+  if (end) *end = 0;
   thread_local std::string buf;  // reused: flushes and search builds read every record
   std::string_view payload;
   for (uint64_t off : offsets) {
     TEMPO_RETURN_IF_ERROR(reader_->read_view(off, &buf, &payload));
     if (payload.size() < kRecordHeader) return Status::corruption("short wal record in " + path_);
+    if (start) *start = std::min(*start, get_u64(payload.data() + 16));
+    if (end) *end = std::max(*end, get_u64(payload.data() + 24));
     // Serialized TracesData messages concatenate into one valid TracesData.
     out->append(payload.substr(kRecordHeader));
   }
@@ -181,35 +178,38 @@ LiveTables& WalBlock::live_tables(const std::shared_ptr<LiveCacheBudget>& budget
 
 Status WalBlock::write_block(backend::Backend& backend, const block::WriterOptions& options,
                              block::BlockMeta* meta) const {
-  // Sorted by ID as two big-endian words (the order of the bytes), pointing into the index:
-  // no copy of any entry's offsets, and integer compares instead of memcmp. The block is
-  // sealed, so nothing is inserted into its index any more and its entries stay where they are.
+  // Sorted by ID as two big-endian words (the order of the bytes), each naming the trace's
+  // first record: integer compares instead of memcmp, and the index stays as it is. The block
+  // is sealed, so nothing is added to its index any more.
   struct Item {
     uint64_t hi, lo;
-    const TraceId* id;
-    const Entry* entry;
+    uint32_t first;
   };
   std::vector<Item> items;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    items.reserve(index_.size());
-    for (const auto& [id, entry] : index_) {
+    items.reserve(index_.traces());
+    index_.for_each_trace([&](uint32_t first) {
+      const TraceId& id = index_.id_of(first);
       uint64_t hi, lo;
       std::memcpy(&hi, id.bytes.data(), 8);
       std::memcpy(&lo, id.bytes.data() + 8, 8);
-      items.push_back({__builtin_bswap64(hi), __builtin_bswap64(lo), &id, &entry});
-    }
+      items.push_back({__builtin_bswap64(hi), __builtin_bswap64(lo), first});
+    });
   }
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
-  });
+  std::sort(items.begin(), items.end(),
+            [](const Item& a, const Item& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; });
   block::WriterOptions wo = options;
   wo.expected_traces = items.size();
   block::BlockWriter writer(backend, tenant_, id_, wo);
   std::string trace;
+  std::vector<uint64_t> offsets;
   for (const Item& item : items) {
-    TEMPO_RETURN_IF_ERROR(read_trace(item.entry->offsets, &trace));
-    TEMPO_RETURN_IF_ERROR(writer.add(*item.id, trace, item.entry->start, item.entry->end));
+    offsets.clear();
+    index_.chain_offsets(item.first, &offsets);
+    uint64_t start, end;
+    TEMPO_RETURN_IF_ERROR(read_trace(offsets, &trace, &start, &end));
+    TEMPO_RETURN_IF_ERROR(writer.add(index_.id_of(item.first), trace, start, end));
   }
   return writer.finish(meta);
 }
@@ -218,7 +218,8 @@ void WalBlock::seal() {
   sealed_ = true;
   if (writer_) {
     Status s = writer_->close();
-    if (!s.is_ok()) log::warn("closing sealed wal block", {{"path", path_}, {"err", s.to_string()}});
+    if (!s.is_ok())
+      log::warn("closing sealed wal block", {{"path", path_}, {"err", s.to_string()}});
     writer_.reset();
   }
 }
@@ -234,7 +235,7 @@ bool WalBlock::broken() const { return writer_ && writer_->broken(); }
 
 size_t WalBlock::trace_count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return index_.size();
+  return index_.traces();
 }
 
 }  // namespace tempo::ingester

@@ -1,7 +1,7 @@
 #pragma once
 // One WAL block: an append-only WAL segment file `<wal>/<tenant>/<block-id>.wal` plus an
-// in-memory index from trace ID to the offsets of its records. Only offsets stay in memory;
-// span data is read back from the file, so memory does not grow with the data held.
+// in-memory index of its records (RecordIndex). Only IDs and offsets stay in memory; span
+// data is read back from the file, so memory does not grow with the data held.
 //
 // Record payload layout (inside the WAL's own framing):
 //   trace id (16 bytes) | start unix nano (u64 LE) | end unix nano (u64 LE) | TracesData bytes
@@ -15,10 +15,8 @@
 #include <string>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/inlined_vector.h>
-
 #include "ingester/live_tables.h"
+#include "ingester/record_index.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block.h"
 #include "tempo/model/trace_id.h"
@@ -49,8 +47,10 @@ class WalBlock {
   // The offsets of every record of `id`, in append order; false when the block lacks it.
   bool offsets_of(const TraceId& id, std::vector<uint64_t>* out) const;
   // The payloads of `offsets` concatenated: a valid serialized TracesData (it may repeat
-  // spans a client sent twice).
-  Status read_trace(std::span<const uint64_t> offsets, std::string* out) const;
+  // spans a client sent twice). With `start`/`end`, also the earliest start and latest end
+  // their record headers give.
+  Status read_trace(std::span<const uint64_t> offsets, std::string* out, uint64_t* start = nullptr,
+                    uint64_t* end = nullptr) const;
   // Search's cached columnar copy of this block (created on first use).
   LiveTables& live_tables(const std::shared_ptr<LiveCacheBudget>& budget) const;
   bool sealed() const { return sealed_.load(); }
@@ -78,13 +78,8 @@ class WalBlock {
   std::atomic<bool> queued{false};
 
  private:
-  struct Entry {
-    // Most traces have one record per block (their spans came in one request): inline.
-    absl::InlinedVector<uint64_t, 1> offsets;
-    uint64_t start = 0, end = 0;
-  };
   WalBlock(Env& env, std::string id, std::string tenant, std::string path);
-  void index(const TraceId& id, uint64_t offset, uint64_t start, uint64_t end);
+  void index(const TraceId& id, uint64_t offset);
 
   Env& env_;
   std::string id_, tenant_, path_;
@@ -95,11 +90,8 @@ class WalBlock {
   std::atomic<bool> sealed_{false};
   mutable std::once_flag live_once_;
   mutable std::unique_ptr<LiveTables> live_;
-  mutable std::mutex mu_;
-  // A flat table: every append indexes its records under the head's lock, and a node per
-  // trace (plus a vector for its offsets) cost more than the rest of the index update.
-  absl::flat_hash_map<TraceId, Entry, TraceIdHash> index_;
-  std::vector<TraceId> appended_;  // trace of every record, in index order (for search's cache)
+  mutable std::mutex mu_;  // guards index_
+  RecordIndex index_;
 };
 
 }  // namespace tempo::ingester
