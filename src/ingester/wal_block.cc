@@ -92,26 +92,18 @@ void WalBlock::index(const TraceId& id, uint64_t offset) {
 
 Status WalBlock::append(std::span<const model::TraceSegment> segments) {
   if (!writer_) return Status::internal("append to sealed wal block " + id_);
-  // One buffer for the whole batch: records are views into it.
-  size_t total = 0;
-  for (const auto& s : segments) total += kRecordHeader + s.bytes.size();
-  // Appended piece by piece into reserved space: resize() would zero-fill it first.
-  std::string buf;
-  buf.reserve(total);
-  std::vector<std::string_view> records;
+  // Each record is this block's header followed by the segment's bytes where they already
+  // are: the WAL writes both without joining them first.
+  std::string headers(segments.size() * kRecordHeader, '\0');
+  std::vector<wal::Writer::Parts> records;
   records.reserve(segments.size());
-  for (const auto& s : segments) {
-    char header[kRecordHeader];
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& s = segments[i];
+    char* header = headers.data() + i * kRecordHeader;
     std::memcpy(header, s.id.bytes.data(), 16);
     put_u64(header + 16, s.start_unix_nano);
     put_u64(header + 24, s.end_unix_nano);
-    buf.append(header, kRecordHeader);
-    buf.append(s.bytes);
-  }
-  size_t at = 0;
-  for (const auto& s : segments) {
-    records.emplace_back(buf.data() + at, kRecordHeader + s.bytes.size());
-    at += kRecordHeader + s.bytes.size();
+    records.push_back({std::string_view(header, kRecordHeader), s.bytes});
   }
   std::vector<uint64_t> offsets;
   TEMPO_RETURN_IF_ERROR(writer_->append(records, &offsets));

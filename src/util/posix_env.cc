@@ -3,9 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "tempo/util/env.h"
@@ -54,6 +57,43 @@ class PosixFile final : public File {
       if (errno != EINTR) {
         *written = 0;
         return errno_status("write", path(), errno);
+      }
+    }
+  }
+
+  Status write_all(uint64_t offset, std::span<const std::string_view> parts) override {
+    std::vector<iovec> iov;
+    iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+    size_t next = 0, skip = 0;  // the first part not fully written, and how much of it is
+    for (;;) {
+      while (next < parts.size() && parts[next].size() == skip) {
+        ++next;
+        skip = 0;
+      }
+      if (next == parts.size()) return Status::ok();
+      iov.clear();
+      for (size_t i = next; i < parts.size() && iov.size() < IOV_MAX; ++i) {
+        std::string_view p = parts[i];
+        if (i == next) p.remove_prefix(skip);
+        if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+      }
+      const ssize_t w =
+          ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return errno_status("write", path(), errno);
+      }
+      if (w == 0) return Status::io_error("write " + path() + ": no progress");
+      offset += static_cast<uint64_t>(w);
+      for (size_t left = static_cast<size_t>(w); left > 0;) {
+        const size_t rest = parts[next].size() - skip;
+        if (left < rest) {
+          skip += left;
+          break;
+        }
+        left -= rest;
+        ++next;
+        skip = 0;
       }
     }
   }
@@ -163,6 +203,23 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Status File::write_all(uint64_t offset, std::span<const std::string_view> parts) {
+  std::string joined;
+  size_t total = 0;
+  for (auto p : parts) total += p.size();
+  joined.reserve(total);
+  for (auto p : parts) joined.append(p);
+  std::string_view data = joined;
+  while (!data.empty()) {
+    size_t n = 0;
+    TEMPO_RETURN_IF_ERROR(write(offset, data, &n));
+    if (n == 0) return Status::io_error("write " + path() + ": no progress");
+    offset += n;
+    data.remove_prefix(n);
+  }
+  return Status::ok();
+}
 
 Env* Env::posix() {
   static PosixEnv env;

@@ -20,6 +20,10 @@ constexpr uint32_t kSyncWord = 0x57A1C0DE;
 uint32_t record_crc(const char* len_field, std::string_view payload) {
   return crc32_update(crc32_of(std::string_view(len_field, 4)), payload);
 }
+// The same over a payload given in two parts.
+uint32_t record_crc(const char* len_field, std::string_view head, std::string_view body) {
+  return crc32_update(record_crc(len_field, head), body);
+}
 
 Status read_full(const File& f, char* buf, size_t n, uint64_t off, size_t* got) {
   return f.read(off, n, buf, got);
@@ -180,7 +184,9 @@ Status scan(File& f, const std::function<void(uint64_t, std::string_view)>& fn,
 }  // namespace
 
 struct Writer::Pending {
+  // One of the two is set.
   std::span<const std::string_view> records;
+  std::span<const Parts> parts;
   std::vector<uint64_t>* offsets;
   Status status;
   bool done = false;
@@ -215,7 +221,7 @@ Status Writer::open(const std::string& path, const WriterOptions& options,
 }
 
 Status Writer::write_and_sync(uint64_t base, bool* poisoned) {
-  TEMPO_RETURN_IF_ERROR(write_full(*file_, base, buffer_));
+  TEMPO_RETURN_IF_ERROR(file_->write_all(base, parts_));
   if (!options_.sync) return Status::ok();
   auto t0 = std::chrono::steady_clock::now();
   Status s = file_->sync();
@@ -229,14 +235,31 @@ Status Writer::write_and_sync(uint64_t base, bool* poisoned) {
 
 Status Writer::append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets) {
   for (auto r : records) {
-    if (r.size() > kMaxRecordSize) {
-      return Status::invalid_argument("wal record of " + std::to_string(r.size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(kMaxRecordSize));
-    }
+    if (r.size() > kMaxRecordSize) return record_too_large(r.size());
   }
   Pending self;
   self.records = records;
+  return append(&self, offsets);
+}
+
+Status Writer::append(std::span<const Parts> records, std::vector<uint64_t>* offsets) {
+  for (const Parts& r : records) {
+    if (r.head.size() + r.body.size() > kMaxRecordSize) {
+      return record_too_large(r.head.size() + r.body.size());
+    }
+  }
+  Pending self;
+  self.parts = records;
+  return append(&self, offsets);
+}
+
+Status Writer::record_too_large(size_t size) {
+  return Status::invalid_argument("wal record of " + std::to_string(size) +
+                                  " bytes exceeds the limit of " + std::to_string(kMaxRecordSize));
+}
+
+Status Writer::append(Pending* pending, std::vector<uint64_t>* offsets) {
+  Pending& self = *pending;
   self.offsets = offsets;
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status::io_error("wal " + path_ + " is closed");
@@ -251,19 +274,31 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
   if (!broken_status_.is_ok()) {
     s = broken_status_;
   } else {
-    buffer_.clear();
     uint64_t base = size_.load();
+    // Frame headers first, all of them, so that parts_ can point into headers_ once it stops
+    // growing.
+    size_t n = 0;
+    for (Pending* p : group) n += p->records.size() + p->parts.size();
+    headers_.resize(n * kRecordHeaderSize);
+    parts_.clear();
+    uint64_t at = base;
+    char* hdr = headers_.data();
+    auto add = [&](Pending* p, std::string_view head, std::string_view body) {
+      const size_t len = head.size() + body.size();
+      if (p->offsets) p->offsets->push_back(at);
+      le::store32(hdr, kSyncWord);
+      le::store32(hdr + 4, static_cast<uint32_t>(len));
+      le::store32(hdr + 8, record_crc(hdr + 4, head, body));
+      parts_.emplace_back(hdr, kRecordHeaderSize);
+      if (!head.empty()) parts_.push_back(head);
+      if (!body.empty()) parts_.push_back(body);
+      hdr += kRecordHeaderSize;
+      at += kRecordHeaderSize + len;
+    };
     for (Pending* p : group) {
       if (p->offsets) p->offsets->clear();
-      for (auto r : p->records) {
-        if (p->offsets) p->offsets->push_back(base + buffer_.size());
-        char hdr[kRecordHeaderSize];
-        le::store32(hdr, kSyncWord);
-        le::store32(hdr + 4, static_cast<uint32_t>(r.size()));
-        le::store32(hdr + 8, record_crc(hdr + 4, r));
-        buffer_.append(hdr, sizeof hdr);
-        buffer_.append(r.data(), r.size());
-      }
+      for (auto r : p->records) add(p, r, {});
+      for (const Parts& r : p->parts) add(p, r.head, r.body);
     }
     lock.unlock();
     bool poisoned = false;
@@ -281,9 +316,9 @@ Status Writer::append(std::span<const std::string_view> records, std::vector<uin
         ignore_error(file_->sync(), "the cut need not be durable: a torn tail is cut on replay");
       }
     } else {
-      size_ = base + buffer_.size();
+      size_ = at;
       syncs_++;
-      bytes_written().Increment(static_cast<double>(buffer_.size()));
+      bytes_written().Increment(static_cast<double>(at - base));
     }
     lock.lock();
     if (poisoned) {

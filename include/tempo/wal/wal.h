@@ -27,7 +27,7 @@ inline constexpr size_t kRecordHeaderSize = 12;  // sync word, length, crc
 inline constexpr size_t kMaxRecordSize = 64u << 20;
 
 struct WriterOptions {
-  bool sync = true;  // false only for tests and benchmarks
+  bool sync = true;         // false only for tests and benchmarks
   Env* env = Env::posix();  // must outlive the Writer
 };
 
@@ -47,6 +47,14 @@ class Writer {
   // kernel may have dropped pages it reported written, so every later append fails too and the
   // caller must move to a new segment (see broken()).
   Status append(std::span<const std::string_view> records, std::vector<uint64_t>* offsets);
+  // A record whose payload is `head` followed by `body`: for callers that put their own
+  // header in front of bytes they hold elsewhere, which are then written without first being
+  // joined in a buffer. Read back, the payload is the two, joined.
+  struct Parts {
+    std::string_view head, body;
+  };
+  // As above, for records in two parts.
+  Status append(std::span<const Parts> records, std::vector<uint64_t>* offsets);
 
   // True once an append has left the file in a state no later append may build on.
   bool broken() const { return broken_.load(); }
@@ -59,6 +67,8 @@ class Writer {
   struct Pending;
   Writer(std::string path, std::unique_ptr<File> file, uint64_t size, WriterOptions options);
   Status write_and_sync(uint64_t base, bool* poisoned);
+  Status append(Pending* self, std::vector<uint64_t>* offsets);  // either kind, queued
+  static Status record_too_large(size_t size);
 
   std::string path_;
   std::unique_ptr<File> file_;
@@ -69,7 +79,10 @@ class Writer {
   std::atomic<uint64_t> syncs_{0};
   std::mutex mu_;
   std::deque<Pending*> queue_;
-  std::string buffer_;  // reused by the group leader
+  // Reused by the group leader: every record's frame header, and what goes to write_all()
+  // (header, head, body of each record), pointing into headers_ and the appenders' bytes.
+  std::string headers_;
+  std::vector<std::string_view> parts_;
   bool closed_ = false;
 };
 
