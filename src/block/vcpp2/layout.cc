@@ -88,35 +88,42 @@ constexpr size_t kTableRecord = 16 + 16 + 8 + 4 * 5;
 
 }  // namespace
 
-std::string encode_index(const std::vector<RowGroup>& groups) {
-  std::string entries;
-  std::vector<std::pair<size_t, size_t>> spans;  // of each entry within `entries`
-  for (const auto& g : groups) {
-    const size_t at = entries.size();
-    ByteWriter w(&entries);
-    encode_entry(g, w);
-    spans.emplace_back(at, entries.size() - at);
-  }
+void IndexEncoder::add(const RowGroup& g) {
+  const size_t at = entries_.size();
+  ByteWriter w(&entries_);
+  encode_entry(g, w);
+  const std::string_view entry = std::string_view(entries_).substr(at);
+  rows_.push_back({g.first, g.last, g.offset, g.length, g.stats.traces, static_cast<uint32_t>(at),
+                   static_cast<uint32_t>(entry.size()), crc32_of(entry)});
+}
+
+std::string IndexEncoder::finish() const {
   std::string s;
+  s.reserve(16 + kTableRecord * rows_.size() + 8 + entries_.size());
   s.append(kIndexMagic, 4);
   le::append(s, kIndexVersion, 4);
-  ByteWriter(&s).varint(groups.size());
-  const size_t entries_at = s.size() + kTableRecord * groups.size() + 4;
-  for (size_t i = 0; i < groups.size(); ++i) {
-    const RowGroup& g = groups[i];
-    s.append(g.first.view());
-    s.append(g.last.view());
-    le::append(s, g.offset, 8);
-    le::append(s, g.length, 4);
-    le::append(s, g.stats.traces, 4);
-    le::append(s, entries_at + spans[i].first, 4);
-    le::append(s, spans[i].second, 4);
-    le::append(s, crc32_of(std::string_view(entries).substr(spans[i].first, spans[i].second)), 4);
+  ByteWriter(&s).varint(rows_.size());
+  const size_t entries_at = s.size() + kTableRecord * rows_.size() + 4;
+  for (const Row& r : rows_) {
+    s.append(r.first.view());
+    s.append(r.last.view());
+    le::append(s, r.offset, 8);
+    le::append(s, r.length, 4);
+    le::append(s, r.traces, 4);
+    le::append(s, entries_at + r.at, 4);
+    le::append(s, r.size, 4);
+    le::append(s, r.crc, 4);
   }
   le::append(s, crc32_of(s), 4);  // the header and table alone, for lookups
-  s.append(entries);
+  s.append(entries_);
   le::append(s, crc32_of(s), 4);
   return s;
+}
+
+std::string encode_index(const std::vector<RowGroup>& groups) {
+  IndexEncoder e;
+  for (const auto& g : groups) e.add(g);
+  return e.finish();
 }
 
 namespace {
@@ -169,7 +176,8 @@ Status parse_group(ByteReader& r, uint64_t gi, uint64_t offset_wanted, uint64_t 
   g->offset = offset;
   g->length = static_cast<uint32_t>(length);
   for (auto& c : g->fixed) {
-    if (!get_chunk(r, g->length, &c)) return bad_index("row group " + std::to_string(gi) + " chunk");
+    if (!get_chunk(r, g->length, &c))
+      return bad_index("row group " + std::to_string(gi) + " chunk");
   }
   for (int o = 0; o < kAttrOwnerCount; ++o) {
     uint64_t keys;
@@ -350,8 +358,7 @@ Status locate_groups(std::string_view raw, uint64_t data_size, std::vector<Group
   return Status::ok();
 }
 
-Status decode_group(std::string_view raw, const GroupEntry& e, uint64_t data_size,
-                    RowGroup* out) {
+Status decode_group(std::string_view raw, const GroupEntry& e, uint64_t data_size, RowGroup* out) {
   if (raw.size() < 4 || e.at > raw.size() - 4) return bad_index("group entry out of range");
   if (!e.checked) {  // version 1: the whole index's checksum covered it
     ByteReader r(raw.substr(e.at, raw.size() - 4 - e.at));

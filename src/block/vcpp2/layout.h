@@ -78,6 +78,27 @@ inline constexpr uint32_t kIndexVersion = 2;
 // bytes before it (version 2)] | group* | crc32 u32 (of all bytes before it). The group table
 // lets a lookup find and check one group's entry without checking the whole index.
 std::string encode_index(const std::vector<RowGroup>& groups);
+
+// The same bytes, built one group at a time as a writer cuts them: the writer keeps each
+// group's encoded entry (a few hundred bytes) and a 60-byte table row instead of its RowGroup,
+// whose statistics take kilobytes in memory, so a merge writing millions of traces does not
+// hold the whole index decoded until it finishes.
+class IndexEncoder {
+ public:
+  void add(const RowGroup& g);
+  size_t groups() const { return rows_.size(); }
+  std::string finish() const;
+
+ private:
+  struct Row {
+    TraceId first, last;
+    uint64_t offset;
+    uint32_t length, traces;
+    uint32_t at, size, crc;  // the entry within entries_
+  };
+  std::vector<Row> rows_;
+  std::string entries_;
+};
 // Checks the checksum, that every count and length fits the bytes present, that groups are
 // contiguous from offset 0 of `data` in ascending ID order, and that every chunk lies inside
 // its group. `data_size` is meta.json `size`.

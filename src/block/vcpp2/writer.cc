@@ -55,8 +55,8 @@ class Writer final : public FormatWriter {
     return added(id, start, end);
   }
 
-  Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row,
-                  uint64_t start, uint64_t end) override {
+  Status add_from(const TraceId& id, columnar::TableCopySource& src, uint32_t row, uint64_t start,
+                  uint64_t end) override {
     TEMPO_RETURN_IF_ERROR(check_order(id));
     if (row >= src.table()->trace_count() || !(src.table()->traces.id[row] == id)) {
       return Status::invalid_argument("trace " + id.hex() + " is not at that row of the table");
@@ -278,7 +278,7 @@ class Writer final : public FormatWriter {
     TEMPO_RETURN_IF_ERROR(data_->append(group_));
     g.length = static_cast<uint32_t>(group_.size());
     offset_ += group_.size();
-    groups_.push_back(std::move(g));
+    index_.add(g);
     return Status::ok();
   }
 
@@ -288,12 +288,12 @@ class Writer final : public FormatWriter {
     data_.reset();
     written_.push_back(dir_ + std::string(format::kDataObject));
     meta_.size = offset_;
-    meta_.total_records = static_cast<uint32_t>(groups_.size());
+    meta_.total_records = static_cast<uint32_t>(index_.groups());
 
     // Plain: a cold lookup reads it whole, and its CRC already guards it (zstd would save
     // ~0.1 byte per span and cost the lookup a decompression).
     written_.push_back(dir_ + std::string(format::kIndexObject));
-    TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), encode_index(groups_)));
+    TEMPO_RETURN_IF_ERROR(backend_.write(written_.back(), index_.finish()));
 
     TEMPO_RETURN_IF_ERROR(bloom_.write(backend_, dir_, &written_, &meta_.bloom_shards));
     if (!too_many_strings_ && !block_strings_.empty()) {
@@ -324,7 +324,7 @@ class Writer final : public FormatWriter {
   BlockMeta meta_;
   std::string dir_;
   ZstdCompressor zstd_;
-  std::unique_ptr<backend::ObjectWriter> data_;  // opened on the first add()
+  std::unique_ptr<backend::ObjectWriter> data_;        // opened on the first add()
   columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
   std::string raw_, compressed_, group_;               // reused across chunks and groups
@@ -335,17 +335,16 @@ class Writer final : public FormatWriter {
   std::vector<std::string_view> plains_;               // their plain bytes
   std::vector<std::string> pieces_;                    // attribute runs cut per frame
   std::string frame_bytes_;
-  absl::flat_hash_set<std::string> block_strings_;     // for the block's string filter
+  absl::flat_hash_set<std::string> block_strings_;  // for the block's string filter
   bool too_many_strings_ = false;
-  uint64_t offset_ = 0;                                // bytes of data written
-  std::vector<RowGroup> groups_;
+  uint64_t offset_ = 0;  // bytes of data written
+  IndexEncoder index_;   // every group cut so far
   TraceId last_;
   bool any_ = false;
   bool finished_ = false;
   BloomShards bloom_{options_};  // after options_, which it is built from
   std::vector<std::string> written_;
 };
-
 
 }  // namespace
 
