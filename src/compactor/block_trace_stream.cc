@@ -8,6 +8,7 @@ Status BlockTraceStream::load_next_group(bool* loaded) {
   columnar::ColumnSet all;
   all.everything = true;
   all.derived = false;  // traces are copied or assembled from the stored columns alone
+  all.once = true;      // each group read once: no decoded index held for the whole merge
   while (!*loaded && next_group_ < groups) {
     const columnar::ScanPart part{next_group_++, groups};
     int calls = 0;

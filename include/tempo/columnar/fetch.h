@@ -34,14 +34,19 @@ struct ColumnSet {
   // times. A consumer that only copies stored columns into another table (the compactor)
   // turns them off; a source may compute them anyway.
   bool derived = true;
+  // The caller reads each row group once, in order, and keeps no reader for queries (the
+  // compactor): a source may then locate groups one at a time instead of decoding and caching
+  // every group's statistics, which for a large block take tens of MB. Whole-block
+  // statistics are not consulted.
+  bool once = false;
 };
 
 // Statistics of one attribute key in one row group.
 struct AttrKeyStats {
   std::string key;
-  uint8_t types = 0;  // bit (1 << ValueType) for every value type present
-  int64_t int_min = 0, int_max = 0;        // over kInt values (valid when that type bit is set)
-  double double_min = 0, double_max = 0;   // over kDouble values
+  uint8_t types = 0;                      // bit (1 << ValueType) for every value type present
+  int64_t int_min = 0, int_max = 0;       // over kInt values (valid when that type bit is set)
+  double double_min = 0, double_max = 0;  // over kDouble values
 };
 
 // What the engine may consult before a row group's columns are read. A source may first show
@@ -50,8 +55,8 @@ struct AttrKeyStats {
 struct RowGroupStats {
   bool whole_block = false;
   uint32_t traces = 0, spans = 0;
-  uint64_t start_min = 0, end_max = 0;           // span times (unix ns)
-  uint64_t duration_min = 0, duration_max = 0;   // span durations (ns)
+  uint64_t start_min = 0, end_max = 0;          // span times (unix ns)
+  uint64_t duration_min = 0, duration_max = 0;  // span durations (ns)
   // Every distinct string of the group (names, keys, values, messages…): a string literal
   // that is not here cannot be equal to anything in the group.
   const StringPool* strings = nullptr;

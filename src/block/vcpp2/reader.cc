@@ -282,10 +282,19 @@ class Reader final : public FormatReader {
   Status scan_spans(const ColumnSet& cols, const columnar::RowGroupFilter& keep,
                     const columnar::RowGroupFn& fn, const columnar::ScanPart& part,
                     columnar::ScanStats* stats) override {
+    // Either the decoded index, cached for the queries to come, or (cols.once) the raw one,
+    // each group's entry decoded into `located` as it comes.
     std::shared_ptr<const Index> index;
-    TEMPO_RETURN_IF_ERROR(load_index(&index));
-    const size_t first = part.first(index->size()), end = part.end(index->size());
-    if (keep) {
+    std::shared_ptr<const Locator> loc;
+    RowGroup located;
+    if (cols.once) {
+      TEMPO_RETURN_IF_ERROR(load_locator(&loc));
+    } else {
+      TEMPO_RETURN_IF_ERROR(load_index(&index));
+    }
+    const size_t groups = index ? index->size() : loc->groups.size();
+    const size_t first = part.first(groups), end = part.end(groups);
+    if (keep && index) {
       // The whole block first: a literal its string filter rules out, or a key or range no
       // group has, skips every group without reading one dictionary.
       std::shared_ptr<const columnar::RowGroupStats> whole;
@@ -299,7 +308,12 @@ class Reader final : public FormatReader {
     Decoder d;
     columnar::RowGroupStats rg;
     for (size_t gi = first; gi < end; ++gi) {
-      const auto& g = (*index)[gi];
+      if (loc) {
+        Status s = decode_group(loc->raw, loc->groups[gi], meta_.size, &located);
+        if (!s.is_ok())
+          return Status::corruption(io_.key(format::kIndexObject) + ": " + s.message());
+      }
+      const RowGroup& g = index ? (*index)[gi] : located;
       stats->row_groups++;
       const uint64_t before = io_.bytes_read();
       // The dictionary alone first: a literal it lacks lets the engine skip the group having
