@@ -86,7 +86,11 @@ class TenantInstance {
     Ticks at;
   };
   static constexpr Ticks kExpiryGranularityMs = 1000;
-  const Clock::time_point epoch_ = Clock::now();
+  // The 32-bit clock starts 2 s before it wraps (as Linux starts jiffies 5 minutes before
+  // theirs), so every instance, in tests too, passes a wrap early instead of after 49 days.
+  static constexpr std::chrono::milliseconds kFirstWrapAfter{2000};
+  const Clock::time_point epoch_ =
+      Clock::now() - (std::chrono::milliseconds(int64_t{1} << 32) - kFirstWrapAfter);
   Ticks ticks(Clock::time_point t) const {
     return static_cast<Ticks>(
         std::chrono::duration_cast<std::chrono::milliseconds>(t - epoch_).count());

@@ -61,6 +61,7 @@ class PosixFile final : public File {
     }
   }
 
+  using File::write_all;
   Status write_all(uint64_t offset, std::span<const std::string_view> parts) override {
     std::vector<iovec> iov;
     iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
@@ -206,11 +207,16 @@ class PosixEnv final : public Env {
 
 Status File::write_all(uint64_t offset, std::span<const std::string_view> parts) {
   std::string joined;
-  size_t total = 0;
-  for (auto p : parts) total += p.size();
-  joined.reserve(total);
-  for (auto p : parts) joined.append(p);
-  std::string_view data = joined;
+  std::string_view data;
+  if (parts.size() == 1) {
+    data = parts[0];
+  } else {
+    size_t total = 0;
+    for (auto p : parts) total += p.size();
+    joined.reserve(total);
+    for (auto p : parts) joined.append(p);
+    data = joined;
+  }
   while (!data.empty()) {
     size_t n = 0;
     TEMPO_RETURN_IF_ERROR(write(offset, data, &n));

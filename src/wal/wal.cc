@@ -29,18 +29,6 @@ Status read_full(const File& f, char* buf, size_t n, uint64_t off, size_t* got) 
   return f.read(off, n, buf, got);
 }
 
-// Writes all of `data` at `off`, continuing after short writes.
-Status write_full(File& f, uint64_t off, std::string_view data) {
-  while (!data.empty()) {
-    size_t n = 0;
-    TEMPO_RETURN_IF_ERROR(f.write(off, data, &n));
-    if (n == 0) return Status::io_error("write " + f.path() + ": no progress");
-    off += n;
-    data.remove_prefix(n);
-  }
-  return Status::ok();
-}
-
 prometheus::Histogram& fsync_duration() {
   static auto& h = metrics::histogram_family("tempo_wal_fsync_duration_seconds",
                                              "Time spent in fdatasync of the WAL.")
@@ -129,7 +117,7 @@ Status write_header(File& f) {
   char hdr[kFileHeaderSize] = {};
   std::memcpy(hdr, kMagic, 4);
   le::store32(hdr + 4, kVersion);
-  return write_full(f, 0, std::string_view(hdr, sizeof hdr));
+  return f.write_all(0, std::string_view(hdr, sizeof hdr));
 }
 
 // Reads every intact record of an open file, truncating what cannot be read at the end.

@@ -217,9 +217,10 @@ void ingest_and_compact_while_other_queries(ServerOptions o) {
 
   // What the reader answered first for each trace; later answers must equal it.
   std::map<std::string, std::string> seen;
-  size_t rounds = 0;
+  size_t rounds = 0, rounds_mid_merge = 0;  // the latter: the reader still listed 2+ blocks
   auto query_round = [&] {
     ++rounds;
+    if (blocklist_length(reader) > 1) ++rounds_mid_merge;
     for (const auto& [id, req] : sent) {
       auto r = reader.get("/api/traces/" + id);
       auto it = seen.find(id);
@@ -246,7 +247,9 @@ void ingest_and_compact_while_other_queries(ServerOptions o) {
           seen.size() != sent.size())) {
     query_round();
   }
-  INFO("reader query rounds: " << rounds);
+  INFO("reader query rounds: " << rounds << ", while it listed 2+ blocks: " << rounds_mid_merge);
+  // The loop must have overlapped the merges, or it proved nothing about them.
+  CHECK(rounds_mid_merge > 0);
   REQUIRE(blocklist_length(writer) == 1);
   REQUIRE(blocklist_length(reader) == 1);
   query_round();

@@ -308,7 +308,9 @@ TEST_CASE("limits: max_traces_per_user refuses new traces, not spans of live one
 // Live traces expire from an arrival-ordered queue, not a sweep over all of them: a trace seen
 // again and again stays live (its queue entries are renewed), one left idle past
 // trace_idle_period (plus the queue's one-second granularity) is forgotten, so its slot under
-// max_traces_per_user is free again.
+// max_traces_per_user is free again. The live set's 32-bit millisecond clock wraps 2 s after
+// the tenant's first push (TenantInstance::kFirstWrapAfter): trace 1 is renewed across the
+// wrap and must stay, then left idle after it and must go.
 TEST_CASE("limits: idle traces leave the live set, traces still being written stay") {
   Fixture f;
   auto o = f.options();
@@ -333,6 +335,13 @@ TEST_CASE("limits: idle traces leave the live set, traces still being written st
   uint64_t bytes = 0;
   REQUIRE(ing->find("t", make_id(1), &segs, &bytes).is_ok());
   CHECK(segs.size() == 31);
+  // Past the wrap, traces 1 and 3 left idle: both slots free again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  ingester::Refused later;
+  REQUIRE(
+      ing->push("t", std::vector{segment(make_id(5), 1, "e"), segment(make_id(6), 1, "f")}, &later)
+          .is_ok());
+  CHECK(later.total() == 0);
 }
 
 TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_blocks is refused, then taken again") {

@@ -30,11 +30,14 @@ class File {
   // may be shorter than `data` (the caller writes the rest or gives up).
   virtual Status write(uint64_t offset, std::string_view data, size_t* written) = 0;
   // Writes all of `parts`, back to back, at `offset`, continuing after short writes; on error
-  // an unknown prefix may be written. The default joins the parts and calls write() until
-  // done, so a test Env that overrides write() alone sees one write per call as before; the
-  // real file hands the parts to pwritev(2) as they are, which saves the WAL's group commit a
-  // copy of every byte it writes.
+  // an unknown prefix may be written. The default joins the parts (when there are several)
+  // and calls write() until done, so a test Env that overrides write() alone sees one write
+  // per call; the real file hands the parts to pwritev(2) as they are, which saves the WAL's
+  // group commit a copy of every byte it writes.
   virtual Status write_all(uint64_t offset, std::span<const std::string_view> parts);
+  Status write_all(uint64_t offset, std::string_view data) {
+    return write_all(offset, std::span<const std::string_view>(&data, 1));
+  }
   // fdatasync(2): once it returns ok, everything written so far survives a crash (provided the
   // directory entry does: see Env::sync_dir).
   virtual Status sync() = 0;

@@ -120,12 +120,6 @@ std::string IndexEncoder::finish() const {
   return s;
 }
 
-std::string encode_index(const std::vector<RowGroup>& groups) {
-  IndexEncoder e;
-  for (const auto& g : groups) e.add(g);
-  return e.finish();
-}
-
 namespace {
 
 Status bad_index(const std::string& what) { return Status::corruption("vcpp2 index: " + what); }

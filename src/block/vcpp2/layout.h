@@ -77,12 +77,11 @@ inline constexpr uint32_t kIndexVersion = 2;
 // Plain index bytes: magic | version u32 | groups varint | [group table | crc32 u32 of the
 // bytes before it (version 2)] | group* | crc32 u32 (of all bytes before it). The group table
 // lets a lookup find and check one group's entry without checking the whole index.
-std::string encode_index(const std::vector<RowGroup>& groups);
-
-// The same bytes, built one group at a time as a writer cuts them: the writer keeps each
-// group's encoded entry (a few hundred bytes) and a 60-byte table row instead of its RowGroup,
-// whose statistics take kilobytes in memory, so a merge writing millions of traces does not
-// hold the whole index decoded until it finishes.
+//
+// Built one group at a time as a writer cuts them: the writer keeps each group's encoded entry
+// (a few hundred bytes) and a 60-byte table row instead of its RowGroup, whose statistics take
+// kilobytes in memory, so a merge writing millions of traces does not hold the whole index
+// decoded until it finishes.
 class IndexEncoder {
  public:
   void add(const RowGroup& g);

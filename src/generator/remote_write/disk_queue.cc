@@ -176,14 +176,7 @@ Status DiskQueue::save_cursor() {
   le::store32(slot + 4, crc32_of(std::string_view(slot + 8, 24)));
   // Two slots written alternately: a write torn by a crash leaves the other one intact.
   uint64_t at = (cursor_gen_ % 2) * kCursorSlot;
-  std::string_view data(slot, sizeof slot);
-  while (!data.empty()) {
-    size_t n = 0;
-    TEMPO_RETURN_IF_ERROR(cursor_->write(at, data, &n));
-    if (n == 0) return Status::io_error("write " + cursor_->path() + ": no progress");
-    at += n;
-    data.remove_prefix(n);
-  }
+  TEMPO_RETURN_IF_ERROR(cursor_->write_all(at, std::string_view(slot, sizeof slot)));
   if (options_.sync) TEMPO_RETURN_IF_ERROR(cursor_->sync());
   return Status::ok();
 }
