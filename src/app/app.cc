@@ -44,6 +44,7 @@
 #include "tempo/server/executor.h"
 #include "tempo/server/grpc_server.h"
 #include "tempo/server/http_server.h"
+#include "tempo/util/thread_name.h"
 #include "tempo/server/tls.h"
 
 namespace tempo::app {
@@ -379,7 +380,12 @@ Status App::start_serving() {
   TEMPO_RETURN_IF_ERROR(start_grpc());
 
   const int io_threads = 2;
-  for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < io_threads; ++i) {
+    io_threads_.emplace_back([this] {
+      set_thread_name("io");
+      io_.run();
+    });
+  }
   return Status::ok();
 }
 

@@ -3,6 +3,7 @@
 #include "block/block_format.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/util/thread_name.h"
 
 namespace tempo::block {
 namespace {
@@ -244,6 +245,7 @@ void BlockList::start_polling(std::chrono::nanoseconds period) {
     stopping_ = false;
   }
   poller_ = std::thread([this, period] {
+    set_thread_name("blocklist-poll");
     std::unique_lock<std::mutex> lock(poller_mu_);
     while (!poller_cv_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();

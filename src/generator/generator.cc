@@ -12,6 +12,7 @@
 #include "tempo/generator/span_metrics.h"
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
+#include "tempo/util/thread_name.h"
 
 namespace tempo::generator {
 namespace {
@@ -265,7 +266,10 @@ Status Generator::start() {
   }
   for (auto& s : shards_) {
     Shard* shard = s.get();
-    shard->thread = std::thread([this, shard] { shard_loop(*shard); });
+    shard->thread = std::thread([this, shard] {
+      set_thread_name("generator");
+      shard_loop(*shard);
+    });
   }
   collector_ = std::thread([this] { collect_loop(); });
   log::info("metrics generator started",

@@ -8,6 +8,7 @@
 #include "tempo/observability/log.h"
 #include "tempo/observability/metrics.h"
 #include "tempo/util/memory.h"
+#include "tempo/util/thread_name.h"
 
 namespace tempo::ingester {
 namespace {
@@ -197,6 +198,7 @@ Status Ingester::flush(std::string_view tenant) {
 }
 
 void Ingester::sweep_loop() {
+  set_thread_name("live-sweep");
   // The cut check is cheap, so run it at least every second: max_block_duration is honoured
   // closely even when flush_check_period is long.
   auto period = std::min<std::chrono::nanoseconds>(options_.flush_check_period,
@@ -215,6 +217,7 @@ void Ingester::sweep_loop() {
 }
 
 void Ingester::flush_loop() {
+  set_thread_name("flush");
   std::unique_lock<std::mutex> lock(queue_mu_);
   for (;;) {
     if (stopping_) return;

@@ -1,6 +1,7 @@
 #include "tempo/server/executor.h"
 
 #include "tempo/observability/metrics.h"
+#include "tempo/util/thread_name.h"
 
 namespace tempo::server {
 namespace {
@@ -50,6 +51,7 @@ size_t BoundedExecutor::queued() const {
 }
 
 void BoundedExecutor::run() {
+  set_thread_name(name_);
   for (;;) {
     std::function<void()> task;
     {
