@@ -4,6 +4,7 @@
 #include <grpcpp/server_posix.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -49,6 +50,13 @@ Status GrpcServer::start() {
     grpc::ResourceQuota quota("grpc:" + std::to_string(options_.port));
     quota.SetMaxThreads(options_.max_threads);
     builder.SetResourceQuota(quota);
+  }
+  // The quota above still bounds all threads together, idle ones included.
+  if (options_.idle_threads > 0) {
+    const int idle = options_.max_threads > 0
+                         ? std::min(options_.idle_threads, options_.max_threads)
+                         : options_.idle_threads;
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, idle);
   }
   for (auto* s : services_) builder.RegisterService(s);
   if (!bounded_->empty()) {
