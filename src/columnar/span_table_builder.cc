@@ -35,6 +35,10 @@ SpanTableBuilder::SpanTableBuilder(SpanTable* out) : t_(out) {
 
 size_t SpanTableBuilder::spans() const { return t_->spans.id.size(); }
 
+void SpanTableBuilder::reserve_attrs(const std::array<size_t, kAttrOwnerCount>& rows) {
+  for (int k = 0; k < kAttrOwnerCount; ++k) pending_[k].reserve(rows[k]);
+}
+
 void SpanTableBuilder::add_attrs(AttrOwner owner_kind, uint32_t owner,
                                  const google::protobuf::RepeatedPtrField<KeyValue>& kvs) {
   auto& pending = pending_[static_cast<int>(owner_kind)];

@@ -14,19 +14,25 @@ namespace tempo::columnar {
 
 void TableCopySource::reset(const SpanTable* table) {
   table_ = table;
+  string_guess_.assign(table ? table->strings.size() : 0, kNoRow);
+  rewind();
+}
+
+void TableCopySource::rewind() {
   last_row_ = 0;
   for (int k = 0; k < kAttrOwnerCount; ++k) {
     cursor_[k].clear();
-    if (!table) continue;
-    for (const auto& run : table->attrs[k].keys) cursor_[k].push_back(run.begin);
+    if (!table_) continue;
+    for (const auto& run : table_->attrs[k].keys) cursor_[k].push_back(run.begin);
   }
 }
 
-uint32_t SpanTableBuilder::copy_string(const SpanTable& src, uint32_t id) {
+uint32_t SpanTableBuilder::copy_string(TableCopySource& src, uint32_t id) {
   if (id == 0) return 0;
-  if (id >= string_map_.size()) string_map_.resize(src.strings.size(), kNoRow);
-  // The guess may be from another source table or an earlier output pool: intern() checks.
-  return t_->strings.intern(src.strings.get(id), &string_map_[id]);
+  const SpanTable& s = *src.table_;
+  if (id >= src.string_guess_.size()) src.string_guess_.resize(s.strings.size(), kNoRow);
+  // The guess may be from an earlier output pool (a group already cut): intern() checks.
+  return t_->strings.intern(s.strings.get(id), &src.string_guess_[id]);
 }
 
 void SpanTableBuilder::copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t begin,
@@ -43,12 +49,12 @@ void SpanTableBuilder::copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t
     // when the traces are copied in order), take this trace's, stop at the next trace's.
     while (i < run.end && at.owner[i] < begin) ++i;
     if (i < run.end && at.owner[i] < end) {
-      const uint32_t key = copy_string(s, run.key);
+      const uint32_t key = copy_string(src, run.key);
       for (; i < run.end && at.owner[i] < end; ++i) {
         PendingAttr a{dest_begin + (at.owner[i] - begin), key, at.type[i], at.value[i], at.pos[i]};
         switch (a.type) {
           case ValueType::kString:
-            a.value = copy_string(s, static_cast<uint32_t>(a.value));
+            a.value = copy_string(src, static_cast<uint32_t>(a.value));
             break;
           case ValueType::kArray:
           case ValueType::kKvList:
@@ -68,7 +74,7 @@ void SpanTableBuilder::copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t
 
 void SpanTableBuilder::add_trace_from(TableCopySource& src, uint32_t row) {
   const SpanTable& s = *src.table_;
-  if (row < src.last_row_) src.reset(src.table_);  // out of order: cursors start over
+  if (row < src.last_row_) src.rewind();  // out of order: cursors start over
   src.last_row_ = row;
   auto& t = *t_;
   const uint32_t r0 = s.traces.resource_offsets[row], r1 = s.traces.resource_offsets[row + 1];
@@ -84,23 +90,23 @@ void SpanTableBuilder::add_trace_from(TableCopySource& src, uint32_t row) {
 
   t.traces.id.push_back(s.traces.id[row]);
   for (uint32_t r = r0; r < r1; ++r) {
-    t.resources.schema_url.push_back(copy_string(s, s.resources.schema_url[r]));
+    t.resources.schema_url.push_back(copy_string(src, s.resources.schema_url[r]));
     t.resources.dropped_attributes.push_back(s.resources.dropped_attributes[r]);
     for (uint32_t c = s.resources.scope_offsets[r]; c < s.resources.scope_offsets[r + 1]; ++c) {
-      t.scopes.name.push_back(copy_string(s, s.scopes.name[c]));
-      t.scopes.version.push_back(copy_string(s, s.scopes.version[c]));
-      t.scopes.schema_url.push_back(copy_string(s, s.scopes.schema_url[c]));
+      t.scopes.name.push_back(copy_string(src, s.scopes.name[c]));
+      t.scopes.version.push_back(copy_string(src, s.scopes.version[c]));
+      t.scopes.schema_url.push_back(copy_string(src, s.scopes.schema_url[c]));
       t.scopes.dropped_attributes.push_back(s.scopes.dropped_attributes[c]);
       for (uint32_t p = s.scopes.span_offsets[c]; p < s.scopes.span_offsets[c + 1]; ++p) {
         const auto& ss = s.spans;
         auto& sp = t.spans;
         sp.id.push_back(ss.id[p]);
         sp.parent_id.push_back(ss.parent_id[p]);
-        sp.name.push_back(copy_string(s, ss.name[p]));
+        sp.name.push_back(copy_string(src, ss.name[p]));
         sp.kind.push_back(ss.kind[p]);
         sp.status_code.push_back(ss.status_code[p]);
-        sp.status_message.push_back(copy_string(s, ss.status_message[p]));
-        sp.trace_state.push_back(copy_string(s, ss.trace_state[p]));
+        sp.status_message.push_back(copy_string(src, ss.status_message[p]));
+        sp.trace_state.push_back(copy_string(src, ss.trace_state[p]));
         sp.flags.push_back(ss.flags[p]);
         sp.start.push_back(ss.start[p]);
         sp.duration.push_back(ss.duration[p]);
@@ -109,13 +115,13 @@ void SpanTableBuilder::add_trace_from(TableCopySource& src, uint32_t row) {
         sp.dropped_links.push_back(ss.dropped_links[p]);
         for (uint32_t e = ss.event_offsets[p]; e < ss.event_offsets[p + 1]; ++e) {
           t.events.time.push_back(s.events.time[e]);
-          t.events.name.push_back(copy_string(s, s.events.name[e]));
+          t.events.name.push_back(copy_string(src, s.events.name[e]));
           t.events.dropped_attributes.push_back(s.events.dropped_attributes[e]);
         }
         for (uint32_t l = ss.link_offsets[p]; l < ss.link_offsets[p + 1]; ++l) {
           t.links.trace_id.push_back(s.links.trace_id[l]);
           t.links.span_id.push_back(s.links.span_id[l]);
-          t.links.trace_state.push_back(copy_string(s, s.links.trace_state[l]));
+          t.links.trace_state.push_back(copy_string(src, s.links.trace_state[l]));
           t.links.flags.push_back(s.links.flags[l]);
           t.links.dropped_attributes.push_back(s.links.dropped_attributes[l]);
         }

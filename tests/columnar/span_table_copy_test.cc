@@ -78,8 +78,8 @@ TEST_CASE("table copy: skipped rows, rows out of order and two sources interleav
   fa.reset(&a);
   fc.reset(&c);
   // Every third row of a, interleaved with c's rows backwards: a's cursors move forward
-  // over rows not copied, c's start over at each step back, and each source's string ids
-  // are guesses that the other source's copies keep invalidating.
+  // over rows not copied, c's start over at each step back, and both sources' strings go
+  // into one pool, where each source's guesses of their ids must hold up against the other's.
   std::vector<std::pair<const SpanTable*, uint32_t>> order;
   for (uint32_t r = 0; r < 40; ++r) {
     if (r % 3 == 0) {
@@ -92,4 +92,33 @@ TEST_CASE("table copy: skipped rows, rows out of order and two sources interleav
   b.finish();
   REQUIRE(out.trace_count() == order.size());
   for (uint32_t i = 0; i < order.size(); ++i) same_trace(*order[i].first, order[i].second, out, i);
+}
+
+TEST_CASE("table copy: one source copied into one output table after another") {
+  // A compaction cuts its output into row groups: the source's guesses of its strings' ids
+  // were made in the last group's pool, and the next group's pool gives them other ids.
+  const SpanTable src = source_table(50, 7, 20);
+  TableCopySource from;
+  from.reset(&src);
+  SpanTable first, second;
+  {
+    SpanTableBuilder b(&first);
+    for (uint32_t r = 0; r < 25; ++r) b.add_trace_from(from, r);
+    b.finish();
+  }
+  {
+    // The second group's pool starts with strings the first had never seen at those ids.
+    SpanTableBuilder b(&second);
+    const SpanTable other = source_table(5, 8, -1);
+    TableCopySource from_other;
+    from_other.reset(&other);
+    for (uint32_t r = 0; r < 5; ++r) b.add_trace_from(from_other, r);
+    for (uint32_t r = 25; r < 50; ++r) b.add_trace_from(from, r);
+    b.finish();
+    REQUIRE(second.trace_count() == 30);
+    for (uint32_t r = 0; r < 5; ++r) same_trace(other, r, second, r);
+  }
+  REQUIRE(first.trace_count() == 25);
+  for (uint32_t r = 0; r < 25; ++r) same_trace(src, r, first, r);
+  for (uint32_t r = 25; r < 50; ++r) same_trace(src, r, second, r - 20);
 }

@@ -18,7 +18,8 @@ namespace tempo::columnar {
 
 // A table traces are copied from, row by row, with SpanTableBuilder::add_trace_from: it
 // keeps, per attribute key run, where the last copied trace's rows ended, so copying a
-// table's traces in row order walks each run once. Reset it when the table changes.
+// table's traces in row order walks each run once; and, per string of the table, the id it
+// last had in the output's pool. Reset it when the table or its contents change.
 class TableCopySource {
  public:
   void reset(const SpanTable* table);
@@ -26,9 +27,14 @@ class TableCopySource {
 
  private:
   friend class SpanTableBuilder;
+  void rewind();  // cursors back to the start of each run; the guesses stay
   const SpanTable* table_ = nullptr;
   uint32_t last_row_ = 0;
   std::array<std::vector<uint32_t>, kAttrOwnerCount> cursor_;  // per key run: next row
+  // Source string id -> its id in the output pool (a guess, checked on use). Kept per source:
+  // a compaction interleaves the traces of several inputs, whose ids for one string differ,
+  // and one shared map would have each input overwrite the others' guesses.
+  std::vector<uint32_t> string_guess_;
 };
 
 // Appends whole traces to a SpanTable. Not thread-safe. `out` must stay live while the
@@ -57,6 +63,11 @@ class SpanTableBuilder {
   void add_trace_from(TableCopySource& src, uint32_t row);
   void finish();
 
+  // Room for `rows[k]` attribute rows of owner kind k before the first trace: a writer that
+  // cuts groups of one size passes what the last group held, so the attribute rows collected
+  // until finish() are not moved again and again as their vector grows.
+  void reserve_attrs(const std::array<size_t, kAttrOwnerCount>& rows);
+
   size_t spans() const;
 
  private:
@@ -76,13 +87,12 @@ class SpanTableBuilder {
     void operator()(Wire* w) const;
   };
 
-  uint32_t copy_string(const SpanTable& src, uint32_t id);
+  uint32_t copy_string(TableCopySource& src, uint32_t id);
   void copy_attrs(TableCopySource& src, AttrOwner kind, uint32_t begin, uint32_t end,
                   uint32_t dest_begin);
 
   SpanTable* t_;
   std::vector<PendingAttr> pending_[kAttrOwnerCount];
-  std::vector<uint32_t> string_map_;  // add_trace_from: source string id -> ours (a guess)
   std::unique_ptr<Wire, WireDeleter> wire_;
 };
 

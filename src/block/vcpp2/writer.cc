@@ -5,6 +5,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -80,7 +81,10 @@ class Writer final : public FormatWriter {
       return Status::invalid_argument("block traces must be added in ascending ID order: " +
                                       id.hex() + " after " + last_.hex());
     }
-    if (!builder_) builder_.emplace(&table_);
+    if (!builder_) {
+      builder_.emplace(&table_);
+      builder_->reserve_attrs(last_attr_rows_);
+    }
     return Status::ok();
   }
 
@@ -218,6 +222,7 @@ class Writer final : public FormatWriter {
     builder_.reset();
     const columnar::SpanTable& t = table_;
     if (t.trace_count() == 0) return Status::ok();  // opened by an add() that was refused
+    for (int k = 0; k < kAttrOwnerCount; ++k) last_attr_rows_[k] = t.attrs[k].owner.size();
     RowGroup g;
     g.first = t.traces.id.front();
     g.last = t.traces.id.back();
@@ -327,6 +332,7 @@ class Writer final : public FormatWriter {
   std::unique_ptr<backend::ObjectWriter> data_;        // opened on the first add()
   columnar::SpanTable table_;                          // the row group being filled
   std::optional<columnar::SpanTableBuilder> builder_;  // set while a group is open
+  std::array<size_t, kAttrOwnerCount> last_attr_rows_{};  // the last group's, per owner kind
   std::string raw_, compressed_, group_;               // reused across chunks and groups
   std::vector<uint32_t> cut_rows_;                     // frame cuts of the group (span rows)
   std::vector<uint64_t> cut_states_;                   // the start column's state at each
