@@ -25,6 +25,14 @@ prometheus::Family<prometheus::Counter>& flush_backlog_refusals_family() {
       "ingester.max_unflushed_blocks.");
   return f;
 }
+prometheus::Family<prometheus::Counter>& flush_backlog_waits_family() {
+  static auto& f = metrics::counter_family(
+      "tempo_ingester_flush_backlog_waits_total",
+      "Pushes that met ingester.max_unflushed_blocks and waited for a flush to make room "
+      "(those still facing the bound after the wait are refused, and counted in "
+      "tempo_ingester_flush_backlog_refusals_total too).");
+  return f;
+}
 prometheus::Family<prometheus::Counter>& bytes_received_family() {
   static auto& f = metrics::counter_family("tempo_ingester_bytes_received_total",
                                            "The total bytes received per tenant.");
@@ -104,7 +112,16 @@ Status TenantInstance::push(std::span<const model::TraceSegment> segments, Refus
   // without bound; past the backlog the push is refused before anything is admitted, and the
   // client retries once the flusher has caught up.
   if (options_.max_unflushed_blocks > 0) {
-    const size_t waiting = sealed_count();
+    std::unique_lock<std::mutex> lock(sealed_mu_);
+    if (sealed_.size() >= options_.max_unflushed_blocks) {
+      // A short overload (a burst, one slow flush) costs the client some latency, not a
+      // refused call and its exporter's retry backoff (5 s for OTLP exporters by default).
+      flush_backlog_waits_family().Add({{"tenant", tenant_}}).Increment();
+      sealed_cv_.wait_for(lock, options_.backlog_wait,
+                          [&] { return sealed_.size() < options_.max_unflushed_blocks; });
+    }
+    const size_t waiting = sealed_.size();
+    lock.unlock();
     if (waiting >= options_.max_unflushed_blocks) {
       flush_backlog_refusals_family().Add({{"tenant", tenant_}}).Increment();
       refused->flush_backlog = true;
@@ -223,6 +240,7 @@ std::vector<std::shared_ptr<WalBlock>> TenantInstance::sealed() const {
 void TenantInstance::remove_sealed(const std::shared_ptr<WalBlock>& block) {
   std::lock_guard<std::mutex> lock(sealed_mu_);
   sealed_.erase(std::remove(sealed_.begin(), sealed_.end(), block), sealed_.end());
+  sealed_cv_.notify_all();
 }
 
 void TenantInstance::sweep_live_traces() {

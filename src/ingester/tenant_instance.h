@@ -5,6 +5,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -54,6 +55,7 @@ class TenantInstance {
   std::shared_ptr<WalBlock> head_;
 
   mutable std::mutex sealed_mu_;
+  std::condition_variable sealed_cv_;  // a sealed block was flushed (pushes wait for room)
   std::vector<std::shared_ptr<WalBlock>> sealed_;
 
   // Admits each segment under the limits, updating the live set. True when all were

@@ -1,6 +1,7 @@
 #include "tempo/ingester/ingester.h"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 
 #include <filesystem>
 #include <fstream>
@@ -350,6 +351,7 @@ TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_
   o.max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
   o.flush_check_period = std::chrono::milliseconds(20);
   o.max_unflushed_blocks = 2;
+  o.backlog_wait = std::chrono::milliseconds(50);  // each refusal first waits this long
   // A file where the tenant's block directory belongs: every flush fails and is retried,
   // so sealed blocks pile up as when block building falls behind ingest.
   std::filesystem::create_directories(f.dir.sub("blocks"));
@@ -430,4 +432,63 @@ TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_
     }
   }
   CHECK(found_count == acknowledged.size());
+}
+
+TEST_CASE("a push that meets max_unflushed_blocks waits for a flush to make room and is taken") {
+  Fixture f;
+  auto o = f.options();
+  o.max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
+  o.flush_check_period = std::chrono::milliseconds(20);
+  o.max_unflushed_blocks = 2;
+  o.backlog_wait = std::chrono::seconds(60);  // far longer than the flushes take once unblocked
+  std::filesystem::create_directories(f.dir.sub("blocks"));
+  const std::string blocker = f.dir.sub("blocks") + "/t";
+  std::ofstream(blocker) << "not a directory";
+  auto ing = f.make(o);
+  const std::string waits = "tempo_ingester_flush_backlog_waits_total{tenant=\"t\"}";
+  const std::string refusals = "tempo_ingester_flush_backlog_refusals_total{tenant=\"t\"}";
+  const double waits_before = testing::counter_value(waits);
+  const double refusals_before = testing::counter_value(refusals);
+
+  // Flushes fail until the blocker goes; pushes meanwhile fill the backlog, and the first
+  // push that meets it waits instead of being refused.
+  std::atomic<bool> waited{false};
+  std::thread unblock([&] {
+    for (int n = 0; n < 6000 && testing::counter_value(waits) == waits_before; ++n) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    waited = testing::counter_value(waits) > waits_before;
+    std::filesystem::remove(blocker);
+  });
+  for (uint8_t i = 1; i <= 12; ++i) {
+    ingester::Refused r;
+    Status s = ing->push("t", std::vector{segment(make_id(i), 1, "s")}, &r);
+    INFO("push " << int(i) << ": " << s.to_string());
+    REQUIRE(s.is_ok());
+    CHECK_FALSE(r.flush_backlog);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  unblock.join();
+  CHECK(waited);
+  CHECK(testing::counter_value(refusals) == refusals_before);
+  // Every push was taken and reads back.
+  REQUIRE(ing->flush().is_ok());
+  for (uint8_t i = 1; i <= 12; ++i) {
+    std::vector<std::string> segs;
+    uint64_t bytes = 0;
+    REQUIRE(ing->find("t", make_id(i), &segs, &bytes).is_ok());
+    bool in_block = false;
+    if (segs.empty()) {
+      std::lock_guard<std::mutex> l(f.mu);
+      for (const auto& meta : f.flushed) {
+        std::unique_ptr<block::BlockReader> reader;
+        REQUIRE(block::BlockReader::open(*f.backend, "t", meta.block_id, &reader).is_ok());
+        std::string payload;
+        REQUIRE(reader->find(make_id(i), &payload, &in_block).is_ok());
+        if (in_block) break;
+      }
+    }
+    INFO("trace " << int(i));
+    CHECK((!segs.empty() || in_block));
+  }
 }

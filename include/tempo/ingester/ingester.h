@@ -47,6 +47,10 @@ struct IngesterOptions {
   // Sealed blocks of a tenant waiting for their flush beyond which pushes are refused with
   // kUnavailable (ingester.max_unflushed_blocks); 0 = no bound.
   uint64_t max_unflushed_blocks = 4;
+  // How long a push that meets that bound first waits for a flush to make room. Under
+  // sustained overload clients then see slower answers instead of refusals, and intake slows
+  // to what the flushers build; a backlog that lasts past the wait is still refused.
+  std::chrono::nanoseconds backlog_wait = std::chrono::seconds(2);
   // Memory that search may keep of WAL blocks in columnar form between queries (all tenants).
   int64_t live_search_cache_bytes = 1LL << 30;
   bool wal_sync = true;  // false only in tests and benchmarks
