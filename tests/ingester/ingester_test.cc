@@ -99,6 +99,20 @@ struct Fixture {
     REQUIRE(ing->start().is_ok());
     return ing;
   }
+  // Options under which tenant "t" falls behind on its flushes: a block is cut at every push,
+  // at most 2 may wait, and a file where the tenant's block directory belongs makes every
+  // flush fail and be retried, so sealed blocks pile up as when block building falls behind
+  // ingest. Returns the blocker's path: removing it lets the flushes through.
+  std::string behind_on_flushes(ingester::IngesterOptions* o, std::chrono::nanoseconds wait) {
+    o->max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
+    o->flush_check_period = std::chrono::milliseconds(20);
+    o->max_unflushed_blocks = 2;
+    o->backlog_wait = wait;
+    std::filesystem::create_directories(dir.sub("blocks"));
+    const std::string blocker = dir.sub("blocks") + "/t";
+    std::ofstream(blocker) << "not a directory";
+    return blocker;
+  }
 };
 
 }  // namespace
@@ -348,15 +362,8 @@ TEST_CASE("limits: idle traces leave the live set, traces still being written st
 TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_blocks is refused, then taken again") {
   Fixture f;
   auto o = f.options();
-  o.max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
-  o.flush_check_period = std::chrono::milliseconds(20);
-  o.max_unflushed_blocks = 2;
-  o.backlog_wait = std::chrono::milliseconds(50);  // each refusal first waits this long
-  // A file where the tenant's block directory belongs: every flush fails and is retried,
-  // so sealed blocks pile up as when block building falls behind ingest.
-  std::filesystem::create_directories(f.dir.sub("blocks"));
-  const std::string blocker = f.dir.sub("blocks") + "/t";
-  std::ofstream(blocker) << "not a directory";
+  // Each refusal first waits 50 ms for a flush.
+  const std::string blocker = f.behind_on_flushes(&o, std::chrono::milliseconds(50));
   auto ing = f.make(o);
 
   std::vector<uint8_t> acknowledged;
@@ -437,13 +444,8 @@ TEST_CASE("a tenant whose sealed blocks wait for their flush past max_unflushed_
 TEST_CASE("a push that meets max_unflushed_blocks waits for a flush to make room and is taken") {
   Fixture f;
   auto o = f.options();
-  o.max_block_bytes = 1;  // every push fills the head; the flush loop cuts it
-  o.flush_check_period = std::chrono::milliseconds(20);
-  o.max_unflushed_blocks = 2;
-  o.backlog_wait = std::chrono::seconds(60);  // far longer than the flushes take once unblocked
-  std::filesystem::create_directories(f.dir.sub("blocks"));
-  const std::string blocker = f.dir.sub("blocks") + "/t";
-  std::ofstream(blocker) << "not a directory";
+  // The wait is far longer than the flushes take once unblocked.
+  const std::string blocker = f.behind_on_flushes(&o, std::chrono::seconds(60));
   auto ing = f.make(o);
   const std::string waits = "tempo_ingester_flush_backlog_waits_total{tenant=\"t\"}";
   const std::string refusals = "tempo_ingester_flush_backlog_refusals_total{tenant=\"t\"}";
