@@ -67,9 +67,16 @@ storage:
       path: $d/wal
 $extra
 YAML
+  # A server left on the port (a benchmark still running) would answer /ready for ours, which
+  # then fails to bind, and two loads would share one server.
+  if curl -s -o /dev/null "localhost:$http_port/ready"; then
+    echo "port $http_port already serves something: stop it first" >&2
+    exit 1
+  fi
   "$build/tempo" -config.file="$d/tempo.yaml" 2>"$d/tempo.log" &
   pid=$!
   for _ in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || break
     [[ $(curl -s "localhost:$http_port/ready" || true) == ready ]] && return 0
     sleep 0.1
   done
