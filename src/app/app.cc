@@ -240,6 +240,8 @@ Status App::start() {
   co.selector.window = cfg_.compactor.compaction_window;
   co.selector.max_objects = static_cast<uint64_t>(cfg_.compactor.max_compaction_objects);
   co.selector.max_bytes = static_cast<uint64_t>(cfg_.compactor.max_block_bytes);
+  co.selector.min_inputs = static_cast<size_t>(cfg_.compactor.min_input_blocks);
+  co.selector.max_inputs = static_cast<size_t>(cfg_.compactor.max_input_blocks);
   co.block = io.block_options;
   compaction_ = std::make_unique<server::BoundedExecutor>("compaction", 1, 1);
   server::BoundedExecutor* pool = compaction_.get();

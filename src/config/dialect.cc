@@ -42,6 +42,8 @@ constexpr DialectMapping kDialect3[] = {
     {"backend_worker.compaction.max_block_bytes", "compactor.compaction.max_block_bytes"},
     {"backend_scheduler.provider.compaction.compaction.max_block_bytes",
      "compactor.compaction.max_block_bytes"},
+    {"backend_scheduler.provider.compaction.min_input_blocks", "compactor.min_input_blocks"},
+    {"backend_scheduler.provider.compaction.max_input_blocks", "compactor.max_input_blocks"},
     {"backend_worker.compaction.retention_concurrency", "compactor.compaction.retention_concurrency"},
     {"backend_scheduler.provider.compaction.compaction.retention_concurrency",
      "compactor.compaction.retention_concurrency"},

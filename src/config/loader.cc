@@ -163,6 +163,8 @@ Status read_compactor(const YamlReader& r, CompactorConfig* c) {
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_compaction_objects", &c->max_compaction_objects));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "max_block_bytes", &c->max_block_bytes));
   TEMPO_RETURN_IF_ERROR(r.integer(base + "retention_concurrency", &c->retention_concurrency));
+  TEMPO_RETURN_IF_ERROR(r.integer("compactor.min_input_blocks", &c->min_input_blocks));
+  TEMPO_RETURN_IF_ERROR(r.integer("compactor.max_input_blocks", &c->max_input_blocks));
   return Status::ok();
 }
 

@@ -16,9 +16,10 @@
 // admin_endpoints_enabled and http_max_request_bytes_in_flight (docs/configuration.md); so are
 // metrics_generator.storage.remote_write_queue_max_bytes (docs/remote_write.md) and
 // metrics_generator.registry.expose_on_metrics_endpoint and metrics_generator.processing_threads
-// (docs/metrics_generator.md), and ingester.max_unflushed_blocks (docs/configuration.md). schema.cc
-// turns this text into the SchemaNode tree; a key added here is checked from then on, and the
-// loader reads only the acted ones.
+// (docs/metrics_generator.md), ingester.max_unflushed_blocks, and compactor.min_input_blocks
+// and max_input_blocks (Tempo 3.x's backend_scheduler.provider.compaction keys in the 2.x
+// layout; docs/configuration.md). schema.cc turns this text into the SchemaNode tree; a key
+// added here is checked from then on, and the loader reads only the acted ones.
 
 #include "config/schema.h"
 
@@ -158,11 +159,11 @@ backend_scheduler:
       backoff: *backoff
       compaction: *compaction
       max_compaction_level: known
-      max_input_blocks: known
+      max_input_blocks: acted
       max_jobs_per_tenant: known
       measure_interval: known
       min_cycle_interval: known
-      min_input_blocks: known
+      min_input_blocks: acted
     redaction:
       max_rescan_generations: known
       poll_interval: known
@@ -200,6 +201,8 @@ cache:
       roles: known
 compactor:
   compaction: *compaction
+  max_input_blocks: acted
+  min_input_blocks: acted
   override_ring_key: known
   ring: any
 distributor:

@@ -10,6 +10,9 @@
 namespace tempo::config {
 namespace {
 
+// Inputs of one merge at most: each holds one row group in memory while the merge runs.
+constexpr int kMaxInputBlocks = 32;
+
 Status bad(const std::string& m) { return Status::invalid_argument(m); }
 
 bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
@@ -154,6 +157,18 @@ Status validate(const Config& c) {
   }
   if (c.compactor.compaction_cycle <= Duration::zero()) {
     return bad("compactor.compaction.compaction_cycle must be positive");
+  }
+  // A merge holds one row group of each input in memory at once, so the count is bounded.
+  if (c.compactor.min_input_blocks < 2 || c.compactor.min_input_blocks > kMaxInputBlocks) {
+    return bad("compactor.min_input_blocks (3.x: backend_scheduler.provider.compaction."
+               "min_input_blocks) must be between 2 and " + std::to_string(kMaxInputBlocks));
+  }
+  if (c.compactor.max_input_blocks < c.compactor.min_input_blocks ||
+      c.compactor.max_input_blocks > kMaxInputBlocks) {
+    return bad("compactor.max_input_blocks (3.x: backend_scheduler.provider.compaction."
+               "max_input_blocks) must be between min_input_blocks (" +
+               std::to_string(c.compactor.min_input_blocks) + ") and " +
+               std::to_string(kMaxInputBlocks));
   }
   if (c.compactor.max_compaction_objects <= 0) {
     return bad("compactor.compaction.max_compaction_objects must be positive");

@@ -89,6 +89,22 @@ TEST_CASE("selector respects max objects, max bytes and max inputs") {
   CHECK(select_jobs(blocks, o, kNow).empty());
 }
 
+TEST_CASE("selector waits for min_input_blocks of a level and takes up to max_input_blocks") {
+  tempo::compactor::SelectorOptions o;
+  o.min_inputs = 4;
+  o.max_inputs = 16;
+  std::vector<BlockMeta> blocks;
+  for (int i = 0; i < 3; ++i) blocks.push_back(block("b" + std::to_string(10 + i), in_window(1)));
+  // Three blocks of level 0: fewer than min_input_blocks, so no merge yet.
+  CHECK(select_jobs(blocks, o, kNow).empty());
+  for (int i = 3; i < 20; ++i) blocks.push_back(block("b" + std::to_string(10 + i), in_window(1)));
+  // Twenty: one job of 16, then the 4 left are one more.
+  const auto jobs = select_jobs(blocks, o, kNow);
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].size() == 16);
+  CHECK(jobs[1].size() == 4);
+}
+
 TEST_CASE("selector merges windows older than 24h across levels, two at a time") {
   tempo::compactor::SelectorOptions o;
   std::vector<BlockMeta> blocks = {block("old1", in_window(30), 2, 50),

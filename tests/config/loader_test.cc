@@ -663,3 +663,36 @@ TEST_CASE("compactor.compaction keys and their 3.x twins set the compactor") {
   CHECK(config::validate(zero).message().find("compaction_cycle must be positive") !=
         std::string::npos);
 }
+
+TEST_CASE("min_input_blocks and max_input_blocks: Tempo 3.x's keys and this build's 2.x spelling") {
+  const std::string storage = "storage:\n  trace:\n    backend: local\n    local:\n      path: /x\n";
+  auto d = must_load("");
+  CHECK(d.compactor.min_input_blocks == 2);  // Tempo's defaultMinInputBlocks
+  CHECK(d.compactor.max_input_blocks == 8);  // and defaultMaxInputBlocks
+  const std::string spellings[] = {
+      "compactor:\n  min_input_blocks: 4\n  max_input_blocks: 16\n",
+      "backend_scheduler:\n  provider:\n    compaction:\n      min_input_blocks: 4\n"
+      "      max_input_blocks: 16\n",
+  };
+  for (const auto& yaml : spellings) {
+    INFO(yaml);
+    auto c = must_load(yaml + storage);
+    CHECK(c.compactor.min_input_blocks == 4);
+    CHECK(c.compactor.max_input_blocks == 16);
+    CHECK(c.warnings.empty());
+    CHECK(config::validate(c).is_ok());
+  }
+  // Out of range: fewer than two, more than 32 (one row group each in memory), max below min.
+  const std::pair<std::string, std::string> bad[] = {
+      {"compactor:\n  min_input_blocks: 1\n", "min_input_blocks"},
+      {"compactor:\n  max_input_blocks: 33\n", "max_input_blocks"},
+      {"compactor:\n  min_input_blocks: 6\n  max_input_blocks: 4\n", "max_input_blocks"},
+  };
+  for (const auto& [yaml, key] : bad) {
+    INFO(yaml);
+    auto c = must_load(yaml + storage);
+    const Status s = config::validate(c);
+    CHECK(s.is(Status::Code::kInvalidArgument));
+    CHECK(s.message().find(key) != std::string::npos);
+  }
+}

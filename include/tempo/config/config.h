@@ -152,6 +152,11 @@ struct CompactorConfig {
   int64_t max_compaction_objects = 6000000;
   int64_t max_block_bytes = 107374182400LL;
   int retention_concurrency = 10;
+  // Blocks one merge takes: Tempo 3.x's backend_scheduler.provider.compaction.min_input_blocks
+  // and max_input_blocks (compactor.min_input_blocks / max_input_blocks here, this build's own
+  // 2.x spelling); Tempo 2.x's fixed defaultMinInputBlocks and defaultMaxInputBlocks.
+  int min_input_blocks = 2;
+  int max_input_blocks = 8;
 };
 
 struct S3Config {
