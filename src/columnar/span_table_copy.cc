@@ -14,7 +14,7 @@ namespace tempo::columnar {
 
 void TableCopySource::reset(const SpanTable* table) {
   table_ = table;
-  string_guess_.assign(table ? table->strings.size() : 0, kNoRow);
+  string_guess_.clear();  // sized on first use, by copy_string
   rewind();
 }
 
